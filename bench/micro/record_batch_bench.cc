@@ -1,0 +1,71 @@
+// Micro benchmarks: RecordBatch v2 encode / validate+decode, and the sparse
+// index lookup of a segment.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "log/record_batch.h"
+#include "log/segment_index.h"
+
+namespace rivulet::log {
+namespace {
+
+std::string MakeBatch(int records) {
+  RecordBatchBuilder b(1 << 20);
+  const std::string key(16, 'k');
+  const std::string value(100, 'v');
+  for (int i = 0; i < records; ++i) b.Append(1700000000000 + i, key, value);
+  return b.Finish();
+}
+
+void BM_BatchEncode(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const std::string key(16, 'k');
+  const std::string value(100, 'v');
+  RecordBatchBuilder b(1 << 20);
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) b.Append(1700000000000 + i, key, value);
+    std::string out = b.Finish();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_BatchEncode)->Arg(100)->Arg(8000);
+
+void BM_BatchDecode(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const std::string batch = MakeBatch(n);
+  for (auto _ : state) {
+    auto h = ValidateBatch(std::span<const char>(batch.data(), batch.size()));
+    auto reader = RecordReader::ForBatch(*h, std::span<const char>(batch.data(), batch.size()));
+    RecordView r;
+    size_t sum = 0;
+    while (reader.Next(&r)) sum += r.value->size();
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(batch.size()));
+}
+BENCHMARK(BM_BatchDecode)->Arg(100)->Arg(8000);
+
+void BM_IndexLookup(benchmark::State& state) {
+  // A 1 GiB segment of 16 KiB batches of 140 records: 65536 entries.
+  SegmentIndex index(0, 4096);
+  const int64_t batches = 65536;
+  for (int64_t i = 0; i < batches; ++i) {
+    index.OnBatch(i * 140, 1700000000000 + i, static_cast<uint64_t>(i) * 16384,
+                  static_cast<uint64_t>(i + 1) * 16384);
+  }
+  uint64_t x = 88172645463325252ull;
+  for (auto _ : state) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    benchmark::DoNotOptimize(index.LookupOffset(static_cast<int64_t>(x % (batches * 140))));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IndexLookup);
+
+}  // namespace
+}  // namespace rivulet::log

@@ -1,0 +1,78 @@
+// SQLite sink; see sqlite_sink.h.
+#include "connectors/sqlite/sqlite_sink.h"
+
+#include <sqlite3.h>
+
+#include <charconv>
+
+namespace rivulet::connectors {
+
+Status SqliteSink::Error(const std::string& what) const {
+  return Status(Errc::kIoError, "sqlite " + path_ + ": " + what + ": " +
+                                    (db_ ? sqlite3_errmsg(db_) : "cannot open"));
+}
+
+Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path,
+                                                     const std::string& schema,
+                                                     const std::string& insert_sql) {
+  std::unique_ptr<SqliteSink> s(new SqliteSink());
+  s->path_ = path;
+  if (sqlite3_open(path.c_str(), &s->db_) != SQLITE_OK) return s->Error("open");
+  sqlite3_busy_timeout(s->db_, 5000);
+  RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA journal_mode=WAL"));
+  RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=NORMAL"));
+  RIVULET_RETURN_IF_ERROR(s->Exec(schema));
+  if (sqlite3_prepare_v2(s->db_, insert_sql.c_str(), -1, &s->insert_, nullptr) != SQLITE_OK) {
+    return s->Error("prepare");
+  }
+  return s;
+}
+
+SqliteSink::~SqliteSink() {
+  if (insert_) sqlite3_finalize(insert_);
+  if (db_) sqlite3_close(db_);
+}
+
+Status SqliteSink::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "error";
+    sqlite3_free(err);
+    return Status(Errc::kIoError, "sqlite " + path_ + ": " + sql + ": " + msg);
+  }
+  return Status::Ok();
+}
+
+Status SqliteSink::Begin() { return Exec("BEGIN"); }
+Status SqliteSink::Commit() { return Exec("COMMIT"); }
+
+Status SqliteSink::Insert(const std::vector<std::string>& values) {
+  sqlite3_reset(insert_);
+  sqlite3_clear_bindings(insert_);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const std::string& v = values[i];
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    const int idx = static_cast<int>(i + 1);
+    if (!v.empty() && ec == std::errc() && p == v.data() + v.size()) {
+      sqlite3_bind_int64(insert_, idx, n);
+    } else {
+      sqlite3_bind_text(insert_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    }
+  }
+  if (sqlite3_step(insert_) != SQLITE_DONE) return Error("insert");
+  return Status::Ok();
+}
+
+Result<int64_t> SqliteSink::QueryInt(const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return Error("prepare");
+  int64_t out = 0;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) out = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("query");
+  return out;
+}
+
+}  // namespace rivulet::connectors

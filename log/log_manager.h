@@ -1,0 +1,141 @@
+// The log manager owns a data directory: its lock, its topics and their
+// partitions, the group coordinator, and the background work (flush.ms,
+// retention). It is the entry point of the embedded log.
+//
+// Layout of DIR:
+//   .lock                          pid of the owning process (flock held)
+//   topics/<topic>/topic.meta      TopicMetadata (protobuf)
+//   topics/<topic>/<partition>/    segments: <base>.log, .index, .timeindex
+//   groups/<group>.meta            GroupMetadata: generation, committed offsets
+//
+// Threading: all methods are thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/file.h"
+#include "base/status.h"
+#include "log/group_coordinator.h"
+#include "log/partition.h"
+#include "log/topic_config.h"
+#include "log/types.h"
+
+namespace rivulet::log {
+
+struct LogOptions {
+  TopicConfig default_topic_config;  // log.* settings of server.properties
+  int32_t default_partitions = 1;    // num.partitions, for auto-created topics
+  bool auto_create_topics = true;    // auto.create.topics.enable
+  int64_t flush_check_interval_ms = 100;
+  int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  GroupOptions groups;
+};
+
+struct PartitionDescription {
+  int32_t partition = 0;
+  int64_t log_start_offset = 0;
+  int64_t log_end_offset = 0;
+  uint64_t size_bytes = 0;
+  size_t segments = 0;
+};
+
+struct TopicDescription {
+  std::string name;
+  std::vector<PartitionDescription> partitions;
+  std::map<std::string, std::string> configs;  // effective settings
+};
+
+class LogManager {
+ public:
+  // Opens or creates `dir`, taking its lock (kLocked naming the owner's pid
+  // when another process holds it), and recovers every partition.
+  static Result<std::unique_ptr<LogManager>> Open(const std::string& dir, LogOptions options = {});
+  ~LogManager();
+  LogManager(const LogManager&) = delete;
+  LogManager& operator=(const LogManager&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  const LogOptions& options() const { return options_; }
+
+  // Creates a topic; configs override the defaults. kAlreadyExists,
+  // kInvalidArgument (name, partition count, config).
+  Status CreateTopic(const std::string& name, int32_t partitions,
+                     const std::map<std::string, std::string>& configs = {});
+  Status DeleteTopic(const std::string& name);
+  std::vector<std::string> ListTopics() const;
+  Result<TopicDescription> DescribeTopic(const std::string& name) const;
+  // Number of partitions; kNotFound for an unknown topic unless
+  // `auto_create` and options().auto_create_topics, then it is created.
+  Result<int32_t> PartitionCount(const std::string& topic, bool auto_create = false);
+  // The partition, or kNotFound naming the topic / partition.
+  Result<std::shared_ptr<Partition>> GetPartition(const TopicPartition& tp) const;
+
+  // Convenience wrappers over GetPartition(tp)->Append / Read.
+  Result<AppendInfo> Append(const TopicPartition& tp, std::span<char> batches, bool validate,
+                            bool sync = false);
+  Result<ReadResult> Read(const TopicPartition& tp, int64_t offset, size_t max_bytes) const;
+
+  // Runs retention on every partition now (also runs periodically).
+  Status RunRetention();
+  // fsyncs every partition.
+  Status FlushAll();
+
+  GroupCoordinator& groups() { return *groups_; }
+
+  // Data-arrival notification for long polls: version() increases on every
+  // append; WaitForData blocks until it differs from `seen` or the deadline.
+  uint64_t data_version() const { return data_version_.load(std::memory_order_acquire); }
+  void WaitForData(uint64_t seen, std::chrono::steady_clock::time_point deadline) const;
+  // Wakes all waiters (e.g. on shutdown).
+  void NotifyData();
+
+  // Flushes and closes everything and releases the lock. Idempotent.
+  Status Close();
+
+ private:
+  struct Topic {
+    TopicConfig config;
+    std::map<std::string, std::string> overrides;
+    std::vector<std::shared_ptr<Partition>> partitions;
+  };
+
+  LogManager(std::string dir, LogOptions options);
+  Status Lock();
+  Status LoadTopics();
+  Result<std::shared_ptr<Topic>> OpenTopic(const std::string& name, int32_t partitions,
+                                           const std::map<std::string, std::string>& overrides);
+  std::string TopicDir(const std::string& name) const;
+  void BackgroundLoop();
+
+  const std::string dir_;
+  const LogOptions options_;
+  File lock_file_;
+
+  mutable std::shared_mutex topics_mu_;
+  std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by topics_mu_
+  std::mutex create_mu_;  // serializes create / delete
+
+  std::unique_ptr<GroupCoordinator> groups_;
+
+  std::atomic<uint64_t> data_version_{0};
+  mutable std::mutex data_mu_;
+  mutable std::condition_variable data_cv_;
+
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool stop_ = false;  // guarded by bg_mu_
+  std::thread bg_;
+  bool closed_ = false;
+};
+
+}  // namespace rivulet::log

@@ -1,0 +1,354 @@
+// Partition: segments, offsets, rolling, retention, flush; see partition.h.
+#include "log/partition.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/logging.h"
+#include "log/varint.h"
+
+namespace fs = std::filesystem;
+
+namespace rivulet::log {
+namespace {
+
+// Parses "00000000000000000042.log" into 42; -1 when not a segment name.
+int64_t ParseSegmentName(const std::string& name) {
+  if (name.size() != 24 || name.substr(20) != ".log") return -1;
+  int64_t v = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    v = v * 10 + (name[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+Partition::Partition(std::string dir, TopicPartition tp, const TopicConfig& config,
+                     std::function<void()> on_append)
+    : dir_(std::move(dir)), tp_(std::move(tp)), on_append_(std::move(on_append)), config_(config) {}
+
+Partition::~Partition() {
+  Status st = Close();
+  if (!st.ok()) GetLogger("log")->error("closing {}: {}", tp_.ToString(), st.ToString());
+}
+
+Result<std::unique_ptr<Partition>> Partition::Open(const std::string& dir, TopicPartition tp,
+                                                   const TopicConfig& config,
+                                                   std::function<void()> on_append) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status(Errc::kIoError, "create " + dir + ": " + ec.message());
+  std::unique_ptr<Partition> p(new Partition(dir, std::move(tp), config, std::move(on_append)));
+  RIVULET_RETURN_IF_ERROR(p->Load());
+  return p;
+}
+
+Status Partition::Load() {
+  std::vector<int64_t> bases;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.ends_with(".tmp")) {
+      fs::remove(e.path(), ec);  // an interrupted atomic write
+      continue;
+    }
+    int64_t base = ParseSegmentName(name);
+    if (base >= 0) bases.push_back(base);
+  }
+  if (ec) return Status(Errc::kIoError, "list " + dir_ + ": " + ec.message());
+  std::sort(bases.begin(), bases.end());
+  const uint32_t interval = static_cast<uint32_t>(config_.index_interval_bytes);
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const bool last = i + 1 == bases.size();
+    RecoveryReport report;
+    RIVULET_ASSIGN_OR_RETURN(auto seg, Segment::Open(dir_, bases[i], interval, last, &report));
+    for (auto& r : report.corrupt_ranges) corrupt_ranges_.push_back(r);
+    if (report.truncated_bytes > 0) {
+      GetLogger("log")->warn("{}: recovery removed a torn tail of {} bytes", tp_.ToString(),
+                             report.truncated_bytes);
+    }
+    segments_[bases[i]] = seg;
+  }
+  if (segments_.empty()) {
+    RIVULET_ASSIGN_OR_RETURN(auto seg, Segment::Create(dir_, 0, interval));
+    segments_[0] = seg;
+  }
+  active_ = segments_.rbegin()->second;
+  last_flush_ms_ = NowMs();
+  return Status::Ok();
+}
+
+Result<AppendInfo> Partition::Append(std::span<char> batches, bool validate, bool sync) {
+  // Parse and check every batch before touching the log.
+  std::vector<BatchHeader> headers;
+  size_t pos = 0;
+  int32_t records = 0;
+  while (pos < batches.size()) {
+    std::span<const char> rest(batches.data() + pos, batches.size() - pos);
+    auto h = validate ? ValidateBatch(rest) : ParseBatchHeader(rest);
+    if (!h.ok()) return h.status();
+    if (h->total_size() > rest.size()) {
+      return Status(Errc::kCorruption, "batch truncated in append to " + tp_.ToString());
+    }
+    records += h->record_count;
+    headers.push_back(*h);
+    pos += h->total_size();
+  }
+  if (headers.empty()) return Status(Errc::kInvalidArgument, "empty append to " + tp_.ToString());
+
+  AppendInfo info;
+  std::shared_ptr<Segment> to_sync;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+    for (const auto& h : headers) {
+      if (h.total_size() > static_cast<size_t>(config_.max_message_bytes)) {
+        return Status(Errc::kMessageTooLarge,
+                      "batch of " + std::to_string(h.total_size()) + " bytes exceeds max.message.bytes " +
+                          std::to_string(config_.max_message_bytes) + " of " + tp_.ToString());
+      }
+    }
+    const int64_t now = NowMs();
+    const uint64_t active_size = active_->size();
+    const bool too_big = active_size > 0 &&
+                         active_size + batches.size() > static_cast<uint64_t>(config_.segment_bytes);
+    const bool too_old = active_size > 0 && active_->first_append_ms() >= 0 &&
+                         now - active_->first_append_ms() >= config_.segment_ms;
+    const bool offsets_full = active_->next_offset() - active_->base_offset() > (1LL << 31) - (1LL << 20);
+    if (too_big || too_old || offsets_full) RIVULET_RETURN_IF_ERROR(RollLocked(now));
+
+    int64_t next = active_->next_offset();
+    info.base_offset = next;
+    size_t at = 0;
+    for (auto& h : headers) {
+      char* b = batches.data() + at;
+      SetBaseOffset(b, next);
+      h.base_offset = next;
+      if (config_.log_append_time) {
+        SetLogAppendTime(b, h.total_size(), now);
+        h.max_timestamp = now;
+        info.log_append_time = now;
+      }
+      next = h.next_offset();
+      at += h.total_size();
+    }
+    RIVULET_RETURN_IF_ERROR(active_->Append(batches, headers, now));
+    info.last_offset = next - 1;
+    info.records = records;
+    unflushed_messages_ += records;
+    if (sync || unflushed_messages_ >= config_.flush_messages) {
+      RIVULET_RETURN_IF_ERROR(FlushLocked());
+    }
+  }
+  if (on_append_) on_append_();
+  return info;
+}
+
+Status Partition::FlushLocked() {
+  RIVULET_RETURN_IF_ERROR(active_->Flush());
+  unflushed_messages_ = 0;
+  last_flush_ms_ = NowMs();
+  return Status::Ok();
+}
+
+Status Partition::RollLocked(int64_t now_ms) {
+  RIVULET_RETURN_IF_ERROR(active_->Flush());
+  RIVULET_RETURN_IF_ERROR(active_->SaveIndexes());
+  const int64_t base = active_->next_offset();
+  RIVULET_ASSIGN_OR_RETURN(auto seg, Segment::Create(dir_, base,
+                                                     static_cast<uint32_t>(config_.index_interval_bytes)));
+  segments_[base] = seg;
+  active_ = seg;
+  unflushed_messages_ = 0;
+  last_flush_ms_ = now_ms;
+  return Status::Ok();
+}
+
+Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, int64_t* hw,
+                                         int64_t* start) const {
+  std::vector<std::shared_ptr<Segment>> candidates;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+    *start = segments_.begin()->first;
+    *hw = active_->next_offset();
+    if (offset < *start || offset > *hw) {
+      return Status(Errc::kOutOfRange, "offset " + std::to_string(offset) + " is out of range [" +
+                                           std::to_string(*start) + ", " + std::to_string(*hw) +
+                                           "] of " + tp_.ToString());
+    }
+    if (offset == *hw) return FileSlice{};
+    auto it = segments_.upper_bound(offset);
+    --it;
+    for (; it != segments_.end(); ++it) candidates.push_back(it->second);
+  }
+  for (const auto& seg : candidates) {
+    const uint64_t limit = seg->size();
+    RIVULET_ASSIGN_OR_RETURN(uint64_t pos, seg->FindPosition(offset));
+    if (pos >= limit) continue;  // offset is past this segment: try the next
+    char hdr[kBatchHeaderSize];
+    RIVULET_ASSIGN_OR_RETURN(size_t n, seg->Read(pos, std::span<char>(hdr, sizeof(hdr))));
+    size_t first = kBatchHeaderSize;
+    if (auto h = ParseBatchHeader(std::span<const char>(hdr, n)); h.ok()) first = h->total_size();
+    size_t len = static_cast<size_t>(std::min<uint64_t>(max_bytes, limit - pos));
+    len = std::max(len, static_cast<size_t>(std::min<uint64_t>(first, limit - pos)));
+    return FileSlice{seg, pos, len};
+  }
+  return FileSlice{};
+}
+
+Result<FileSlice> Partition::Slice(int64_t offset, size_t max_bytes) const {
+  int64_t hw, start;
+  return SliceLocked(offset, max_bytes, &hw, &start);
+}
+
+Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes) const {
+  ReadResult out;
+  RIVULET_ASSIGN_OR_RETURN(FileSlice s, SliceLocked(offset, max_bytes, &out.high_watermark,
+                                                     &out.log_start_offset));
+  if (s.size == 0) return out;
+  out.bytes.resize(s.size);
+  RIVULET_ASSIGN_OR_RETURN(size_t n, s.segment->Read(s.position, std::span<char>(out.bytes.data(), s.size)));
+  out.bytes.resize(n);
+  // Drop a partial batch at the end (but never the first one).
+  size_t pos = 0;
+  while (pos + kLogOverhead <= out.bytes.size()) {
+    const auto len = static_cast<int32_t>(GetBigEndian32(out.bytes.data() + pos + kBatchLengthPos));
+    if (len < 0) break;
+    const size_t total = static_cast<size_t>(len) + kLogOverhead;
+    if (pos + total > out.bytes.size()) break;
+    pos += total;
+  }
+  if (pos > 0) out.bytes.resize(pos);
+  return out;
+}
+
+int64_t Partition::log_start_offset() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return segments_.begin()->first;
+}
+
+int64_t Partition::log_end_offset() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return active_->next_offset();
+}
+
+uint64_t Partition::size_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t total = 0;
+  for (const auto& [base, seg] : segments_) total += seg->size();
+  return total;
+}
+
+size_t Partition::segment_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return segments_.size();
+}
+
+std::vector<std::string> Partition::corrupt_ranges() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return corrupt_ranges_;
+}
+
+Result<int64_t> Partition::OffsetForTimestamp(int64_t ts) const {
+  std::vector<std::shared_ptr<Segment>> segs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [base, seg] : segments_) segs.push_back(seg);
+  }
+  for (const auto& seg : segs) {
+    if (seg->max_timestamp() < ts) continue;
+    RIVULET_ASSIGN_OR_RETURN(int64_t off, seg->FindOffsetForTimestamp(ts));
+    if (off >= 0) return off;
+  }
+  return int64_t{-1};
+}
+
+Status Partition::MaybeFlush(int64_t now_ms) {
+  std::shared_ptr<Segment> seg;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ || unflushed_messages_ == 0 || config_.flush_ms == TopicConfig::kNever ||
+        now_ms - last_flush_ms_ < config_.flush_ms) {
+      return Status::Ok();
+    }
+    seg = active_;
+    unflushed_messages_ = 0;
+    last_flush_ms_ = now_ms;
+  }
+  return seg->Flush();
+}
+
+Status Partition::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::Ok();
+  return FlushLocked();
+}
+
+Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {
+  RetentionResult result;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return result;
+  auto expired = [&](const Segment& s) {
+    return config_.retention_ms >= 0 && s.size() > 0 && s.max_timestamp() >= 0 &&
+           s.max_timestamp() < now_ms - config_.retention_ms;
+  };
+  // When everything is expired, roll so that the active segment can go too.
+  bool all_expired = true;
+  for (const auto& [base, seg] : segments_) {
+    if (seg->size() > 0 && !expired(*seg)) all_expired = false;
+  }
+  if (all_expired && active_->size() > 0) RIVULET_RETURN_IF_ERROR(RollLocked(now_ms));
+
+  uint64_t total = 0;
+  for (const auto& [base, seg] : segments_) total += seg->size();
+  while (segments_.size() > 1) {
+    auto& oldest = segments_.begin()->second;
+    const bool over_size = config_.retention_bytes >= 0 &&
+                           total - oldest->size() >= static_cast<uint64_t>(config_.retention_bytes);
+    const bool too_old = expired(*oldest);
+    if (!over_size && !too_old) break;
+    const uint64_t size = oldest->size();
+    RIVULET_RETURN_IF_ERROR(oldest->Delete());
+    total -= size;
+    result.bytes_deleted += size;
+    ++result.segments_deleted;
+    segments_.erase(segments_.begin());
+  }
+  if (result.segments_deleted > 0) {
+    GetLogger("log")->info("{}: retention deleted {} segments ({} bytes); log start is now {}",
+                           tp_.ToString(), result.segments_deleted, result.bytes_deleted,
+                           segments_.begin()->first);
+  }
+  return result;
+}
+
+void Partition::UpdateConfig(const TopicConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_ = config;
+}
+
+Status Partition::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  RIVULET_RETURN_IF_ERROR(active_->Flush());
+  return active_->SaveIndexes();
+}
+
+Status Partition::Delete() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    segments_.clear();
+    active_.reset();
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  if (ec) return Status(Errc::kIoError, "remove " + dir_ + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace rivulet::log

@@ -1,0 +1,123 @@
+// One partition of a topic: an ordered set of segments in its own folder,
+// the log start and end offsets, rolling, retention and the flush policy.
+//
+// Threading: all methods are thread-safe. Appends are serialized by mu_;
+// reads take mu_ only to pick the segment and then read without it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "log/segment.h"
+#include "log/topic_config.h"
+#include "log/types.h"
+
+namespace rivulet::log {
+
+struct AppendInfo {
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+  int64_t log_append_time = -1;  // set when the topic uses LogAppendTime
+  int32_t records = 0;
+};
+
+// A byte range of one segment holding whole batches (the last one may be
+// partial when a size limit cut it). Holding it keeps the segment's file open.
+struct FileSlice {
+  std::shared_ptr<const Segment> segment;
+  uint64_t position = 0;
+  size_t size = 0;
+};
+
+struct ReadResult {
+  std::string bytes;  // whole batches, starting with the one holding the offset
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+};
+
+struct RetentionResult {
+  int segments_deleted = 0;
+  uint64_t bytes_deleted = 0;
+};
+
+class Partition {
+ public:
+  // Opens (or creates) the partition folder `dir`: recovers the last segment,
+  // loads the others. Invokes `on_append` after each successful append.
+  static Result<std::unique_ptr<Partition>> Open(const std::string& dir, TopicPartition tp,
+                                                 const TopicConfig& config,
+                                                 std::function<void()> on_append);
+  ~Partition();
+  Partition(const Partition&) = delete;
+  Partition& operator=(const Partition&) = delete;
+
+  const TopicPartition& topic_partition() const { return tp_; }
+
+  // Appends concatenated batches, assigning offsets from the log end (the
+  // batches' base offsets are overwritten in place). With `validate`, each
+  // batch's framing and CRC are checked first and nothing is written if one
+  // fails. Returns the offsets assigned. After it returns the records are
+  // visible to readers and in the OS page cache (durable against a process
+  // crash); they are fsynced according to flush.messages / flush.ms, or
+  // right away with `sync`.
+  Result<AppendInfo> Append(std::span<char> batches, bool validate, bool sync = false);
+
+  // Whole batches from the one holding `offset`, up to about max_bytes (at
+  // least one batch). Empty at the log end; kOutOfRange outside
+  // [log start, log end].
+  Result<ReadResult> Read(int64_t offset, size_t max_bytes) const;
+  // The same range as Read, as a slice of the segment file (for sendfile).
+  Result<FileSlice> Slice(int64_t offset, size_t max_bytes) const;
+
+  int64_t log_start_offset() const;
+  int64_t log_end_offset() const;
+  uint64_t size_bytes() const;
+  size_t segment_count() const;
+  // First offset with timestamp >= ts, or -1 when there is none.
+  Result<int64_t> OffsetForTimestamp(int64_t ts) const;
+  // Corrupt batches found in the middle of the log during recovery.
+  std::vector<std::string> corrupt_ranges() const;
+
+  // fsyncs the active segment when flush.ms has passed since the last flush
+  // and something is unflushed (called periodically by the manager).
+  Status MaybeFlush(int64_t now_ms);
+  Status Flush();
+  // Deletes whole segments past retention.ms / retention.bytes.
+  Result<RetentionResult> ApplyRetention(int64_t now_ms);
+  void UpdateConfig(const TopicConfig& config);
+  // Flushes and saves indexes. The partition is unusable afterwards.
+  Status Close();
+  // Closes and removes the folder.
+  Status Delete();
+
+ private:
+  Partition(std::string dir, TopicPartition tp, const TopicConfig& config,
+            std::function<void()> on_append);
+  Status Load();
+  Status RollLocked(int64_t now_ms);
+  Status FlushLocked();
+  Result<FileSlice> SliceLocked(int64_t offset, size_t max_bytes, int64_t* hw, int64_t* start) const;
+
+  const std::string dir_;
+  const TopicPartition tp_;
+  const std::function<void()> on_append_;
+
+  mutable std::mutex mu_;
+  TopicConfig config_;                                  // guarded by mu_
+  std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by base offset; guarded by mu_
+  std::shared_ptr<Segment> active_;                     // last segment; guarded by mu_
+  int64_t unflushed_messages_ = 0;                      // guarded by mu_
+  int64_t last_flush_ms_ = 0;                           // guarded by mu_
+  std::vector<std::string> corrupt_ranges_;             // guarded by mu_
+  bool closed_ = false;                                 // guarded by mu_
+};
+
+}  // namespace rivulet::log

@@ -1,0 +1,216 @@
+// Producer: per-partition accumulation, the sender thread and completion.
+#include "log/producer.h"
+
+#include <chrono>
+
+#include "log/log_manager.h"
+#include "log/murmur2.h"
+
+namespace rivulet::log {
+
+Producer::Producer(LogManager* log, ProducerConfig config)
+    : log_(log), config_(config) {
+  sender_ = std::thread([this] { SenderLoop(); });
+}
+
+Producer::~Producer() { Close(); }
+
+Result<Producer::TopicState*> Producer::TopicFor(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return &it->second;
+  RIVULET_ASSIGN_OR_RETURN(int32_t n, log_->PartitionCount(topic, config_.auto_create_topics));
+  TopicState& t = topics_[topic];
+  t.partitions = n;
+  t.buffers.resize(static_cast<size_t>(n));
+  for (int32_t p = 0; p < n; ++p) {
+    t.buffers[static_cast<size_t>(p)].pending.tp = TopicPartition{topic, p};
+  }
+  return &t;
+}
+
+void Producer::SealLocked(TopicState& t, int32_t partition) {
+  PartitionBuffer& b = t.buffers[static_cast<size_t>(partition)];
+  if (!b.builder || b.builder->empty()) return;
+  b.pending.bytes = b.builder->Finish();
+  queued_bytes_ += b.pending.bytes.size();
+  TopicPartition tp = b.pending.tp;
+  ready_.push_back(std::move(b.pending));
+  b.pending = PendingBatch{};
+  b.pending.tp = std::move(tp);
+  ++sealed_;
+  if (partition == t.sticky && t.partitions > 1) {
+    rng_ = rng_ * 1103515245u + 12345u;
+    int32_t next = static_cast<int32_t>((rng_ >> 8) % static_cast<uint32_t>(t.partitions - 1));
+    t.sticky = next >= partition ? next + 1 : next;
+  }
+  sender_cv_.notify_one();
+}
+
+Status Producer::Send(const std::string& topic, std::optional<std::string_view> key,
+                      std::optional<std::string_view> value, SendCallback done, int32_t partition,
+                      int64_t timestamp, std::span<const Header> headers) {
+  const int64_t now = NowMs();
+  if (timestamp < 0) timestamp = now;
+  const size_t estimate = RecordBatchBuilder::EstimateRecordSize(key, value, headers);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return Status(Errc::kClosed, "producer is closed");
+  if (queued_bytes_ > config_.buffer_memory) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.max_block_ms);
+    if (!space_cv_.wait_until(lock, deadline, [&] { return queued_bytes_ <= config_.buffer_memory || closed_; })) {
+      return Status(Errc::kTimeout, "producer buffer full for " + std::to_string(config_.max_block_ms) + " ms");
+    }
+    if (closed_) return Status(Errc::kClosed, "producer is closed");
+  }
+  RIVULET_ASSIGN_OR_RETURN(TopicState * t, TopicFor(topic));
+  if (partition >= t->partitions) {
+    return Status(Errc::kInvalidArgument, "topic '" + topic + "' has no partition " +
+                                              std::to_string(partition) + " (it has " +
+                                              std::to_string(t->partitions) + ")");
+  }
+  if (partition < 0) {
+    if (key) {
+      partition = PartitionForKey(*key, t->partitions);
+    } else {
+      if (t->sticky < 0) {
+        rng_ = rng_ * 1103515245u + 12345u;
+        t->sticky = static_cast<int32_t>((rng_ >> 8) % static_cast<uint32_t>(t->partitions));
+      }
+      partition = t->sticky;
+    }
+  }
+  PartitionBuffer& b = t->buffers[static_cast<size_t>(partition)];
+  if (!b.builder) b.builder = std::make_unique<RecordBatchBuilder>(config_.batch_size + 1024);
+  if (!b.builder->empty() && b.builder->size_bytes() + estimate > config_.batch_size) {
+    SealLocked(*t, partition);
+  }
+  if (b.builder->empty()) b.first_append_ms = now;
+  b.builder->Append(timestamp, key, value, headers);
+  if (done) {
+    b.pending.callbacks.emplace_back(b.builder->count() - 1, std::move(done));
+    b.pending.timestamps.push_back(timestamp);
+  }
+  if (b.builder->size_bytes() >= config_.batch_size) {
+    SealLocked(*t, partition);
+  } else if (b.builder->count() == 1) {
+    sender_cv_.notify_one();  // start the linger clock
+  }
+  return Status::Ok();
+}
+
+std::future<Result<RecordMetadata>> Producer::SendWithFuture(const std::string& topic,
+                                                             std::optional<std::string_view> key,
+                                                             std::optional<std::string_view> value,
+                                                             int32_t partition) {
+  auto promise = std::make_shared<std::promise<Result<RecordMetadata>>>();
+  auto future = promise->get_future();
+  Status st = Send(topic, key, value,
+                   [promise](const RecordMetadata& md, const Status& s) {
+                     if (s.ok()) {
+                       promise->set_value(md);
+                     } else {
+                       promise->set_value(s);
+                     }
+                   },
+                   partition);
+  if (!st.ok()) promise->set_value(st);
+  return future;
+}
+
+void Producer::Complete(PendingBatch& batch, Result<AppendInfo>& result) {
+  for (size_t i = 0; i < batch.callbacks.size(); ++i) {
+    auto& [index, cb] = batch.callbacks[i];
+    RecordMetadata md;
+    md.tp = batch.tp;
+    if (result.ok()) {
+      md.offset = result->base_offset + index;
+      md.timestamp = result->log_append_time >= 0 ? result->log_append_time : batch.timestamps[i];
+      cb(md, Status::Ok());
+    } else {
+      cb(md, result.status());
+    }
+  }
+}
+
+void Producer::SenderLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    // Seal batches whose linger time is over (or all, on flush / close).
+    const int64_t now = NowMs();
+    int64_t next_due = -1;
+    for (auto& [name, t] : topics_) {
+      for (int32_t p = 0; p < t.partitions; ++p) {
+        PartitionBuffer& b = t.buffers[static_cast<size_t>(p)];
+        if (!b.builder || b.builder->empty()) continue;
+        const int64_t due = b.first_append_ms + config_.linger_ms;
+        if (flush_requested_ || closed_ || now >= due) {
+          SealLocked(t, p);
+        } else if (next_due < 0 || due < next_due) {
+          next_due = due;
+        }
+      }
+    }
+    flush_requested_ = false;
+    if (ready_.empty()) {
+      if (closed_) break;
+      if (next_due < 0) {
+        sender_cv_.wait(lock);
+      } else {
+        sender_cv_.wait_for(lock, std::chrono::milliseconds(next_due - now));
+      }
+      continue;
+    }
+    PendingBatch batch = std::move(ready_.front());
+    ready_.pop_front();
+    // After a failed append to a partition, later batches to it fail too
+    // (until Flush), so that a failure never leaves a gap followed by
+    // newer records.
+    auto failed = failed_partitions_.find(batch.tp);
+    std::optional<Status> earlier_failure;
+    if (failed != failed_partitions_.end()) earlier_failure = failed->second;
+    lock.unlock();
+    Result<AppendInfo> result =
+        earlier_failure ? Result<AppendInfo>(*earlier_failure)
+                        : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
+                                       /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
+    Complete(batch, result);
+    lock.lock();
+    queued_bytes_ -= batch.bytes.size();
+    ++completed_;
+    if (!result.ok()) {
+      if (first_error_.ok()) first_error_ = result.status();
+      failed_partitions_.emplace(batch.tp, result.status());
+    }
+    space_cv_.notify_all();
+  }
+}
+
+Status Producer::Flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (auto& [name, t] : topics_) {
+    for (int32_t p = 0; p < t.partitions; ++p) SealLocked(t, p);
+  }
+  const uint64_t target = sealed_;
+  sender_cv_.notify_one();
+  space_cv_.wait(lock, [&] { return completed_ >= target; });
+  Status st = first_error_;
+  first_error_ = Status::Ok();
+  failed_partitions_.clear();
+  return st;
+}
+
+void Producer::Close() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) return;
+  }
+  (void)Flush();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  sender_cv_.notify_all();
+  space_cv_.notify_all();
+  if (sender_.joinable()) sender_.join();
+}
+
+}  // namespace rivulet::log

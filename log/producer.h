@@ -1,0 +1,132 @@
+// The embedded producer: asynchronous Send() with batching per partition
+// (batch.size, linger.ms), Kafka's default partitioner (murmur2 of the key;
+// sticky partitions for null keys) and a completion callback per record.
+//
+// When a send counts as durable: its callback fires (or its future becomes
+// ready) after the record has been appended to the partition's segment
+// file. From then it survives a crash of this process. It survives a
+// machine crash once fsynced: right away with `acks = kAllSync`, otherwise
+// under the topic's flush.messages / flush.ms. Flush() waits for every
+// record sent before it to reach that point.
+//
+// Threading: Send, Flush and Close may be called from any thread. Callbacks
+// run on the producer's sender thread; they must not block for long.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "log/record_batch.h"
+#include "log/types.h"
+
+namespace rivulet::log {
+
+class LogManager;
+struct AppendInfo;
+
+struct ProducerConfig {
+  size_t batch_size = 16384;              // batch.size: bytes per partition batch
+  int64_t linger_ms = 5;                  // linger.ms: wait this long to fill a batch
+  size_t buffer_memory = 32 << 20;        // buffer.memory: Send blocks above this
+  int64_t max_block_ms = 60000;           // max.block.ms: then fails with kTimeout
+  // acks: kAll (appended, fsynced per topic policy) or kAllSync (fsync
+  // before completion).
+  enum class Acks { kAll, kAllSync } acks = Acks::kAll;
+  bool auto_create_topics = true;         // create unknown topics (if the log allows)
+};
+
+struct RecordMetadata {
+  TopicPartition tp;
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+};
+
+using SendCallback = std::function<void(const RecordMetadata&, const Status&)>;
+
+class Producer {
+ public:
+  // `log` must outlive the producer.
+  Producer(LogManager* log, ProducerConfig config = {});
+  ~Producer();  // Close()
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues a record and returns. `partition` < 0 lets the partitioner
+  // choose; `timestamp` < 0 means now. Fails at once on an unknown topic,
+  // a bad partition, an oversized record or a closed producer; failures of
+  // the append come through `done`.
+  Status Send(const std::string& topic, std::optional<std::string_view> key,
+              std::optional<std::string_view> value, SendCallback done = nullptr,
+              int32_t partition = -1, int64_t timestamp = -1,
+              std::span<const Header> headers = {});
+  // The same, with a future of the record's metadata.
+  std::future<Result<RecordMetadata>> SendWithFuture(const std::string& topic,
+                                                     std::optional<std::string_view> key,
+                                                     std::optional<std::string_view> value,
+                                                     int32_t partition = -1);
+  // Sends every queued batch now and waits until all records sent before
+  // the call are appended. Returns the first append error since the last
+  // Flush, if any. Once an append to a partition fails, the later batches
+  // to that partition fail with the same error until Flush is called, so
+  // the stored records are always a prefix of the records sent.
+  Status Flush();
+  // Flushes and stops the sender thread. Later sends fail with kClosed.
+  void Close();
+
+ private:
+  struct PendingBatch {
+    TopicPartition tp;
+    std::string bytes;
+    std::vector<std::pair<int32_t, SendCallback>> callbacks;  // (record index, callback)
+    std::vector<int64_t> timestamps;  // per callback, for RecordMetadata
+  };
+  struct PartitionBuffer {
+    std::unique_ptr<RecordBatchBuilder> builder;
+    PendingBatch pending;
+    int64_t first_append_ms = 0;
+  };
+  struct TopicState {
+    int32_t partitions = 0;
+    int32_t sticky = -1;  // partition for null keys
+    std::vector<PartitionBuffer> buffers;
+  };
+
+  Result<TopicState*> TopicFor(const std::string& topic);
+  void SealLocked(TopicState& t, int32_t partition);
+  void SenderLoop();
+  void Complete(PendingBatch& batch, Result<AppendInfo>& result);
+
+  LogManager* const log_;
+  const ProducerConfig config_;
+
+  std::mutex mu_;
+  std::condition_variable sender_cv_;  // work for the sender
+  std::condition_variable space_cv_;   // buffer space or completion for senders/flushers
+  std::unordered_map<std::string, TopicState> topics_;  // guarded by mu_
+  std::deque<PendingBatch> ready_;                      // guarded by mu_
+  size_t queued_bytes_ = 0;                             // guarded by mu_
+  uint64_t sealed_ = 0;     // batches handed to the sender; guarded by mu_
+  uint64_t completed_ = 0;  // batches appended or failed; guarded by mu_
+  Status first_error_;      // guarded by mu_
+  std::map<TopicPartition, Status> failed_partitions_;  // since the last Flush; guarded by mu_
+  bool flush_requested_ = false;  // guarded by mu_
+  bool closed_ = false;           // guarded by mu_
+  uint32_t rng_ = 12345;          // sticky partition choice; guarded by mu_
+  std::thread sender_;
+};
+
+}  // namespace rivulet::log

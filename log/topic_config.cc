@@ -1,0 +1,109 @@
+// Topic settings parsing and validation; see topic_config.h.
+#include "log/topic_config.h"
+
+#include <charconv>
+
+namespace rivulet::log {
+namespace {
+
+Result<int64_t> ParseInt(const std::string& key, const std::string& v, int64_t min) {
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty()) {
+    return Status(Errc::kInvalidArgument, "invalid value '" + v + "' for " + key + ": not an integer");
+  }
+  if (out < min) {
+    return Status(Errc::kInvalidArgument, "invalid value " + v + " for " + key +
+                                              ": must be >= " + std::to_string(min));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status TopicConfig::Set(const std::string& key, const std::string& value) {
+  auto set = [&](int64_t* field, int64_t min, int64_t max = kNever) -> Status {
+    RIVULET_ASSIGN_OR_RETURN(int64_t v, ParseInt(key, value, min));
+    if (v > max) {
+      return Status(Errc::kInvalidArgument, "invalid value " + value + " for " + key +
+                                                ": must be <= " + std::to_string(max));
+    }
+    *field = v;
+    return Status::Ok();
+  };
+  if (key == "retention.ms") return set(&retention_ms, -1);
+  if (key == "retention.bytes") return set(&retention_bytes, -1);
+  if (key == "segment.bytes") return set(&segment_bytes, 14, std::numeric_limits<int32_t>::max());
+  if (key == "segment.ms") return set(&segment_ms, 1);
+  if (key == "flush.messages") return set(&flush_messages, 1);
+  if (key == "flush.ms") return set(&flush_ms, 0);
+  if (key == "index.interval.bytes") {
+    int64_t v = 0;
+    RIVULET_RETURN_IF_ERROR(set(&v, 0, std::numeric_limits<int32_t>::max()));
+    index_interval_bytes = static_cast<int32_t>(v);
+    return Status::Ok();
+  }
+  if (key == "max.message.bytes") {
+    int64_t v = 0;
+    RIVULET_RETURN_IF_ERROR(set(&v, 0, std::numeric_limits<int32_t>::max()));
+    max_message_bytes = static_cast<int32_t>(v);
+    return Status::Ok();
+  }
+  if (key == "message.timestamp.type") {
+    if (value == "CreateTime") {
+      log_append_time = false;
+    } else if (value == "LogAppendTime") {
+      log_append_time = true;
+    } else {
+      return Status(Errc::kInvalidArgument, "invalid value '" + value +
+                                                "' for message.timestamp.type: CreateTime or LogAppendTime");
+    }
+    return Status::Ok();
+  }
+  // Accepted for compatibility with Kafka tools; no effect on this log.
+  if (key == "cleanup.policy" || key == "min.insync.replicas" || key == "compression.type") {
+    return Status::Ok();
+  }
+  return Status(Errc::kInvalidArgument, "unknown topic config '" + key + "'");
+}
+
+Result<TopicConfig> TopicConfig::FromMap(const std::map<std::string, std::string>& kv,
+                                         TopicConfig base) {
+  for (const auto& [k, v] : kv) RIVULET_RETURN_IF_ERROR(base.Set(k, v));
+  return base;
+}
+
+std::map<std::string, std::string> TopicConfig::ToMap() const {
+  return {
+      {"retention.ms", std::to_string(retention_ms)},
+      {"retention.bytes", std::to_string(retention_bytes)},
+      {"segment.bytes", std::to_string(segment_bytes)},
+      {"segment.ms", std::to_string(segment_ms)},
+      {"flush.messages", std::to_string(flush_messages)},
+      {"flush.ms", std::to_string(flush_ms)},
+      {"index.interval.bytes", std::to_string(index_interval_bytes)},
+      {"max.message.bytes", std::to_string(max_message_bytes)},
+      {"message.timestamp.type", log_append_time ? "LogAppendTime" : "CreateTime"},
+  };
+}
+
+Status ValidateTopicName(const std::string& name) {
+  if (name.empty()) return Status(Errc::kInvalidArgument, "topic name is empty");
+  if (name == "." || name == "..") {
+    return Status(Errc::kInvalidArgument, "topic name cannot be '.' or '..'");
+  }
+  if (name.size() > 249) {
+    return Status(Errc::kInvalidArgument, "topic name longer than 249 characters");
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return Status(Errc::kInvalidArgument, "topic name '" + name +
+                                                "' has an illegal character: use [a-zA-Z0-9._-]");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace rivulet::log
