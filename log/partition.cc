@@ -247,6 +247,11 @@ size_t Partition::segment_count() const {
   return segments_.size();
 }
 
+int64_t Partition::unflushed_messages() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unflushed_messages_;
+}
+
 std::vector<std::string> Partition::corrupt_ranges() const {
   std::lock_guard<std::mutex> lock(mu_);
   return corrupt_ranges_;

@@ -83,6 +83,8 @@ class Partition {
   size_t segment_count() const;
   // First offset with timestamp >= ts, or -1 when there is none.
   Result<int64_t> OffsetForTimestamp(int64_t ts) const;
+  // Records appended since the last fsync.
+  int64_t unflushed_messages() const;
   // Corrupt batches found in the middle of the log during recovery.
   std::vector<std::string> corrupt_ranges() const;
 

@@ -16,6 +16,8 @@
 #include "log/log_manager.h"
 #include "tests/test_util.h"
 
+extern char** environ;
+
 namespace rivulet::log {
 namespace {
 
@@ -32,7 +34,6 @@ pid_t SpawnChild(const std::string& dir, int* out_fd) {
   std::vector<char*> args = {bin.data(), const_cast<char*>("append"), const_cast<char*>(dir.c_str()),
                              nullptr};
   pid_t pid = -1;
-  extern char** environ;
   EXPECT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, args.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   ::close(fds[1]);

@@ -1,0 +1,158 @@
+// The `rivulet` command end to end, as a user runs it: topics, produce,
+// consume, groups, jobs; wrong flags and bad input give one line on stderr
+// and a non-zero exit.
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "tests/test_util.h"
+
+namespace rivulet::tools {
+namespace {
+
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::TempDir;
+
+ProcessResult Rivulet(std::vector<std::string> args, const std::string& input = "") {
+  args.insert(args.begin(), RIVULET_BINARY);
+  return RunProcess(args, input);
+}
+
+size_t Lines(const std::string& s) {
+  size_t n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+TEST(CliTest, ProduceConsumeRoundTrip) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  auto r = Rivulet({"topics", "--create", "--topic", "t", "--partitions", "3", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Created topic t with 3 partitions.\n");
+  std::string input;
+  for (int i = 0; i < 300; ++i) input += "key" + std::to_string(i % 7) + ":value-" + std::to_string(i) + "\n";
+  r = Rivulet({"produce", "--topic", "t", "--key-separator", ":", "--data-dir", d}, input);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Rivulet({"consume", "--topic", "t", "--from-beginning", "--timeout-ms", "300", "--print-key",
+               "--separator", "=", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out), 300u);
+  // Every line came back, with its key; per key, in order.
+  std::map<std::string, int> last_for_key;
+  for (int i = 0; i < 300; ++i) {
+    const std::string line = "key" + std::to_string(i % 7) + "=value-" + std::to_string(i) + "\n";
+    EXPECT_NE(r.out.find(line), std::string::npos) << line;
+  }
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    const int n = std::stoi(line.substr(line.find('-') + 1));
+    auto [it, fresh] = last_for_key.emplace(line.substr(0, eq), n);
+    if (!fresh) {
+      EXPECT_GT(n, it->second) << "per-key order broken at " << line;
+      it->second = n;
+    }
+  }
+  r = Rivulet({"topics", "--describe", "--topic", "t", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("PartitionCount: 3"), std::string::npos) << r.out;
+}
+
+TEST(CliTest, GroupConsumeCommitsAndDescribeShowsLag) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  std::string input;
+  for (int i = 0; i < 10; ++i) input += std::to_string(i) + "\n";
+  ASSERT_EQ(Rivulet({"produce", "--topic", "t", "--data-dir", d}, input).exit_code, 0);
+  auto r = Rivulet({"consume", "--topic", "t", "--group", "g", "--from-beginning", "--max-messages", "4",
+                    "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\n1\n2\n3\n");
+  r = Rivulet({"groups", "--describe", "--group", "g", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Committed 4 of 10: lag 6.
+  EXPECT_NE(r.out.find("t                        0         4              10             6"),
+            std::string::npos)
+      << r.out;
+  // The group resumes where it stopped.
+  r = Rivulet({"consume", "--topic", "t", "--group", "g", "--timeout-ms", "300", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "4\n5\n6\n7\n8\n9\n");
+  r = Rivulet({"groups", "--list", "--data-dir", d});
+  EXPECT_EQ(r.out, "g\n");
+}
+
+TEST(CliTest, ErrorsAreOneLineAndNonZero) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  const std::vector<std::vector<std::string>> cases = {
+      {"consume", "--topic", "missing", "--data-dir", d},
+      {"topics", "--create", "--topic", "t", "--data-dir", d},
+      {"topics", "--create", "--topic", "x", "--partitions", "0", "--data-dir", d},
+      {"topics", "--create", "--topic", "x", "--config", "retention.ms=soon", "--data-dir", d},
+      {"topics", "--create", "--topic", "x", "--config", "novalue", "--data-dir", d},
+      {"topics", "--list", "--delete", "--data-dir", d},
+      {"topics", "--no-such-flag"},
+      {"topics", "--list"},
+      {"groups", "--describe", "--group", "nobody", "--data-dir", d},
+      {"run", "no-such-job", "--data-dir", d},
+      {"run", "tutorial", "--set", "count=many", "--data-dir", d},
+      {"bench", "no-such-bench"},
+      {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
+      {"nonsense"},
+  };
+  for (const auto& c : cases) {
+    auto r = Rivulet(c);
+    std::string cmd;
+    for (const auto& a : c) cmd += a + " ";
+    EXPECT_NE(r.exit_code, 0) << cmd;
+    EXPECT_EQ(Lines(r.err), 1u) << cmd << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("rivulet: ", 0), 0u) << cmd << "\n" << r.err;
+  }
+}
+
+TEST(CliTest, ProduceStopsAtALineWithoutSeparatorKeepingEarlierLines) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  auto r = Rivulet({"produce", "--topic", "t", "--key-separator", ":", "--data-dir", d},
+                   "a:1\nb:2\nno separator\nc:3\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 3 has no key separator"), std::string::npos) << r.err;
+  r = Rivulet({"consume", "--topic", "t", "--from-beginning", "--timeout-ms", "300", "--data-dir", d});
+  EXPECT_EQ(r.out, "1\n2\n");
+}
+
+TEST(CliTest, SecondProcessOnADataDirGetsTheOwnersPid) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  // A consumer holds the directory while we try a second command.
+  std::thread holder([&] {
+    Rivulet({"consume", "--topic", "t", "--timeout-ms", "1500", "--data-dir", d});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto r = Rivulet({"topics", "--list", "--data-dir", d});
+  holder.join();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is in use by process "), std::string::npos) << r.err;
+  EXPECT_EQ(Lines(r.err), 1u) << r.err;
+}
+
+TEST(CliTest, JobsListsTheTutorial) {
+  auto r = Rivulet({"jobs"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("tutorial"), std::string::npos);
+  r = Rivulet({"run", "tutorial", "--explain"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("numtest"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rivulet::tools
