@@ -172,8 +172,8 @@ Status LogRead(const BenchOptions& o, std::ostream& out) {
     log::ConsumerConfig cc;
     cc.enable_auto_commit = false;
     cc.auto_offset_reset = log::OffsetReset::kEarliest;
-    cc.max_poll_records = 100000;
-    cc.max_partition_fetch_bytes = 4 << 20;
+    cc.max_poll_records = 10000;
+    cc.max_partition_fetch_bytes = 1 << 20;
     log::Consumer consumer(lm.get(), cc);
     RIVULET_RETURN_IF_ERROR(consumer.Assign({{"bench", 0}}));
     int64_t seen = 0;

@@ -377,6 +377,7 @@ Result<ConsumerRecords> Consumer::Poll(std::chrono::milliseconds timeout) {
   for (auto& [done, st] : async_done_) done(st);
   async_done_.clear();
   ConsumerRecords out;
+  out.records_.reserve(static_cast<size_t>(std::min(config_.max_poll_records, 4096)));
   for (;;) {
     const uint64_t version = log_->data_version();
     bool ready = false;
