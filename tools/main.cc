@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::string level = "warn";
   app.add_option("--log-level", level, "trace, debug, info, warn, error, off")->capture_default_str();
   tools::Action action;
+  tools::AddBrokerCommand(app, &action);
   tools::AddTopicsCommand(app, &action);
   tools::AddProduceCommand(app, &action);
   tools::AddConsumeCommand(app, &action);

@@ -1,0 +1,77 @@
+// Supported API versions and request header parsing.
+#include "log/kafka/protocol/api.h"
+
+namespace rivulet::log::kafka {
+
+const std::vector<ApiVersionRange>& SupportedApis() {
+  // Highest non-flexible version of each API; Produce from v3 and Fetch
+  // from v4 (RecordBatch v2 only); ListOffsets from v1.
+  static const std::vector<ApiVersionRange> apis = {
+      {ApiKey::kProduce, 3, 8, "Produce"},
+      {ApiKey::kFetch, 4, 11, "Fetch"},
+      {ApiKey::kListOffsets, 1, 5, "ListOffsets"},
+      {ApiKey::kMetadata, 0, 8, "Metadata"},
+      {ApiKey::kOffsetCommit, 2, 7, "OffsetCommit"},
+      {ApiKey::kOffsetFetch, 1, 5, "OffsetFetch"},
+      {ApiKey::kFindCoordinator, 0, 2, "FindCoordinator"},
+      {ApiKey::kJoinGroup, 0, 5, "JoinGroup"},
+      {ApiKey::kHeartbeat, 0, 3, "Heartbeat"},
+      {ApiKey::kLeaveGroup, 0, 3, "LeaveGroup"},
+      {ApiKey::kSyncGroup, 0, 3, "SyncGroup"},
+      {ApiKey::kDescribeGroups, 0, 4, "DescribeGroups"},
+      {ApiKey::kListGroups, 0, 2, "ListGroups"},
+      {ApiKey::kApiVersions, 0, 2, "ApiVersions"},
+      {ApiKey::kCreateTopics, 0, 4, "CreateTopics"},
+      {ApiKey::kDeleteTopics, 0, 3, "DeleteTopics"},
+  };
+  return apis;
+}
+
+const ApiVersionRange* FindApi(int16_t key) {
+  for (const auto& a : SupportedApis()) {
+    if (static_cast<int16_t>(a.key) == key) return &a;
+  }
+  return nullptr;
+}
+
+namespace {
+// Whether a request header of (key, version) is v2 (flexible).
+bool FlexibleHeader(int16_t key, int16_t version) {
+  switch (static_cast<ApiKey>(key)) {
+    case ApiKey::kProduce: return version >= 9;
+    case ApiKey::kFetch: return version >= 12;
+    case ApiKey::kListOffsets: return version >= 6;
+    case ApiKey::kMetadata: return version >= 9;
+    case ApiKey::kOffsetCommit: return version >= 8;
+    case ApiKey::kOffsetFetch: return version >= 6;
+    case ApiKey::kFindCoordinator: return version >= 3;
+    case ApiKey::kJoinGroup: return version >= 6;
+    case ApiKey::kHeartbeat: return version >= 4;
+    case ApiKey::kLeaveGroup: return version >= 4;
+    case ApiKey::kSyncGroup: return version >= 4;
+    case ApiKey::kDescribeGroups: return version >= 5;
+    case ApiKey::kListGroups: return version >= 3;
+    case ApiKey::kApiVersions: return version >= 3;
+    case ApiKey::kCreateTopics: return version >= 5;
+    case ApiKey::kDeleteTopics: return version >= 4;
+  }
+  return false;
+}
+}  // namespace
+
+Result<RequestHeader> ParseRequestHeader(Reader& r) {
+  RequestHeader h;
+  h.api_key = r.Int16();
+  h.api_version = r.Int16();
+  h.correlation_id = r.Int32();
+  h.client_id = r.NullableString();
+  if (!r.ok()) return Status(Errc::kCorruption, std::string("request header: ") + r.error());
+  if (FlexibleHeader(h.api_key, h.api_version)) {
+    // Tagged fields: an unsigned varint count, then (tag, size, bytes).
+    // Only skipped; a flexible body is not decoded (versions not served).
+    (void)r.Rest();
+  }
+  return h;
+}
+
+}  // namespace rivulet::log::kafka

@@ -1,0 +1,81 @@
+// Kafka protocol error codes, and the one place where Rivulet's Errc values
+// become them.
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+
+namespace rivulet::log::kafka {
+
+enum class ErrorCode : int16_t {
+  kUnknownServerError = -1,
+  kNone = 0,
+  kOffsetOutOfRange = 1,
+  kCorruptMessage = 2,
+  kUnknownTopicOrPartition = 3,
+  kLeaderNotAvailable = 5,
+  kNotLeaderOrFollower = 6,
+  kRequestTimedOut = 7,
+  kMessageTooLarge = 10,
+  kOffsetMetadataTooLarge = 12,
+  kCoordinatorLoadInProgress = 14,
+  kCoordinatorNotAvailable = 15,
+  kNotCoordinator = 16,
+  kInvalidTopicException = 17,
+  kRecordListTooLarge = 18,
+  kInvalidRequiredAcks = 21,
+  kIllegalGeneration = 22,
+  kInconsistentGroupProtocol = 23,
+  kInvalidGroupId = 24,
+  kUnknownMemberId = 25,
+  kInvalidSessionTimeout = 26,
+  kRebalanceInProgress = 27,
+  kInvalidCommitOffsetSize = 28,
+  kInvalidTimestamp = 32,
+  kUnsupportedVersion = 35,
+  kTopicAlreadyExists = 36,
+  kInvalidPartitions = 37,
+  kInvalidReplicationFactor = 38,
+  kInvalidConfig = 40,
+  kInvalidRequest = 42,
+  kUnsupportedForMessageFormat = 43,
+  kKafkaStorageError = 56,
+  kNonEmptyGroup = 68,
+  kGroupIdNotFound = 69,
+  kFetchSessionIdNotFound = 70,
+  kUnsupportedCompressionType = 76,
+  kMemberIdRequired = 79,
+  kInvalidRecord = 87,
+};
+
+inline int16_t Code(ErrorCode e) { return static_cast<int16_t>(e); }
+
+// Maps an internal error to the Kafka error code a client expects.
+inline ErrorCode ToKafkaError(Errc e) {
+  switch (e) {
+    case Errc::kOk: return ErrorCode::kNone;
+    case Errc::kInvalidArgument: return ErrorCode::kInvalidRequest;
+    case Errc::kNotFound: return ErrorCode::kUnknownTopicOrPartition;
+    case Errc::kAlreadyExists: return ErrorCode::kTopicAlreadyExists;
+    case Errc::kCorruption: return ErrorCode::kCorruptMessage;
+    case Errc::kIoError: return ErrorCode::kKafkaStorageError;
+    case Errc::kNoSpace: return ErrorCode::kKafkaStorageError;
+    case Errc::kLocked: return ErrorCode::kKafkaStorageError;
+    case Errc::kTimeout: return ErrorCode::kRequestTimedOut;
+    case Errc::kOutOfRange: return ErrorCode::kOffsetOutOfRange;
+    case Errc::kClosed: return ErrorCode::kNotLeaderOrFollower;
+    case Errc::kRebalanceInProgress: return ErrorCode::kRebalanceInProgress;
+    case Errc::kIllegalGeneration: return ErrorCode::kIllegalGeneration;
+    case Errc::kUnknownMember: return ErrorCode::kUnknownMemberId;
+    case Errc::kNotSupported: return ErrorCode::kUnsupportedForMessageFormat;
+    case Errc::kMessageTooLarge: return ErrorCode::kMessageTooLarge;
+    case Errc::kMemberIdRequired: return ErrorCode::kMemberIdRequired;
+    case Errc::kCoordinatorLoading: return ErrorCode::kCoordinatorLoadInProgress;
+    case Errc::kInconsistentProtocol: return ErrorCode::kInconsistentGroupProtocol;
+    case Errc::kInvalidSessionTimeout: return ErrorCode::kInvalidSessionTimeout;
+  }
+  return ErrorCode::kUnknownServerError;
+}
+
+}  // namespace rivulet::log::kafka

@@ -1,0 +1,169 @@
+// Kafka wire primitives: a bounds-checked Reader over a request body and a
+// Writer building a response. Only the non-flexible (classic) encodings:
+// big-endian integers, int16-length strings, int32-length bytes and arrays.
+// A Reader never reads past its end: a short or malformed field sets a
+// sticky error, every later read returns a zero value, and the decoder
+// checks ok() once at the end.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "log/varint.h"
+
+namespace rivulet::log::kafka {
+
+// Upper bound on any array count or byte length we accept, beyond the
+// bytes actually present (protects against huge allocations).
+inline constexpr int32_t kMaxArrayCount = 1 << 20;
+
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+
+  bool ok() const { return ok_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  // The error (first failure) in words, for the log line.
+  const char* error() const { return error_; }
+
+  int8_t Int8() { return Fixed<int8_t, 1>(); }
+  bool Bool() { return Int8() != 0; }
+  int16_t Int16() { return Fixed<int16_t, 2>(); }
+  int32_t Int32() { return Fixed<int32_t, 4>(); }
+  int64_t Int64() { return Fixed<int64_t, 8>(); }
+
+  // A non-null string (a null one reads as empty).
+  std::string String() {
+    auto s = NullableString();
+    return s ? std::move(*s) : std::string();
+  }
+  std::optional<std::string> NullableString() {
+    const int16_t n = Int16();
+    if (!ok_ || n < 0) return std::nullopt;
+    if (remaining() < static_cast<size_t>(n)) return Fail("string past end"), std::nullopt;
+    std::string s(p_, static_cast<size_t>(n));
+    p_ += n;
+    return s;
+  }
+  // Bytes with an int32 length; null reads as empty. Views into the input.
+  std::string_view Bytes() {
+    auto b = NullableBytes();
+    return b ? *b : std::string_view();
+  }
+  std::optional<std::string_view> NullableBytes() {
+    const int32_t n = Int32();
+    if (!ok_ || n < 0) return std::nullopt;
+    if (remaining() < static_cast<size_t>(n)) return Fail("bytes past end"), std::nullopt;
+    std::string_view s(p_, static_cast<size_t>(n));
+    p_ += n;
+    return s;
+  }
+  // An array count; -1 (null) reads as 0. Fails if the count is absurd for
+  // the bytes left (each element takes at least `min_element_bytes`).
+  int32_t ArrayCount(size_t min_element_bytes = 1) {
+    const int32_t n = Int32();
+    if (!ok_) return 0;
+    if (n < 0) return 0;
+    if (n > kMaxArrayCount || static_cast<size_t>(n) * min_element_bytes > remaining()) {
+      Fail("array count past end");
+      return 0;
+    }
+    return n;
+  }
+  // Skips the rest (e.g. fields of a newer version we do not use).
+  std::string_view Rest() {
+    std::string_view s(p_, remaining());
+    p_ = end_;
+    return s;
+  }
+
+  void Fail(const char* why) {
+    if (ok_) error_ = why;
+    ok_ = false;
+    p_ = end_;
+  }
+
+ private:
+  template <typename T, size_t N>
+  T Fixed() {
+    if (remaining() < N) {
+      Fail("truncated field");
+      return T{};
+    }
+    T v;
+    if constexpr (N == 1) {
+      v = static_cast<T>(*p_);
+    } else if constexpr (N == 2) {
+      v = static_cast<T>(GetBigEndian16(p_));
+    } else if constexpr (N == 4) {
+      v = static_cast<T>(GetBigEndian32(p_));
+    } else {
+      v = static_cast<T>(GetBigEndian64(p_));
+    }
+    p_ += N;
+    return v;
+  }
+
+  const char* p_;
+  const char* end_;
+  bool ok_ = true;
+  const char* error_ = "";
+};
+
+class Writer {
+ public:
+  void Int8(int8_t v) { out_.push_back(static_cast<char>(v)); }
+  void Bool(bool v) { Int8(v ? 1 : 0); }
+  void Int16(int16_t v) {
+    char b[2];
+    PutBigEndian16(b, static_cast<uint16_t>(v));
+    out_.append(b, 2);
+  }
+  void Int32(int32_t v) {
+    char b[4];
+    PutBigEndian32(b, static_cast<uint32_t>(v));
+    out_.append(b, 4);
+  }
+  void Int64(int64_t v) {
+    char b[8];
+    PutBigEndian64(b, static_cast<uint64_t>(v));
+    out_.append(b, 8);
+  }
+  void String(std::string_view s) {
+    Int16(static_cast<int16_t>(s.size()));
+    out_.append(s);
+  }
+  void NullableString(const std::optional<std::string>& s) {
+    if (!s) return Int16(-1);
+    String(*s);
+  }
+  void Bytes(std::string_view b) {
+    Int32(static_cast<int32_t>(b.size()));
+    out_.append(b);
+  }
+  void NullableBytes(const std::optional<std::string_view>& b) {
+    if (!b) return Int32(-1);
+    Bytes(*b);
+  }
+  void ArrayCount(size_t n) { Int32(static_cast<int32_t>(n)); }
+  void Raw(std::string_view b) { out_.append(b); }
+  // Reserves an int32 to be filled in later with PatchInt32.
+  size_t Placeholder32() {
+    out_.append(4, '\0');
+    return out_.size() - 4;
+  }
+  void PatchInt32(size_t at, int32_t v) { PutBigEndian32(out_.data() + at, static_cast<uint32_t>(v)); }
+
+  size_t size() const { return out_.size(); }
+  std::string& buffer() { return out_; }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace rivulet::log::kafka

@@ -1,0 +1,462 @@
+// The broker's network layer: listener, connections, framing, dispatch.
+#include "log/kafka/server/broker.h"
+
+#include <boost/asio.hpp>
+
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "base/logging.h"
+#include "log/kafka/protocol/wire.h"
+
+namespace rivulet::log::kafka {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class Broker::Impl {
+ public:
+  class Connection;
+
+  Impl(Broker* broker, const BrokerOptions& options)
+      : broker_(broker), options_(options), acceptor_(io_) {}
+
+  Status Listen();
+  void Accept();
+  void StartThreads();
+  void Stop();
+  void WaitStopped();
+
+  Broker* broker_;
+  const BrokerOptions& options_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
+  int in_flight_ = 0;                                  // guarded by mu_
+  bool stopping_ = false;                              // guarded by mu_
+  bool stopped_ = false;                               // guarded by mu_
+};
+
+class Broker::Impl::Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Impl* owner, tcp::socket socket) : owner_(owner), socket_(std::move(socket)) {
+    boost::system::error_code ec;
+    auto ep = socket_.remote_endpoint(ec);
+    peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    socket_.set_option(tcp::no_delay(true), ec);
+  }
+
+  void Start() { ReadSize(); }
+
+  // Closes the socket unless a request is being handled (then the
+  // connection closes after answering it).
+  void CloseIfIdle() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  void ReadSize() {
+    asio::async_read(socket_, asio::buffer(size_buf_, 4),
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       if (ec) return self->Close();
+                       self->OnSize();
+                     });
+  }
+
+  void OnSize() {
+    const auto size = static_cast<int32_t>(GetBigEndian32(size_buf_));
+    if (size < 8 || size > owner_->options_.max_request_bytes) {
+      GetLogger("broker")->warn("closing connection from {}: request size {} out of range [8, {}]",
+                                peer_, size, owner_->options_.max_request_bytes);
+      return Close();
+    }
+    request_.resize(static_cast<size_t>(size));
+    asio::async_read(socket_, asio::buffer(request_.data(), request_.size()),
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       if (ec) return self->Close();
+                       self->Dispatch();
+                     });
+  }
+
+  void Dispatch() {
+    Reader r(request_);
+    auto header = ParseRequestHeader(r);
+    if (!header.ok()) {
+      GetLogger("broker")->warn("closing connection from {}: {}", peer_, header.status().ToString());
+      return Close();
+    }
+    const ApiVersionRange* api = FindApi(header->api_key);
+    Handler handler = api ? FindHandler(api->key) : nullptr;
+    if (handler == nullptr) {
+      GetLogger("broker")->warn("closing connection from {}: unsupported API key {}", peer_,
+                                header->api_key);
+      return Close();
+    }
+    if ((header->api_version < api->min || header->api_version > api->max) &&
+        api->key != ApiKey::kApiVersions) {
+      GetLogger("broker")->warn("closing connection from {}: {} version {} not supported (supported {}-{})",
+                                peer_, api->name, header->api_version, api->min, api->max);
+      return Close();
+    }
+    {
+      std::lock_guard<std::mutex> lock(owner_->mu_);
+      ++owner_->in_flight_;
+    }
+    busy_ = true;
+    ctx_ = RequestContext{};
+    ctx_.header = std::move(header).value();
+    ctx_.body = std::string_view(request_).substr(request_.size() - r.remaining());
+    ctx_.client_host = peer_;
+    ctx_.log = owner_->broker_->log_.get();
+    ctx_.broker = &owner_->broker_->info_;
+    ctx_.io = &owner_->io_;
+    const int32_t correlation_id = ctx_.header.correlation_id;
+    auto self = shared_from_this();
+    try {
+      handler(ctx_, [self, correlation_id](std::string body) {
+        asio::post(self->socket_.get_executor(), [self, correlation_id, body = std::move(body)]() mutable {
+          self->Write(correlation_id, std::move(body));
+        });
+      });
+    } catch (const std::exception& e) {
+      // A handler bug must not take the broker down: drop this connection.
+      GetLogger("broker")->error("handler for {} from {} failed: {}", ApiName(), peer_, e.what());
+      Write(correlation_id, std::string());
+    }
+  }
+
+  const char* ApiName() const {
+    const ApiVersionRange* api = FindApi(ctx_.header.api_key);
+    return api ? api->name : "?";
+  }
+
+  void Write(int32_t correlation_id, std::string body) {
+    if (body.empty()) {
+      Done();
+      return Close();
+    }
+    response_.resize(8);
+    PutBigEndian32(response_.data(), static_cast<uint32_t>(body.size() + 4));
+    PutBigEndian32(response_.data() + 4, static_cast<uint32_t>(correlation_id));
+    response_ += body;
+    asio::async_write(socket_, asio::buffer(response_),
+                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                        self->Done();
+                        if (ec) return self->Close();
+                        bool stopping;
+                        {
+                          std::lock_guard<std::mutex> lock(self->owner_->mu_);
+                          stopping = self->owner_->stopping_;
+                        }
+                        if (stopping) return self->Close();
+                        self->ReadSize();
+                      });
+  }
+
+  void Done() {
+    if (!busy_) return;
+    busy_ = false;
+    std::lock_guard<std::mutex> lock(owner_->mu_);
+    --owner_->in_flight_;
+    owner_->cv_.notify_all();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    std::lock_guard<std::mutex> lock(owner_->mu_);
+    owner_->connections_.erase(shared_from_this());
+    owner_->cv_.notify_all();
+  }
+
+  Impl* owner_;
+  tcp::socket socket_;
+  std::string peer_;
+  char size_buf_[4];
+  std::string request_;
+  std::string response_;
+  RequestContext ctx_;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+Status Broker::Impl::Listen() {
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(options_.listen_host, ec);
+  if (ec) {
+    // Not a literal address: resolve it.
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(options_.listen_host, std::to_string(options_.listen_port), ec);
+    if (ec || results.empty()) {
+      return Status(Errc::kInvalidArgument, "cannot resolve listen host '" + options_.listen_host + "'");
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep(address, options_.listen_port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(Errc::kIoError, "cannot listen on " + options_.listen_host + ":" +
+                                      std::to_string(options_.listen_port) + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
+void Broker::Impl::Accept() {
+  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      GetLogger("broker")->warn("accept: {}", ec.message());
+    } else {
+      auto conn = std::make_shared<Connection>(this, std::move(socket));
+      bool stopping;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stopping = stopping_;
+        if (!stopping) connections_.insert(conn);
+      }
+      if (!stopping) conn->Start();
+    }
+    bool stopping;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping = stopping_;
+    }
+    if (!stopping) Accept();
+  });
+}
+
+void Broker::Impl::StartThreads() {
+  work_.emplace(asio::make_work_guard(io_));
+  int n = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (n < 1) n = 1;
+  for (int i = 0; i < n; ++i) {
+    threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          io_.run();
+          return;
+        } catch (const std::exception& e) {
+          GetLogger("broker")->error("io thread: {}", e.what());
+        }
+      }
+    });
+  }
+}
+
+void Broker::Impl::Stop() {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    conns.assign(connections_.begin(), connections_.end());
+  }
+  asio::post(io_, [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
+  for (auto& c : conns) c->CloseIfIdle();
+  cv_.notify_all();
+}
+
+void Broker::Impl::WaitStopped() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return stopping_; });
+  // Let in-flight requests finish (long polls end by their max wait).
+  cv_.wait_for(lock, std::chrono::seconds(10), [this] { return in_flight_ == 0; });
+  lock.unlock();
+  work_.reset();
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  lock.lock();
+  connections_.clear();
+  stopped_ = true;
+}
+
+Broker::Broker(BrokerOptions options) : options_(std::move(options)) {}
+
+Broker::~Broker() {
+  Stop();
+  if (impl_) {
+    std::unique_lock<std::mutex> lock(impl_->mu_);
+    if (!impl_->stopped_) {
+      lock.unlock();
+      impl_->WaitStopped();
+    }
+  }
+}
+
+Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
+  if (options.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required");
+  std::unique_ptr<Broker> b(new Broker(std::move(options)));
+  RIVULET_ASSIGN_OR_RETURN(b->log_, LogManager::Open(b->options_.data_dir, b->options_.log));
+  b->impl_ = std::make_unique<Impl>(b.get(), b->options_);
+  RIVULET_RETURN_IF_ERROR(b->impl_->Listen());
+  b->info_.port = b->impl_->acceptor_.local_endpoint().port();
+  b->info_.host = b->options_.advertised_host.empty() ? b->options_.listen_host : b->options_.advertised_host;
+  if (b->info_.host == "0.0.0.0" || b->info_.host == "::") b->info_.host = "127.0.0.1";
+  b->impl_->Accept();
+  b->impl_->StartThreads();
+  return b;
+}
+
+Status Broker::Run() {
+  impl_->WaitStopped();
+  return log_->Close();
+}
+
+void Broker::Stop() {
+  if (!impl_) return;
+  if (log_) log_->groups().Shutdown();  // answer members waiting in joins
+  impl_->Stop();
+}
+
+Status ParseListen(const std::string& listen, BrokerOptions* options) {
+  std::string s = listen;
+  for (const char* scheme : {"PLAINTEXT://", "plaintext://"}) {
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::strlen(scheme));
+  }
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos) {
+    return Status(Errc::kInvalidArgument, "--listen must be HOST:PORT, got '" + listen + "'");
+  }
+  std::string host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = s.substr(colon + 1);
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535) {
+    return Status(Errc::kInvalidArgument, "bad port in '" + listen + "'");
+  }
+  options->listen_host = host.empty() ? "0.0.0.0" : host;
+  options->listen_port = static_cast<uint16_t>(p);
+  return Status::Ok();
+}
+
+Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
+  std::ifstream in(path);
+  if (!in) return Status(Errc::kNotFound, "cannot read config file " + path);
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    auto trim = [](std::string s) {
+      const auto b = s.find_first_not_of(" \t\r");
+      const auto e = s.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == '!') continue;
+    const auto eq = line.find_first_of("=:");
+    if (eq == std::string::npos) {
+      return Status(Errc::kInvalidArgument, path + ":" + std::to_string(lineno) + ": expected key=value");
+    }
+    const std::string key = trim(line.substr(0, eq));
+    const std::string value = trim(line.substr(eq + 1));
+    auto bad = [&](const std::string& why) {
+      return Status(Errc::kInvalidArgument, path + ":" + std::to_string(lineno) + ": " + key + ": " + why);
+    };
+    auto to_int = [&](int64_t* out) -> Status {
+      char* end = nullptr;
+      errno = 0;
+      const long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno != 0) return bad("not an integer: '" + value + "'");
+      *out = v;
+      return Status::Ok();
+    };
+    int64_t v = 0;
+    Status st;
+    TopicConfig& tc = o->log.default_topic_config;
+    if (key == "log.dirs" || key == "log.dir") {
+      o->data_dir = value.substr(0, value.find(','));
+    } else if (key == "listeners") {
+      st = ParseListen(value.substr(0, value.find(',')), o);
+    } else if (key == "advertised.listeners") {
+      BrokerOptions tmp;
+      st = ParseListen(value.substr(0, value.find(',')), &tmp);
+      o->advertised_host = tmp.listen_host;
+    } else if (key == "num.partitions") {
+      st = to_int(&v);
+      if (st.ok() && v < 1) st = bad("must be >= 1");
+      o->log.default_partitions = static_cast<int32_t>(v);
+    } else if (key == "auto.create.topics.enable") {
+      if (value != "true" && value != "false") st = bad("must be true or false");
+      o->log.auto_create_topics = value == "true";
+    } else if (key == "log.retention.ms") {
+      st = tc.Set("retention.ms", value);
+    } else if (key == "log.retention.minutes") {
+      st = to_int(&v);
+      if (st.ok()) st = tc.Set("retention.ms", std::to_string(v * 60000));
+    } else if (key == "log.retention.hours") {
+      st = to_int(&v);
+      if (st.ok()) st = tc.Set("retention.ms", std::to_string(v * 3600000));
+    } else if (key == "log.retention.bytes") {
+      st = tc.Set("retention.bytes", value);
+    } else if (key == "log.segment.bytes") {
+      st = tc.Set("segment.bytes", value);
+    } else if (key == "log.roll.ms") {
+      st = tc.Set("segment.ms", value);
+    } else if (key == "log.roll.hours") {
+      st = to_int(&v);
+      if (st.ok()) st = tc.Set("segment.ms", std::to_string(v * 3600000));
+    } else if (key == "log.flush.interval.messages") {
+      st = tc.Set("flush.messages", value);
+    } else if (key == "log.flush.interval.ms") {
+      st = tc.Set("flush.ms", value);
+    } else if (key == "log.retention.check.interval.ms") {
+      st = to_int(&v);
+      if (st.ok() && v < 1) st = bad("must be >= 1");
+      o->log.retention_check_interval_ms = v;
+    } else if (key == "group.initial.rebalance.delay.ms") {
+      st = to_int(&v);
+      if (st.ok() && v < 0) st = bad("must be >= 0");
+      o->log.groups.initial_rebalance_delay_ms = v;
+    } else if (key == "group.min.session.timeout.ms") {
+      st = to_int(&v);
+      o->log.groups.min_session_timeout_ms = static_cast<int32_t>(v);
+    } else if (key == "group.max.session.timeout.ms") {
+      st = to_int(&v);
+      o->log.groups.max_session_timeout_ms = static_cast<int32_t>(v);
+    } else if (key == "message.max.bytes") {
+      st = tc.Set("max.message.bytes", value);
+    } else if (key == "socket.request.max.bytes") {
+      st = to_int(&v);
+      if (st.ok() && (v < 1024 || v > (1LL << 31) - 1)) st = bad("out of range");
+      o->max_request_bytes = static_cast<int32_t>(v);
+    } else if (key == "num.network.threads" || key == "num.io.threads") {
+      st = to_int(&v);
+      if (st.ok() && v > 0) o->threads = std::max(o->threads, static_cast<int>(v));
+    } else if (key == "broker.id" || key == "node.id" || key == "zookeeper.connect" ||
+               key == "offsets.topic.replication.factor" || key == "transaction.state.log.replication.factor" ||
+               key == "transaction.state.log.min.isr" || key == "num.recovery.threads.per.data.dir" ||
+               key == "socket.send.buffer.bytes" || key == "socket.receive.buffer.bytes" ||
+               key == "zookeeper.connection.timeout.ms" || key == "default.replication.factor") {
+      // Accepted for compatibility with stock server.properties; single node.
+    } else {
+      st = bad("unsupported setting");
+    }
+    if (!st.ok()) {
+      if (st.message().rfind(path, 0) == 0) return st;
+      return bad(st.message());
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace rivulet::log::kafka

@@ -1,0 +1,63 @@
+// What a request handler gets and how it answers. One handler per API in
+// handlers/<api>.cc; each decodes its request body, does the work on the
+// log or the group coordinator, and calls `respond` exactly once with the
+// encoded response body (without the response header), possibly later and
+// from another thread (long-poll Fetch, JoinGroup, SyncGroup).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "log/kafka/protocol/api.h"
+#include "log/log_manager.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace rivulet::log::kafka {
+
+struct BrokerInfo {
+  int32_t node_id = 0;
+  std::string host = "127.0.0.1";  // advertised to clients
+  int32_t port = 9092;
+  std::string cluster_id = "rivulet";
+};
+
+struct RequestContext {
+  RequestHeader header;
+  std::string_view body;     // valid until respond is called
+  std::string client_host;
+  LogManager* log = nullptr;
+  const BrokerInfo* broker = nullptr;
+  boost::asio::io_context* io = nullptr;  // for timers (long polls)
+};
+
+// An empty body closes the connection (a request we cannot answer).
+using Respond = std::function<void(std::string body)>;
+using Handler = void (*)(RequestContext& ctx, Respond respond);
+
+// The handler of an API key, or nullptr.
+Handler FindHandler(ApiKey key);
+
+// Handlers, one per API (handlers/*.cc).
+void HandleApiVersions(RequestContext& ctx, Respond respond);
+void HandleMetadata(RequestContext& ctx, Respond respond);
+void HandleProduce(RequestContext& ctx, Respond respond);
+void HandleFetch(RequestContext& ctx, Respond respond);
+void HandleListOffsets(RequestContext& ctx, Respond respond);
+void HandleFindCoordinator(RequestContext& ctx, Respond respond);
+void HandleJoinGroup(RequestContext& ctx, Respond respond);
+void HandleSyncGroup(RequestContext& ctx, Respond respond);
+void HandleHeartbeat(RequestContext& ctx, Respond respond);
+void HandleLeaveGroup(RequestContext& ctx, Respond respond);
+void HandleOffsetCommit(RequestContext& ctx, Respond respond);
+void HandleOffsetFetch(RequestContext& ctx, Respond respond);
+void HandleListGroups(RequestContext& ctx, Respond respond);
+void HandleDescribeGroups(RequestContext& ctx, Respond respond);
+void HandleCreateTopics(RequestContext& ctx, Respond respond);
+void HandleDeleteTopics(RequestContext& ctx, Respond respond);
+
+}  // namespace rivulet::log::kafka

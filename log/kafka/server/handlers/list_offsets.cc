@@ -1,0 +1,5 @@
+// placeholder: to be written
+#include "log/kafka/server/handler.h"
+namespace rivulet::log::kafka {
+void HandleListOffsets(RequestContext&, Respond respond) { respond(std::string()); }
+}  // namespace rivulet::log::kafka

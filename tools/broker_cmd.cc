@@ -1,0 +1,57 @@
+// `rivulet broker`: serve the log over the Kafka wire protocol.
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "log/kafka/server/broker.h"
+#include "tools/command.h"
+
+namespace rivulet::tools {
+namespace {
+
+struct BrokerFlags {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:9092";
+  std::string config;
+  int threads = 0;
+};
+
+Status RunBroker(const BrokerFlags& f, bool listen_given, bool data_dir_given) {
+  log::kafka::BrokerOptions o;
+  if (!f.config.empty()) RIVULET_RETURN_IF_ERROR(log::kafka::ApplyServerProperties(f.config, &o));
+  // Flags win over the file.
+  if (data_dir_given || o.data_dir.empty()) o.data_dir = f.data_dir;
+  if (listen_given || f.config.empty()) RIVULET_RETURN_IF_ERROR(log::kafka::ParseListen(f.listen, &o));
+  if (f.threads > 0) o.threads = f.threads;
+  if (o.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required (or log.dirs in --config)");
+  RIVULET_ASSIGN_OR_RETURN(auto broker, log::kafka::Broker::Start(o));
+  std::printf("rivulet broker listening on %s:%u (data dir %s)\n", o.listen_host.c_str(),
+              static_cast<unsigned>(broker->port()), o.data_dir.c_str());
+  std::fflush(stdout);
+  std::thread watcher([&broker] {
+    while (!Interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    broker->Stop();
+  });
+  Status st = broker->Run();
+  watcher.join();
+  std::fprintf(stderr, "rivulet broker stopped\n");
+  return st;
+}
+
+}  // namespace
+
+void AddBrokerCommand(CLI::App& app, Action* action) {
+  auto f = std::make_shared<BrokerFlags>();
+  CLI::App* cmd = app.add_subcommand("broker", "serve the log over the Kafka wire protocol");
+  auto* dd = cmd->add_option("--data-dir", f->data_dir, "data directory");
+  auto* ls = cmd->add_option("--listen", f->listen, "HOST:PORT to listen on")->capture_default_str();
+  cmd->add_option("--config", f->config, "server.properties file");
+  cmd->add_option("--threads", f->threads, "network/io threads (default: one per core)");
+  cmd->callback([f, action, dd, ls] {
+    const bool listen_given = ls->count() > 0;
+    const bool data_dir_given = dd->count() > 0;
+    *action = [f, listen_given, data_dir_given] { return RunBroker(*f, listen_given, data_dir_given); };
+  });
+}
+
+}  // namespace rivulet::tools
