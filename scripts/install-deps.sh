@@ -10,9 +10,11 @@ PACKAGES=(
   # libraries
   libtbb-dev libboost-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
+  libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # real Kafka clients for the broker tests
+  kcat python3-kafka python3-confluent-kafka
 )
 
 missing=()

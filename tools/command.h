@@ -14,11 +14,16 @@
 
 namespace rivulet::tools {
 
-// Where the client commands find the log.
+// Where the client commands find the log: a data directory (embedded) or
+// a Kafka-protocol cluster (a running `rivulet broker`, or Kafka itself).
 struct Target {
   std::string data_dir;
-  // Adds --data-dir to `cmd` (default: $RIVULET_DATA_DIR).
+  std::string bootstrap;
+  // Adds --data-dir (default: $RIVULET_DATA_DIR) and --bootstrap-server.
   void AddFlags(CLI::App* cmd);
+  bool remote() const { return !bootstrap.empty(); }
+  // kInvalidArgument when both or neither are given.
+  Status Check() const;
   // Opens the embedded log; kInvalidArgument when no directory was given.
   Result<std::unique_ptr<log::LogManager>> Open(log::LogOptions options = {}) const;
 };

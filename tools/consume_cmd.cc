@@ -5,6 +5,7 @@
 #include <string>
 
 #include "log/consumer.h"
+#include "connectors/kafka/kafka_client.h"
 #include "tools/command.h"
 
 namespace rivulet::tools {
@@ -31,6 +32,65 @@ void Print(std::FILE* out, const std::optional<std::string_view>& v) {
   }
 }
 
+void PrintRecord(const ConsumeFlags& f, const std::optional<std::string_view>& key,
+                 const std::optional<std::string_view>& value) {
+  if (f.print_key) {
+    Print(stdout, key);
+    std::fwrite(f.separator.data(), 1, f.separator.size(), stdout);
+  }
+  Print(stdout, value);
+  std::fputc('\n', stdout);
+}
+
+std::optional<std::string_view> View(const std::optional<std::string>& s) {
+  return s ? std::optional<std::string_view>(*s) : std::nullopt;
+}
+
+Status RunConsumeKafka(const ConsumeFlags& f) {
+  namespace k = connectors::kafka;
+  const std::string reset = f.from_beginning ? "earliest" : "latest";
+  RIVULET_ASSIGN_OR_RETURN(auto consumer, k::Consumer::Open(f.target.bootstrap, f.group, reset));
+  if (!f.group.empty()) {
+    RIVULET_RETURN_IF_ERROR(consumer->Subscribe({f.topic}));
+  } else {
+    RIVULET_ASSIGN_OR_RETURN(auto admin, k::Admin::Open(f.target.bootstrap));
+    RIVULET_ASSIGN_OR_RETURN(auto parts, admin->DescribeTopic(f.topic));
+    std::vector<int32_t> ps;
+    for (const auto& p : parts) {
+      if (f.partition < 0 || p.partition == f.partition) ps.push_back(p.partition);
+    }
+    if (ps.empty()) {
+      return Status(Errc::kNotFound, "topic '" + f.topic + "' has no partition " + std::to_string(f.partition));
+    }
+    RIVULET_RETURN_IF_ERROR(consumer->Assign(f.topic, ps, f.offset >= 0 ? f.offset : f.from_beginning ? -2 : -1));
+  }
+  int64_t printed = 0;
+  auto idle_since = std::chrono::steady_clock::now();
+  Status result;
+  while (!Interrupted() && (f.max_messages < 0 || printed < f.max_messages)) {
+    auto m = consumer->Poll(std::chrono::milliseconds(100));
+    if (!m.ok()) {
+      result = m.status();
+      break;
+    }
+    if (!m->has_value()) {
+      if (f.timeout_ms >= 0 &&
+          std::chrono::steady_clock::now() - idle_since >= std::chrono::milliseconds(f.timeout_ms)) {
+        break;
+      }
+      continue;
+    }
+    idle_since = std::chrono::steady_clock::now();
+    const auto& msg = **m;
+    PrintRecord(f, View(msg.key), View(msg.value));
+    std::fflush(stdout);
+    ++printed;
+    if (!f.group.empty()) RIVULET_RETURN_IF_ERROR(consumer->StoreOffset(msg));
+  }
+  consumer->Close();  // commits stored offsets
+  return result;
+}
+
 Status RunConsume(const ConsumeFlags& f) {
   if (f.offset >= 0 && f.partition < 0) {
     return Status(Errc::kInvalidArgument, "--offset needs --partition");
@@ -38,6 +98,8 @@ Status RunConsume(const ConsumeFlags& f) {
   if (f.partition >= 0 && !f.group.empty()) {
     return Status(Errc::kInvalidArgument, "--partition and --group exclude each other");
   }
+  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  if (f.target.remote()) return RunConsumeKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   RIVULET_ASSIGN_OR_RETURN(int32_t partitions, lm->PartitionCount(f.topic));
   log::ConsumerConfig cc;
@@ -87,12 +149,7 @@ Status RunConsume(const ConsumeFlags& f) {
         }
         continue;
       }
-      if (f.print_key) {
-        Print(stdout, r.key);
-        std::fwrite(f.separator.data(), 1, f.separator.size(), stdout);
-      }
-      Print(stdout, r.value);
-      std::fputc('\n', stdout);
+      PrintRecord(f, r.key, r.value);
       ++printed;
     }
     std::fflush(stdout);

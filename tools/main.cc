@@ -17,11 +17,22 @@ bool Interrupted() { return g_interrupted != 0; }
 void Target::AddFlags(CLI::App* cmd) {
   if (const char* env = std::getenv("RIVULET_DATA_DIR")) data_dir = env;
   cmd->add_option("--data-dir", data_dir, "data directory of the embedded log ($RIVULET_DATA_DIR)");
+  cmd->add_option("--bootstrap-server", bootstrap, "HOST:PORT of a running broker (Kafka protocol)");
+}
+
+Status Target::Check() const {
+  if (!bootstrap.empty() && !data_dir.empty() && !std::getenv("RIVULET_DATA_DIR")) {
+    return Status(Errc::kInvalidArgument, "give --data-dir or --bootstrap-server, not both");
+  }
+  if (bootstrap.empty() && data_dir.empty()) {
+    return Status(Errc::kInvalidArgument, "--data-dir or --bootstrap-server is required");
+  }
+  return Status::Ok();
 }
 
 Result<std::unique_ptr<log::LogManager>> Target::Open(log::LogOptions options) const {
   if (data_dir.empty()) {
-    return Status(Errc::kInvalidArgument, "--data-dir is required (or set RIVULET_DATA_DIR)");
+    return Status(Errc::kInvalidArgument, "--data-dir or --bootstrap-server is required (or set RIVULET_DATA_DIR)");
   }
   return log::LogManager::Open(data_dir, std::move(options));
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <map>
 
+#include "connectors/kafka/kafka_client.h"
 #include "tools/command.h"
 
 namespace rivulet::tools {
@@ -15,6 +16,46 @@ struct TopicsFlags {
   std::vector<std::string> configs;
 };
 
+Status ParseConfigs(const std::vector<std::string>& kvs, std::map<std::string, std::string>* out) {
+  for (const auto& kv : kvs) {
+    RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
+    out->insert(p);
+  }
+  return Status::Ok();
+}
+
+Status RunTopicsKafka(const TopicsFlags& f) {
+  RIVULET_ASSIGN_OR_RETURN(auto admin, connectors::kafka::Admin::Open(f.target.bootstrap));
+  if (f.create) {
+    std::map<std::string, std::string> cfg;
+    RIVULET_RETURN_IF_ERROR(ParseConfigs(f.configs, &cfg));
+    RIVULET_RETURN_IF_ERROR(admin->CreateTopic(f.topic, f.partitions, cfg));
+    std::printf("Created topic %s with %d partitions.\n", f.topic.c_str(), f.partitions);
+  } else if (f.del) {
+    RIVULET_RETURN_IF_ERROR(admin->DeleteTopic(f.topic));
+    std::printf("Deleted topic %s.\n", f.topic.c_str());
+  } else if (f.list) {
+    RIVULET_ASSIGN_OR_RETURN(auto names, admin->ListTopics());
+    for (const auto& t : names) std::printf("%s\n", t.c_str());
+  } else {
+    std::vector<std::string> names;
+    if (f.topic.empty()) {
+      RIVULET_ASSIGN_OR_RETURN(names, admin->ListTopics());
+    } else {
+      names.push_back(f.topic);
+    }
+    for (const auto& name : names) {
+      RIVULET_ASSIGN_OR_RETURN(auto parts, admin->DescribeTopic(name));
+      std::printf("Topic: %s\tPartitionCount: %zu\n", name.c_str(), parts.size());
+      for (const auto& p : parts) {
+        std::printf("\tTopic: %s\tPartition: %d\tStartOffset: %lld\tEndOffset: %lld\n", name.c_str(),
+                    p.partition, static_cast<long long>(p.low), static_cast<long long>(p.high));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status RunTopics(const TopicsFlags& f) {
   const int modes = f.create + f.list + f.describe + f.del;
   if (modes != 1) {
@@ -23,13 +64,12 @@ Status RunTopics(const TopicsFlags& f) {
   if ((f.create || f.del) && f.topic.empty()) {
     return Status(Errc::kInvalidArgument, "--topic is required");
   }
+  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  if (f.target.remote()) return RunTopicsKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   if (f.create) {
     std::map<std::string, std::string> cfg;
-    for (const auto& kv : f.configs) {
-      RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
-      cfg.insert(p);
-    }
+    RIVULET_RETURN_IF_ERROR(ParseConfigs(f.configs, &cfg));
     RIVULET_RETURN_IF_ERROR(lm->CreateTopic(f.topic, f.partitions, cfg));
     std::printf("Created topic %s with %d partitions.\n", f.topic.c_str(), f.partitions);
   } else if (f.del) {

@@ -120,6 +120,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.broker = &owner_->broker_->info_;
     ctx_.io = &owner_->io_;
     const int32_t correlation_id = ctx_.header.correlation_id;
+    no_response_ = api->key == ApiKey::kProduce && ProduceAcks(ctx_.body) == 0;
     auto self = shared_from_this();
     try {
       handler(ctx_, [self, correlation_id](std::string body) {
@@ -139,10 +140,23 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     return api ? api->name : "?";
   }
 
+  // The acks field of a Produce request body (after transactional_id).
+  static int16_t ProduceAcks(std::string_view body) {
+    Reader r(body);
+    (void)r.NullableString();
+    const int16_t acks = r.Int16();
+    return r.ok() ? acks : -1;
+  }
+
   void Write(int32_t correlation_id, std::string body) {
     if (body.empty()) {
       Done();
       return Close();
+    }
+    if (no_response_) {
+      // Produce with acks=0: Kafka sends no response at all.
+      Done();
+      return ReadSize();
     }
     response_.resize(8);
     PutBigEndian32(response_.data(), static_cast<uint32_t>(body.size() + 4));
@@ -190,6 +204,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   RequestContext ctx_;
   bool busy_ = false;
   bool closed_ = false;
+  bool no_response_ = false;
 };
 
 Status Broker::Impl::Listen() {

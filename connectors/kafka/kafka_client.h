@@ -1,0 +1,115 @@
+// The kafka connector's client layer: producer, consumer and admin over
+// librdkafka, against any Kafka-protocol cluster (Apache Kafka, Redpanda,
+// or `rivulet broker`). The tools use it for --bootstrap-server; jobs will
+// use it to read and write real clusters. Errors come back as Status with
+// librdkafka's message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace rivulet::connectors::kafka {
+
+// librdkafka settings (key=value as in librdkafka's CONFIGURATION.md).
+using Config = std::map<std::string, std::string>;
+
+struct Message {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = -1;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+};
+
+struct PartitionInfo {
+  int32_t partition = 0;
+  int64_t low = 0;   // earliest offset
+  int64_t high = 0;  // log end offset
+};
+
+struct GroupMemberInfo {
+  std::string member_id;
+  std::string client_id;
+  std::string client_host;
+  std::string assignment;  // ConsumerProtocol Assignment bytes
+};
+
+struct GroupInfo {
+  std::string group;
+  std::string state;
+  std::string protocol_type;
+  std::string protocol;
+  std::vector<GroupMemberInfo> members;
+};
+
+class Producer {
+ public:
+  static Result<std::unique_ptr<Producer>> Open(const std::string& bootstrap, Config config = {});
+  ~Producer();
+  // Queues a record (partition -1: librdkafka's murmur2_random partitioner,
+  // which matches Kafka's Java client for keyed records).
+  Status Send(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
+              int32_t partition = -1);
+  // Waits until everything queued is delivered; returns the first delivery
+  // error seen since the last Flush.
+  Status Flush(std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Consumer {
+ public:
+  // With a non-empty `group`, Subscribe() joins it and offsets are committed
+  // automatically (enable.auto.commit); `reset` is "earliest" or "latest".
+  static Result<std::unique_ptr<Consumer>> Open(const std::string& bootstrap, const std::string& group,
+                                                const std::string& reset, Config config = {});
+  ~Consumer();
+  Status Subscribe(const std::vector<std::string>& topics);
+  // Assigns partitions starting at `offset` (-2 beginning, -1 end, or an offset).
+  Status Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset);
+  // The next message, nullopt after `timeout` with none; errors other than
+  // end-of-partition come back as non-ok.
+  Result<std::optional<Message>> Poll(std::chrono::milliseconds timeout);
+  // Marks `m` processed: its next offset is committed by auto-commit and on
+  // Close (at-least-once: only what the caller has handled).
+  Status StoreOffset(const Message& m);
+  // The group's committed offsets of `topic`'s partitions (-1 when none).
+  Result<std::map<int32_t, int64_t>> Committed(const std::string& topic, int32_t partitions,
+                                               std::chrono::milliseconds timeout);
+  void Close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Admin {
+ public:
+  static Result<std::unique_ptr<Admin>> Open(const std::string& bootstrap, Config config = {});
+  ~Admin();
+  Status CreateTopic(const std::string& name, int32_t partitions, const std::map<std::string, std::string>& configs);
+  Status DeleteTopic(const std::string& name);
+  Result<std::vector<std::string>> ListTopics();
+  // Partitions with watermarks; kNotFound for an unknown topic.
+  Result<std::vector<PartitionInfo>> DescribeTopic(const std::string& name);
+  Result<std::vector<GroupInfo>> ListGroups();
+  Result<GroupInfo> DescribeGroup(const std::string& group);
+  // All committed offsets of `group`: (topic, partition) -> offset.
+  Result<std::map<std::pair<std::string, int32_t>, int64_t>> CommittedOffsets(const std::string& group);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rivulet::connectors::kafka
