@@ -1,4 +1,6 @@
 // `rivulet broker`: serve the log over the Kafka wire protocol.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -24,6 +26,12 @@ Status RunBroker(const BrokerFlags& f, bool listen_given, bool data_dir_given) {
   if (listen_given || f.config.empty()) RIVULET_RETURN_IF_ERROR(log::kafka::ParseListen(f.listen, &o));
   if (f.threads > 0) o.threads = f.threads;
   if (o.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required (or log.dirs in --config)");
+  // Many clients mean many sockets: raise the descriptor limit to the hard one.
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &rl);
+  }
   RIVULET_ASSIGN_OR_RETURN(auto broker, log::kafka::Broker::Start(o));
   std::printf("rivulet broker listening on %s:%u (data dir %s)\n", o.listen_host.c_str(),
               static_cast<unsigned>(broker->port()), o.data_dir.c_str());

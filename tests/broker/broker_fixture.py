@@ -1,0 +1,114 @@
+"""A real `rivulet broker` process on 127.0.0.1 for the client tests.
+
+Starts the broker on a free port in a fresh data directory, waits until it
+accepts connections, and stops it (SIGTERM, then SIGKILL) at the end.
+"""
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+RIVULET = os.environ.get("RIVULET_BINARY", "rivulet")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, data_dir=None, config=None, extra_args=()):
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="rivulet-broker-")
+        self.port = free_port()
+        self.config = config
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.log_path = os.path.join(tempfile.gettempdir(), f"rivulet-broker-{self.port}.log")
+
+    @property
+    def bootstrap(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout=20):
+        args = [RIVULET, "broker", "--data-dir", self.data_dir, "--listen", self.bootstrap]
+        if self.config:
+            path = os.path.join(self.data_dir + "-server.properties")
+            with open(path, "w") as f:
+                for k, v in self.config.items():
+                    f.write(f"{k}={v}\n")
+            args += ["--config", path]
+        args += self.extra_args
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        line = self.proc.stdout.readline().decode()
+        if "listening on" not in line:
+            raise RuntimeError(f"broker did not start: {line!r}, see {self.log_path}")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("broker not accepting connections")
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+        self.proc = None
+        return code
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def raw_request(port, api_key, api_version, body=b"", correlation_id=7, client_id=b"raw"):
+    """Sends one request frame; returns (correlation_id, body) or None if closed."""
+    header = struct.pack(">hhih", api_key, api_version, correlation_id, len(client_id)) + client_id
+    frame = header + body
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(struct.pack(">i", len(frame)) + frame)
+        return read_response(s)
+
+
+def read_response(s):
+    size = recv_exact(s, 4)
+    if size is None:
+        return None
+    (n,) = struct.unpack(">i", size)
+    payload = recv_exact(s, n)
+    if payload is None:
+        return None
+    return struct.unpack(">i", payload[:4])[0], payload[4:]
+
+
+def recv_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
