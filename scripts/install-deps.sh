@@ -16,6 +16,17 @@ PACKAGES=(
   # real Kafka clients for the broker tests
   kcat python3-kafka python3-confluent-kafka
 )
+# Node.js and npm, unless a Node.js with npm is already installed.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+
+# KafkaJS (npm) for the broker tests, installed into tests/broker/kafkajs.
+install_kafkajs() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/broker/kafkajs"
+  if [[ -d "$dir/node_modules/kafkajs" ]]; then return 0; fi
+  echo "install-deps: npm install kafkajs into $dir"
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,6 +36,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  install_kafkajs
   exit 0
 fi
 
@@ -34,3 +46,4 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_kafkajs
