@@ -1,0 +1,64 @@
+"""The rivulet command against a running broker (--bootstrap-server) behaves
+as with --data-dir: topics, produce, consume with a group, groups."""
+import os
+import subprocess
+import unittest
+
+from broker_fixture import RIVULET, Broker
+
+
+def rivulet(broker, *args, input=None):
+    return subprocess.run([RIVULET, *args, "--bootstrap-server", broker.bootstrap], input=input,
+                          capture_output=True, timeout=120)
+
+
+class CliRemoteTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(config={"group.initial.rebalance.delay.ms": "0"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.cleanup()
+
+    def test_topics_produce_consume_groups(self):
+        r = rivulet(self.broker, "topics", "--create", "--topic", "remote", "--partitions", "2")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = rivulet(self.broker, "topics", "--list")
+        self.assertIn(b"remote\n", r.stdout)
+        lines = b"".join(b"k%d:v%d\n" % (i % 5, i) for i in range(100))
+        r = rivulet(self.broker, "produce", "--topic", "remote", "--key-separator", ":", input=lines)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = rivulet(self.broker, "topics", "--describe", "--topic", "remote")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"PartitionCount: 2", r.stdout)
+        r = rivulet(self.broker, "consume", "--topic", "remote", "--group", "cli", "--from-beginning",
+                    "--max-messages", "60", "--timeout-ms", "10000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 60)
+        first = set(r.stdout.splitlines())
+        r = rivulet(self.broker, "consume", "--topic", "remote", "--group", "cli", "--timeout-ms", "3000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rest = set(r.stdout.splitlines())
+        self.assertEqual(first | rest, {b"v%d" % i for i in range(100)})
+        self.assertFalse(first & rest)
+        r = rivulet(self.broker, "groups", "--describe", "--group", "cli")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"remote", r.stdout)
+        r = rivulet(self.broker, "groups", "--list")
+        self.assertIn(b"cli\n", r.stdout)
+        r = rivulet(self.broker, "topics", "--delete", "--topic", "remote")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_errors_are_one_line(self):
+        r = rivulet(self.broker, "topics", "--create", "--topic", "bad name")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        r = subprocess.run([RIVULET, "topics", "--list", "--bootstrap-server", "127.0.0.1:1"],
+                           capture_output=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
