@@ -1,5 +1,104 @@
-// placeholder: to be written
+// Fetch: whole batches from the stored bytes (no re-encoding), with long
+// polling: when fewer than min_bytes are ready, the request waits on an
+// Asio timer (never blocking an io thread) until data arrives or
+// max_wait_ms passes.
+#include <utility>  // before Asio: Boost 1.74 needs std::exchange declared
+#include <boost/asio.hpp>
+
+#include <chrono>
+#include <memory>
+
+#include "log/kafka/protocol/fetch.h"
 #include "log/kafka/server/handler.h"
+
 namespace rivulet::log::kafka {
-void HandleFetch(RequestContext&, Respond respond) { respond(std::string()); }
+namespace {
+
+constexpr int32_t kMaxWaitCapMs = 30000;
+
+struct PendingFetch {
+  PendingFetch(boost::asio::io_context& io) : timer(io) {}
+  FetchRequest req;
+  int16_t version = 0;
+  LogManager* log = nullptr;
+  Respond respond;
+  std::chrono::steady_clock::time_point deadline;
+  boost::asio::steady_timer timer;
+  uint64_t seen_version = ~0ull;
+};
+
+// Reads every partition; returns the response and the record bytes in it.
+FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
+  FetchResponse resp;
+  *bytes = 0;
+  *errors = false;
+  const size_t max_total = static_cast<size_t>(std::max(f.req.max_bytes, 1));
+  for (const auto& t : f.req.topics) {
+    FetchResponse::Topic rt;
+    rt.name = t.name;
+    for (const auto& p : t.partitions) {
+      FetchResponse::Partition rp;
+      rp.partition = p.partition;
+      auto part = f.log->GetPartition({t.name, p.partition});
+      if (!part.ok()) {
+        rp.error = ErrorCode::kUnknownTopicOrPartition;
+        *errors = true;
+      } else {
+        rp.high_watermark = (*part)->log_end_offset();
+        rp.log_start_offset = (*part)->log_start_offset();
+        if (*bytes < max_total || *bytes == 0) {
+          const size_t limit = std::min<size_t>(static_cast<size_t>(std::max(p.partition_max_bytes, 1)),
+                                                *bytes == 0 ? max_total : max_total - *bytes);
+          auto r = (*part)->Read(p.fetch_offset, limit);
+          if (!r.ok()) {
+            rp.error = ToKafkaError(r.status().code());
+            *errors = true;
+          } else {
+            rp.high_watermark = r->high_watermark;
+            rp.log_start_offset = r->log_start_offset;
+            *bytes += r->bytes.size();
+            rp.records = std::move(r->bytes);
+          }
+        }
+      }
+      rt.partitions.push_back(std::move(rp));
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  return resp;
+}
+
+void Attempt(std::shared_ptr<PendingFetch> f) {
+  const uint64_t version = f->log->data_version();
+  const auto now = std::chrono::steady_clock::now();
+  if (version != f->seen_version || now >= f->deadline) {
+    f->seen_version = version;
+    size_t bytes = 0;
+    bool errors = false;
+    FetchResponse resp = ReadAll(*f, &bytes, &errors);
+    if (errors || bytes >= static_cast<size_t>(std::max(f->req.min_bytes, 1)) || now >= f->deadline) {
+      f->respond(resp.Encode(f->version));
+      return;
+    }
+  }
+  const auto wait = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(5), f->deadline - now);
+  f->timer.expires_after(wait);
+  f->timer.async_wait([f](const boost::system::error_code&) { Attempt(f); });
+}
+
+}  // namespace
+
+void HandleFetch(RequestContext& ctx, Respond respond) {
+  auto req = FetchRequest::Decode(ctx.body, ctx.header.api_version);
+  if (!req.ok()) return respond(std::string());
+  auto f = std::make_shared<PendingFetch>(*ctx.io);
+  f->req = std::move(req).value();
+  f->version = ctx.header.api_version;
+  f->log = ctx.log;
+  f->respond = std::move(respond);
+  const int32_t wait = std::clamp(f->req.max_wait_ms, 0, kMaxWaitCapMs);
+  f->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
+  Attempt(std::move(f));
+}
+
 }  // namespace rivulet::log::kafka

@@ -1,5 +1,61 @@
-// placeholder: to be written
+// Produce: validates each partition's batches (framing, magic 2, CRC) and
+// appends them as they are, compressed or not; offsets are assigned by the
+// log. acks=all is answered once the records are appended (durable under
+// the topic's flush policy); acks=0 gets no response (see broker.cc).
+#include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/handler.h"
+
 namespace rivulet::log::kafka {
-void HandleProduce(RequestContext&, Respond respond) { respond(std::string()); }
+
+void HandleProduce(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = ProduceRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  const bool acks_ok = req->acks == 0 || req->acks == 1 || req->acks == -1;
+  ProduceResponse resp;
+  std::string scratch;
+  for (const auto& t : req->topics) {
+    ProduceResponse::Topic rt;
+    rt.name = t.name;
+    const bool valid_name = ValidateTopicName(t.name).ok();
+    Result<int32_t> count = valid_name ? ctx.log->PartitionCount(t.name, /*auto_create=*/true)
+                                       : Result<int32_t>(Status(Errc::kInvalidArgument, "bad name"));
+    for (const auto& p : t.partitions) {
+      ProduceResponse::Partition rp;
+      rp.index = p.index;
+      auto fail = [&](ErrorCode e, std::string msg) {
+        rp.error = e;
+        rp.error_message = std::move(msg);
+      };
+      if (!acks_ok) {
+        fail(ErrorCode::kInvalidRequiredAcks, "acks must be 0, 1 or -1");
+      } else if (!valid_name) {
+        fail(ErrorCode::kInvalidTopicException, "invalid topic name");
+      } else if (!count.ok() || p.index < 0 || p.index >= *count) {
+        fail(ErrorCode::kUnknownTopicOrPartition, "unknown topic or partition");
+      } else if (!p.records || p.records->size() <= kMagicPos) {
+        fail(ErrorCode::kCorruptMessage, "no record batch");
+      } else if ((*p.records)[kMagicPos] != kMagicV2) {
+        fail(ErrorCode::kUnsupportedForMessageFormat, "only RecordBatch v2 (magic 2) is supported");
+      } else {
+        scratch.assign(p.records->data(), p.records->size());
+        auto info = ctx.log->Append({t.name, p.index}, std::span<char>(scratch.data(), scratch.size()),
+                                    /*validate=*/true);
+        if (info.ok()) {
+          rp.base_offset = info->base_offset;
+          rp.log_append_time_ms = info->log_append_time;
+          auto part = ctx.log->GetPartition({t.name, p.index});
+          if (part.ok()) rp.log_start_offset = (*part)->log_start_offset();
+        } else {
+          fail(ToKafkaError(info.status().code()), info.status().message());
+        }
+      }
+      rt.partitions.push_back(std::move(rp));
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  // acks=0: the server drops this response (see broker.cc).
+  respond(resp.Encode(version));
+}
+
 }  // namespace rivulet::log::kafka

@@ -1,0 +1,54 @@
+// Fetch (key 1), versions 4-11. Sessionless: every response carries
+// session id 0, so clients send full requests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "log/kafka/protocol/api.h"
+#include "log/kafka/protocol/errors.h"
+
+namespace rivulet::log::kafka {
+
+struct FetchRequest {
+  struct Partition {
+    int32_t partition = 0;
+    int64_t fetch_offset = 0;
+    int32_t partition_max_bytes = 0;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  int32_t max_wait_ms = 0;
+  int32_t min_bytes = 0;
+  int32_t max_bytes = 0x7fffffff;
+  int8_t isolation_level = 0;
+  int32_t session_id = 0;
+  int32_t session_epoch = -1;
+  std::vector<Topic> topics;
+
+  static Result<FetchRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct FetchResponse {
+  struct Partition {
+    int32_t partition = 0;
+    ErrorCode error = ErrorCode::kNone;
+    int64_t high_watermark = -1;
+    int64_t log_start_offset = -1;
+    std::string records;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  int32_t throttle_time_ms = 0;
+  ErrorCode error = ErrorCode::kNone;
+  int32_t session_id = 0;
+  std::vector<Topic> topics;
+
+  std::string Encode(int16_t version) const;
+};
+
+}  // namespace rivulet::log::kafka
