@@ -54,8 +54,8 @@ class KcatTest(unittest.TestCase):
         # kcat -P with keys uses librdkafka's consistent_random by default;
         # murmur2_random is the Java client's partitioner.
         from confluent_kafka.admin import AdminClient, NewTopic  # create with 5 partitions
-        AdminClient({"bootstrap.servers": self.broker.bootstrap}).create_topics(
-            [NewTopic("kcat-keys", 5, 1)])["kcat-keys"].result(timeout=30)
+        admin = AdminClient({"bootstrap.servers": self.broker.bootstrap})
+        admin.create_topics([NewTopic("kcat-keys", 5, 1)])["kcat-keys"].result(timeout=30)
         r = kcat(self.broker, "-P", "-t", "kcat-keys", "-K", ":", "-X", "partitioner=murmur2_random",
                  input=b"21:a\nfoobar:b\nabc:c\n")
         self.assertEqual(r.returncode, 0, r.stderr)

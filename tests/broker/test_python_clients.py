@@ -1,6 +1,7 @@
 """kafka-python 2.0.2 and confluent-kafka 1.7 against rivulet broker, as a
 Kafka user's scripts would run: producers with acks 0/1/all, consumer
 groups that split partitions, commit, and resume; admin clients."""
+import threading
 import time
 import unittest
 import uuid
@@ -76,26 +77,42 @@ class KafkaPythonTest(unittest.TestCase):
             p.send(topic, key=b"%d" % i, value=b"%d" % i)
         p.flush()
         p.close()
-        a = kafka.KafkaConsumer(topic, bootstrap_servers=self.broker.bootstrap, group_id=group,
-                                auto_offset_reset="earliest", session_timeout_ms=10000)
-        b = kafka.KafkaConsumer(topic, bootstrap_servers=self.broker.bootstrap, group_id=group,
-                                auto_offset_reset="earliest", session_timeout_ms=10000)
-        seen = {}
-        deadline = time.time() + 60
-        while time.time() < deadline and len(seen) < 400:
-            for c, name in ((a, "a"), (b, "b")):
+        # Each member in its own thread, as separate processes would be
+        # (kafka-python's poll blocks in a join until the rebalance ends).
+        seen, assignments, lock = {}, {}, threading.Lock()
+        stop = threading.Event()
+
+        def member(name):
+            c = kafka.KafkaConsumer(topic, bootstrap_servers=self.broker.bootstrap, group_id=group,
+                                    auto_offset_reset="earliest", session_timeout_ms=10000)
+            while not stop.is_set():
                 for tp, msgs in c.poll(timeout_ms=200).items():
-                    for m in msgs:
-                        seen[int(m.value)] = (name, tp.partition)
-            if len(a.assignment()) == 2 and len(b.assignment()) == 2 and len(seen) == 400:
-                break
-        parts_a = {tp.partition for tp in a.assignment()}
-        parts_b = {tp.partition for tp in b.assignment()}
-        a.close()
-        b.close()
-        self.assertEqual(len(seen), 400)
+                    with lock:
+                        for m in msgs:
+                            seen[int(m.value)] = name
+                with lock:
+                    assignments[name] = {tp.partition for tp in c.assignment()}
+            c.close()
+
+        threads = [threading.Thread(target=member, args=(n,)) for n in ("a", "b")]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with lock:
+                if (len(seen) == 400 and len(assignments.get("a", ())) == 2
+                        and len(assignments.get("b", ())) == 2):
+                    break
+            time.sleep(0.1)
+        with lock:
+            parts_a, parts_b, count = set(assignments.get("a", ())), set(assignments.get("b", ())), len(seen)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(count, 400)
         self.assertEqual(parts_a | parts_b, {0, 1, 2, 3})
         self.assertFalse(parts_a & parts_b)
+        self.assertEqual(len(parts_a), 2)
 
     def test_admin(self):
         admin = kafka.admin.KafkaAdminClient(bootstrap_servers=self.broker.bootstrap)

@@ -1,11 +1,127 @@
-// placeholder: to be written
+// Group membership handlers: the Kafka requests mapped onto the log's
+// GroupCoordinator. Join and Sync answer from the coordinator's callback,
+// possibly after a rebalance completes; nothing waits on an io thread.
+#include "log/kafka/protocol/groups.h"
 #include "log/kafka/server/handler.h"
+
 namespace rivulet::log::kafka {
-void HandleFindCoordinator(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleJoinGroup(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleSyncGroup(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleHeartbeat(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleLeaveGroup(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleListGroups(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleDescribeGroups(RequestContext&, Respond respond) { respond(std::string()); }
+
+namespace lg = ::rivulet::log;
+
+void HandleFindCoordinator(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = FindCoordinatorRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  FindCoordinatorResponse resp;
+  if (req->key_type != 0) {
+    resp.error = ErrorCode::kCoordinatorNotAvailable;
+    resp.error_message = "transactions are not supported";
+    resp.node_id = -1;
+  } else {
+    resp.node_id = ctx.broker->node_id;
+    resp.host = ctx.broker->host;
+    resp.port = ctx.broker->port;
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleJoinGroup(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = JoinGroupRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  if (req->group_id.empty()) {
+    JoinGroupResponse resp;
+    resp.error = ErrorCode::kInvalidGroupId;
+    return respond(resp.Encode(version));
+  }
+  lg::JoinGroupRequest j;
+  j.group_id = req->group_id;
+  j.member_id = req->member_id;
+  j.client_id = ctx.header.client_id.value_or("");
+  j.client_host = "/" + ctx.client_host.substr(0, ctx.client_host.rfind(':'));
+  j.protocol_type = req->protocol_type;
+  j.session_timeout_ms = req->session_timeout_ms;
+  j.rebalance_timeout_ms = req->rebalance_timeout_ms;
+  j.protocols = std::move(req->protocols);
+  j.require_known_member_id = version >= 4;
+  ctx.log->groups().JoinGroup(std::move(j), [respond = std::move(respond), version](lg::JoinGroupResponse r) {
+    JoinGroupResponse resp;
+    resp.error = ToKafkaError(r.error);
+    resp.generation = r.generation;
+    resp.protocol = r.protocol;
+    resp.leader = r.leader_id;
+    resp.member_id = r.member_id;
+    for (auto& m : r.members) resp.members.emplace_back(std::move(m.member_id), std::move(m.metadata));
+    respond(resp.Encode(version));
+  });
+}
+
+void HandleSyncGroup(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = SyncGroupRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  lg::SyncGroupRequest s;
+  s.group_id = req->group_id;
+  s.member_id = req->member_id;
+  s.generation = req->generation;
+  s.assignments = std::move(req->assignments);
+  ctx.log->groups().SyncGroup(std::move(s), [respond = std::move(respond), version](lg::SyncGroupResponse r) {
+    SyncGroupResponse resp;
+    resp.error = ToKafkaError(r.error);
+    resp.assignment = std::move(r.assignment);
+    respond(resp.Encode(version));
+  });
+}
+
+void HandleHeartbeat(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = HeartbeatRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  Errc e = ctx.log->groups().Heartbeat(req->group_id, req->member_id, req->generation);
+  respond(EncodeErrorOnly(ToKafkaError(e), version));
+}
+
+void HandleLeaveGroup(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = LeaveGroupRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  LeaveGroupResponse resp;
+  for (const auto& id : req->member_ids) {
+    const ErrorCode e = ToKafkaError(ctx.log->groups().LeaveGroup(req->group_id, id));
+    resp.members.emplace_back(id, e);
+    if (version < 3) resp.error = e;
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleListGroups(RequestContext& ctx, Respond respond) {
+  ListGroupsResponse resp;
+  for (const auto& g : ctx.log->groups().ListGroups()) resp.groups.emplace_back(g.group_id, g.protocol_type);
+  respond(resp.Encode(ctx.header.api_version));
+}
+
+void HandleDescribeGroups(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = DescribeGroupsRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  DescribeGroupsResponse resp;
+  for (const auto& id : req->groups) {
+    DescribeGroupsResponse::Group g;
+    g.group_id = id;
+    auto d = ctx.log->groups().DescribeGroup(id);
+    if (!d.ok()) {
+      g.state = "Dead";  // as Kafka answers for an unknown group
+    } else {
+      g.state = d->state;
+      g.protocol_type = d->protocol_type;
+      g.protocol = d->protocol;
+      for (auto& m : d->members) {
+        g.members.push_back({m.member_id, m.client_id, m.client_host, m.metadata, m.assignment});
+      }
+    }
+    resp.groups.push_back(std::move(g));
+  }
+  respond(resp.Encode(version));
+}
+
 }  // namespace rivulet::log::kafka

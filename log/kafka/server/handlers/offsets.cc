@@ -1,6 +1,77 @@
-// placeholder: to be written
+// OffsetCommit / OffsetFetch handlers over the GroupCoordinator.
+#include "log/kafka/protocol/offsets.h"
 #include "log/kafka/server/handler.h"
+
 namespace rivulet::log::kafka {
-void HandleOffsetCommit(RequestContext&, Respond respond) { respond(std::string()); }
-void HandleOffsetFetch(RequestContext&, Respond respond) { respond(std::string()); }
+
+void HandleOffsetCommit(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = OffsetCommitRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  OffsetCommitResponse resp;
+  std::vector<std::pair<TopicPartition, CommittedOffset>> entries;
+  for (const auto& t : req->topics) {
+    OffsetCommitResponse::Topic rt;
+    rt.name = t.name;
+    for (const auto& p : t.partitions) {
+      ErrorCode e = ErrorCode::kNone;
+      if (!ctx.log->GetPartition({t.name, p.partition}).ok()) {
+        e = ErrorCode::kUnknownTopicOrPartition;
+      } else if (p.metadata.size() > 4096) {
+        e = ErrorCode::kOffsetMetadataTooLarge;
+      } else {
+        entries.push_back({{t.name, p.partition}, {p.offset, p.metadata, 0}});
+      }
+      rt.partitions.emplace_back(p.partition, e);
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  ErrorCode group_error = ErrorCode::kNone;
+  if (req->group_id.empty()) {
+    group_error = ErrorCode::kInvalidGroupId;
+  } else if (!entries.empty()) {
+    Status st = ctx.log->groups().CommitOffsets(req->group_id, req->member_id, req->generation, entries);
+    if (!st.ok()) group_error = ToKafkaError(st.code());
+  }
+  if (group_error != ErrorCode::kNone) {
+    for (auto& t : resp.topics) {
+      for (auto& [p, e] : t.partitions) {
+        if (e == ErrorCode::kNone) e = group_error;
+      }
+    }
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = OffsetFetchRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  OffsetFetchResponse resp;
+  auto committed = ctx.log->groups().FetchOffsets(req->group_id);
+  if (req->topics) {
+    for (const auto& [name, parts] : *req->topics) {
+      OffsetFetchResponse::Topic t;
+      t.name = name;
+      for (int32_t p : parts) {
+        OffsetFetchResponse::Partition rp;
+        rp.partition = p;
+        auto it = committed.find({name, p});
+        if (it != committed.end()) {
+          rp.offset = it->second.offset;
+          rp.metadata = it->second.metadata;
+        }
+        t.partitions.push_back(std::move(rp));
+      }
+      resp.topics.push_back(std::move(t));
+    }
+  } else {
+    for (const auto& [tp, c] : committed) {
+      if (resp.topics.empty() || resp.topics.back().name != tp.topic) resp.topics.push_back({tp.topic, {}});
+      resp.topics.back().partitions.push_back({tp.partition, c.offset, c.metadata, ErrorCode::kNone});
+    }
+  }
+  respond(resp.Encode(version));
+}
+
 }  // namespace rivulet::log::kafka

@@ -1,0 +1,111 @@
+// Group membership APIs: FindCoordinator (10, v0-2), JoinGroup (11, v0-5),
+// SyncGroup (14, v0-3), Heartbeat (12, v0-3), LeaveGroup (13, v0-3),
+// ListGroups (16, v0-2), DescribeGroups (15, v0-4).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "log/kafka/protocol/api.h"
+#include "log/kafka/protocol/errors.h"
+
+namespace rivulet::log::kafka {
+
+struct FindCoordinatorRequest {
+  std::string key;
+  int8_t key_type = 0;  // 0 group, 1 transaction
+  static Result<FindCoordinatorRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct FindCoordinatorResponse {
+  ErrorCode error = ErrorCode::kNone;
+  std::optional<std::string> error_message;
+  int32_t node_id = 0;
+  std::string host;
+  int32_t port = 0;
+  std::string Encode(int16_t version) const;
+};
+
+struct JoinGroupRequest {
+  std::string group_id;
+  int32_t session_timeout_ms = 0;
+  int32_t rebalance_timeout_ms = -1;  // v0: the session timeout
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+  std::string protocol_type;
+  std::vector<std::pair<std::string, std::string>> protocols;
+  static Result<JoinGroupRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct JoinGroupResponse {
+  ErrorCode error = ErrorCode::kNone;
+  int32_t generation = -1;
+  std::string protocol;
+  std::string leader;
+  std::string member_id;
+  std::vector<std::pair<std::string, std::string>> members;  // (id, metadata)
+  std::string Encode(int16_t version) const;
+};
+
+struct SyncGroupRequest {
+  std::string group_id;
+  int32_t generation = -1;
+  std::string member_id;
+  std::vector<std::pair<std::string, std::string>> assignments;
+  static Result<SyncGroupRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct SyncGroupResponse {
+  ErrorCode error = ErrorCode::kNone;
+  std::string assignment;
+  std::string Encode(int16_t version) const;
+};
+
+struct HeartbeatRequest {
+  std::string group_id;
+  int32_t generation = -1;
+  std::string member_id;
+  static Result<HeartbeatRequest> Decode(std::string_view body, int16_t version);
+};
+
+// Heartbeat and the simple responses of other APIs: throttle (v1+) + error.
+std::string EncodeErrorOnly(ErrorCode error, int16_t version);
+
+struct LeaveGroupRequest {
+  std::string group_id;
+  std::vector<std::string> member_ids;  // one before v3
+  static Result<LeaveGroupRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct LeaveGroupResponse {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<std::pair<std::string, ErrorCode>> members;  // v3+
+  std::string Encode(int16_t version) const;
+};
+
+struct ListGroupsResponse {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<std::pair<std::string, std::string>> groups;  // (id, protocol type)
+  std::string Encode(int16_t version) const;
+};
+
+struct DescribeGroupsRequest {
+  std::vector<std::string> groups;
+  static Result<DescribeGroupsRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct DescribeGroupsResponse {
+  struct Member {
+    std::string member_id, client_id, client_host, metadata, assignment;
+  };
+  struct Group {
+    ErrorCode error = ErrorCode::kNone;
+    std::string group_id, state, protocol_type, protocol;
+    std::vector<Member> members;
+  };
+  std::vector<Group> groups;
+  std::string Encode(int16_t version) const;
+};
+
+}  // namespace rivulet::log::kafka

@@ -1,0 +1,62 @@
+// Committed offsets: OffsetCommit (8, v2-7) and OffsetFetch (9, v1-5).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "log/kafka/protocol/api.h"
+#include "log/kafka/protocol/errors.h"
+
+namespace rivulet::log::kafka {
+
+struct OffsetCommitRequest {
+  struct Partition {
+    int32_t partition = 0;
+    int64_t offset = 0;
+    std::string metadata;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::string group_id;
+  int32_t generation = -1;
+  std::string member_id;
+  std::vector<Topic> topics;
+  static Result<OffsetCommitRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct OffsetCommitResponse {
+  struct Topic {
+    std::string name;
+    std::vector<std::pair<int32_t, ErrorCode>> partitions;
+  };
+  std::vector<Topic> topics;
+  std::string Encode(int16_t version) const;
+};
+
+struct OffsetFetchRequest {
+  std::string group_id;
+  // nullopt = every committed partition of the group (v2+).
+  std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>> topics;
+  static Result<OffsetFetchRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct OffsetFetchResponse {
+  struct Partition {
+    int32_t partition = 0;
+    int64_t offset = -1;
+    std::string metadata;
+    ErrorCode error = ErrorCode::kNone;
+  };
+  struct Topic {
+    std::string name;
+    std::vector<Partition> partitions;
+  };
+  std::vector<Topic> topics;
+  ErrorCode error = ErrorCode::kNone;
+  std::string Encode(int16_t version) const;
+};
+
+}  // namespace rivulet::log::kafka
