@@ -397,7 +397,25 @@ Result<GroupInfo> Admin::DescribeGroup(const std::string& group) {
 }
 
 Result<std::map<std::pair<std::string, int32_t>, int64_t>> Admin::CommittedOffsets(const std::string& group) {
-  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+  // Ask for every partition of every topic explicitly: librdkafka 2.0 sends
+  // an empty (not null) topic array for "all", which brokers answer with
+  // nothing.
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t merr = rd_kafka_metadata(impl_->rk, 1, nullptr, &md, static_cast<int>(kAdminTimeout.count()));
+  if (merr) return KafkaError("metadata", merr);
+  rd_kafka_topic_partition_list_t* all = rd_kafka_topic_partition_list_new(0);
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    for (int j = 0; j < md->topics[i].partition_cnt; ++j) {
+      rd_kafka_topic_partition_list_add(all, md->topics[i].topic, md->topics[i].partitions[j].id);
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (all->cnt == 0) {
+    rd_kafka_topic_partition_list_destroy(all);
+    return std::map<std::pair<std::string, int32_t>, int64_t>{};
+  }
+  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), all);
+  rd_kafka_topic_partition_list_destroy(all);
   auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
     rd_kafka_ListConsumerGroupOffsets(impl_->rk, &req, 1, o, q);
   });
