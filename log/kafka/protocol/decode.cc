@@ -1,0 +1,40 @@
+// DecodeRequestBody: dispatch over every request codec.
+#include "log/kafka/protocol/decode.h"
+
+#include "log/kafka/protocol/fetch.h"
+#include "log/kafka/protocol/groups.h"
+#include "log/kafka/protocol/list_offsets.h"
+#include "log/kafka/protocol/metadata.h"
+#include "log/kafka/protocol/offsets.h"
+#include "log/kafka/protocol/produce.h"
+#include "log/kafka/protocol/topics.h"
+
+namespace rivulet::log::kafka {
+
+Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
+  const ApiVersionRange* api = FindApi(api_key);
+  if (api == nullptr || v < api->min || v > api->max) {
+    return Status(Errc::kNotSupported, "API " + std::to_string(api_key) + " v" + std::to_string(v));
+  }
+  switch (api->key) {
+    case ApiKey::kProduce: return ProduceRequest::Decode(body, v).status();
+    case ApiKey::kFetch: return FetchRequest::Decode(body, v).status();
+    case ApiKey::kListOffsets: return ListOffsetsRequest::Decode(body, v).status();
+    case ApiKey::kMetadata: return MetadataRequest::Decode(body, v).status();
+    case ApiKey::kOffsetCommit: return OffsetCommitRequest::Decode(body, v).status();
+    case ApiKey::kOffsetFetch: return OffsetFetchRequest::Decode(body, v).status();
+    case ApiKey::kFindCoordinator: return FindCoordinatorRequest::Decode(body, v).status();
+    case ApiKey::kJoinGroup: return JoinGroupRequest::Decode(body, v).status();
+    case ApiKey::kHeartbeat: return HeartbeatRequest::Decode(body, v).status();
+    case ApiKey::kLeaveGroup: return LeaveGroupRequest::Decode(body, v).status();
+    case ApiKey::kSyncGroup: return SyncGroupRequest::Decode(body, v).status();
+    case ApiKey::kDescribeGroups: return DescribeGroupsRequest::Decode(body, v).status();
+    case ApiKey::kListGroups: return Status::Ok();  // empty body
+    case ApiKey::kApiVersions: return Status::Ok();  // body unused
+    case ApiKey::kCreateTopics: return CreateTopicsRequest::Decode(body, v).status();
+    case ApiKey::kDeleteTopics: return DeleteTopicsRequest::Decode(body, v).status();
+  }
+  return Status(Errc::kNotSupported, "unknown API");
+}
+
+}  // namespace rivulet::log::kafka

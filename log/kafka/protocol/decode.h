@@ -1,0 +1,16 @@
+// Decodes the body of any request this broker serves, by API key and
+// version, discarding the result: a single entry point over every codec,
+// used by the fuzzer (tests/fuzz) to reach all request decoders.
+#pragma once
+
+#include <string_view>
+
+#include "base/status.h"
+
+namespace rivulet::log::kafka {
+
+// kOk when the body decodes; kCorruption when malformed; kNotSupported for
+// an API or version not served.
+Status DecodeRequestBody(int16_t api_key, int16_t api_version, std::string_view body);
+
+}  // namespace rivulet::log::kafka
