@@ -355,7 +355,8 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
       rec.timestamp = rv.timestamp;
       rec.key = rv.key;
       rec.value = rv.value;
-      rec.raw = rv;
+      rec.headers_raw = rv.headers_raw;
+      rec.header_count = rv.header_count;
       st.position = rv.offset + 1;
     }
     if (!reader.status().ok()) {

@@ -62,7 +62,17 @@ struct ConsumerRecord {
   int64_t timestamp = 0;
   std::optional<std::string_view> key;
   std::optional<std::string_view> value;
-  RecordView raw;  // for headers (DecodeHeaders)
+  std::string_view headers_raw;  // encoded headers; decoded by headers()
+  int32_t header_count = 0;
+
+  // The record's headers, decoded (kCorruption if malformed).
+  Result<std::vector<Header>> headers() const {
+    RecordView v;
+    v.offset = offset;
+    v.headers_raw = headers_raw;
+    v.header_count = header_count;
+    return DecodeHeaders(v);
+  }
 };
 
 class ConsumerRecords {

@@ -77,6 +77,37 @@ TEST(ConsumerTest, AssignReadsInOrderWithinMaxPollRecords) {
   EXPECT_EQ(all, Range(0, 1000));
 }
 
+TEST(ConsumerTest, RecordFieldsAndHeaders) {
+  Fixture f;
+  {
+    Producer p(f.lm.get());
+    std::vector<Header> hs = {{"trace", std::string("t-1")}, {"empty", std::nullopt}};
+    ASSERT_TRUE(p.Send("t", std::string_view("key"), std::string_view("value"), nullptr, 0, 4242, hs).ok());
+    ASSERT_TRUE(p.Send("t", std::nullopt, std::nullopt, nullptr, 0, 4243).ok());
+    ASSERT_TRUE(p.Flush().ok());
+  }
+  Consumer c(f.lm.get(), f.Config());
+  ASSERT_TRUE(c.Assign({{"t", 0}}).ok());
+  auto recs = c.Poll(std::chrono::milliseconds(100));
+  ASSERT_TRUE(recs.ok());
+  ASSERT_EQ(recs->size(), 2u);
+  const auto& r = (*recs)[0];
+  EXPECT_EQ(r.topic, "t");
+  EXPECT_EQ(r.offset, 0);
+  EXPECT_EQ(r.timestamp, 4242);
+  EXPECT_EQ(r.key, "key");
+  EXPECT_EQ(r.value, "value");
+  auto hs = r.headers();
+  ASSERT_TRUE(hs.ok());
+  ASSERT_EQ(hs->size(), 2u);
+  EXPECT_EQ((*hs)[0].key, "trace");
+  EXPECT_EQ((*hs)[0].value, "t-1");
+  EXPECT_FALSE((*hs)[1].value.has_value());
+  EXPECT_FALSE((*recs)[1].key.has_value());
+  EXPECT_FALSE((*recs)[1].value.has_value());
+  EXPECT_TRUE((*recs)[1].headers()->empty());
+}
+
 TEST(ConsumerTest, AutoOffsetReset) {
   Fixture f;
   Produce(*f.lm, "t", 0, 10);
