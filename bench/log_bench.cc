@@ -33,6 +33,16 @@ std::string MakeDir(const BenchOptions& o, const std::string& name) {
   return d;
 }
 
+// Writes back dirty pages of the filesystem holding `dir` (untimed), so that
+// each timed phase starts without write-back debt left by the previous one.
+void SettleDisk(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::syncfs(fd);
+    ::close(fd);
+  }
+}
+
 // Fills a topic with o.records records; returns the seconds it took.
 Result<double> AppendRecords(log::LogManager& lm, const BenchOptions& o) {
   log::ProducerConfig pc;
@@ -148,10 +158,12 @@ Status LogAppend(const BenchOptions& o, std::ostream& out) {
     {
       RIVULET_ASSIGN_OR_RETURN(auto lm, log::LogManager::Open(dir + "/data", BenchLogOptions()));
       RIVULET_RETURN_IF_ERROR(lm->CreateTopic("bench", 1));
+      SettleDisk(dir);
       RIVULET_ASSIGN_OR_RETURN(double s, AppendRecords(*lm, o));
       secs.push_back(s);
       RIVULET_ASSIGN_OR_RETURN(bytes, TopicBytes(*lm));
     }
+    SettleDisk(dir);
     RIVULET_ASSIGN_OR_RETURN(double b, BaselineWrite(dir, bytes));
     base_secs.push_back(b);
     fs::remove_all(dir);

@@ -294,8 +294,14 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
                            size_t max) {
   int resets = 0;
   while (out->records_.size() < max) {
-    if (!st.buffer || st.buffer_pos >= st.buffer->size()) {
-      auto r = log_->Read(tp, st.position, config_.max_partition_fetch_bytes);
+    if (!st.buffer || st.buffer_pos >= st.buffer_len) {
+      st.buffer.reset();
+      auto buffer = FreeBuffer();
+      size_t valid = 0;
+      auto part = log_->GetPartition(tp);
+      Result<ReadResult> r =
+          part.ok() ? (*part)->ReadInto(st.position, config_.max_partition_fetch_bytes, buffer.get(), &valid)
+                    : Result<ReadResult>(part.status());
       if (!r.ok()) {
         if (r.status().code() == Errc::kOutOfRange && resets++ == 0 &&
             config_.auto_offset_reset != OffsetReset::kNone) {
@@ -305,12 +311,13 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
         }
         return r.status();
       }
-      if (r->bytes.empty()) return Status::Ok();
-      st.buffer = std::make_shared<const std::string>(std::move(r->bytes));
+      if (valid == 0) return Status::Ok();
+      st.buffer = std::move(buffer);
+      st.buffer_len = valid;
       st.buffer_pos = 0;
     }
     const std::string& buf = *st.buffer;
-    std::span<const char> rest(buf.data() + st.buffer_pos, buf.size() - st.buffer_pos);
+    std::span<const char> rest(buf.data() + st.buffer_pos, st.buffer_len - st.buffer_pos);
     auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
     if (!h.ok()) {
       if (h.status().code() == Errc::kCorruption && rest.size() >= kLogOverhead &&
@@ -370,6 +377,15 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
     out->keepalive_.push_back(st.topic);
   }
   return Status::Ok();
+}
+
+std::shared_ptr<std::string> Consumer::FreeBuffer() {
+  for (auto& b : buffer_pool_) {
+    if (b.use_count() == 1) return b;
+  }
+  auto b = std::make_shared<std::string>();
+  if (buffer_pool_.size() < 8) buffer_pool_.push_back(b);
+  return b;
 }
 
 Result<ConsumerRecords> Consumer::Poll(std::chrono::milliseconds timeout) {

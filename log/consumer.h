@@ -154,12 +154,16 @@ class Consumer {
   struct PartitionState {
     std::shared_ptr<const std::string> topic;  // shared with records
     int64_t position = -1;                     // -1: to be reset / fetched from commit
-    std::shared_ptr<const std::string> buffer; // fetched, not yet returned
+    std::shared_ptr<std::string> buffer;       // fetched, not yet returned
+    size_t buffer_len = 0;                     // valid bytes in buffer
     size_t buffer_pos = 0;                     // next batch in buffer
   };
   struct PendingJoin;
 
   void SetAssignment(const std::vector<TopicPartition>& partitions);
+  // A read buffer no ConsumerRecords still points into (reused, so that
+  // steady reading allocates and page-faults nothing).
+  std::shared_ptr<std::string> FreeBuffer();
   Status EnsurePositions();
   Status ResetPosition(const TopicPartition& tp, PartitionState& st, OffsetReset how);
   // Group protocol, advanced from Poll without blocking past `deadline`.
@@ -180,6 +184,7 @@ class Consumer {
   std::vector<std::string> subscription_;  // empty when assigned manually
   bool subscribed_ = false;
   std::map<TopicPartition, PartitionState> partitions_;
+  std::vector<std::shared_ptr<std::string>> buffer_pool_;
   size_t next_partition_ = 0;  // round-robin start for fairness
 
   // Group state.

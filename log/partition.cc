@@ -204,24 +204,34 @@ Result<FileSlice> Partition::Slice(int64_t offset, size_t max_bytes) const {
   return SliceLocked(offset, max_bytes, &hw, &start);
 }
 
-Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes) const {
+Result<ReadResult> Partition::ReadInto(int64_t offset, size_t max_bytes, std::string* buf,
+                                       size_t* valid) const {
   ReadResult out;
+  *valid = 0;
   RIVULET_ASSIGN_OR_RETURN(FileSlice s, SliceLocked(offset, max_bytes, &out.high_watermark,
                                                      &out.log_start_offset));
   if (s.size == 0) return out;
-  out.bytes.resize(s.size);
-  RIVULET_ASSIGN_OR_RETURN(size_t n, s.segment->Read(s.position, std::span<char>(out.bytes.data(), s.size)));
-  out.bytes.resize(n);
-  // Drop a partial batch at the end (but never the first one).
+  if (buf->size() < s.size) buf->resize(s.size);
+  RIVULET_ASSIGN_OR_RETURN(size_t n, s.segment->Read(s.position, std::span<char>(buf->data(), s.size)));
+  // Keep whole batches only (but never drop the first one).
   size_t pos = 0;
-  while (pos + kLogOverhead <= out.bytes.size()) {
-    const auto len = static_cast<int32_t>(GetBigEndian32(out.bytes.data() + pos + kBatchLengthPos));
+  while (pos + kLogOverhead <= n) {
+    const auto len = static_cast<int32_t>(GetBigEndian32(buf->data() + pos + kBatchLengthPos));
     if (len < 0) break;
     const size_t total = static_cast<size_t>(len) + kLogOverhead;
-    if (pos + total > out.bytes.size()) break;
+    if (pos + total > n) break;
     pos += total;
   }
-  if (pos > 0) out.bytes.resize(pos);
+  *valid = pos > 0 ? pos : n;
+  return out;
+}
+
+Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes) const {
+  std::string buf;
+  size_t valid = 0;
+  RIVULET_ASSIGN_OR_RETURN(ReadResult out, ReadInto(offset, max_bytes, &buf, &valid));
+  buf.resize(valid);
+  out.bytes = std::move(buf);
   return out;
 }
 

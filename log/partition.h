@@ -74,6 +74,10 @@ class Partition {
   // least one batch). Empty at the log end; kOutOfRange outside
   // [log start, log end].
   Result<ReadResult> Read(int64_t offset, size_t max_bytes) const;
+  // The same into a caller's buffer, reused across calls: `buf` grows as
+  // needed and never shrinks; the result's `bytes` field is left empty and
+  // `*valid` is set to the number of bytes of whole batches at its front.
+  Result<ReadResult> ReadInto(int64_t offset, size_t max_bytes, std::string* buf, size_t* valid) const;
   // The same range as Read, as a slice of the segment file (for sendfile).
   Result<FileSlice> Slice(int64_t offset, size_t max_bytes) const;
 

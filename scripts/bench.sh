@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the `rivulet bench` suite (Release build) and the micro benchmarks,
+# stores the JSON results in docs/bench/ and draws docs/bench/log.svg.
+# Long-running: not part of scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j2 --target rivulet rivulet_micro_bench
+out=docs/bench
+mkdir -p "$out"
+: > "$out/results.jsonl"
+for b in log-append log-read; do
+  build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
+done
+build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
+/usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/log.svg"
+echo "results in $out/"
