@@ -14,7 +14,7 @@ using namespace rivulet::log;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  kafka::Reader r(in);
+  Reader r(in);
   auto header = kafka::ParseRequestHeader(r);
   if (header.ok()) {
     const std::string_view body = in.substr(in.size() - r.remaining());

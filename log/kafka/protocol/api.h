@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "log/kafka/protocol/wire.h"
+#include "log/wire.h"
 
 namespace rivulet::log::kafka {
 

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "base/logging.h"
-#include "log/kafka/protocol/wire.h"
+#include "log/wire.h"
 
 namespace rivulet::log::kafka {
 

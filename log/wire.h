@@ -1,5 +1,6 @@
-// Kafka wire primitives: a bounds-checked Reader over a request body and a
-// Writer building a response. Only the non-flexible (classic) encodings:
+// Kafka's classic binary encoding, shared by the broker's codecs
+// (log/kafka/protocol) and the consumer protocol (consumer_protocol.cc): a
+// bounds-checked Reader and a Writer. Only the non-flexible encodings:
 // big-endian integers, int16-length strings, int32-length bytes and arrays.
 // A Reader never reads past its end: a short or malformed field sets a
 // sticky error, every later read returns a zero value, and the decoder
@@ -15,7 +16,7 @@
 
 #include "log/varint.h"
 
-namespace rivulet::log::kafka {
+namespace rivulet::log {
 
 // Upper bound on any array count or byte length we accept, beyond the
 // bytes actually present (protects against huge allocations).
@@ -166,4 +167,4 @@ class Writer {
   std::string out_;
 };
 
-}  // namespace rivulet::log::kafka
+}  // namespace rivulet::log
