@@ -8,6 +8,8 @@
 #include <fstream>
 #include <set>
 
+#include <pthread.h>
+
 #include "base/logging.h"
 #include "log/wire.h"
 
@@ -260,7 +262,10 @@ void Broker::Impl::StartThreads() {
   int n = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (n < 1) n = 1;
   for (int i = 0; i < n; ++i) {
-    threads_.emplace_back([this] {
+    threads_.emplace_back([this, i] {
+      // Named for top, perf and gdb: "rivulet-io-N".
+      const std::string name = "rivulet-io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
       for (;;) {
         try {
           io_.run();

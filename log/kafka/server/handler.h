@@ -60,4 +60,7 @@ void HandleDescribeGroups(RequestContext& ctx, Respond respond);
 void HandleCreateTopics(RequestContext& ctx, Respond respond);
 void HandleDeleteTopics(RequestContext& ctx, Respond respond);
 
+// Wakes long-polling fetches after new records were appended (Produce).
+void WakeFetches();
+
 }  // namespace rivulet::log::kafka

@@ -1,12 +1,17 @@
 // Fetch: whole batches from the stored bytes (no re-encoding), with long
 // polling: when fewer than min_bytes are ready, the request waits on an
 // Asio timer (never blocking an io thread) until data arrives or
-// max_wait_ms passes.
+// max_wait_ms passes. A Produce wakes the waiting fetches at once
+// (WakeFetches); the timer also re-checks every few milliseconds, so a
+// wake-up that races with a fetch going to sleep costs at most that.
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/server/handler.h"
@@ -17,15 +22,59 @@ namespace {
 constexpr int32_t kMaxWaitCapMs = 30000;
 
 struct PendingFetch {
-  PendingFetch(boost::asio::io_context& io) : timer(io) {}
+  explicit PendingFetch(boost::asio::io_context& io) : strand(boost::asio::make_strand(io)), timer(strand) {}
   FetchRequest req;
   int16_t version = 0;
   LogManager* log = nullptr;
   Respond respond;
   std::chrono::steady_clock::time_point deadline;
+  // The timer's handlers and wake-ups run on the strand, one at a time.
+  boost::asio::strand<boost::asio::io_context::executor_type> strand;
   boost::asio::steady_timer timer;
   uint64_t seen_version = ~0ull;
+  bool registered = false;  // in Waiters (guarded by its mutex)
 };
+
+// Fetches waiting for data, woken by WakeFetches.
+class Waiters {
+ public:
+  void Add(const std::shared_ptr<PendingFetch>& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (f->registered) return;  // once per wake-up, however often it re-checks
+    f->registered = true;
+    if (waiting_.size() >= prune_at_) {  // answered fetches of an idle broker
+      std::erase_if(waiting_, [](const std::weak_ptr<PendingFetch>& w) { return w.expired(); });
+      prune_at_ = std::max<size_t>(64, 2 * waiting_.size());
+    }
+    waiting_.push_back(f);
+  }
+  void WakeAll() {
+    std::vector<std::weak_ptr<PendingFetch>> woken;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (waiting_.empty()) return;
+      woken.swap(waiting_);
+      for (auto& w : woken) {
+        if (auto f = w.lock()) f->registered = false;
+      }
+    }
+    for (auto& w : woken) {
+      if (auto f = w.lock()) boost::asio::post(f->strand, [f] { f->timer.cancel(); });
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::weak_ptr<PendingFetch>> waiting_;
+  size_t prune_at_ = 64;
+};
+
+Waiters& AllWaiters() {
+  static Waiters* w = new Waiters();
+  return *w;
+}
+
+constexpr auto kRecheck = std::chrono::milliseconds(5);
 
 // Reads every partition; returns the response and the record bytes in it.
 FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
@@ -81,12 +130,18 @@ void Attempt(std::shared_ptr<PendingFetch> f) {
       return;
     }
   }
-  const auto wait = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(5), f->deadline - now);
+  AllWaiters().Add(f);
+  // Data that arrived while registering is seen by the next attempt at once.
+  const bool arrived = f->log->data_version() != f->seen_version;
+  const auto wait = arrived ? std::chrono::steady_clock::duration::zero()
+                            : std::min<std::chrono::steady_clock::duration>(kRecheck, f->deadline - now);
   f->timer.expires_after(wait);
   f->timer.async_wait([f](const boost::system::error_code&) { Attempt(f); });
 }
 
 }  // namespace
+
+void WakeFetches() { AllWaiters().WakeAll(); }
 
 void HandleFetch(RequestContext& ctx, Respond respond) {
   auto req = FetchRequest::Decode(ctx.body, ctx.header.api_version);
@@ -98,7 +153,7 @@ void HandleFetch(RequestContext& ctx, Respond respond) {
   f->respond = std::move(respond);
   const int32_t wait = std::clamp(f->req.max_wait_ms, 0, kMaxWaitCapMs);
   f->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
-  Attempt(std::move(f));
+  boost::asio::dispatch(f->strand, [f] { Attempt(f); });
 }
 
 }  // namespace rivulet::log::kafka

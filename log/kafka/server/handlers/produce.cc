@@ -54,6 +54,7 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
     }
     resp.topics.push_back(std::move(rt));
   }
+  WakeFetches();
   // acks=0: the server drops this response (see broker.cc).
   respond(resp.Encode(version));
 }
