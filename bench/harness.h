@@ -5,10 +5,12 @@
 // ratio (= records_per_s / baseline_records_per_s), and more.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -33,7 +35,34 @@ struct BenchInfo {
 const std::vector<BenchInfo>& AllBenches();
 Status RunBench(const std::string& name, const BenchOptions& options, std::ostream& out);
 
-// Median of `v` (v is reordered).
+// The benchmarks (one file each).
+Status LogAppendBench(const BenchOptions& o, std::ostream& out);
+Status LogReadBench(const BenchOptions& o, std::ostream& out);
+Status BrokerProduceBench(const BenchOptions& o, std::ostream& out);
+Status BrokerConsumeBench(const BenchOptions& o, std::ostream& out);
+
+// What a benchmark reports: per-run rates of Rivulet and of the baseline,
+// and extra figures (name, value) printed as they are.
+struct Figures {
+  std::string bench;
+  uint64_t bytes = 0;  // stored bytes of o.records records
+  std::vector<double> rates;
+  std::vector<double> baseline_rates;
+  std::string baseline;  // what the baseline is, in words
+  std::vector<std::pair<std::string, double>> extra;
+};
+// Prints the medians: a short text, or with o.json one JSON line.
+void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f);
+
+// Helpers shared by the benchmarks.
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a, Clock::time_point b);
+// A fresh directory under o.dir for one benchmark.
+std::string MakeDir(const BenchOptions& o, const std::string& name);
+// 1024 distinct keys of o.key_bytes bytes, used round-robin.
+std::vector<std::string> MakeKeys(const BenchOptions& o);
+// Median of `v`; the given percentile (0..100) of `v`.
 double Median(std::vector<double> v);
+double Percentile(std::vector<double> v, double pct);
 
 }  // namespace rivulet::bench

@@ -20,19 +20,6 @@ namespace fs = std::filesystem;
 namespace rivulet::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-std::string MakeDir(const BenchOptions& o, const std::string& name) {
-  std::string d = o.dir + "/rivulet-bench-" + name + "-" + std::to_string(::getpid());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 // Writes back dirty pages of the filesystem holding `dir` (untimed), so that
 // each timed phase starts without write-back debt left by the previous one.
 void SettleDisk(const std::string& dir) {
@@ -50,13 +37,7 @@ Result<double> AppendRecords(log::LogManager& lm, const BenchOptions& o) {
   pc.linger_ms = 5;
   pc.buffer_memory = 64 << 20;
   log::Producer producer(&lm, pc);
-  std::vector<std::string> keys(1024);
-  for (size_t i = 0; i < keys.size(); ++i) {
-    std::string digits = std::to_string(i);
-    std::string key = "key-" + std::string(static_cast<size_t>(std::max(0, o.key_bytes)), '0');
-    key.replace(key.size() - digits.size(), digits.size(), digits);
-    keys[i] = key.substr(key.size() - static_cast<size_t>(o.key_bytes));
-  }
+  const std::vector<std::string> keys = MakeKeys(o);
   const std::string value(static_cast<size_t>(o.value_bytes), 'v');
   const auto start = Clock::now();
   for (int64_t i = 0; i < o.records; ++i) {
@@ -108,40 +89,13 @@ Result<double> BaselineRead(const std::string& path, uint64_t* total) {
 
 void Report(std::ostream& out, const BenchOptions& o, const std::string& name,
             const std::vector<double>& secs, const std::vector<double>& base_secs, uint64_t bytes) {
-  std::vector<double> rates, base_rates;
-  for (double s : secs) rates.push_back(static_cast<double>(o.records) / s);
-  for (double s : base_secs) base_rates.push_back(static_cast<double>(o.records) / s);
-  const double rate = Median(rates);
-  const double base = Median(base_rates);
-  char line[1024];
-  if (!o.json) {
-    std::snprintf(line, sizeof(line),
-                  "%s: %lld records (%d-byte keys, %d-byte values, %.1f MiB) x %d repeats\n"
-                  "  rivulet:  %.2f M records/s (%.0f MiB/s) median\n"
-                  "  baseline: %.2f M records/s (%.0f MiB/s) median\n"
-                  "  ratio:    %.3f\n",
-                  name.c_str(), static_cast<long long>(o.records), o.key_bytes, o.value_bytes,
-                  static_cast<double>(bytes) / (1 << 20), o.repeats, rate / 1e6,
-                  rate * static_cast<double>(bytes) / static_cast<double>(o.records) / (1 << 20), base / 1e6,
-                  base * static_cast<double>(bytes) / static_cast<double>(o.records) / (1 << 20), rate / base);
-    out << line;
-    return;
-  }
-  std::string runs = "[", base_runs = "[";
-  for (size_t i = 0; i < rates.size(); ++i) runs += (i ? "," : "") + std::to_string(static_cast<int64_t>(rates[i]));
-  for (size_t i = 0; i < base_rates.size(); ++i) {
-    base_runs += (i ? "," : "") + std::to_string(static_cast<int64_t>(base_rates[i]));
-  }
-  runs += "]";
-  base_runs += "]";
-  std::snprintf(line, sizeof(line),
-                "{\"bench\":\"%s\",\"records\":%lld,\"bytes\":%llu,\"key_bytes\":%d,\"value_bytes\":%d,"
-                "\"repeats\":%d,\"records_per_s\":%.0f,\"baseline_records_per_s\":%.0f,\"ratio\":%.4f,"
-                "\"runs_records_per_s\":%s,\"runs_baseline_records_per_s\":%s}\n",
-                name.c_str(), static_cast<long long>(o.records), static_cast<unsigned long long>(bytes),
-                o.key_bytes, o.value_bytes, o.repeats, rate, base, rate / base, runs.c_str(),
-                base_runs.c_str());
-  out << line;
+  Figures f;
+  f.bench = name;
+  f.bytes = bytes;
+  f.baseline = name == "log-append" ? "write() in 1 MiB chunks" : "read() in 1 MiB chunks";
+  for (double s : secs) f.rates.push_back(static_cast<double>(o.records) / s);
+  for (double s : base_secs) f.baseline_rates.push_back(static_cast<double>(o.records) / s);
+  ReportFigures(out, o, f);
 }
 
 log::LogOptions BenchLogOptions() {
@@ -150,7 +104,9 @@ log::LogOptions BenchLogOptions() {
   return lo;
 }
 
-Status LogAppend(const BenchOptions& o, std::ostream& out) {
+}  // namespace
+
+Status LogAppendBench(const BenchOptions& o, std::ostream& out) {
   std::vector<double> secs, base_secs;
   uint64_t bytes = 0;
   for (int r = 0; r < o.repeats; ++r) {
@@ -172,7 +128,7 @@ Status LogAppend(const BenchOptions& o, std::ostream& out) {
   return Status::Ok();
 }
 
-Status LogRead(const BenchOptions& o, std::ostream& out) {
+Status LogReadBench(const BenchOptions& o, std::ostream& out) {
   const std::string dir = MakeDir(o, "read");
   RIVULET_ASSIGN_OR_RETURN(auto lm, log::LogManager::Open(dir + "/data", BenchLogOptions()));
   RIVULET_RETURN_IF_ERROR(lm->CreateTopic("bench", 1));
@@ -210,32 +166,6 @@ Status LogRead(const BenchOptions& o, std::ostream& out) {
   fs::remove_all(dir);
   Report(out, o, "log-read", secs, base_secs, bytes);
   return Status::Ok();
-}
-
-}  // namespace
-
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-const std::vector<BenchInfo>& AllBenches() {
-  static const std::vector<BenchInfo> all = {
-      {"log-append", "producer -> embedded log, against write() of the same bytes", LogAppend},
-      {"log-read", "consumer <- embedded log, against read() of the same bytes", LogRead},
-  };
-  return all;
-}
-
-Status RunBench(const std::string& name, const BenchOptions& options, std::ostream& out) {
-  std::string known;
-  for (const auto& b : AllBenches()) {
-    if (b.name == name) return b.run(options, out);
-    known += (known.empty() ? "" : ", ") + b.name;
-  }
-  return Status(Errc::kNotFound, "unknown benchmark '" + name + "' (known: " + known + ")");
 }
 
 }  // namespace rivulet::bench

@@ -7,16 +7,16 @@ import sys
 
 def main(src, dst):
     rows = [json.loads(line) for line in open(src) if line.strip()]
-    width, bar_h, gap, left = 640, 22, 18, 110
+    width, bar_h, gap, left = 720, 22, 18, 120
     height = 40 + len(rows) * (2 * bar_h + gap) + 30
-    top = max(max(r["records_per_s"], r["baseline_records_per_s"]) for r in rows)
-    scale = (width - left - 140) / top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="12">',
-             f'<text x="10" y="20" font-size="14">Records/s, median of runs (same run, same directory)</text>']
+             f'<text x="10" y="20" font-size="14">Records/s, median of runs, beside the baseline of the same run '
+             f'(bars scaled per benchmark)</text>']
     y = 40
     for r in rows:
         parts.append(f'<text x="10" y="{y + bar_h + 4}">{r["bench"]}</text>')
+        scale = (width - left - 140) / max(r["records_per_s"], r["baseline_records_per_s"])
         for label, value, color in (("rivulet", r["records_per_s"], "#2b6cb0"),
                                     ("baseline", r["baseline_records_per_s"], "#a0aec0")):
             w = max(1, value * scale)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the `rivulet bench` suite (Release build) and the micro benchmarks,
-# stores the JSON results in docs/bench/ and draws docs/bench/log.svg.
+# stores the JSON results in docs/bench/ and draws docs/bench/results.svg (all `rivulet bench` results).
 # Long-running: not part of scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,12 @@ mkdir -p "$out"
 for b in log-append log-read; do
   build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
 done
+# The broker benchmarks start their own broker and redis-server on free
+# loopback ports.
+for b in broker-produce broker-consume; do
+  build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" --records "${BROKER_RECORDS:-2000000}" |
+    tail -n 1 | tee -a "$out/results.jsonl"
+done
 build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
-/usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/log.svg"
+/usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/results.svg"
 echo "results in $out/"

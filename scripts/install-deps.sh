@@ -13,6 +13,8 @@ PACKAGES=(
   libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # the Redis Streams baseline of the broker benchmarks
+  redis-server libhiredis-dev
   # real Kafka clients for the broker tests
   kcat python3-kafka python3-confluent-kafka
 )

@@ -9,7 +9,7 @@ namespace rivulet::tools {
 void AddBenchCommand(CLI::App& app, Action* action) {
   auto o = std::make_shared<bench::BenchOptions>();
   auto name = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("bench", "run a benchmark (log-append, log-read)");
+  CLI::App* cmd = app.add_subcommand("bench", "run a benchmark (log-append, log-read, broker-produce, broker-consume)");
   cmd->add_option("name", *name, "benchmark name")->required();
   cmd->add_flag("--json", o->json, "print one JSON object as the last line");
   cmd->add_option("--records", o->records, "records per run")->capture_default_str();

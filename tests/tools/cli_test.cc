@@ -6,6 +6,8 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/test_util.h"
 
 namespace rivulet::tools {
@@ -152,6 +154,34 @@ TEST(CliTest, JobsListsTheTutorial) {
   r = Rivulet({"run", "tutorial", "--explain"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("numtest"), std::string::npos);
+}
+
+// The `rivulet bench --json` contract, on tiny runs (the figures themselves
+// are measured by scripts/bench.sh, never asserted in tests): the last line
+// is one JSON object with the required fields, ratio = records_per_s /
+// baseline_records_per_s, and the broker benchmarks report latencies.
+TEST(CliTest, BenchJsonLastLineHasTheFigures) {
+  TempDir dir;
+  for (const std::string name : {"log-append", "log-read", "broker-produce", "broker-consume"}) {
+    auto r = Rivulet({"bench", name, "--json", "--records", "20000", "--repeats", "1", "--dir", dir.path()});
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    ASSERT_FALSE(r.out.empty()) << name;
+    std::string last = r.out.substr(0, r.out.size() - 1);
+    last = last.substr(last.rfind('\n') + 1);
+    const auto j = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << name << ": " << last;
+    EXPECT_EQ(j.value("bench", ""), name);
+    EXPECT_EQ(j.value("records", 0), 20000);
+    const double rate = j.value("records_per_s", 0.0);
+    const double base = j.value("baseline_records_per_s", 0.0);
+    EXPECT_GT(rate, 0) << last;
+    EXPECT_GT(base, 0) << last;
+    EXPECT_NEAR(j.value("ratio", 0.0), rate / base, 1e-3 * rate / base + 1e-4) << last;
+    if (name.starts_with("broker")) {
+      EXPECT_GT(j.value("p50_us", 0.0), 0) << last;
+      EXPECT_GE(j.value("p99_us", 0.0), j.value("p50_us", 0.0)) << last;
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,120 @@
+#include "bench/harness.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+
+namespace rivulet::bench {
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+std::string MakeDir(const BenchOptions& o, const std::string& name) {
+  std::string d = o.dir + "/rivulet-bench-" + name + "-" + std::to_string(::getpid());
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+std::vector<std::string> MakeKeys(const BenchOptions& o) {
+  std::vector<std::string> keys(1024);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::string digits = std::to_string(i);
+    std::string key = "key-" + std::string(static_cast<size_t>(std::max(0, o.key_bytes)), '0');
+    key.replace(key.size() - digits.size(), digits.size(), digits);
+    keys[i] = key.substr(key.size() - static_cast<size_t>(o.key_bytes));
+  }
+  return keys;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double Percentile(std::vector<double> v, double pct) {
+  if (v.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(pct / 100.0 * static_cast<double>(v.size())));
+  const size_t i = std::min(v.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+  return v[i];
+}
+
+namespace {
+
+std::string JsonRuns(const std::vector<double>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(static_cast<int64_t>(v[i]));
+  return s + "]";
+}
+
+std::string Number(double v) {
+  char b[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(b, sizeof(b), "%.0f", v);
+  } else {
+    std::snprintf(b, sizeof(b), "%.4f", v);
+  }
+  return b;
+}
+
+}  // namespace
+
+void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f) {
+  const double rate = Median(f.rates);
+  const double base = Median(f.baseline_rates);
+  const double ratio = base > 0 ? rate / base : 0;
+  char line[1024];
+  if (!o.json) {
+    std::snprintf(line, sizeof(line),
+                  "%s: %lld records (%d-byte keys, %d-byte values, %.1f MiB) x %d repeats\n"
+                  "  rivulet:  %.2f M records/s median\n"
+                  "  baseline: %.2f M records/s median (%s)\n"
+                  "  ratio:    %.3f\n",
+                  f.bench.c_str(), static_cast<long long>(o.records), o.key_bytes, o.value_bytes,
+                  static_cast<double>(f.bytes) / (1 << 20), o.repeats, rate / 1e6, base / 1e6, f.baseline.c_str(),
+                  ratio);
+    out << line;
+    for (const auto& [k, v] : f.extra) out << "  " << k << ": " << Number(v) << "\n";
+    return;
+  }
+  std::snprintf(line, sizeof(line),
+                "{\"bench\":\"%s\",\"records\":%lld,\"bytes\":%llu,\"key_bytes\":%d,\"value_bytes\":%d,"
+                "\"repeats\":%d,\"records_per_s\":%.0f,\"baseline_records_per_s\":%.0f,\"ratio\":%.4f,"
+                "\"baseline\":\"%s\"",
+                f.bench.c_str(), static_cast<long long>(o.records), static_cast<unsigned long long>(f.bytes),
+                o.key_bytes, o.value_bytes, o.repeats, rate, base, ratio, f.baseline.c_str());
+  std::string json = line;
+  for (const auto& [k, v] : f.extra) json += ",\"" + k + "\":" + Number(v);
+  json += ",\"runs_records_per_s\":" + JsonRuns(f.rates);
+  json += ",\"runs_baseline_records_per_s\":" + JsonRuns(f.baseline_rates) + "}\n";
+  out << json;
+}
+
+const std::vector<BenchInfo>& AllBenches() {
+  static const std::vector<BenchInfo> all = {
+      {"log-append", "producer -> embedded log, against write() of the same bytes", LogAppendBench},
+      {"log-read", "consumer <- embedded log, against read() of the same bytes", LogReadBench},
+      {"broker-produce", "librdkafka producer (acks=1) -> rivulet broker, against Redis Streams XADD",
+       BrokerProduceBench},
+      {"broker-consume", "librdkafka consumer <- rivulet broker, against Redis Streams XREAD; latency at half peak",
+       BrokerConsumeBench},
+  };
+  return all;
+}
+
+Status RunBench(const std::string& name, const BenchOptions& options, std::ostream& out) {
+  std::string known;
+  for (const auto& b : AllBenches()) {
+    if (b.name == name) return b.run(options, out);
+    known += (known.empty() ? "" : ", ") + b.name;
+  }
+  return Status(Errc::kNotFound, "unknown benchmark '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace rivulet::bench
