@@ -25,6 +25,7 @@ std::string_view ErrcName(Errc c) {
     case Errc::kCoordinatorLoading: return "CoordinatorLoading";
     case Errc::kInconsistentProtocol: return "InconsistentProtocol";
     case Errc::kInvalidSessionTimeout: return "InvalidSessionTimeout";
+    case Errc::kJobFailed: return "JobFailed";
   }
   return "Unknown";
 }

@@ -34,6 +34,7 @@ enum class Errc {
   kCoordinatorLoading,  // not used by the embedded coordinator
   kInconsistentProtocol,// member protocols do not match the group's
   kInvalidSessionTimeout,// session timeout outside the allowed range
+  kJobFailed,           // user code in a job threw; the message names the operator
 };
 
 std::string_view ErrcName(Errc c);

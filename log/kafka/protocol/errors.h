@@ -74,6 +74,7 @@ inline ErrorCode ToKafkaError(Errc e) {
     case Errc::kCoordinatorLoading: return ErrorCode::kCoordinatorLoadInProgress;
     case Errc::kInconsistentProtocol: return ErrorCode::kInconsistentGroupProtocol;
     case Errc::kInvalidSessionTimeout: return ErrorCode::kInvalidSessionTimeout;
+    case Errc::kJobFailed: return ErrorCode::kUnknownServerError;
   }
   return ErrorCode::kUnknownServerError;
 }

@@ -1,0 +1,117 @@
+// The logical plan: operators (nodes) and the streams between them (edges),
+// as the job's builder (operators/stream.h) declares them. Types are
+// checked by the builder; here they are erased behind small factories the
+// typed code provides: each node makes its instances, each edge makes the
+// writer that sends its stream into channels.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/channel.h"
+#include "engine/operator.h"
+
+namespace rivulet::engine {
+
+enum class Partitioning {
+  kForward,    // instance i to instance i (equal parallelism; chainable)
+  kHash,       // by key: every record of a key reaches the same instance
+  kRebalance,  // round robin over all downstream instances
+  kBroadcast,  // every record to every downstream instance
+};
+const char* PartitioningName(Partitioning p);
+
+// Sends one stream of T into channels: a Receiver<T> at the end of a task.
+class OutputWriter {
+ public:
+  virtual ~OutputWriter() = default;
+  // The Receiver<T>* records are given to (erased).
+  virtual void* receiver() = 0;
+  // Pushes what waits for room; false while something still waits.
+  virtual bool Flush() = 0;
+  // Sends the partly filled batches (end of a quantum).
+  virtual void FlushPartial() = 0;
+  // Tells every downstream instance this output is idle / active again.
+  virtual void SetIdle(bool idle) = 0;
+  // Records in and messages out, for metrics.
+  virtual uint64_t records() const = 0;
+};
+
+// Drains one channel into an input port.
+class InputReader {
+ public:
+  enum class Got { kNothing, kData, kWatermark, kIdle, kActive, kEnd };
+  virtual ~InputReader() = default;
+  // Delivers the next message; data goes to the port's receiver, control
+  // is returned for the task to combine (watermark() holds the value).
+  virtual Got Next() = 0;
+  virtual Timestamp watermark() const = 0;
+};
+
+class WriterFactory;
+
+// The operations on streams of one element type T (MakeStreamType<T>).
+class StreamType {
+ public:
+  virtual ~StreamType() = default;
+  virtual std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const = 0;
+  virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, void* receiver) const = 0;
+  // The writer of a forward, rebalance or broadcast edge of T.
+  virtual std::shared_ptr<const WriterFactory> Writer(Partitioning p) const = 0;
+  // A Receiver<T> that hands every batch to each of `receivers` (erased
+  // Receiver<T>*); returned erased, owned by `owner`.
+  virtual void* MakeFanout(const std::vector<void*>& receivers, std::vector<std::shared_ptr<void>>* owner) const = 0;
+};
+
+// Makes the writer of one edge, given the channels to each downstream
+// instance (one for forward). Typed: hash edges inline their key function.
+class WriterFactory {
+ public:
+  virtual ~WriterFactory() = default;
+  virtual std::unique_ptr<OutputWriter> Make(std::vector<ChannelBase*> channels, size_t batch_size) const = 0;
+};
+
+// Makes instance `index` of `parallelism` of a node; `out` is the erased
+// Receiver<Out>* its output goes to (nullptr for a sink).
+class OperatorFactory {
+ public:
+  virtual ~OperatorFactory() = default;
+  virtual std::unique_ptr<OperatorInstance> Make(int index, int parallelism, void* out) const = 0;
+};
+
+struct Edge {
+  int from = -1;
+  int port = 0;  // input port of the consumer
+  Partitioning partitioning = Partitioning::kForward;
+  // Set for hash edges (inlines the key function); otherwise made from the
+  // upstream node's stream type.
+  std::shared_ptr<const WriterFactory> writer;
+};
+
+struct Node {
+  int id = -1;
+  std::string name;
+  std::string kind;  // "source", "map", "window", "sink", ... (for --explain)
+  int parallelism = 0;  // 0: the job's default
+  bool is_source = false;
+  std::vector<Edge> inputs;
+  std::shared_ptr<const OperatorFactory> factory;
+  std::shared_ptr<const StreamType> output;  // nullptr for a sink
+};
+
+class Graph {
+ public:
+  // Adds a node and returns its id.
+  int Add(Node node);
+  Node& node(int id) { return nodes_[static_cast<size_t>(id)]; }
+  const Node& node(int id) const { return nodes_[static_cast<size_t>(id)]; }
+  const std::vector<Node>& nodes() const { return nodes_; }
+  // Ids of the nodes reading the output of `id`.
+  std::vector<int> Consumers(int id) const;
+
+ private:
+  std::vector<Node> nodes_;
+};
+
+}  // namespace rivulet::engine

@@ -1,0 +1,45 @@
+// How the runtime sees an operator instance, whatever its types: input
+// ports it can be given (erased Receiver<In>*), the combined watermark and
+// the end of its input. Typed operators (operators/) implement these on
+// top of Receiver<T>; sources also implement Poll.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+#include "engine/time.h"
+
+namespace rivulet::engine {
+
+class OperatorInstance {
+ public:
+  virtual ~OperatorInstance() = default;
+  // The Receiver<In>* of input `port`, as void* (the graph builder checked
+  // the types); nullptr for a source.
+  virtual void* input(int port) = 0;
+  // The watermark of all inputs of the task advanced (called on the head
+  // operator of a chain; chained operators get it through Receiver).
+  virtual void Watermark(Timestamp watermark) = 0;
+  // Every input ended.
+  virtual void End() = 0;
+};
+
+class SourceInstance : public OperatorInstance {
+ public:
+  enum class Poll {
+    kMore,  // emitted records; call again
+    kIdle,  // nothing now: call again after retry_after()
+    kEnd,   // bounded source done (End() follows)
+  };
+  void* input(int) override { return nullptr; }
+  void Watermark(Timestamp) override {}
+  // Emits up to about `max_records` records (and watermarks) downstream.
+  virtual Poll PollRecords(size_t max_records) = 0;
+  // After kIdle: when to poll again.
+  virtual std::chrono::milliseconds retry_after() const { return std::chrono::milliseconds(5); }
+  // Whether this instance has been idle long enough that its watermark
+  // must not hold back the job (idleness of the watermark strategy).
+  virtual bool idle() const { return false; }
+};
+
+}  // namespace rivulet::engine

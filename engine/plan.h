@@ -1,0 +1,46 @@
+// The physical plan: the logical graph with parallelism resolved and
+// operators chained into tasks. A node is chained to its only input when
+// that input is a forward edge from a node of equal parallelism whose only
+// consumer it is; records then pass by a direct call, with no channel and
+// no copy. Every other edge is an exchange between tasks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/graph.h"
+
+namespace rivulet::engine {
+
+struct Exchange {
+  int from_chain = -1;
+  int to_chain = -1;
+  int from_node = -1;
+  int to_node = -1;
+  int port = 0;
+  Partitioning partitioning = Partitioning::kForward;
+};
+
+struct Chain {
+  std::vector<int> nodes;  // head first
+  int parallelism = 1;
+};
+
+struct PhysicalPlan {
+  std::vector<Chain> chains;  // in topological order
+  std::vector<Exchange> exchanges;
+  std::vector<int> chain_of;  // node id -> chain index
+};
+
+// Resolves parallelism (0 -> `default_parallelism`), turns forward edges
+// between different parallelisms into rebalance, and chains. Fails on a
+// graph without sources, a cycle, or a node without inputs that is not a
+// source.
+Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism);
+
+// The plan as `rivulet run JOB --explain` prints it: tasks with their
+// operators and parallelism, then the exchanges between them.
+std::string Explain(const Graph& graph, const PhysicalPlan& plan);
+
+}  // namespace rivulet::engine

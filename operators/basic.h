@@ -1,0 +1,68 @@
+// Stateless record-at-a-time operators: map, filter, flat_map, and the
+// identity a union uses. The user's function is a template parameter, so
+// the per-record call is inlined: no virtual call or allocation per record.
+#pragma once
+
+#include <algorithm>
+#include <utility>
+
+#include "operators/operator_base.h"
+
+namespace rivulet::operators {
+
+template <typename In, typename Out, typename F>
+class MapOperator final : public UnaryOperator<In, Out> {
+ public:
+  MapOperator(void* out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
+  void OnBatch(Batch<In>& batch) override {
+    this->buffer_.reserve(batch.size());
+    for (auto& e : batch) this->buffer_.push_back(Event<Out>{e.ts, f_(e.value)});
+    this->Emit();
+  }
+
+ private:
+  F f_;
+};
+
+template <typename T, typename F>
+class FilterOperator final : public UnaryOperator<T, T> {
+ public:
+  FilterOperator(void* out, F f) : UnaryOperator<T, T>(out), f_(std::move(f)) {}
+  void OnBatch(Batch<T>& batch) override {
+    // Compacts the batch in place and passes it on: no copy.
+    auto end = std::remove_if(batch.begin(), batch.end(), [this](const Event<T>& e) { return !f_(e.value); });
+    batch.erase(end, batch.end());
+    if (!batch.empty()) this->out_->OnBatch(batch);
+  }
+
+ private:
+  F f_;
+};
+
+// The function is called as f(value, emit) and calls emit(out) for each
+// record it produces.
+template <typename In, typename Out, typename F>
+class FlatMapOperator final : public UnaryOperator<In, Out> {
+ public:
+  FlatMapOperator(void* out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
+  void OnBatch(Batch<In>& batch) override {
+    for (auto& e : batch) {
+      const Timestamp ts = e.ts;
+      f_(e.value, [&](Out v) { this->buffer_.push_back(Event<Out>{ts, std::move(v)}); });
+    }
+    this->Emit();
+  }
+
+ private:
+  F f_;
+};
+
+// Passes records through unchanged (the head of a union's task).
+template <typename T>
+class IdentityOperator final : public UnaryOperator<T, T> {
+ public:
+  explicit IdentityOperator(void* out) : UnaryOperator<T, T>(out) {}
+  void OnBatch(Batch<T>& batch) override { this->out_->OnBatch(batch); }
+};
+
+}  // namespace rivulet::operators

@@ -1,0 +1,141 @@
+// Keyed session windows: a record at t opens the session [t, t + gap);
+// sessions of a key that overlap merge (their accumulators too). A session
+// fires when the watermark reaches its end - 1. Within the allowed
+// lateness a fired session that receives a record (or merges) is emitted
+// again, updated; later records are counted and handed to the handler.
+#pragma once
+
+#include <map>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include "operators/window.h"
+
+namespace rivulet::operators {
+
+template <typename T, typename KeyFn, typename Agg>
+class SessionWindowOperator final
+    : public UnaryOperator<T, WindowResult<std::decay_t<std::invoke_result_t<KeyFn, const T&>>, typename Agg::Out>> {
+ public:
+  using K = std::decay_t<std::invoke_result_t<KeyFn, const T&>>;
+  using Out = WindowResult<K, typename Agg::Out>;
+  using Acc = typename Agg::Acc;
+
+  SessionWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+      : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), gap_(spec.gap_ms),
+        lateness_(spec.allowed_lateness_ms), late_(std::move(late)) {}
+
+  uint64_t late_records() const { return late_count_; }
+
+  void OnBatch(Batch<T>& batch) override {
+    for (auto& e : batch) Add(e);
+    this->Emit();
+  }
+  void OnWatermark(Timestamp w) override {
+    Advance(w);
+    this->out_->OnWatermark(w);
+  }
+  void OnEnd() override {
+    Advance(engine::kMaxTimestamp);
+    this->out_->OnEnd();
+  }
+
+ private:
+  struct Session {
+    Timestamp end;  // exclusive: last record + gap
+    Acc acc;
+    bool fired = false;
+  };
+  using Sessions = std::map<Timestamp, Session>;  // by start
+
+  bool Late(Timestamp end) const {
+    return watermark_ != engine::kMinTimestamp && end - 1 + lateness_ <= watermark_;
+  }
+
+  void Add(Event<T>& e) {
+    K k = key_(e.value);
+    Sessions& sessions = by_key_[k];
+    Timestamp start = e.ts;
+    Timestamp end = e.ts + gap_;
+    // Sessions overlapping [start, end): the one starting before it, and
+    // those starting inside it.
+    auto it = sessions.upper_bound(start);
+    if (it != sessions.begin() && std::prev(it)->second.end > start) --it;
+    Acc acc = agg_.Create();
+    agg_.Add(acc, e.value);
+    auto first = it;
+    for (; it != sessions.end() && it->first < end; ++it) {
+      start = std::min(start, it->first);
+      end = std::max(end, it->second.end);
+      agg_.Merge(acc, it->second.acc);
+    }
+    if (first == it && Late(end)) {  // a new session that would fire late
+      ++late_count_;
+      if (late_.handler) late_.handler(e.value, e.ts);
+      if (sessions.empty()) by_key_.erase(k);
+      return;
+    }
+    sessions.erase(first, it);
+    Session& s = sessions[start];
+    s.end = end;
+    s.acc = std::move(acc);
+    if (end - 1 <= watermark_) {
+      // Merged into a session that fired already (within lateness): again.
+      s.fired = true;
+      Output(k, start, s);
+      timers_.emplace(end - 1 + lateness_, Timer{k, start, end});
+    } else {
+      s.fired = false;
+      timers_.emplace(end - 1, Timer{k, start, end});
+    }
+  }
+
+  void Advance(Timestamp w) {
+    if (w <= watermark_) return;
+    watermark_ = w;
+    while (!timers_.empty() && timers_.begin()->first <= w) {
+      Timer t = timers_.begin()->second;
+      timers_.erase(timers_.begin());
+      auto kit = by_key_.find(t.key);
+      if (kit == by_key_.end()) continue;
+      auto sit = kit->second.find(t.start);
+      // Stale timer: the session merged into another or moved its end.
+      if (sit == kit->second.end() || sit->second.end != t.end) continue;
+      Session& s = sit->second;
+      if (!s.fired) {
+        s.fired = true;
+        Output(t.key, t.start, s);
+        if (lateness_ > 0 && w != engine::kMaxTimestamp) {
+          timers_.emplace(s.end - 1 + lateness_, t);
+          continue;
+        }
+      }
+      kit->second.erase(sit);
+      if (kit->second.empty()) by_key_.erase(kit);
+    }
+    this->Emit();
+  }
+
+  void Output(const K& k, Timestamp start, const Session& s) {
+    this->buffer_.push_back(Event<Out>{s.end - 1, Out{k, start, s.end, agg_.Result(s.acc)}});
+  }
+
+  struct Timer {
+    K key;
+    Timestamp start;
+    Timestamp end;
+  };
+
+  KeyFn key_;
+  Agg agg_;
+  const int64_t gap_;
+  const int64_t lateness_;
+  LateRecords<T> late_;
+  std::unordered_map<K, Sessions> by_key_;
+  std::multimap<Timestamp, Timer> timers_;  // fire (end - 1) or clean-up (end - 1 + lateness) times
+  Timestamp watermark_ = engine::kMinTimestamp;
+  uint64_t late_count_ = 0;
+};
+
+}  // namespace rivulet::operators

@@ -1,0 +1,85 @@
+// In-process sinks: into a shared vector (tests, small results), to a
+// callback per batch, or to an output stream one line per record.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <vector>
+
+#include "operators/operator_base.h"
+
+namespace rivulet::operators {
+
+// Collected records of every instance (thread-safe).
+template <typename T>
+struct Collected {
+  std::mutex mu;
+  std::vector<Event<T>> events;
+  std::vector<T> values() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<T> out;
+    for (auto& e : events) out.push_back(e.value);
+    return out;
+  }
+};
+
+template <typename T>
+class CollectSink final : public SinkOperator<T> {
+ public:
+  explicit CollectSink(std::shared_ptr<Collected<T>> into) : into_(std::move(into)) {}
+  void OnBatch(Batch<T>& batch) override {
+    std::lock_guard<std::mutex> lock(into_->mu);
+    for (auto& e : batch) into_->events.push_back(std::move(e));
+  }
+  void OnEnd() override {}
+
+ private:
+  std::shared_ptr<Collected<T>> into_;
+};
+
+// Calls f(batch) for each batch and on_end() at the end; each instance has
+// its own copy of f, called from one thread at a time.
+template <typename T, typename F>
+class CallbackSink final : public SinkOperator<T> {
+ public:
+  CallbackSink(F f, std::function<void()> on_end) : f_(std::move(f)), on_end_(std::move(on_end)) {}
+  void OnBatch(Batch<T>& batch) override { f_(batch); }
+  void OnEnd() override {
+    if (on_end_) on_end_();
+  }
+
+ private:
+  F f_;
+  std::function<void()> on_end_;
+};
+
+// One line per record: format(value) + "\n", written under a shared mutex.
+template <typename T, typename Format>
+class OstreamSink final : public SinkOperator<T> {
+ public:
+  OstreamSink(std::ostream* out, std::shared_ptr<std::mutex> mu, Format format)
+      : out_(out), mu_(std::move(mu)), format_(std::move(format)) {}
+  void OnBatch(Batch<T>& batch) override {
+    text_.clear();
+    for (const auto& e : batch) {
+      text_ += format_(e.value);
+      text_ += '\n';
+    }
+    std::lock_guard<std::mutex> lock(*mu_);
+    out_->write(text_.data(), static_cast<std::streamsize>(text_.size()));
+  }
+  void OnEnd() override {
+    std::lock_guard<std::mutex> lock(*mu_);
+    out_->flush();
+  }
+
+ private:
+  std::ostream* out_;
+  std::shared_ptr<std::mutex> mu_;
+  Format format_;
+  std::string text_;
+};
+
+}  // namespace rivulet::operators

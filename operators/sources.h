@@ -1,0 +1,150 @@
+// In-memory sources: a collection (bounded) and a generator (bounded or
+// not, at a target rate or as fast as possible). Both split their records
+// between parallel instances (instance i takes every p-th record from i),
+// assign timestamps, and emit watermarks by their WatermarkStrategy.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "engine/operator.h"
+#include "operators/operator_base.h"
+
+namespace rivulet::operators {
+
+// How a source assigns event time and watermarks (Flink's
+// WatermarkStrategy): bounded out-of-orderness emits max_ts - bound - 1
+// after each batch; a source instance without records for idle_timeout
+// is marked idle so it does not hold back the job's watermark.
+struct WatermarkStrategy {
+  int64_t max_out_of_orderness_ms = 0;
+  int64_t idle_timeout_ms = -1;  // < 0: never idle
+
+  static WatermarkStrategy BoundedOutOfOrderness(int64_t bound_ms) { return {bound_ms, -1}; }
+  WatermarkStrategy WithIdleness(int64_t timeout_ms) const { return {max_out_of_orderness_ms, timeout_ms}; }
+};
+
+// Timestamps and watermarks for a source instance of T. TsFn: T -> ms, or
+// nullptr_t for processing time (the wall clock when read).
+template <typename T>
+class SourceBase : public engine::SourceInstance {
+ public:
+  using Poll = engine::SourceInstance::Poll;
+  using TsFn = std::function<Timestamp(const T&)>;
+  SourceBase(void* out, TsFn ts, WatermarkStrategy wm)
+      : out_(static_cast<Receiver<T>*>(out)), ts_(std::move(ts)), strategy_(wm) {}
+
+  void End() override { out_->OnEnd(); }
+  bool idle() const override {
+    return strategy_.idle_timeout_ms >= 0 && std::chrono::steady_clock::now() - last_record_ >=
+                                                 std::chrono::milliseconds(strategy_.idle_timeout_ms);
+  }
+
+ protected:
+  // Stamps and sends `batch_` (filled by the subclass), then the watermark.
+  void Send() {
+    if (batch_.empty()) return;
+    last_record_ = std::chrono::steady_clock::now();
+    if (ts_) {
+      for (auto& e : batch_) {
+        e.ts = ts_(e.value);
+        max_ts_ = std::max(max_ts_, e.ts);
+      }
+    } else {
+      const Timestamp now = engine::WallClockMs();
+      for (auto& e : batch_) e.ts = now;
+      max_ts_ = std::max(max_ts_, now);
+    }
+    out_->OnBatch(batch_);
+    batch_.clear();
+    const Timestamp wm = max_ts_ == engine::kMinTimestamp
+                             ? engine::kMinTimestamp
+                             : max_ts_ - (ts_ ? strategy_.max_out_of_orderness_ms : 0) - 1;
+    if (wm > watermark_) {
+      watermark_ = wm;
+      out_->OnWatermark(wm);
+    }
+  }
+
+  Receiver<T>* out_;
+  Batch<T> batch_;
+
+ private:
+  TsFn ts_;
+  WatermarkStrategy strategy_;
+  Timestamp max_ts_ = engine::kMinTimestamp;
+  Timestamp watermark_ = engine::kMinTimestamp;
+  std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
+};
+
+template <typename T>
+class CollectionSource final : public SourceBase<T> {
+ public:
+  CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism,
+                   typename SourceBase<T>::TsFn ts, WatermarkStrategy wm)
+      : SourceBase<T>(out, std::move(ts), wm), data_(std::move(data)), next_(static_cast<size_t>(index)),
+        step_(static_cast<size_t>(parallelism)) {}
+
+  engine::SourceInstance::Poll PollRecords(size_t max_records) override {
+    using Poll = engine::SourceInstance::Poll;
+    for (size_t n = 0; n < max_records && next_ < data_->size(); ++n, next_ += step_) {
+      this->batch_.push_back(Event<T>{0, (*data_)[next_]});
+    }
+    this->Send();
+    return next_ < data_->size() ? Poll::kMore : Poll::kEnd;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<T>> data_;
+  size_t next_;
+  const size_t step_;
+};
+
+// Generates record n = gen(n) for n in [0, count) (count < 0: unbounded),
+// at about `rate` records/s over all instances (0: as fast as possible).
+template <typename T, typename Gen>
+class GeneratorSource final : public SourceBase<T> {
+ public:
+  GeneratorSource(void* out, Gen gen, int64_t count, double rate, int index, int parallelism,
+                  typename SourceBase<T>::TsFn ts, WatermarkStrategy wm)
+      : SourceBase<T>(out, std::move(ts), wm), gen_(std::move(gen)), count_(count),
+        rate_(rate / parallelism), next_(index), step_(parallelism) {}
+
+  engine::SourceInstance::Poll PollRecords(size_t max_records) override {
+    using Poll = engine::SourceInstance::Poll;
+    size_t allowed = max_records;
+    if (rate_ > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (emitted_ == 0) start_ = now;
+      const double due = std::chrono::duration<double>(now - start_).count() * rate_ + 1;
+      if (static_cast<double>(emitted_) >= due) {
+        wait_ = std::chrono::milliseconds(
+            std::max<int64_t>(1, static_cast<int64_t>((static_cast<double>(emitted_) - due + 1) / rate_ * 1000)));
+        return Poll::kIdle;
+      }
+      allowed = std::min<size_t>(max_records, static_cast<size_t>(due - static_cast<double>(emitted_)) + 1);
+    }
+    for (size_t n = 0; n < allowed && (count_ < 0 || next_ < count_); ++n, next_ += step_) {
+      this->batch_.push_back(Event<T>{0, gen_(static_cast<uint64_t>(next_))});
+      ++emitted_;
+    }
+    this->Send();
+    return count_ >= 0 && next_ >= count_ ? Poll::kEnd : Poll::kMore;
+  }
+  std::chrono::milliseconds retry_after() const override { return wait_; }
+
+ private:
+  Gen gen_;
+  const int64_t count_;
+  const double rate_;
+  int64_t next_;
+  const int64_t step_;
+  int64_t emitted_ = 0;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::milliseconds wait_{1};
+};
+
+}  // namespace rivulet::operators

@@ -1,0 +1,292 @@
+// The job API: a JobBuilder declares sources, typed streams and their
+// operators, and sinks; the runtime plans and runs the graph.
+//
+//   JobBuilder job;
+//   job.FromCollection("lines", lines)
+//       .FlatMap<std::string>("split", [](const std::string& l, auto emit) { ... })
+//       .KeyBy([](const std::string& w) { return w; })
+//       .Window(Tumbling(10'000))
+//       .Aggregate("count", Count{})
+//       .Print("print", &std::cout, [](const auto& r) { ... });
+//   Status st = job.Run({.parallelism = 2});
+//
+// User functions are template parameters of the operators, so chained
+// per-record calls are inlined.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/graph.h"
+#include "engine/plan.h"
+#include "engine/runtime.h"
+#include "engine/stream_type.h"
+#include "operators/aggregate.h"
+#include "operators/basic.h"
+#include "operators/session.h"
+#include "operators/sinks.h"
+#include "operators/sources.h"
+#include "operators/window.h"
+
+namespace rivulet::operators {
+
+template <typename T>
+class Stream;
+
+struct JobRunOptions {
+  int parallelism = 0;  // default per operator; 0 = the number of cores
+  engine::RunOptions runtime;
+};
+
+class JobBuilder {
+ public:
+  JobBuilder() = default;
+  JobBuilder(const JobBuilder&) = delete;
+  JobBuilder& operator=(const JobBuilder&) = delete;
+
+  engine::Graph& graph() { return graph_; }
+
+  // Records of `data`, split round robin between the source's instances.
+  // `ts` extracts event time (nullptr: processing time at the source).
+  template <typename T>
+  Stream<T> FromCollection(std::string name, std::vector<T> data, std::function<Timestamp(const T&)> ts = nullptr,
+                           WatermarkStrategy wm = {});
+
+  // gen(n) for n in [0, count) (count < 0: unbounded) at `rate` records/s
+  // (0: as fast as possible).
+  template <typename Gen>
+  auto FromGenerator(std::string name, Gen gen, int64_t count, double rate = 0,
+                     std::function<Timestamp(const std::invoke_result_t<Gen, uint64_t>&)> ts = nullptr,
+                     WatermarkStrategy wm = {}) -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>>;
+
+  // Plans the job at `parallelism` (0: cores).
+  Result<engine::PhysicalPlan> Plan(int parallelism);
+  // `rivulet run JOB --explain`.
+  Result<std::string> Explain(int parallelism);
+  // Plans and runs to completion.
+  Status Run(const JobRunOptions& options);
+
+  // Adds a node whose instances `make(index, parallelism, out)` creates.
+  template <typename Out, typename MakeFn>
+  int AddNode(std::string name, std::string kind, std::vector<engine::Edge> inputs, MakeFn make, bool source = false);
+
+ private:
+  engine::Graph graph_;
+};
+
+// A typed stream: the output of one node.
+template <typename T>
+class Stream {
+ public:
+  Stream(JobBuilder* job, int node) : job_(job), node_(node) {}
+  int node() const { return node_; }
+  JobBuilder* job() const { return job_; }
+
+  // Instances of the operator that produced this stream (default: the job's).
+  Stream& SetParallelism(int p) {
+    job_->graph().node(node_).parallelism = p;
+    return *this;
+  }
+
+  template <typename F>
+  auto Map(std::string name, F f) -> Stream<std::decay_t<std::invoke_result_t<F, const T&>>> {
+    using Out = std::decay_t<std::invoke_result_t<F, const T&>>;
+    return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "map", {Forward()},
+                                                         [f](int, int, void* out) {
+                                                           return std::make_unique<MapOperator<T, Out, F>>(out, f);
+                                                         }));
+  }
+
+  template <typename F>
+  Stream<T> Filter(std::string name, F f) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "filter", {Forward()}, [f](int, int, void* out) {
+      return std::make_unique<FilterOperator<T, F>>(out, f);
+    }));
+  }
+
+  // f(const T&, emit) calls emit(Out) for each output record.
+  template <typename Out, typename F>
+  Stream<Out> FlatMap(std::string name, F f) {
+    return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "flat_map", {Forward()},
+                                                         [f](int, int, void* out) {
+                                                           return std::make_unique<FlatMapOperator<T, Out, F>>(out, f);
+                                                         }));
+  }
+
+  // This stream and `others` as one (same type); watermarks combine as the
+  // minimum of the inputs.
+  Stream<T> Union(std::string name, const std::vector<Stream<T>>& others) {
+    // Forward where parallelism matches (planning turns the others into rebalance).
+    std::vector<engine::Edge> in{Forward()};
+    for (const auto& o : others) in.push_back(o.Forward());
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "union", std::move(in), [](int, int, void* out) {
+      return std::make_unique<IdentityOperator<T>>(out);
+    }));
+  }
+
+  // Sends records round robin to the next operator's instances.
+  Stream<T> Rebalance(std::string name) {
+    engine::Edge e = Forward();
+    e.partitioning = engine::Partitioning::kRebalance;
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "rebalance", {e}, [](int, int, void* out) {
+      return std::make_unique<IdentityOperator<T>>(out);
+    }));
+  }
+
+  template <typename KeyFn>
+  class Keyed;
+  template <typename KeyFn>
+  Keyed<KeyFn> KeyBy(KeyFn key) {
+    return Keyed<KeyFn>(*this, std::move(key));
+  }
+
+  // Sinks.
+  void CollectInto(std::string name, std::shared_ptr<Collected<T>> into) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, void*) {
+      return std::make_unique<CollectSink<T>>(into);
+    });
+  }
+  // f(Batch<T>&) per batch, per instance (a copy of f each); on_end once per instance.
+  template <typename F>
+  void Sink(std::string name, F f, std::function<void()> on_end = nullptr) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [f, on_end](int, int, void*) {
+      return std::make_unique<CallbackSink<T, F>>(f, on_end);
+    });
+  }
+  template <typename Format>
+  void Print(std::string name, std::ostream* out, Format format) {
+    auto mu = std::make_shared<std::mutex>();
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [out, mu, format](int, int, void*) {
+      return std::make_unique<OstreamSink<T, Format>>(out, mu, format);
+    });
+  }
+
+  engine::Edge Forward() const { return engine::Edge{node_, 0, engine::Partitioning::kForward, nullptr}; }
+
+ private:
+  JobBuilder* job_;
+  int node_;
+};
+
+// A stream partitioned by key: what follows runs with all records of a key
+// in one instance.
+template <typename T>
+template <typename KeyFn>
+class Stream<T>::Keyed {
+ public:
+  using K = std::decay_t<std::invoke_result_t<KeyFn, const T&>>;
+  Keyed(Stream<T> in, KeyFn key) : in_(in), key_(std::move(key)) {}
+
+  class Windowed {
+   public:
+    Windowed(Keyed keyed, WindowSpec spec) : keyed_(std::move(keyed)), spec_(spec) {}
+    // Records later than the allowed lateness: counted, and given to `f`.
+    Windowed& OnLate(std::function<void(const T&, Timestamp)> f) {
+      late_.handler = std::move(f);
+      return *this;
+    }
+    template <typename Agg>
+    Stream<WindowResult<K, typename Agg::Out>> Aggregate(std::string name, Agg agg) {
+      using Out = WindowResult<K, typename Agg::Out>;
+      JobBuilder* job = keyed_.in_.job();
+      const KeyFn key = keyed_.key_;
+      const WindowSpec spec = spec_;
+      const LateRecords<T> late = late_;
+      const std::string kind = spec.kind == WindowSpec::Kind::kSession   ? "session window"
+                               : spec.kind == WindowSpec::Kind::kSliding ? "sliding window"
+                                                                         : "tumbling window";
+      const int id = job->template AddNode<Out>(
+          std::move(name), kind, {keyed_.HashEdge()},
+          [key, agg, spec, late](int, int, void* out) -> std::unique_ptr<engine::OperatorInstance> {
+            if (spec.kind == WindowSpec::Kind::kSession) {
+              return std::make_unique<SessionWindowOperator<T, KeyFn, Agg>>(out, key, agg, spec, late);
+            }
+            return std::make_unique<PaneWindowOperator<T, KeyFn, Agg>>(out, key, agg, spec, late);
+          });
+      return Stream<Out>(job, id);
+    }
+
+   private:
+    Keyed keyed_;
+    WindowSpec spec_;
+    LateRecords<T> late_;
+  };
+
+  Windowed Window(WindowSpec spec) { return Windowed(*this, spec); }
+
+  engine::Edge HashEdge() const {
+    return engine::Edge{in_.node(), 0, engine::Partitioning::kHash, engine::MakeHashWriter<T>(key_)};
+  }
+
+ private:
+  Stream<T> in_;
+  KeyFn key_;
+};
+
+// ---- JobBuilder templates ----
+
+template <typename Out, typename MakeFn>
+int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::Edge> inputs, MakeFn make,
+                        bool source) {
+  class Factory final : public engine::OperatorFactory {
+   public:
+    explicit Factory(MakeFn m) : make_(std::move(m)) {}
+    std::unique_ptr<engine::OperatorInstance> Make(int index, int parallelism, void* out) const override {
+      return make_(index, parallelism, out);
+    }
+
+   private:
+    MakeFn make_;
+  };
+  engine::Node n;
+  n.name = std::move(name);
+  n.kind = std::move(kind);
+  n.is_source = source;
+  n.inputs = std::move(inputs);
+  n.factory = std::make_shared<Factory>(std::move(make));
+  if constexpr (!std::is_void_v<Out>) n.output = engine::MakeStreamType<Out>();
+  return graph_.Add(std::move(n));
+}
+
+template <typename T>
+Stream<T> JobBuilder::FromCollection(std::string name, std::vector<T> data, std::function<Timestamp(const T&)> ts,
+                                     WatermarkStrategy wm) {
+  auto shared = std::make_shared<const std::vector<T>>(std::move(data));
+  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [shared, ts, wm](int index, int p, void* out) {
+    return std::make_unique<CollectionSource<T>>(out, shared, index, p, ts, wm);
+  }, /*source=*/true));
+}
+
+template <typename Gen>
+auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double rate,
+                               std::function<Timestamp(const std::invoke_result_t<Gen, uint64_t>&)> ts,
+                               WatermarkStrategy wm) -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>> {
+  using T = std::decay_t<std::invoke_result_t<Gen, uint64_t>>;
+  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [gen, count, rate, ts, wm](int index, int p, void* out) {
+    return std::make_unique<GeneratorSource<T, Gen>>(out, gen, count, rate, index, p, ts, wm);
+  }, /*source=*/true));
+}
+
+inline Result<engine::PhysicalPlan> JobBuilder::Plan(int parallelism) {
+  if (parallelism == 0) parallelism = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return engine::Plan(graph_, parallelism);
+}
+
+inline Result<std::string> JobBuilder::Explain(int parallelism) {
+  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(parallelism));
+  return engine::Explain(graph_, plan);
+}
+
+inline Status JobBuilder::Run(const JobRunOptions& options) {
+  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism));
+  return engine::Run(graph_, plan, options.runtime);
+}
+
+}  // namespace rivulet::operators

@@ -1,0 +1,193 @@
+// Keyed event-time windows. Tumbling and sliding windows are cut into panes
+// of gcd(size, slide) (Li et al., "No pane, no gain", SIGMOD Record 2005):
+// each record is added to one pane's accumulator, and a window's result
+// merges its size/pane panes, so the work per record does not grow with
+// size/slide. A window [start, end) fires when the watermark reaches
+// end - 1; a record for a window that fired within the allowed lateness
+// updates it and the result is emitted again; a record later than that is
+// counted and handed to the late-record handler, never dropped silently.
+// Session windows: session.h.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <ostream>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include "operators/operator_base.h"
+
+namespace rivulet::operators {
+
+template <typename K, typename R>
+struct WindowResult {
+  K key;
+  Timestamp start = 0;
+  Timestamp end = 0;  // exclusive
+  R value;
+  bool operator==(const WindowResult&) const = default;
+  auto operator<=>(const WindowResult&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const WindowResult& r) {
+    return os << "{" << r.key << " [" << r.start << "," << r.end << ") " << r.value << "}";
+  }
+};
+
+struct WindowSpec {
+  enum class Kind { kTumbling, kSliding, kSession };
+  Kind kind = Kind::kTumbling;
+  int64_t size_ms = 0;
+  int64_t slide_ms = 0;
+  int64_t gap_ms = 0;
+  int64_t allowed_lateness_ms = 0;
+
+  WindowSpec AllowedLateness(int64_t ms) const {
+    WindowSpec s = *this;
+    s.allowed_lateness_ms = ms;
+    return s;
+  }
+};
+inline WindowSpec Tumbling(int64_t size_ms) { return {WindowSpec::Kind::kTumbling, size_ms, size_ms, 0, 0}; }
+inline WindowSpec Sliding(int64_t size_ms, int64_t slide_ms) {
+  return {WindowSpec::Kind::kSliding, size_ms, slide_ms, 0, 0};
+}
+inline WindowSpec Session(int64_t gap_ms) { return {WindowSpec::Kind::kSession, 0, 0, gap_ms, 0}; }
+
+// floor(a / b) for b > 0, also for negative a.
+inline int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && (a < 0)); }
+
+// Counts late records of a window operator and hands each to a handler.
+template <typename T>
+struct LateRecords {
+  std::function<void(const T&, Timestamp)> handler;  // may be empty
+};
+
+template <typename T, typename KeyFn, typename Agg>
+class PaneWindowOperator final
+    : public UnaryOperator<T, WindowResult<std::decay_t<std::invoke_result_t<KeyFn, const T&>>, typename Agg::Out>> {
+ public:
+  using K = std::decay_t<std::invoke_result_t<KeyFn, const T&>>;
+  using Out = WindowResult<K, typename Agg::Out>;
+  using Acc = typename Agg::Acc;
+
+  PaneWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+      : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), size_(spec.size_ms),
+        slide_(spec.slide_ms), pane_(std::gcd(spec.size_ms, spec.slide_ms)), lateness_(spec.allowed_lateness_ms),
+        late_(std::move(late)) {}
+
+  uint64_t late_records() const { return late_count_; }
+
+  void OnBatch(Batch<T>& batch) override {
+    for (auto& e : batch) {
+      const Timestamp last_end = LatestEnd(e.ts);
+      if (watermark_ != engine::kMinTimestamp && last_end - 1 + lateness_ <= watermark_) {
+        ++late_count_;
+        if (late_.handler) late_.handler(e.value, e.ts);
+        continue;
+      }
+      const Timestamp ps = FloorDiv(e.ts, pane_) * pane_;
+      K k = key_(e.value);
+      auto& pane = panes_[ps];
+      auto it = pane.find(k);
+      if (it == pane.end()) it = pane.emplace(k, agg_.Create()).first;
+      agg_.Add(it->second, e.value);
+      // Within the allowed lateness: windows of this record that fired
+      // already are emitted again, updated.
+      if (FirstEnd(e.ts) - 1 <= watermark_) Refire(k, e.ts);
+    }
+    this->Emit();
+  }
+
+  void OnWatermark(Timestamp w) override {
+    Advance(w);
+    this->out_->OnWatermark(w);
+  }
+  void OnEnd() override {
+    Advance(engine::kMaxTimestamp);
+    this->out_->OnEnd();
+  }
+
+ private:
+  // End of the earliest / latest window containing time t.
+  Timestamp FirstEnd(Timestamp t) const { return FloorDiv(t - size_, slide_) * slide_ + slide_ + size_; }
+  Timestamp LatestEnd(Timestamp t) const { return FloorDiv(t, slide_) * slide_ + size_; }
+
+  void Advance(Timestamp w) {
+    if (w <= watermark_) return;
+    watermark_ = w;
+    while (!panes_.empty()) {
+      // Skip windows without panes, but remember only windows that fired.
+      const Timestamp end = std::max(next_end_, FirstEnd(panes_.begin()->first));
+      if (end - 1 > w) break;
+      next_end_ = end;
+      Fire(next_end_);
+      next_end_ += slide_;
+      Purge();
+    }
+    Purge();
+    this->Emit();
+  }
+
+  // Drops panes whose every window fired and is past the allowed lateness.
+  void Purge() {
+    while (!panes_.empty()) {
+      const Timestamp last = LatestEnd(panes_.begin()->first);
+      if (last >= next_end_ || (watermark_ != engine::kMaxTimestamp && last - 1 + lateness_ > watermark_)) break;
+      panes_.erase(panes_.begin());
+    }
+  }
+
+  void Fire(Timestamp end) {
+    const Timestamp start = end - size_;
+    if (pane_ == size_) {  // tumbling: one pane per window
+      auto it = panes_.find(start);
+      if (it == panes_.end()) return;
+      for (const auto& [k, acc] : it->second) Output(k, start, end, acc);
+      return;
+    }
+    merged_.clear();
+    for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
+      for (const auto& [k, acc] : it->second) {
+        auto [m, fresh] = merged_.try_emplace(k, acc);
+        if (!fresh) agg_.Merge(m->second, acc);
+      }
+    }
+    for (const auto& [k, acc] : merged_) Output(k, start, end, acc);
+  }
+
+  // Emits again the fired windows of key k containing time t that are
+  // still within the allowed lateness.
+  void Refire(const K& k, Timestamp t) {
+    for (Timestamp end = FirstEnd(t); end <= LatestEnd(t) && end - 1 <= watermark_ && end < next_end_;
+         end += slide_) {
+      if (end - 1 + lateness_ <= watermark_) continue;  // past lateness: stays as fired
+      Acc acc = agg_.Create();
+      for (auto it = panes_.lower_bound(end - size_); it != panes_.end() && it->first < end; ++it) {
+        auto found = it->second.find(k);
+        if (found != it->second.end()) agg_.Merge(acc, found->second);
+      }
+      Output(k, end - size_, end, acc);
+    }
+  }
+
+  void Output(const K& k, Timestamp start, Timestamp end, const Acc& acc) {
+    this->buffer_.push_back(Event<Out>{end - 1, Out{k, start, end, agg_.Result(acc)}});
+  }
+
+  KeyFn key_;
+  Agg agg_;
+  const int64_t size_;
+  const int64_t slide_;
+  const int64_t pane_;
+  const int64_t lateness_;
+  LateRecords<T> late_;
+  std::map<Timestamp, std::unordered_map<K, Acc>> panes_;  // pane start -> key -> accumulator
+  std::unordered_map<K, Acc> merged_;                       // scratch for Fire
+  Timestamp watermark_ = engine::kMinTimestamp;
+  Timestamp next_end_ = engine::kMinTimestamp;  // end of the next window to fire
+  uint64_t late_count_ = 0;
+};
+
+}  // namespace rivulet::operators
