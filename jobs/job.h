@@ -1,8 +1,13 @@
-// A job runnable by `rivulet run JOB`: a name, a one-line description and a
-// function. Settings come from `--set key=value`. Until the dataflow runtime
-// lands, a job is plain code over the log API.
+// Jobs runnable by `rivulet run JOB`. Each job file registers itself
+// (RIVULET_REGISTER_JOB) with a name, a one-line description and typed
+// parameters with defaults; `--set key=value` overrides them, checked
+// against the declared names and types before the job starts. A dataflow
+// job builds an operators::JobBuilder graph and hands it to Execute, which
+// plans it (--explain prints the plan and returns), runs it at the chosen
+// parallelism, and stops it gracefully on SIGINT.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -12,29 +17,63 @@
 
 #include "base/status.h"
 
+namespace rivulet::operators {
+class JobBuilder;
+}
+
 namespace rivulet::jobs {
 
-struct JobContext {
-  std::string data_dir;                         // embedded log directory
-  std::map<std::string, std::string> settings;  // --set key=value
-  int parallelism = 1;
-  bool explain = false;
-  std::ostream* out = nullptr;  // summary output (stdout)
+struct JobParam {
+  enum class Type { kInt, kDouble, kString, kBool };
+  std::string name;
+  Type type = Type::kString;
+  std::string default_value;
+  std::string help;
+};
 
-  // The setting or `def`; kInvalidArgument when present but not an integer.
-  std::string Get(const std::string& key, const std::string& def) const;
-  Result<int64_t> GetInt(const std::string& key, int64_t def) const;
+struct JobInfo;
+
+struct JobContext {
+  const JobInfo* job = nullptr;
+  std::string data_dir;                         // embedded log directory
+  std::map<std::string, std::string> settings;  // --set key=value (validated)
+  int parallelism = 0;                          // 0: one per core
+  bool explain = false;
+  int metrics_port = 0;                 // > 0: Prometheus text on 127.0.0.1:PORT
+  bool progress = true;                 // a progress line on stderr
+  const std::atomic<bool>* stop = nullptr;  // set on SIGINT
+  std::ostream* out = nullptr;          // results and summary (stdout)
+
+  // The value of a declared parameter: the --set value or its default.
+  std::string Get(const std::string& key) const;
+  Result<int64_t> GetInt(const std::string& key) const;
+  Result<double> GetDouble(const std::string& key) const;
+  Result<bool> GetBool(const std::string& key) const;
+
+  // Plans `job`; with explain prints the plan to `out`; otherwise runs it
+  // to completion with progress and metrics.
+  Status Execute(operators::JobBuilder& job);
 };
 
 struct JobInfo {
   std::string name;
   std::string description;
+  std::vector<JobParam> params;
   std::function<Status(JobContext&)> run;
 };
 
-// Every job compiled in, in name order.
-const std::vector<JobInfo>& AllJobs();
+// Every registered job, in name order.
+std::vector<const JobInfo*> AllJobs();
 // The job named `name`, or kNotFound listing the known ones.
 Result<const JobInfo*> FindJob(const std::string& name);
+// Checks `settings` against the job's parameters: unknown names and values
+// of the wrong type are errors naming the parameter.
+Status ValidateSettings(const JobInfo& job, const std::map<std::string, std::string>& settings);
+
+// Registers a job at static initialization; returns true.
+bool RegisterJob(JobInfo info);
 
 }  // namespace rivulet::jobs
+
+#define RIVULET_REGISTER_JOB(ident, ...) \
+  [[maybe_unused]] static const bool rivulet_job_registered_##ident = ::rivulet::jobs::RegisterJob(__VA_ARGS__)

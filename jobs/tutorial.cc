@@ -16,6 +16,11 @@
 namespace rivulet::jobs {
 namespace {
 
+std::string DbPath(const JobContext& ctx) {
+  const std::string db = ctx.Get("db");
+  return db.empty() ? ctx.data_dir + "/tutorial.db" : db;
+}
+
 Status Produce(log::LogManager& lm, const std::string& topic, int64_t count, std::ostream& out) {
   log::Producer producer(&lm);
   std::atomic<int64_t> acked{0};
@@ -32,11 +37,11 @@ Status Produce(log::LogManager& lm, const std::string& topic, int64_t count, std
 }
 
 Status Consume(log::LogManager& lm, JobContext& ctx, const std::string& topic, std::ostream& out) {
-  const std::string db = ctx.Get("db", ctx.data_dir + "/tutorial.db");
-  RIVULET_ASSIGN_OR_RETURN(int64_t idle_ms, ctx.GetInt("idle_ms", 2000));
-  RIVULET_ASSIGN_OR_RETURN(int64_t delay_ms, ctx.GetInt("batch_delay_ms", 0));
-  RIVULET_ASSIGN_OR_RETURN(int64_t max_poll, ctx.GetInt("max_poll_records", 100));
-  RIVULET_ASSIGN_OR_RETURN(int64_t commit_ms, ctx.GetInt("auto_commit_ms", 1000));
+  const std::string db = DbPath(ctx);
+  RIVULET_ASSIGN_OR_RETURN(int64_t idle_ms, ctx.GetInt("idle_ms"));
+  RIVULET_ASSIGN_OR_RETURN(int64_t delay_ms, ctx.GetInt("batch_delay_ms"));
+  RIVULET_ASSIGN_OR_RETURN(int64_t max_poll, ctx.GetInt("max_poll_records"));
+  RIVULET_ASSIGN_OR_RETURN(int64_t commit_ms, ctx.GetInt("auto_commit_ms"));
   RIVULET_ASSIGN_OR_RETURN(
       auto sink, connectors::SqliteSink::Open(
                      db,
@@ -45,7 +50,7 @@ Status Consume(log::LogManager& lm, JobContext& ctx, const std::string& topic, s
                      "INSERT INTO numbers (number, part, off) VALUES (?, ?, ?)"));
 
   log::ConsumerConfig cc;
-  cc.group_id = ctx.Get("group", "my-group");
+  cc.group_id = ctx.Get("group");
   cc.client_id = "tutorial";
   cc.auto_offset_reset = log::OffsetReset::kEarliest;
   cc.enable_auto_commit = true;
@@ -89,16 +94,16 @@ Status Consume(log::LogManager& lm, JobContext& ctx, const std::string& topic, s
 
 Status RunTutorial(JobContext& ctx) {
   std::ostream& out = *ctx.out;
-  const std::string topic = ctx.Get("topic", "numtest");
-  const std::string phase = ctx.Get("phase", "all");
-  RIVULET_ASSIGN_OR_RETURN(int64_t count, ctx.GetInt("count", 1000));
-  RIVULET_ASSIGN_OR_RETURN(int64_t partitions, ctx.GetInt("partitions", 1));
+  const std::string topic = ctx.Get("topic");
+  const std::string phase = ctx.Get("phase");
+  RIVULET_ASSIGN_OR_RETURN(int64_t count, ctx.GetInt("count"));
+  RIVULET_ASSIGN_OR_RETURN(int64_t partitions, ctx.GetInt("partitions"));
   if (phase != "all" && phase != "produce" && phase != "consume") {
     return Status(Errc::kInvalidArgument, "phase must be all, produce or consume, not '" + phase + "'");
   }
   if (ctx.explain) {
     out << "tutorial: producer -> " << topic << " (" << partitions << " partitions) -> consumer group "
-        << ctx.Get("group", "my-group") << " -> sqlite " << ctx.Get("db", ctx.data_dir + "/tutorial.db")
+        << ctx.Get("group") << " -> sqlite " << DbPath(ctx)
         << "\n";
     return Status::Ok();
   }
@@ -111,5 +116,22 @@ Status RunTutorial(JobContext& ctx) {
   if (phase == "all" || phase == "consume") RIVULET_RETURN_IF_ERROR(Consume(*lm, ctx, topic, out));
   return lm->Close();
 }
+
+using Type = JobParam::Type;
+RIVULET_REGISTER_JOB(tutorial,
+                     {"tutorial",
+                      "produce {\"number\": n} for n in 0..count-1 to numtest, consume them in group my-group "
+                      "into SQLite, print a summary",
+                      {{"topic", Type::kString, "numtest", "topic to produce to and consume from"},
+                       {"partitions", Type::kInt, "1", "partitions when the topic is created"},
+                       {"count", Type::kInt, "1000", "numbers to produce"},
+                       {"group", Type::kString, "my-group", "consumer group"},
+                       {"db", Type::kString, "", "SQLite file (default DATA_DIR/tutorial.db)"},
+                       {"phase", Type::kString, "all", "all, produce or consume"},
+                       {"idle_ms", Type::kInt, "2000", "stop consuming when idle this long"},
+                       {"batch_delay_ms", Type::kInt, "0", "pause after each polled batch"},
+                       {"max_poll_records", Type::kInt, "100", "records per poll"},
+                       {"auto_commit_ms", Type::kInt, "1000", "auto-commit interval"}},
+                      RunTutorial});
 
 }  // namespace rivulet::jobs

@@ -1,6 +1,9 @@
 // `rivulet jobs` (list) and `rivulet run JOB`.
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "jobs/job.h"
 #include "tools/command.h"
@@ -12,26 +15,57 @@ struct RunFlags {
   Target target;
   std::string job;
   std::vector<std::string> sets;
-  int parallelism = 1;
+  int parallelism = 0;
   bool explain = false;
+  int metrics_port = 0;
+  bool no_progress = false;
 };
+
+const char* TypeName(jobs::JobParam::Type t) {
+  switch (t) {
+    case jobs::JobParam::Type::kInt: return "int";
+    case jobs::JobParam::Type::kDouble: return "number";
+    case jobs::JobParam::Type::kBool: return "bool";
+    case jobs::JobParam::Type::kString: return "string";
+  }
+  return "?";
+}
 
 Status RunJob(const RunFlags& f) {
   RIVULET_ASSIGN_OR_RETURN(const jobs::JobInfo* job, jobs::FindJob(f.job));
-  if (f.parallelism < 1) return Status(Errc::kInvalidArgument, "--parallelism must be >= 1");
-  jobs::JobContext ctx;
-  ctx.data_dir = f.target.data_dir;
-  if (ctx.data_dir.empty() && !f.explain) {
-    return Status(Errc::kInvalidArgument, "--data-dir is required (or set RIVULET_DATA_DIR)");
+  if (f.parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");
+  if (f.metrics_port < 0 || f.metrics_port > 65535) {
+    return Status(Errc::kInvalidArgument, "--metrics-port must be a TCP port");
   }
+  jobs::JobContext ctx;
+  ctx.job = job;
+  ctx.data_dir = f.target.data_dir;
   for (const auto& kv : f.sets) {
     RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
     ctx.settings[p.first] = p.second;
   }
+  RIVULET_RETURN_IF_ERROR(jobs::ValidateSettings(*job, ctx.settings));
   ctx.parallelism = f.parallelism;
   ctx.explain = f.explain;
+  ctx.metrics_port = f.metrics_port;
+  ctx.progress = !f.no_progress;
   ctx.out = &std::cout;
+  // SIGINT / SIGTERM stop the job gracefully (sources end, windows flush).
+  std::atomic<bool> stop{false};
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (Interrupted()) {
+        stop.store(true);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  ctx.stop = &stop;
   Status st = job->run(ctx);
+  done.store(true);
+  watcher.join();
   std::cout.flush();
   return st;
 }
@@ -39,10 +73,16 @@ Status RunJob(const RunFlags& f) {
 }  // namespace
 
 void AddJobsCommands(CLI::App& app, Action* action) {
-  CLI::App* list = app.add_subcommand("jobs", "list the registered jobs");
+  CLI::App* list = app.add_subcommand("jobs", "list the registered jobs and their parameters");
   list->callback([action] {
     *action = [] {
-      for (const auto& j : jobs::AllJobs()) std::printf("%-16s %s\n", j.name.c_str(), j.description.c_str());
+      for (const jobs::JobInfo* j : jobs::AllJobs()) {
+        std::printf("%-12s %s\n", j->name.c_str(), j->description.c_str());
+        for (const auto& p : j->params) {
+          std::printf("    --set %s=%s  (%s) %s\n", p.name.c_str(), p.default_value.c_str(), TypeName(p.type),
+                      p.help.c_str());
+        }
+      }
       return Status::Ok();
     };
   });
@@ -50,9 +90,11 @@ void AddJobsCommands(CLI::App& app, Action* action) {
   CLI::App* run = app.add_subcommand("run", "run a job");
   f->target.AddFlags(run);
   run->add_option("job", f->job, "job name (see `rivulet jobs`)")->required();
-  run->add_option("--set", f->sets, "job setting key=value (repeatable)");
-  run->add_option("--parallelism", f->parallelism, "parallel instances per operator")->capture_default_str();
-  run->add_flag("--explain", f->explain, "print the plan and exit");
+  run->add_option("--set", f->sets, "job parameter key=value (repeatable)");
+  run->add_option("--parallelism", f->parallelism, "parallel instances per operator (default: cores)");
+  run->add_flag("--explain", f->explain, "print the physical plan and exit");
+  run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");
+  run->add_flag("--no-progress", f->no_progress, "no progress line on stderr");
   run->callback([f, action] { *action = [f] { return RunJob(*f); }; });
 }
 

@@ -1,6 +1,7 @@
 // The `rivulet` command end to end, as a user runs it: topics, produce,
 // consume, groups, jobs; wrong flags and bad input give one line on stderr
 // and a non-zero exit.
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <string>
@@ -106,6 +107,10 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "no-such-job", "--data-dir", d},
       {"run", "tutorial", "--set", "count=many", "--data-dir", d},
       {"bench", "no-such-bench"},
+      {"run", "wordcount", "--set", "no_such_param=1"},
+      {"run", "wordcount", "--set", "window_ms=soon"},
+      {"run", "wordcount", "--set", "source=carrier-pigeon"},
+      {"run", "wordcount", "--parallelism", "-2"},
       {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
       {"nonsense"},
   };
@@ -181,6 +186,49 @@ TEST(CliTest, BenchJsonLastLineHasTheFigures) {
       EXPECT_GT(j.value("p50_us", 0.0), 0) << last;
       EXPECT_GE(j.value("p99_us", 0.0), j.value("p50_us", 0.0)) << last;
     }
+  }
+}
+
+TEST(CliTest, JobsListsJobsWithTheirParameters) {
+  auto r = Rivulet({"jobs"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wordcount"), std::string::npos);
+  EXPECT_NE(r.out.find("--set window_ms=10000  (int)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tutorial"), std::string::npos);
+}
+
+TEST(CliTest, RunExplainPrintsThePhysicalPlan) {
+  auto r = Rivulet({"run", "wordcount", "--explain", "--parallelism", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "physical plan: 2 tasks, 1 exchanges\n"
+            "task 0 x3: lines [source] -> split [flat_map]\n"
+            "task 1 x3: count [tumbling window] -> print [sink]\n"
+            "exchange task 0 -> task 1: hash (split -> count, 9 channels)\n");
+}
+
+// The same counts whatever the parallelism; each word of the built-in text
+// counted once per line it appears in.
+TEST(CliTest, WordcountGivesTheSameCountsAtEveryParallelism) {
+  std::string first;
+  for (const char* p : {"1", "2", "4"}) {
+    auto r = Rivulet({"run", "wordcount", "--set", "lines=400", "--set", "window_ms=10000", "--parallelism", p,
+                      "--no-progress"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> lines;
+    std::istringstream in(r.out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    std::sort(lines.begin(), lines.end());
+    std::string joined;
+    for (const auto& l : lines) joined += l + "\n";
+    if (first.empty()) {
+      first = joined;
+      // 400 lines 100 ms apart: 4 windows of 100 lines, 25 of each text line.
+      EXPECT_NE(joined.find("[0,10000) the 100\n"), std::string::npos) << joined;  // 2 + 1 + 1 per 4 lines
+      EXPECT_NE(joined.find("[30000,40000) fox 25\n"), std::string::npos) << joined;
+      EXPECT_EQ(std::count(joined.begin(), joined.end(), '\n'), 4 * 28) << joined;  // 28 distinct words
+    }
+    EXPECT_EQ(joined, first) << "parallelism " << p;
   }
 }
 
