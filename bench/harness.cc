@@ -68,7 +68,7 @@ std::string Number(double v) {
 void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f) {
   const double rate = Median(f.rates);
   const double base = Median(f.baseline_rates);
-  const double ratio = base > 0 ? rate / base : 0;
+  const double ratio = f.ratio > 0 ? f.ratio : base > 0 ? rate / base : 0;
   char line[1024];
   if (!o.json) {
     std::snprintf(line, sizeof(line),
@@ -98,20 +98,31 @@ void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f) {
 
 const std::vector<BenchInfo>& AllBenches() {
   static const std::vector<BenchInfo> all = {
-      {"log-append", "producer -> embedded log, against write() of the same bytes", LogAppendBench},
-      {"log-read", "consumer <- embedded log, against read() of the same bytes", LogReadBench},
-      {"broker-produce", "librdkafka producer (acks=1) -> rivulet broker, against Redis Streams XADD",
+      {"log-append", "producer -> embedded log, against write() of the same bytes", 5'000'000, LogAppendBench},
+      {"log-read", "consumer <- embedded log, against read() of the same bytes", 5'000'000, LogReadBench},
+      {"broker-produce", "librdkafka producer (acks=1) -> rivulet broker, against Redis Streams XADD", 2'000'000,
        BrokerProduceBench},
       {"broker-consume", "librdkafka consumer <- rivulet broker, against Redis Streams XREAD; latency at half peak",
-       BrokerConsumeBench},
+       2'000'000, BrokerConsumeBench},
+      {"ysb", "the YSB query on the runtime at parallelism 1 and 2, against a hand-written loop", 20'000'000,
+       YsbBench},
+      {"sliding", "cost per record of sliding windows at size/slide 1, 10 and 100", 10'000'000, SlidingBench},
   };
   return all;
 }
 
 Status RunBench(const std::string& name, const BenchOptions& options, std::ostream& out) {
+  if (name == "list") {
+    for (const auto& b : AllBenches()) out << b.name << "\t" << b.description << "\n";
+    return Status::Ok();
+  }
   std::string known;
   for (const auto& b : AllBenches()) {
-    if (b.name == name) return b.run(options, out);
+    if (b.name == name) {
+      BenchOptions o = options;
+      if (o.records == 0) o.records = b.default_records;
+      return b.run(o, out);
+    }
     known += (known.empty() ? "" : ", ") + b.name;
   }
   return Status(Errc::kNotFound, "unknown benchmark '" + name + "' (known: " + known + ")");

@@ -18,7 +18,7 @@
 namespace rivulet::bench {
 
 struct BenchOptions {
-  int64_t records = 5'000'000;
+  int64_t records = 0;  // 0: the benchmark's default
   int32_t value_bytes = 100;
   int32_t key_bytes = 16;
   int32_t repeats = 5;
@@ -29,6 +29,7 @@ struct BenchOptions {
 struct BenchInfo {
   std::string name;
   std::string description;
+  int64_t default_records;
   std::function<Status(const BenchOptions&, std::ostream&)> run;
 };
 
@@ -40,6 +41,8 @@ Status LogAppendBench(const BenchOptions& o, std::ostream& out);
 Status LogReadBench(const BenchOptions& o, std::ostream& out);
 Status BrokerProduceBench(const BenchOptions& o, std::ostream& out);
 Status BrokerConsumeBench(const BenchOptions& o, std::ostream& out);
+Status YsbBench(const BenchOptions& o, std::ostream& out);
+Status SlidingBench(const BenchOptions& o, std::ostream& out);
 
 // What a benchmark reports: per-run rates of Rivulet and of the baseline,
 // and extra figures (name, value) printed as they are.
@@ -50,6 +53,7 @@ struct Figures {
   std::vector<double> baseline_rates;
   std::string baseline;  // what the baseline is, in words
   std::vector<std::pair<std::string, double>> extra;
+  double ratio = 0;  // when set: the reported ratio (else median rate / median baseline)
 };
 // Prints the medians: a short text, or with o.json one JSON line.
 void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f);

@@ -48,13 +48,30 @@ class ChannelBase {
   std::atomic<bool> producer_waiting_{false};
 };
 
+// Messages travel in both directions: full ones to the consumer, and,
+// once drained, back to the producer for reuse, so a steady stream
+// allocates no batches and writes into memory that is warm in cache.
 template <typename T>
 class Channel final : public ChannelBase {
  public:
-  explicit Channel(size_t capacity) : ChannelBase(capacity), queue_(capacity) {}
+  explicit Channel(size_t capacity) : ChannelBase(capacity), queue_(capacity), free_(capacity + 2) {}
   ~Channel() override {
     Message<T>* m;
     while (queue_.pop(m)) delete m;
+    while (free_.pop(m)) delete m;
+  }
+
+  // Producer side: an empty data message, reused when one came back.
+  std::unique_ptr<Message<T>> Fresh() {
+    Message<T>* m = nullptr;
+    if (free_.pop(m)) return std::unique_ptr<Message<T>>(m);
+    return std::make_unique<Message<T>>();
+  }
+  // Consumer side: hands a processed message back for reuse.
+  void Recycle(std::unique_ptr<Message<T>> m) {
+    m->batch.clear();
+    m->kind = Message<T>::Kind::kData;
+    if (free_.push(m.get())) m.release();
   }
 
   // Producer side. Takes ownership of `m` on success; on failure (full) the
@@ -89,6 +106,7 @@ class Channel final : public ChannelBase {
 
  private:
   boost::lockfree::spsc_queue<Message<T>*> queue_;
+  boost::lockfree::spsc_queue<Message<T>*> free_;  // consumer -> producer
 };
 
 }  // namespace rivulet::engine

@@ -60,7 +60,10 @@ void Task::Execute() {
 }
 
 Executor::Executor(int threads)
-    : arena_(threads > 0 ? threads : tbb::task_arena::automatic), timer_thread_([this] { TimerLoop(); }) {}
+    : workers_(tbb::global_control::max_allowed_parallelism,
+               static_cast<size_t>(threads > 0 ? threads : tbb::this_task_arena::max_concurrency()) + 1),
+      arena_(threads > 0 ? threads : tbb::task_arena::automatic, /*reserved_for_masters=*/0),
+      timer_thread_([this] { TimerLoop(); }) {}
 
 Executor::~Executor() {
   {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include "base/status.h"
@@ -53,6 +54,9 @@ class Executor {
  private:
   void TimerLoop();
 
+  // The arena's threads are all TBB workers (the calling thread only
+  // waits), so the worker limit is raised to cover them.
+  tbb::global_control workers_;
   tbb::task_arena arena_;
   std::chrono::microseconds quantum_{2000};
   std::vector<Task*> tasks_;

@@ -77,8 +77,9 @@ Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism) {
     if (node.inputs.size() == 1) {
       const Edge& e = node.inputs[0];
       const Node& up = graph.node(e.from);
-      if (e.partitioning == Partitioning::kForward && up.parallelism == node.parallelism &&
-          graph.Consumers(e.from).size() == 1) {
+      // One instance on each side: every partitioning is forward.
+      const bool forward = e.partitioning == Partitioning::kForward || (up.parallelism == 1 && node.parallelism == 1);
+      if (forward && up.parallelism == node.parallelism && graph.Consumers(e.from).size() == 1) {
         const int c = plan.chain_of[static_cast<size_t>(e.from)];
         // Chain only onto the tail of the upstream chain.
         if (plan.chains[static_cast<size_t>(c)].nodes.back() == e.from) {

@@ -1,8 +1,9 @@
 // The physical plan: the logical graph with parallelism resolved and
 // operators chained into tasks. A node is chained to its only input when
 // that input is a forward edge from a node of equal parallelism whose only
-// consumer it is; records then pass by a direct call, with no channel and
-// no copy. Every other edge is an exchange between tasks.
+// consumer it is (any edge between two single instances counts as
+// forward); records then pass by a direct call, with no channel and no
+// copy. Every other edge is an exchange between tasks.
 #pragma once
 
 #include <string>

@@ -24,21 +24,28 @@ class ChannelReader final : public InputReader {
   Got Next() override {
     std::unique_ptr<Message<T>> m = channel_->TryPop();
     if (!m) return Got::kNothing;
+    Got got = Got::kNothing;
     switch (m->kind) {
       case Message<T>::Kind::kData:
         port_->OnBatch(m->batch);
-        return Got::kData;
+        got = Got::kData;
+        break;
       case Message<T>::Kind::kWatermark:
         watermark_ = m->watermark;
-        return Got::kWatermark;
+        got = Got::kWatermark;
+        break;
       case Message<T>::Kind::kIdle:
-        return Got::kIdle;
+        got = Got::kIdle;
+        break;
       case Message<T>::Kind::kActive:
-        return Got::kActive;
+        got = Got::kActive;
+        break;
       case Message<T>::Kind::kEnd:
-        return Got::kEnd;
+        got = Got::kEnd;
+        break;
     }
-    return Got::kNothing;
+    channel_->Recycle(std::move(m));
+    return got;
   }
   Timestamp watermark() const override { return watermark_; }
 
@@ -119,7 +126,7 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
       for (size_t d = 0; d < n; ++d) {
         for (const auto& e : batch) Add(d, Event<T>(e));
       }
-    } else if constexpr (std::is_same_v<P, ForwardPartitioner>) {
+    } else if (std::is_same_v<P, ForwardPartitioner> || n == 1) {
       for (auto& e : batch) Add(0, std::move(e));
     } else {
       for (auto& e : batch) Add(partitioner_.Pick(e, n), std::move(e));
@@ -164,8 +171,8 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
   }
   // Moves destination d's buffer into a message and tries to send it.
   void Seal(size_t d) {
-    auto m = std::make_unique<Message<T>>();
-    m->batch.swap(dests_[d].buffer);
+    auto m = dests_[d].channel->Fresh();
+    m->batch.swap(dests_[d].buffer);  // the buffer takes the reused storage
     dests_[d].buffer.reserve(batch_size_);
     Send(d, std::move(m));
   }
@@ -177,7 +184,7 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
   void Control(typename Message<T>::Kind kind, Timestamp w) {
     for (size_t d = 0; d < n_; ++d) {
       if (!dests_[d].buffer.empty()) Seal(d);
-      auto m = std::make_unique<Message<T>>();
+      auto m = dests_[d].channel->Fresh();
       m->kind = kind;
       m->watermark = w;
       Send(d, std::move(m));

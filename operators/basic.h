@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "operators/operator_base.h"
@@ -15,8 +16,14 @@ class MapOperator final : public UnaryOperator<In, Out> {
  public:
   MapOperator(void* out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
   void OnBatch(Batch<In>& batch) override {
-    this->buffer_.reserve(batch.size());
-    for (auto& e : batch) this->buffer_.push_back(Event<Out>{e.ts, f_(e.value)});
+    auto& buf = this->buffer_;
+    if constexpr (std::is_default_constructible_v<Out>) {  // written in place: no per-record capacity check
+      buf.resize(batch.size());
+      for (size_t i = 0; i < batch.size(); ++i) buf[i] = Event<Out>{batch[i].ts, f_(batch[i].value)};
+    } else {
+      buf.reserve(batch.size());
+      for (auto& e : batch) buf.push_back(Event<Out>{e.ts, f_(e.value)});
+    }
     this->Emit();
   }
 

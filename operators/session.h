@@ -7,7 +7,7 @@
 
 #include <map>
 #include <type_traits>
-#include <unordered_map>
+#include <absl/container/flat_hash_map.h>
 #include <utility>
 
 #include "operators/window.h"
@@ -132,7 +132,7 @@ class SessionWindowOperator final
   const int64_t gap_;
   const int64_t lateness_;
   LateRecords<T> late_;
-  std::unordered_map<K, Sessions> by_key_;
+  absl::flat_hash_map<K, Sessions> by_key_;
   std::multimap<Timestamp, Timer> timers_;  // fire (end - 1) or clean-up (end - 1 + lateness) times
   Timestamp watermark_ = engine::kMinTimestamp;
   uint64_t late_count_ = 0;

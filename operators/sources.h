@@ -1,12 +1,14 @@
 // In-memory sources: a collection (bounded) and a generator (bounded or
 // not, at a target rate or as fast as possible). Both split their records
-// between parallel instances (instance i takes every p-th record from i),
+// between parallel instances (a collection in contiguous ranges, a
+// generator's sequence numbers round robin),
 // assign timestamps, and emit watermarks by their WatermarkStrategy.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <type_traits>
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -27,13 +29,14 @@ struct WatermarkStrategy {
   WatermarkStrategy WithIdleness(int64_t timeout_ms) const { return {max_out_of_orderness_ms, timeout_ms}; }
 };
 
-// Timestamps and watermarks for a source instance of T. TsFn: T -> ms, or
-// nullptr_t for processing time (the wall clock when read).
-template <typename T>
+// Timestamps and watermarks for a source instance of T. TsFn: T -> ms
+// (inlined), or std::nullptr_t for processing time (the wall clock when
+// read).
+template <typename T, typename TsFn>
 class SourceBase : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
-  using TsFn = std::function<Timestamp(const T&)>;
+  static constexpr bool kEventTime = !std::is_same_v<TsFn, std::nullptr_t>;
   SourceBase(void* out, TsFn ts, WatermarkStrategy wm)
       : out_(static_cast<Receiver<T>*>(out)), ts_(std::move(ts)), strategy_(wm) {}
 
@@ -44,16 +47,22 @@ class SourceBase : public engine::SourceInstance {
   }
 
  protected:
-  // Stamps and sends `batch_` (filled by the subclass), then the watermark.
+  // Appends a record to batch_, stamped with its event time.
+  void Append(const T& value) {
+    if constexpr (kEventTime) {
+      const Timestamp t = ts_(value);
+      max_ts_ = std::max(max_ts_, t);
+      batch_.push_back(Event<T>{t, value});
+    } else {
+      batch_.push_back(Event<T>{0, value});
+    }
+  }
+
+  // Sends `batch_` (filled by Append) and then the watermark.
   void Send() {
     if (batch_.empty()) return;
     last_record_ = std::chrono::steady_clock::now();
-    if (ts_) {
-      for (auto& e : batch_) {
-        e.ts = ts_(e.value);
-        max_ts_ = std::max(max_ts_, e.ts);
-      }
-    } else {
+    if constexpr (!kEventTime) {
       const Timestamp now = engine::WallClockMs();
       for (auto& e : batch_) e.ts = now;
       max_ts_ = std::max(max_ts_, now);
@@ -62,7 +71,7 @@ class SourceBase : public engine::SourceInstance {
     batch_.clear();
     const Timestamp wm = max_ts_ == engine::kMinTimestamp
                              ? engine::kMinTimestamp
-                             : max_ts_ - (ts_ ? strategy_.max_out_of_orderness_ms : 0) - 1;
+                             : max_ts_ - (kEventTime ? strategy_.max_out_of_orderness_ms : 0) - 1;
     if (wm > watermark_) {
       watermark_ = wm;
       out_->OnWatermark(wm);
@@ -80,37 +89,41 @@ class SourceBase : public engine::SourceInstance {
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
 };
 
-template <typename T>
-class CollectionSource final : public SourceBase<T> {
+// Instance i of p reads the i-th of p contiguous ranges of the data (as
+// partitions of a topic would be read): each instance streams through its
+// own memory.
+template <typename T, typename TsFn>
+class CollectionSource final : public SourceBase<T, TsFn> {
  public:
-  CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism,
-                   typename SourceBase<T>::TsFn ts, WatermarkStrategy wm)
-      : SourceBase<T>(out, std::move(ts), wm), data_(std::move(data)), next_(static_cast<size_t>(index)),
-        step_(static_cast<size_t>(parallelism)) {}
+  CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
+                   WatermarkStrategy wm)
+      : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)),
+        next_(data_->size() * static_cast<size_t>(index) / static_cast<size_t>(parallelism)),
+        end_(data_->size() * static_cast<size_t>(index + 1) / static_cast<size_t>(parallelism)) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
     using Poll = engine::SourceInstance::Poll;
-    for (size_t n = 0; n < max_records && next_ < data_->size(); ++n, next_ += step_) {
-      this->batch_.push_back(Event<T>{0, (*data_)[next_]});
-    }
+    const size_t stop = std::min(end_, next_ + max_records);
+    this->batch_.reserve(max_records);
+    for (; next_ < stop; ++next_) this->Append((*data_)[next_]);
     this->Send();
-    return next_ < data_->size() ? Poll::kMore : Poll::kEnd;
+    return next_ < end_ ? Poll::kMore : Poll::kEnd;
   }
 
  private:
   std::shared_ptr<const std::vector<T>> data_;
   size_t next_;
-  const size_t step_;
+  const size_t end_;
 };
 
 // Generates record n = gen(n) for n in [0, count) (count < 0: unbounded),
 // at about `rate` records/s over all instances (0: as fast as possible).
-template <typename T, typename Gen>
-class GeneratorSource final : public SourceBase<T> {
+template <typename T, typename Gen, typename TsFn>
+class GeneratorSource final : public SourceBase<T, TsFn> {
  public:
-  GeneratorSource(void* out, Gen gen, int64_t count, double rate, int index, int parallelism,
-                  typename SourceBase<T>::TsFn ts, WatermarkStrategy wm)
-      : SourceBase<T>(out, std::move(ts), wm), gen_(std::move(gen)), count_(count),
+  GeneratorSource(void* out, Gen gen, int64_t count, double rate, int index, int parallelism, TsFn ts,
+                  WatermarkStrategy wm)
+      : SourceBase<T, TsFn>(out, std::move(ts), wm), gen_(std::move(gen)), count_(count),
         rate_(rate / parallelism), next_(index), step_(parallelism) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
@@ -128,7 +141,7 @@ class GeneratorSource final : public SourceBase<T> {
       allowed = std::min<size_t>(max_records, static_cast<size_t>(due - static_cast<double>(emitted_)) + 1);
     }
     for (size_t n = 0; n < allowed && (count_ < 0 || next_ < count_); ++n, next_ += step_) {
-      this->batch_.push_back(Event<T>{0, gen_(static_cast<uint64_t>(next_))});
+      this->Append(gen_(static_cast<uint64_t>(next_)));
       ++emitted_;
     }
     this->Send();

@@ -30,6 +30,7 @@
 #include "engine/stream_type.h"
 #include "operators/aggregate.h"
 #include "operators/basic.h"
+#include "operators/enrich.h"
 #include "operators/session.h"
 #include "operators/sinks.h"
 #include "operators/sources.h"
@@ -53,17 +54,23 @@ class JobBuilder {
 
   engine::Graph& graph() { return graph_; }
 
-  // Records of `data`, split round robin between the source's instances.
-  // `ts` extracts event time (nullptr: processing time at the source).
-  template <typename T>
-  Stream<T> FromCollection(std::string name, std::vector<T> data, std::function<Timestamp(const T&)> ts = nullptr,
-                           WatermarkStrategy wm = {});
+  // Records of `data`, split in contiguous ranges between the source's
+  // instances.
+  // `ts` extracts event time (T -> ms; nullptr: processing time at the
+  // source); `wm` is the watermark strategy.
+  template <typename T, typename TsFn = std::nullptr_t>
+  Stream<T> FromCollection(std::string name, std::vector<T> data, TsFn ts = nullptr, WatermarkStrategy wm = {}) {
+    return FromShared<T>(std::move(name), std::make_shared<const std::vector<T>>(std::move(data)), std::move(ts), wm);
+  }
+  // The same over a shared vector (not copied; must not change while the job runs).
+  template <typename T, typename TsFn = std::nullptr_t>
+  Stream<T> FromShared(std::string name, std::shared_ptr<const std::vector<T>> data, TsFn ts = nullptr,
+                       WatermarkStrategy wm = {});
 
   // gen(n) for n in [0, count) (count < 0: unbounded) at `rate` records/s
   // (0: as fast as possible).
-  template <typename Gen>
-  auto FromGenerator(std::string name, Gen gen, int64_t count, double rate = 0,
-                     std::function<Timestamp(const std::invoke_result_t<Gen, uint64_t>&)> ts = nullptr,
+  template <typename Gen, typename TsFn = std::nullptr_t>
+  auto FromGenerator(std::string name, Gen gen, int64_t count, double rate = 0, TsFn ts = nullptr,
                      WatermarkStrategy wm = {}) -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>>;
 
   // Plans the job at `parallelism` (0: cores).
@@ -118,6 +125,19 @@ class Stream {
                                                          [f](int, int, void* out) {
                                                            return std::make_unique<FlatMapOperator<T, Out, F>>(out, f);
                                                          }));
+  }
+
+  // Joins each record with the row of `table` (any map with find()) at
+  // key(record): join(record, row or nullptr) -> std::optional<Out>.
+  template <typename Table, typename KeyFn, typename JoinFn>
+  auto Enrich(std::string name, std::shared_ptr<const Table> table, KeyFn key, JoinFn join)
+      -> Stream<typename std::invoke_result_t<JoinFn, const T&, const typename Table::mapped_type*>::value_type> {
+    using Out = typename std::invoke_result_t<JoinFn, const T&, const typename Table::mapped_type*>::value_type;
+    return Stream<Out>(job_, job_->template AddNode<Out>(
+                                 std::move(name), "enrich", {Forward()}, [table, key, join](int, int, void* out) {
+                                   return std::make_unique<LookupEnrichOperator<T, Out, Table, KeyFn, JoinFn>>(
+                                       out, table, key, join);
+                                 }));
   }
 
   // This stream and `others` as one (same type); watermarks combine as the
@@ -255,22 +275,20 @@ int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::
   return graph_.Add(std::move(n));
 }
 
-template <typename T>
-Stream<T> JobBuilder::FromCollection(std::string name, std::vector<T> data, std::function<Timestamp(const T&)> ts,
-                                     WatermarkStrategy wm) {
-  auto shared = std::make_shared<const std::vector<T>>(std::move(data));
+template <typename T, typename TsFn>
+Stream<T> JobBuilder::FromShared(std::string name, std::shared_ptr<const std::vector<T>> shared, TsFn ts,
+                                 WatermarkStrategy wm) {
   return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [shared, ts, wm](int index, int p, void* out) {
-    return std::make_unique<CollectionSource<T>>(out, shared, index, p, ts, wm);
+    return std::make_unique<CollectionSource<T, TsFn>>(out, shared, index, p, ts, wm);
   }, /*source=*/true));
 }
 
-template <typename Gen>
-auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double rate,
-                               std::function<Timestamp(const std::invoke_result_t<Gen, uint64_t>&)> ts,
-                               WatermarkStrategy wm) -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>> {
+template <typename Gen, typename TsFn>
+auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double rate, TsFn ts, WatermarkStrategy wm)
+    -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>> {
   using T = std::decay_t<std::invoke_result_t<Gen, uint64_t>>;
   return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [gen, count, rate, ts, wm](int index, int p, void* out) {
-    return std::make_unique<GeneratorSource<T, Gen>>(out, gen, count, rate, index, p, ts, wm);
+    return std::make_unique<GeneratorSource<T, Gen, TsFn>>(out, gen, count, rate, index, p, ts, wm);
   }, /*source=*/true));
 }
 

@@ -15,7 +15,7 @@
 #include <numeric>
 #include <ostream>
 #include <type_traits>
-#include <unordered_map>
+#include <absl/container/flat_hash_map.h>
 #include <utility>
 
 #include "operators/operator_base.h"
@@ -89,7 +89,12 @@ class PaneWindowOperator final
       }
       const Timestamp ps = FloorDiv(e.ts, pane_) * pane_;
       K k = key_(e.value);
-      auto& pane = panes_[ps];
+      // Records mostly arrive in time order: the last pane is a good guess.
+      if (ps != cached_start_ || !cached_pane_) {
+        cached_pane_ = &panes_[ps];
+        cached_start_ = ps;
+      }
+      auto& pane = *cached_pane_;
       auto it = pane.find(k);
       if (it == pane.end()) it = pane.emplace(k, agg_.Create()).first;
       agg_.Add(it->second, e.value);
@@ -135,6 +140,7 @@ class PaneWindowOperator final
     while (!panes_.empty()) {
       const Timestamp last = LatestEnd(panes_.begin()->first);
       if (last >= next_end_ || (watermark_ != engine::kMaxTimestamp && last - 1 + lateness_ > watermark_)) break;
+      if (cached_pane_ == &panes_.begin()->second) cached_pane_ = nullptr;
       panes_.erase(panes_.begin());
     }
   }
@@ -183,8 +189,10 @@ class PaneWindowOperator final
   const int64_t pane_;
   const int64_t lateness_;
   LateRecords<T> late_;
-  std::map<Timestamp, std::unordered_map<K, Acc>> panes_;  // pane start -> key -> accumulator
-  std::unordered_map<K, Acc> merged_;                       // scratch for Fire
+  std::map<Timestamp, absl::flat_hash_map<K, Acc>> panes_;  // pane start -> key -> accumulator
+  absl::flat_hash_map<K, Acc> merged_;                       // scratch for Fire
+  absl::flat_hash_map<K, Acc>* cached_pane_ = nullptr;       // panes_[cached_start_]
+  Timestamp cached_start_ = 0;
   Timestamp watermark_ = engine::kMinTimestamp;
   Timestamp next_end_ = engine::kMinTimestamp;  // end of the next window to fire
   uint64_t late_count_ = 0;

@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries
   libtbb-dev libboost-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev
+  libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # the Redis Streams baseline of the broker benchmarks

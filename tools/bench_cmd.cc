@@ -9,17 +9,17 @@ namespace rivulet::tools {
 void AddBenchCommand(CLI::App& app, Action* action) {
   auto o = std::make_shared<bench::BenchOptions>();
   auto name = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("bench", "run a benchmark (log-append, log-read, broker-produce, broker-consume)");
+  CLI::App* cmd = app.add_subcommand("bench", "run a benchmark (rivulet bench list: the names)");
   cmd->add_option("name", *name, "benchmark name")->required();
   cmd->add_flag("--json", o->json, "print one JSON object as the last line");
-  cmd->add_option("--records", o->records, "records per run")->capture_default_str();
+  cmd->add_option("--records", o->records, "records per run (default: the benchmark's)");
   cmd->add_option("--value-bytes", o->value_bytes, "value size")->capture_default_str();
   cmd->add_option("--key-bytes", o->key_bytes, "key size")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "runs; medians are reported")->capture_default_str();
   cmd->add_option("--dir", o->dir, "directory for the benchmark's files")->capture_default_str();
   cmd->callback([o, name, action] {
     *action = [o, name] {
-      if (o->records <= 0 || o->repeats <= 0 || o->value_bytes < 0 || o->key_bytes < 1) {
+      if (o->records < 0 || o->repeats <= 0 || o->value_bytes < 0 || o->key_bytes < 1) {
         return Status(Errc::kInvalidArgument, "--records, --repeats and --key-bytes must be positive");
       }
       return bench::RunBench(*name, *o, std::cout);

@@ -1,0 +1,75 @@
+// ysb: the Yahoo Streaming Benchmark query (jobs/ysb.h) over pre-generated
+// in-memory events, on the runtime at parallelism 1 and 2, against the
+// same query as one hand-written single-threaded loop, in the same run.
+// Every run's windows are checked against the loop's.
+#include <mutex>
+#include <ostream>
+
+#include "bench/harness.h"
+#include "jobs/ysb.h"
+
+namespace rivulet::bench {
+namespace {
+
+using jobs::ysb::AdEvent;
+using Counts = std::map<std::pair<int64_t, uint32_t>, int64_t>;
+
+Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& events,
+                        const std::shared_ptr<const jobs::ysb::CampaignTable>& table, const jobs::ysb::Config& c,
+                        int parallelism, const Counts& want) {
+  operators::JobBuilder job;
+  auto source = job.FromShared<AdEvent>("ad events", events, [](const AdEvent& e) { return e.event_time; },
+                                        operators::WatermarkStrategy::BoundedOutOfOrderness(c.max_delay_ms));
+  auto mu = std::make_shared<std::mutex>();
+  auto got = std::make_shared<Counts>();
+  jobs::ysb::AddQuery(source, table, c).Sink("collect", [mu, got](operators::Batch<jobs::ysb::Result>& b) {
+    std::lock_guard<std::mutex> lock(*mu);
+    for (const auto& e : b) (*got)[{e.value.start, e.value.key}] = e.value.value;
+  });
+  operators::JobRunOptions o;
+  o.parallelism = parallelism;
+  o.runtime.threads = parallelism;
+  const auto start = Clock::now();
+  RIVULET_RETURN_IF_ERROR(job.Run(o));
+  const double secs = Seconds(start, Clock::now());
+  if (*got != want) {
+    return Status(Errc::kCorruption, "ysb at parallelism " + std::to_string(parallelism) +
+                                         " disagrees with the baseline loop");
+  }
+  return secs;
+}
+
+}  // namespace
+
+Status YsbBench(const BenchOptions& o, std::ostream& out) {
+  jobs::ysb::Config c;
+  c.events = o.records;
+  auto table = jobs::ysb::MakeCampaigns(c);
+  auto events = std::make_shared<const std::vector<AdEvent>>(jobs::ysb::MakeEvents(c));
+  std::vector<double> base, p1, p2;
+  Counts want;
+  for (int r = 0; r < o.repeats; ++r) {
+    const auto start = Clock::now();
+    Counts counts = jobs::ysb::Baseline(*events, *table, c);
+    base.push_back(static_cast<double>(o.records) / Seconds(start, Clock::now()));
+    if (r == 0) want = std::move(counts);
+    RIVULET_ASSIGN_OR_RETURN(double s1, RunQuery(events, table, c, 1, want));
+    p1.push_back(static_cast<double>(o.records) / s1);
+    RIVULET_ASSIGN_OR_RETURN(double s2, RunQuery(events, table, c, 2, want));
+    p2.push_back(static_cast<double>(o.records) / s2);
+  }
+  Figures f;
+  f.bench = "ysb";
+  f.baseline = "hand-written single-threaded loop of the same query";
+  f.bytes = static_cast<uint64_t>(o.records) * sizeof(AdEvent);
+  const double m1 = Median(p1), m2 = Median(p2), mb = Median(base);
+  f.rates = m2 > m1 ? p2 : p1;
+  f.baseline_rates = base;
+  f.ratio = m1 / mb;
+  f.extra = {{"records_per_s_p1", m1}, {"records_per_s_p2", m2}, {"p2_over_p1", m2 / m1},
+             {"windows", static_cast<double>(want.size())}};
+  ReportFigures(out, o, f);
+  return Status::Ok();
+}
+
+}  // namespace rivulet::bench

@@ -1,0 +1,138 @@
+// The `ysb` job and the YSB query; see ysb.h.
+#include "jobs/ysb.h"
+
+#include <ostream>
+
+#include "jobs/job.h"
+
+namespace rivulet::jobs::ysb {
+
+namespace {
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+std::shared_ptr<const CampaignTable> MakeCampaigns(const Config& c) {
+  auto t = std::make_shared<CampaignTable>();
+  for (int32_t camp = 0; camp < c.campaigns; ++camp) {
+    for (int32_t a = 0; a < c.ads_per_campaign; ++a) {
+      (*t)[static_cast<uint32_t>(camp * c.ads_per_campaign + a)] = static_cast<uint32_t>(camp);
+    }
+  }
+  return t;
+}
+
+AdEvent MakeEvent(const Config& c, uint64_t n) {
+  const uint64_t r = Mix(n ^ c.seed);
+  AdEvent e;
+  e.user_id = Mix(r);
+  e.page_id = r >> 7;
+  e.ad_id = static_cast<uint32_t>(r % static_cast<uint64_t>(c.campaigns * c.ads_per_campaign));
+  e.ip = static_cast<uint32_t>(r >> 32);
+  e.ad_type = static_cast<uint8_t>((r >> 20) % 5);
+  e.event_type = static_cast<uint8_t>((r >> 24) % 3);
+  // Increasing event time, each event up to max_delay_ms late.
+  e.event_time = static_cast<int64_t>(n) / c.events_per_ms -
+                 static_cast<int64_t>((r >> 40) % static_cast<uint64_t>(c.max_delay_ms + 1));
+  return e;
+}
+
+std::vector<AdEvent> MakeEvents(const Config& c) {
+  std::vector<AdEvent> v;
+  v.reserve(static_cast<size_t>(c.events));
+  for (int64_t n = 0; n < c.events; ++n) v.push_back(MakeEvent(c, static_cast<uint64_t>(n)));
+  return v;
+}
+
+operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::shared_ptr<const CampaignTable> table,
+                                   const Config& c) {
+  return events.Filter("views", [](const AdEvent& e) { return e.event_type == kView; })
+      .Enrich("campaign", table, [](const AdEvent& e) { return e.ad_id; },
+              [](const AdEvent& e, const uint32_t* campaign) -> std::optional<CampaignView> {
+                if (!campaign) return std::nullopt;
+                return CampaignView{*campaign, e.event_time};
+              })
+      .KeyBy([](const CampaignView& v) { return v.campaign_id; })
+      .Window(operators::Tumbling(c.window_ms))
+      .Aggregate("count", operators::Count{});
+}
+
+std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
+                                                          const CampaignTable& table, const Config& c) {
+  // Per window start, a dense array of campaign counts.
+  std::map<int64_t, std::vector<int64_t>> windows;
+  int64_t last_start = INT64_MIN;
+  std::vector<int64_t>* current = nullptr;
+  for (const AdEvent& e : events) {
+    if (e.event_type != kView) continue;
+    auto it = table.find(e.ad_id);
+    if (it == table.end()) continue;
+    const int64_t start = operators::FloorDiv(e.event_time, c.window_ms) * c.window_ms;
+    if (start != last_start) {
+      auto& w = windows[start];
+      if (w.empty()) w.assign(static_cast<size_t>(c.campaigns), 0);
+      current = &w;
+      last_start = start;
+    }
+    ++(*current)[it->second];
+  }
+  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
+  for (const auto& [start, counts] : windows) {
+    for (size_t camp = 0; camp < counts.size(); ++camp) {
+      if (counts[camp]) out[{start, static_cast<uint32_t>(camp)}] = counts[camp];
+    }
+  }
+  return out;
+}
+
+namespace {
+
+Status RunYsb(JobContext& ctx) {
+  Config c;
+  RIVULET_ASSIGN_OR_RETURN(c.events, ctx.GetInt("events"));
+  RIVULET_ASSIGN_OR_RETURN(int64_t campaigns, ctx.GetInt("campaigns"));
+  RIVULET_ASSIGN_OR_RETURN(c.window_ms, ctx.GetInt("window_ms"));
+  RIVULET_ASSIGN_OR_RETURN(double rate, ctx.GetDouble("rate"));
+  const std::string source = ctx.Get("source");
+  if (c.events < 0 || campaigns <= 0 || c.window_ms <= 0) {
+    return Status(Errc::kInvalidArgument, "events, campaigns and window_ms must be positive");
+  }
+  c.campaigns = static_cast<int32_t>(campaigns);
+  auto table = MakeCampaigns(c);
+  operators::JobBuilder job;
+  auto ts = [](const AdEvent& e) { return e.event_time; };
+  const auto wm = operators::WatermarkStrategy::BoundedOutOfOrderness(c.max_delay_ms);
+  operators::Stream<AdEvent> events(nullptr, -1);
+  if (source == "generator") {
+    events = job.FromGenerator("ad events", [c](uint64_t n) { return MakeEvent(c, n); }, c.events, rate, ts, wm);
+  } else if (source == "memory") {
+    events = job.FromCollection<AdEvent>("ad events", MakeEvents(c), ts, wm);
+  } else {
+    return Status(Errc::kInvalidArgument, "source must be generator or memory (log: with the connectors)");
+  }
+  std::ostream* out = ctx.out;
+  AddQuery(events, table, c).Print("print", out, [](const Result& r) {
+    return "window " + std::to_string(r.start) + " campaign " + std::to_string(r.key) + " views " +
+           std::to_string(r.value);
+  });
+  return ctx.Execute(job);
+}
+
+using Type = JobParam::Type;
+RIVULET_REGISTER_JOB(ysb, {"ysb",
+                           "Yahoo Streaming Benchmark: ad views -> campaign (table) -> 10 s tumbling counts per "
+                           "campaign",
+                           {{"source", Type::kString, "generator", "generator or memory (pre-generated)"},
+                            {"events", Type::kInt, "1000000", "ad events"},
+                            {"campaigns", Type::kInt, "100", "campaigns (10 ads each)"},
+                            {"window_ms", Type::kInt, "10000", "tumbling window size"},
+                            {"rate", Type::kDouble, "0", "events per second (0: as fast as possible)"}},
+                           RunYsb});
+
+}  // namespace
+}  // namespace rivulet::jobs::ysb
