@@ -5,6 +5,7 @@
 // writer that sends its stream into channels.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,11 @@ class StreamType {
   virtual ~StreamType() = default;
   virtual std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const = 0;
   virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, void* receiver) const = 0;
+  // A Receiver<T> in front of `next` that counts records into `out` and
+  // `in` and notes watermarks into `wm_from` and `wm_to` (each may be null).
+  virtual void* MakeCounter(void* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+                            std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
+                            std::vector<std::shared_ptr<void>>* owner) const = 0;
   // The writer of a forward, rebalance or broadcast edge of T.
   virtual std::shared_ptr<const WriterFactory> Writer(Partitioning p) const = 0;
   // A Receiver<T> that hands every batch to each of `receivers` (erased

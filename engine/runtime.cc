@@ -158,8 +158,15 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
   // Declared before the executor, so that the executor (destroyed first)
   // waits for every queued quantum while tasks and channels still exist.
   std::vector<std::vector<std::unique_ptr<ChainTask>>> tasks(plan.chains.size());
-  std::vector<std::vector<std::vector<std::unique_ptr<ChannelBase>>>> channels(plan.exchanges.size());
+  std::vector<std::vector<std::vector<std::shared_ptr<ChannelBase>>>> channels(plan.exchanges.size());
+  JobMetrics local_metrics;  // before the executor too: counters outlive every quantum
   Executor executor(options.threads);
+  JobMetrics& metrics = options.metrics ? *options.metrics : local_metrics;
+  metrics.started = Clock::now();
+  for (const Node& node : graph.nodes()) {
+    metrics.operators.push_back(
+        std::make_unique<OperatorMetrics>(node.name, node.kind, node.parallelism, node.output == nullptr));
+  }
   for (size_t c = 0; c < plan.chains.size(); ++c) {
     const Chain& chain = plan.chains[c];
     for (int i = 0; i < chain.parallelism; ++i) {
@@ -181,12 +188,19 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
           channels[x][static_cast<size_t>(s)].push_back(nullptr);
           continue;
         }
-        auto ch = from.output->MakeChannel(options.channel_capacity);
+        std::shared_ptr<ChannelBase> ch = from.output->MakeChannel(options.channel_capacity);
         ch->Connect(tasks[static_cast<size_t>(ex.from_chain)][static_cast<size_t>(s)].get(),
                     tasks[static_cast<size_t>(ex.to_chain)][static_cast<size_t>(d)].get());
         channels[x][static_cast<size_t>(s)].push_back(std::move(ch));
       }
     }
+    ExchangeMetrics xm{from.name, graph.node(ex.to_node).name, {}};
+    for (auto& per_source : channels[x]) {
+      for (auto& ch : per_source) {
+        if (ch) xm.channels.push_back(ch);
+      }
+    }
+    metrics.exchanges.push_back(std::move(xm));
   }
   for (size_t c = 0; c < plan.chains.size(); ++c) {
     const Chain& chain = plan.chains[c];
@@ -214,12 +228,19 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
       void* out = nullptr;
       if (outs.size() == 1) out = outs[0];
       if (outs.size() > 1) out = tail.output->MakeFanout(outs, &task.fanouts);
-      // Operators, tail first, each sending to the next.
+      auto m = [&](int node) { return metrics.operators[static_cast<size_t>(node)].get(); };
+      auto wm = [&](int node) { return &m(node)->watermarks[static_cast<size_t>(i)]; };
+      if (out) out = tail.output->MakeCounter(out, &m(tail.id)->records_out, nullptr, wm(tail.id), nullptr, &task.fanouts);
+      // Operators, tail first, each sending to the next through a counter.
       std::vector<std::unique_ptr<OperatorInstance>> ops;
-      for (auto it = chain.nodes.rbegin(); it != chain.nodes.rend(); ++it) {
-        const Node& node = graph.node(*it);
+      for (size_t k = chain.nodes.size(); k-- > 0;) {
+        const Node& node = graph.node(chain.nodes[k]);
         ops.push_back(node.factory->Make(i, chain.parallelism, out));
-        out = ops.back()->input(0);
+        if (k > 0) {
+          const Node& prev = graph.node(chain.nodes[k - 1]);
+          out = prev.output->MakeCounter(ops.back()->input(0), &m(prev.id)->records_out, &m(node.id)->records_in,
+                                         wm(prev.id), wm(node.id), &task.fanouts);
+        }
       }
       std::reverse(ops.begin(), ops.end());
       task.operators = std::move(ops);
@@ -233,7 +254,9 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
         for (auto& per_source : channels[x]) {
           ChannelBase* ch = per_source[static_cast<size_t>(i)].get();
           if (!ch) continue;
-          task.readers.push_back(from.output->MakeReader(ch, task.operators.front()->input(ex.port)));
+          void* port = from.output->MakeCounter(task.operators.front()->input(ex.port), nullptr,
+                                                &m(head.id)->records_in, nullptr, nullptr, &task.fanouts);
+          task.readers.push_back(from.output->MakeReader(ch, port));
         }
       }
       task.Prepare();
@@ -258,6 +281,7 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
       }
     });
   }
+  metrics.ready.store(true, std::memory_order_release);
   Status st = executor.Run();
   finished.store(true);
   if (watcher.joinable()) watcher.join();

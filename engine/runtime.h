@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "engine/graph.h"
+#include "engine/metrics.h"
 #include "engine/plan.h"
 
 namespace rivulet::engine {
@@ -20,6 +21,8 @@ struct RunOptions {
   // When set (SIGINT), sources stop as if their input ended: windows
   // flush, sinks close, and Run returns ok.
   const std::atomic<bool>* stop = nullptr;
+  // Filled when the job starts and updated while it runs (may be null).
+  JobMetrics* metrics = nullptr;
 };
 
 // Runs `graph` as planned by `plan` until it finishes.

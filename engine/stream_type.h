@@ -78,6 +78,35 @@ class Fanout final : public Receiver<T> {
   Batch<T> copy_;
 };
 
+// Counts records (once per batch) and notes watermarks on their way to
+// the next receiver; the runtime's metrics.
+template <typename T>
+class Counting final : public Receiver<T> {
+ public:
+  Counting(Receiver<T>* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+           std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to)
+      : next_(next), out_(out), in_(in), wm_from_(wm_from), wm_to_(wm_to) {}
+  void OnBatch(Batch<T>& batch) override {
+    const uint64_t n = batch.size();
+    if (out_) out_->fetch_add(n, std::memory_order_relaxed);
+    if (in_) in_->fetch_add(n, std::memory_order_relaxed);
+    next_->OnBatch(batch);
+  }
+  void OnWatermark(Timestamp w) override {
+    if (wm_from_) wm_from_->store(w, std::memory_order_relaxed);
+    if (wm_to_) wm_to_->store(w, std::memory_order_relaxed);
+    next_->OnWatermark(w);
+  }
+  void OnEnd() override { next_->OnEnd(); }
+
+ private:
+  Receiver<T>* next_;
+  std::atomic<uint64_t>* out_;
+  std::atomic<uint64_t>* in_;
+  std::atomic<Timestamp>* wm_from_;
+  std::atomic<Timestamp>* wm_to_;
+};
+
 // Partitioners: Pick(event, n) -> destination index; Broadcast sends to all.
 struct ForwardPartitioner {
   template <typename T>
@@ -241,6 +270,12 @@ class TypedStream final : public StreamType {
     return std::make_unique<ChannelReader<T>>(static_cast<Channel<T>*>(channel), static_cast<Receiver<T>*>(receiver));
   }
   std::shared_ptr<const WriterFactory> Writer(Partitioning p) const override { return MakeWriter<T>(p); }
+  void* MakeCounter(void* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in, std::atomic<Timestamp>* wm_from,
+                    std::atomic<Timestamp>* wm_to, std::vector<std::shared_ptr<void>>* owner) const override {
+    auto c = std::make_shared<Counting<T>>(static_cast<Receiver<T>*>(next), out, in, wm_from, wm_to);
+    owner->push_back(c);
+    return static_cast<Receiver<T>*>(c.get());
+  }
   void* MakeFanout(const std::vector<void*>& receivers, std::vector<std::shared_ptr<void>>* owner) const override {
     std::vector<Receiver<T>*> to;
     for (void* r : receivers) to.push_back(static_cast<Receiver<T>*>(r));

@@ -1,10 +1,16 @@
 // The job registry, parameters, and running a dataflow job.
 #include "jobs/job.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <cstdio>
 #include <memory>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include "operators/stream.h"
 
@@ -47,6 +53,101 @@ Result<bool> ParseBool(const std::string& key, const std::string& s) {
   if (s == "false" || s == "0" || s == "no") return false;
   return Status(Errc::kInvalidArgument, "setting " + key + "=" + s + " is not true or false");
 }
+
+std::string Count(double v) {
+  char b[32];
+  if (v >= 1e9) {
+    std::snprintf(b, sizeof(b), "%.2fG", v / 1e9);
+  } else if (v >= 1e6) {
+    std::snprintf(b, sizeof(b), "%.2fM", v / 1e6);
+  } else if (v >= 1e4) {
+    std::snprintf(b, sizeof(b), "%.1fk", v / 1e3);
+  } else {
+    std::snprintf(b, sizeof(b), "%.0f", v);
+  }
+  return b;
+}
+
+// The progress line on stderr: records read by the sources and written by
+// the sinks with their rates, the sinks' watermark, and the fullest
+// exchange. On a terminal it is redrawn in place every second; otherwise a
+// plain line every five seconds. A last line sums up the run.
+class Progress {
+ public:
+  explicit Progress(const engine::JobMetrics* m) : m_(m), tty_(::isatty(STDERR_FILENO) == 1) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Progress() { Stop(false); }
+  // Ends the updates; with `summary` prints the last line.
+  void Stop(bool summary) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    if (summary && m_->ready.load()) {
+      const std::string line = Line(/*final=*/true);
+      std::fprintf(stderr, "%s%s\n", tty_ ? "\r\x1b[K" : "", line.c_str());
+    }
+  }
+
+ private:
+  void Loop() {
+    const auto period = std::chrono::milliseconds(tty_ ? 1000 : 5000);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, period, [&] { return stopped_; })) {
+      if (!m_->ready.load()) continue;
+      const std::string line = Line(false);
+      std::fprintf(stderr, tty_ ? "\r%s\x1b[K" : "%s\n", line.c_str());
+      std::fflush(stderr);
+    }
+  }
+
+  std::string Line(bool final) {
+    double in = 0, out = 0;
+    engine::Timestamp wm = engine::kMaxTimestamp;
+    for (const auto& op : m_->operators) {
+      if (op->kind == "source") in += static_cast<double>(op->records_out.load());
+      if (op->is_sink) {
+        out += static_cast<double>(op->records_in.load());
+        wm = std::min(wm, op->watermark());
+      }
+    }
+    double fill = 0;
+    for (const auto& x : m_->exchanges) fill = std::max(fill, x.fill());
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - m_->started).count();
+    const double dt = std::chrono::duration<double>(now - last_time_).count();
+    const double rate_in = final ? in / std::max(elapsed, 1e-9) : (in - last_in_) / std::max(dt, 1e-9);
+    const double rate_out = final ? out / std::max(elapsed, 1e-9) : (out - last_out_) / std::max(dt, 1e-9);
+    last_in_ = in;
+    last_out_ = out;
+    last_time_ = now;
+    char b[256];
+    std::snprintf(b, sizeof(b), "rivulet: %s %.1f s  in %s (%s/s)  out %s (%s/s)", final ? "done in" : "",
+                  elapsed, Count(in).c_str(), Count(rate_in).c_str(), Count(out).c_str(), Count(rate_out).c_str());
+    std::string line = b;
+    if (!final && wm != engine::kMinTimestamp && wm != engine::kMaxTimestamp) {
+      line += "  watermark " + std::to_string(wm);
+    }
+    if (!final && !m_->exchanges.empty()) {
+      std::snprintf(b, sizeof(b), "  channels %.0f%% full", fill * 100);
+      line += b;
+    }
+    return line;
+  }
+
+  const engine::JobMetrics* m_;
+  const bool tty_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
+  double last_in_ = 0, last_out_ = 0;
+  std::chrono::steady_clock::time_point last_time_ = std::chrono::steady_clock::now();
+};
 
 }  // namespace
 
@@ -108,10 +209,21 @@ Status JobContext::Execute(operators::JobBuilder& builder) {
     *out << plan;
     return Status::Ok();
   }
+  engine::JobMetrics metrics;
   operators::JobRunOptions o;
   o.parallelism = parallelism;
   o.runtime.stop = stop;
-  return builder.Run(o);
+  o.runtime.metrics = &metrics;
+  std::unique_ptr<engine::MetricsServer> server;
+  if (metrics_port > 0) {
+    RIVULET_ASSIGN_OR_RETURN(server, engine::MetricsServer::Start(static_cast<uint16_t>(metrics_port), &metrics));
+    std::fprintf(stderr, "rivulet: metrics on http://127.0.0.1:%d/metrics\n", metrics_port);
+  }
+  std::unique_ptr<Progress> progress;
+  if (this->progress) progress = std::make_unique<Progress>(&metrics);
+  Status st = builder.Run(o);
+  if (progress) progress->Stop(/*summary=*/st.ok());
+  return st;
 }
 
 }  // namespace rivulet::jobs

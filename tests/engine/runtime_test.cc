@@ -9,6 +9,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/metrics.h"
 #include "operators/stream.h"
 
 namespace rivulet::operators {
@@ -217,6 +223,83 @@ TEST(RuntimeTest, BackpressureBoundsRecordsInFlight) {
   const int64_t bound = (2 * 2 * (4 + 1) + 2 * 2 + 2 * 2) * 256;
   EXPECT_LE(max_in_flight.load(), bound);
   EXPECT_LT(bound, kRecords / 5);  // the bound means something
+}
+
+// Per-operator counters and watermarks, and their Prometheus rendering.
+TEST(RuntimeTest, MetricsCountRecordsPerOperatorAndWatermarks) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<WindowResult<int64_t, int64_t>>>();
+  job.FromCollection<int64_t>("numbers", Range(10000), [](const int64_t& x) { return x; })
+      .Filter("even", [](int64_t x) { return x % 2 == 0; })
+      .KeyBy([](int64_t x) { return x % 10; })
+      .Window(Tumbling(1000))
+      .Aggregate("count", Count{})
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o;
+  o.parallelism = 2;
+  o.runtime.metrics = &metrics;
+  ASSERT_TRUE(job.Run(o).ok());
+  ASSERT_TRUE(metrics.ready.load());
+  ASSERT_EQ(metrics.operators.size(), 4u);
+  const auto& source = *metrics.operators[0];
+  const auto& even = *metrics.operators[1];
+  const auto& count = *metrics.operators[2];
+  const auto& sink = *metrics.operators[3];
+  EXPECT_EQ(source.records_out.load(), 10000u);
+  EXPECT_EQ(even.records_in.load(), 10000u);
+  EXPECT_EQ(even.records_out.load(), 5000u);
+  EXPECT_EQ(count.records_in.load(), 5000u);
+  EXPECT_EQ(count.records_out.load(), 50u);  // 10 windows x 5 even keys
+  EXPECT_EQ(sink.records_in.load(), 50u);
+  // The sources' last watermark: max timestamp of each range - 1.
+  EXPECT_EQ(source.watermark(), 4998);
+  ASSERT_EQ(metrics.exchanges.size(), 1u);
+  EXPECT_EQ(metrics.exchanges[0].channels.size(), 4u);
+  EXPECT_EQ(metrics.exchanges[0].fill(), 0.0);  // drained
+  const std::string text = metrics.PrometheusText();
+  EXPECT_NE(text.find("rivulet_operator_records_out_total{operator=\"even\",kind=\"filter\"} 5000\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rivulet_operator_records_in_total{operator=\"out\",kind=\"sink\"} 50\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rivulet_exchange_fill_ratio{from=\"even\",to=\"count\"} 0\n"), std::string::npos) << text;
+}
+
+std::string HttpGet(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  (void)::write(fd, req.data(), req.size());
+  std::string resp;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;) resp.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return resp;
+}
+
+TEST(RuntimeTest, MetricsServerServesPrometheusTextOnLoopback) {
+  engine::JobMetrics metrics;
+  metrics.operators.push_back(std::make_unique<engine::OperatorMetrics>("m", "map", 1, false));
+  metrics.operators[0]->records_in = 7;
+  metrics.ready = true;
+  auto server = engine::MetricsServer::Start(0, &metrics);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const std::string resp = HttpGet((*server)->port());
+  EXPECT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
+  EXPECT_NE(resp.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("rivulet_operator_records_in_total{operator=\"m\",kind=\"map\"} 7\n"), std::string::npos) << resp;
+  // A port in use is a clear error.
+  auto second = engine::MetricsServer::Start((*server)->port(), &metrics);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("metrics port"), std::string::npos);
 }
 
 }  // namespace

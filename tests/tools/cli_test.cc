@@ -111,6 +111,7 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--set", "window_ms=soon"},
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
       {"run", "wordcount", "--parallelism", "-2"},
+      {"run", "wordcount", "--metrics-port", "70000"},
       {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
       {"nonsense"},
   };
@@ -202,6 +203,15 @@ TEST(CliTest, JobsListsJobsWithTheirParameters) {
   EXPECT_NE(r.out.find("wordcount"), std::string::npos);
   EXPECT_NE(r.out.find("--set window_ms=10000  (int)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tutorial"), std::string::npos);
+}
+
+TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
+  auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Not a terminal: no redrawing, a plain summary line at the end.
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rivulet: done in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" in 100 ("), std::string::npos) << r.err;
 }
 
 TEST(CliTest, RunExplainPrintsThePhysicalPlan) {

@@ -1,0 +1,140 @@
+#include "engine/metrics.h"
+
+#include <utility>  // before Asio: Boost 1.74 needs std::exchange declared
+#include <boost/asio.hpp>
+
+#include <algorithm>
+#include <sstream>
+#include <thread>
+
+namespace rivulet::engine {
+
+Timestamp OperatorMetrics::watermark() const {
+  Timestamp w = kMaxTimestamp;
+  for (int i = 0; i < parallelism; ++i) w = std::min(w, watermarks[static_cast<size_t>(i)].load(std::memory_order_relaxed));
+  return w;
+}
+
+double ExchangeMetrics::fill() const {
+  size_t queued = 0, capacity = 0;
+  for (const auto& c : channels) {
+    queued += c->fill();
+    capacity += c->capacity();
+  }
+  return capacity ? static_cast<double>(queued) / static_cast<double>(capacity) : 0;
+}
+
+namespace {
+
+std::string Label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string JobMetrics::PrometheusText() const {
+  std::ostringstream o;
+  if (!ready.load(std::memory_order_acquire)) return "# job starting\n";
+  o << "# HELP rivulet_operator_records_in_total Records received by an operator (all instances).\n"
+       "# TYPE rivulet_operator_records_in_total counter\n";
+  for (const auto& m : operators) {
+    if (m->kind == "source") continue;
+    o << "rivulet_operator_records_in_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
+      << "\"} " << m->records_in.load(std::memory_order_relaxed) << "\n";
+  }
+  o << "# HELP rivulet_operator_records_out_total Records emitted by an operator (all instances).\n"
+       "# TYPE rivulet_operator_records_out_total counter\n";
+  for (const auto& m : operators) {
+    if (m->is_sink) continue;
+    o << "rivulet_operator_records_out_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
+      << "\"} " << m->records_out.load(std::memory_order_relaxed) << "\n";
+  }
+  o << "# HELP rivulet_operator_watermark_ms Event-time watermark of an operator's output (slowest instance).\n"
+       "# TYPE rivulet_operator_watermark_ms gauge\n";
+  for (const auto& m : operators) {
+    const Timestamp w = m->watermark();
+    if (w == kMinTimestamp || w == kMaxTimestamp) continue;
+    o << "rivulet_operator_watermark_ms{operator=\"" << Label(m->name) << "\"} " << w << "\n";
+  }
+  o << "# HELP rivulet_exchange_fill_ratio Queued batches over capacity of an exchange's channels.\n"
+       "# TYPE rivulet_exchange_fill_ratio gauge\n";
+  for (const auto& x : exchanges) {
+    o << "rivulet_exchange_fill_ratio{from=\"" << Label(x.from) << "\",to=\"" << Label(x.to) << "\"} " << x.fill()
+      << "\n";
+  }
+  o << "# HELP rivulet_job_uptime_seconds Seconds since the job started.\n"
+       "# TYPE rivulet_job_uptime_seconds gauge\n"
+    << "rivulet_job_uptime_seconds "
+    << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << "\n";
+  return o.str();
+}
+
+struct MetricsServer::Impl {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor{io};
+  const JobMetrics* metrics = nullptr;
+  std::thread thread;
+
+  void Accept() {
+    acceptor.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+      if (ec) return;  // closed
+      Serve(std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket)));
+      Accept();
+    });
+  }
+
+  void Serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
+    auto request = std::make_shared<std::string>();
+    // Reads up to the end of the request head (bounded), then answers.
+    boost::asio::async_read_until(
+        *socket, boost::asio::dynamic_buffer(*request, 16384), "\r\n\r\n",
+        [this, socket, request](const boost::system::error_code& ec, size_t) {
+          if (ec) return;
+          const std::string body = metrics->PrometheusText();
+          auto response = std::make_shared<std::string>(
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+          boost::asio::async_write(*socket, boost::asio::buffer(*response),
+                                   [socket, response](const boost::system::error_code&, size_t) {
+                                     boost::system::error_code ignore;
+                                     socket->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignore);
+                                   });
+        });
+  }
+};
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(uint16_t port, const JobMetrics* metrics) {
+  auto impl = std::make_unique<Impl>();
+  impl->metrics = metrics;
+  boost::system::error_code ec;
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+  impl->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(ep, ec);
+  if (!ec) impl->acceptor.listen(64, ec);
+  if (ec) return Status(Errc::kIoError, "metrics port 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+  impl->Accept();
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
+}
+
+MetricsServer::MetricsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+MetricsServer::~MetricsServer() {
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+uint16_t MetricsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace rivulet::engine

@@ -1,0 +1,75 @@
+// Live metrics of a running job: per operator, records in and out and the
+// watermark of each instance; per exchange, how full its channels are.
+// Counters are updated once per batch (relaxed atomics) by counting shims
+// the runtime puts between operators; readers take snapshots from any
+// thread. PrometheusText renders them in Prometheus' text format, served by
+// MetricsServer on a loopback port.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/channel.h"
+#include "engine/time.h"
+
+namespace rivulet::engine {
+
+struct OperatorMetrics {
+  OperatorMetrics(std::string n, std::string k, int p, bool sink)
+      : name(std::move(n)), kind(std::move(k)), parallelism(p), is_sink(sink),
+        watermarks(std::make_unique<std::atomic<Timestamp>[]>(static_cast<size_t>(p))) {
+    for (int i = 0; i < p; ++i) watermarks[static_cast<size_t>(i)].store(kMinTimestamp);
+  }
+  const std::string name;
+  const std::string kind;
+  const int parallelism;
+  const bool is_sink;
+  std::atomic<uint64_t> records_in{0};
+  std::atomic<uint64_t> records_out{0};
+  std::unique_ptr<std::atomic<Timestamp>[]> watermarks;  // per instance
+
+  // The smallest instance watermark (kMinTimestamp until every instance has one).
+  Timestamp watermark() const;
+};
+
+struct ExchangeMetrics {
+  std::string from;
+  std::string to;
+  std::vector<std::shared_ptr<const ChannelBase>> channels;  // kept alive after the job
+  // Queued messages over capacity, over all channels (0..1).
+  double fill() const;
+};
+
+class JobMetrics {
+ public:
+  std::vector<std::unique_ptr<OperatorMetrics>> operators;  // by node id
+  std::vector<ExchangeMetrics> exchanges;
+  std::chrono::steady_clock::time_point started;
+  // Set once the structure above is complete (the job's tasks exist).
+  std::atomic<bool> ready{false};
+
+  std::string PrometheusText() const;
+};
+
+// Serves GET /metrics (any path) on 127.0.0.1:port from its own thread.
+class MetricsServer {
+ public:
+  // Binds the port (kIoError when taken) and starts serving `metrics`.
+  static Result<std::unique_ptr<MetricsServer>> Start(uint16_t port, const JobMetrics* metrics);
+  ~MetricsServer();
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+  uint16_t port() const;
+
+ private:
+  struct Impl;
+  explicit MetricsServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rivulet::engine
