@@ -29,13 +29,17 @@ void Task::Execute() {
   Step step;
   try {
     step = Run(std::chrono::steady_clock::now() + executor_->quantum());
+  } catch (const OperatorFailure& e) {
+    state_.store(kStateDone, std::memory_order_release);
+    executor_->TaskFailed(this, e.op(), e.what());
+    return;
   } catch (const std::exception& e) {
     state_.store(kStateDone, std::memory_order_release);
-    executor_->TaskFailed(this, e.what());
+    executor_->TaskFailed(this, "", e.what());
     return;
   } catch (...) {
     state_.store(kStateDone, std::memory_order_release);
-    executor_->TaskFailed(this, "unknown exception");
+    executor_->TaskFailed(this, "", "unknown exception");
     return;
   }
   switch (step) {
@@ -119,9 +123,13 @@ void Executor::TaskDone(Task*) {
   if (done_ == tasks_.size()) cv_.notify_all();
 }
 
-void Executor::TaskFailed(Task* task, const std::string& what) {
+void Executor::TaskFailed(Task* task, const std::string& op, const std::string& what) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!failure_) failure_ = Status(Errc::kJobFailed, "operator '" + task->name() + "' failed: " + what);
+  if (!failure_) {
+    const std::string where = op.empty() ? "operator '" + task->name() + "'"
+                                         : "operator '" + op + "' (task '" + task->name() + "')";
+    failure_ = Status(Errc::kJobFailed, where + " failed: " + what);
+  }
   cancelled_.store(true, std::memory_order_release);
   cv_.notify_all();
 }

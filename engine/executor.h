@@ -47,7 +47,8 @@ class Executor {
   // Called by tasks.
   void Submit(Task* task);
   void TaskDone(Task* task);
-  void TaskFailed(Task* task, const std::string& what);
+  // `op`: the operator that threw, when known (else the task's head).
+  void TaskFailed(Task* task, const std::string& op, const std::string& what);
   // A quantum's length.
   std::chrono::microseconds quantum() const { return quantum_; }
 

@@ -59,8 +59,10 @@ class StreamType {
   virtual std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const = 0;
   virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, void* receiver) const = 0;
   // A Receiver<T> in front of `next` that counts records into `out` and
-  // `in` and notes watermarks into `wm_from` and `wm_to` (each may be null).
-  virtual void* MakeCounter(void* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+  // `in`, notes watermarks into `wm_from` and `wm_to` (each may be null),
+  // and tags exceptions from `next` with `next_name` (null: not an operator).
+  virtual void* MakeCounter(void* next, const std::string* next_name, std::atomic<uint64_t>* out,
+                            std::atomic<uint64_t>* in,
                             std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
                             std::vector<std::shared_ptr<void>>* owner) const = 0;
   // The writer of a forward, rebalance or broadcast edge of T.

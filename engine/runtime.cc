@@ -10,6 +10,7 @@ namespace rivulet::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr auto kMaxSleep = std::chrono::milliseconds(100);
 
 // One instance of a chain: a source or input readers at the head, chained
 // operator instances, and writers at the tail.
@@ -67,7 +68,8 @@ class ChainTask final : public Task {
         case SourceInstance::Poll::kIdle:
           FlushPartial();
           if (source->idle()) SetIdle(true);
-          executor_->WakeAt(this, Clock::now() + source->retry_after());
+          // At least every 100 ms, so that idleness is noticed on time.
+          executor_->WakeAt(this, Clock::now() + std::min<Clock::duration>(source->retry_after(), kMaxSleep));
           return Step::kIdle;
         case SourceInstance::Poll::kMore:
           SetIdle(false);
@@ -230,7 +232,10 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
       if (outs.size() > 1) out = tail.output->MakeFanout(outs, &task.fanouts);
       auto m = [&](int node) { return metrics.operators[static_cast<size_t>(node)].get(); };
       auto wm = [&](int node) { return &m(node)->watermarks[static_cast<size_t>(i)]; };
-      if (out) out = tail.output->MakeCounter(out, &m(tail.id)->records_out, nullptr, wm(tail.id), nullptr, &task.fanouts);
+      if (out) {
+        out = tail.output->MakeCounter(out, nullptr, &m(tail.id)->records_out, nullptr, wm(tail.id), nullptr,
+                                       &task.fanouts);
+      }
       // Operators, tail first, each sending to the next through a counter.
       std::vector<std::unique_ptr<OperatorInstance>> ops;
       for (size_t k = chain.nodes.size(); k-- > 0;) {
@@ -238,8 +243,8 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
         ops.push_back(node.factory->Make(i, chain.parallelism, out));
         if (k > 0) {
           const Node& prev = graph.node(chain.nodes[k - 1]);
-          out = prev.output->MakeCounter(ops.back()->input(0), &m(prev.id)->records_out, &m(node.id)->records_in,
-                                         wm(prev.id), wm(node.id), &task.fanouts);
+          out = prev.output->MakeCounter(ops.back()->input(0), &node.name, &m(prev.id)->records_out,
+                                         &m(node.id)->records_in, wm(prev.id), wm(node.id), &task.fanouts);
         }
       }
       std::reverse(ops.begin(), ops.end());
@@ -254,7 +259,7 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
         for (auto& per_source : channels[x]) {
           ChannelBase* ch = per_source[static_cast<size_t>(i)].get();
           if (!ch) continue;
-          void* port = from.output->MakeCounter(task.operators.front()->input(ex.port), nullptr,
+          void* port = from.output->MakeCounter(task.operators.front()->input(ex.port), &head.name, nullptr,
                                                 &m(head.id)->records_in, nullptr, nullptr, &task.fanouts);
           task.readers.push_back(from.output->MakeReader(ch, port));
         }

@@ -83,24 +83,41 @@ class Fanout final : public Receiver<T> {
 template <typename T>
 class Counting final : public Receiver<T> {
  public:
-  Counting(Receiver<T>* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+  Counting(Receiver<T>* next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
            std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to)
-      : next_(next), out_(out), in_(in), wm_from_(wm_from), wm_to_(wm_to) {}
+      : next_(next), next_name_(next_name), out_(out), in_(in), wm_from_(wm_from), wm_to_(wm_to) {}
   void OnBatch(Batch<T>& batch) override {
     const uint64_t n = batch.size();
     if (out_) out_->fetch_add(n, std::memory_order_relaxed);
     if (in_) in_->fetch_add(n, std::memory_order_relaxed);
-    next_->OnBatch(batch);
+    Guard([&] { next_->OnBatch(batch); });
   }
   void OnWatermark(Timestamp w) override {
     if (wm_from_) wm_from_->store(w, std::memory_order_relaxed);
     if (wm_to_) wm_to_->store(w, std::memory_order_relaxed);
-    next_->OnWatermark(w);
+    Guard([&] { next_->OnWatermark(w); });
   }
-  void OnEnd() override { next_->OnEnd(); }
+  void OnEnd() override {
+    Guard([&] { next_->OnEnd(); });
+  }
 
  private:
+  // Tags an exception from the next operator with its name (the innermost
+  // shim tags it; the others pass it on).
+  template <typename F>
+  void Guard(F f) {
+    if (!next_name_) return f();
+    try {
+      f();
+    } catch (const OperatorFailure&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw OperatorFailure(*next_name_, e.what());
+    }
+  }
+
   Receiver<T>* next_;
+  const std::string* next_name_;  // null: the next receiver is not an operator
   std::atomic<uint64_t>* out_;
   std::atomic<uint64_t>* in_;
   std::atomic<Timestamp>* wm_from_;
@@ -270,9 +287,10 @@ class TypedStream final : public StreamType {
     return std::make_unique<ChannelReader<T>>(static_cast<Channel<T>*>(channel), static_cast<Receiver<T>*>(receiver));
   }
   std::shared_ptr<const WriterFactory> Writer(Partitioning p) const override { return MakeWriter<T>(p); }
-  void* MakeCounter(void* next, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in, std::atomic<Timestamp>* wm_from,
-                    std::atomic<Timestamp>* wm_to, std::vector<std::shared_ptr<void>>* owner) const override {
-    auto c = std::make_shared<Counting<T>>(static_cast<Receiver<T>*>(next), out, in, wm_from, wm_to);
+  void* MakeCounter(void* next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+                    std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
+                    std::vector<std::shared_ptr<void>>* owner) const override {
+    auto c = std::make_shared<Counting<T>>(static_cast<Receiver<T>*>(next), next_name, out, in, wm_from, wm_to);
     owner->push_back(c);
     return static_cast<Receiver<T>*>(c.get());
   }

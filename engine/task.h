@@ -8,11 +8,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 
 namespace rivulet::engine {
 
 class Executor;
+
+// An exception thrown by user code, tagged with the operator it came from
+// (by the counting shim in front of that operator).
+class OperatorFailure : public std::runtime_error {
+ public:
+  OperatorFailure(std::string op, const std::string& what) : std::runtime_error(what), op_(std::move(op)) {}
+  const std::string& op() const { return op_; }
+
+ private:
+  std::string op_;
+};
 
 class Task {
  public:

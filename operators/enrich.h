@@ -1,8 +1,10 @@
 // Enrich: look each record up by key in a table and join it with the row
-// found. The table is loaded when the job starts (shared, read-only), or
-// kept current from a second stream (stream-table join, enrich_stream.h
-// later). join(record, row or nullptr) returns the output record, or
-// nullopt to drop it (inner join); records without a row are counted.
+// found. The table is loaded when the job starts (shared, read-only:
+// LookupEnrichOperator), or kept current from a second stream of rows
+// (stream-table join: StreamTableJoinOperator, the latest row per key
+// wins, as of when the record is processed). join(record, row or nullptr)
+// returns the output record, or nullopt to drop it (inner join); records
+// without a row are counted.
 #pragma once
 
 #include <memory>
@@ -10,6 +12,8 @@
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "operators/operator_base.h"
 
@@ -52,6 +56,69 @@ class LookupEnrichOperator final : public UnaryOperator<In, Out> {
   std::shared_ptr<const Table> table_;
   KeyFn key_;
   JoinFn join_;
+  uint64_t misses_ = 0;
+};
+
+// Two inputs, both partitioned by key: port 0 the records to enrich, port 1
+// the table's rows (upserts). Never chained; the task gives it the
+// combined watermark of both inputs and the end when both ended.
+template <typename In, typename Row, typename Out, typename KeyFn, typename RowKeyFn, typename JoinFn>
+class StreamTableJoinOperator final : public engine::OperatorInstance {
+ public:
+  using K = std::decay_t<std::invoke_result_t<KeyFn, const In&>>;
+
+  StreamTableJoinOperator(void* out, KeyFn key, RowKeyFn row_key, JoinFn join)
+      : out_(static_cast<Receiver<Out>*>(out)), key_(std::move(key)), row_key_(std::move(row_key)),
+        join_(std::move(join)), records_(this), rows_(this) {}
+
+  void* input(int port) override {
+    return port == 0 ? static_cast<void*>(static_cast<Receiver<In>*>(&records_))
+                     : static_cast<void*>(static_cast<Receiver<Row>*>(&rows_));
+  }
+  void Watermark(Timestamp w) override { out_->OnWatermark(w); }
+  void End() override { out_->OnEnd(); }
+  size_t table_size() const { return table_.size(); }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Records final : Receiver<In> {
+    explicit Records(StreamTableJoinOperator* op) : op(op) {}
+    void OnBatch(Batch<In>& batch) override { op->Enrich(batch); }
+    void OnWatermark(Timestamp) override {}
+    void OnEnd() override {}
+    StreamTableJoinOperator* op;
+  };
+  struct Rows final : Receiver<Row> {
+    explicit Rows(StreamTableJoinOperator* op) : op(op) {}
+    void OnBatch(Batch<Row>& batch) override {
+      for (auto& e : batch) op->table_.insert_or_assign(op->row_key_(e.value), std::move(e.value));
+    }
+    void OnWatermark(Timestamp) override {}
+    void OnEnd() override {}
+    StreamTableJoinOperator* op;
+  };
+
+  void Enrich(Batch<In>& batch) {
+    for (auto& e : batch) {
+      auto it = table_.find(key_(e.value));
+      const Row* row = it == table_.end() ? nullptr : &it->second;
+      misses_ += row == nullptr;
+      std::optional<Out> o = join_(e.value, row);
+      if (o) buffer_.push_back(Event<Out>{e.ts, std::move(*o)});
+    }
+    if (buffer_.empty()) return;
+    out_->OnBatch(buffer_);
+    buffer_.clear();
+  }
+
+  Receiver<Out>* out_;
+  KeyFn key_;
+  RowKeyFn row_key_;
+  JoinFn join_;
+  Records records_;
+  Rows rows_;
+  absl::flat_hash_map<K, Row> table_;
+  Batch<Out> buffer_;
   uint64_t misses_ = 0;
 };
 

@@ -140,6 +140,26 @@ class Stream {
                                  }));
   }
 
+  // Stream-table join: `table` is a stream of rows (upserts by
+  // row_key(row)); each record is joined with the latest row of its key(record)
+  // seen so far: join(record, row or nullptr) -> std::optional<Out>. Both
+  // inputs are partitioned by key, so a record meets its key's rows.
+  template <typename Row, typename KeyFn, typename RowKeyFn, typename JoinFn>
+  auto EnrichFrom(std::string name, Stream<Row> table, KeyFn key, RowKeyFn row_key, JoinFn join)
+      -> Stream<typename std::invoke_result_t<JoinFn, const T&, const Row*>::value_type> {
+    using Out = typename std::invoke_result_t<JoinFn, const T&, const Row*>::value_type;
+    std::vector<engine::Edge> in{
+        engine::Edge{node_, 0, engine::Partitioning::kHash, engine::MakeHashWriter<T>(key)},
+        engine::Edge{table.node(), 1, engine::Partitioning::kHash, engine::MakeHashWriter<Row>(row_key)}};
+    return Stream<Out>(job_, job_->template AddNode<Out>(
+                                 std::move(name), "stream-table join", std::move(in),
+                                 [key, row_key, join](int, int, void* out) {
+                                   return std::make_unique<
+                                       StreamTableJoinOperator<T, Row, Out, KeyFn, RowKeyFn, JoinFn>>(out, key, row_key,
+                                                                                                     join);
+                                 }));
+  }
+
   // This stream and `others` as one (same type); watermarks combine as the
   // minimum of the inputs.
   Stream<T> Union(std::string name, const std::vector<Stream<T>>& others) {

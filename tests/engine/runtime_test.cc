@@ -135,8 +135,35 @@ TEST(RuntimeTest, ExceptionInUserCodeFailsTheJobNamingTheOperator) {
   Status st = job.Run(o);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), Errc::kJobFailed);
-  EXPECT_NE(st.message().find("numbers"), std::string::npos) << st.message();  // the task (chain) name
-  EXPECT_NE(st.message().find("bad record 77777"), std::string::npos) << st.message();
+  EXPECT_EQ(st.message().rfind("operator 'explode' (task 'numbers#", 0), 0u) << st.message();
+  EXPECT_NE(st.message().find("failed: bad record 77777"), std::string::npos) << st.message();
+}
+
+TEST(RuntimeTest, ExceptionInAWindowAfterAnExchangeNamesTheWindow) {
+  struct Boom {
+    using Acc = int64_t;
+    using Out = int64_t;
+    Acc Create() const { return 0; }
+    void Add(Acc& a, const int64_t& v) const {
+      if (v == 4321) throw std::invalid_argument("cannot add 4321");
+      a += v;
+    }
+    void Merge(Acc& a, const Acc& b) const { a += b; }
+    Out Result(const Acc& a) const { return a; }
+  };
+  JobBuilder job;
+  auto out = std::make_shared<Collected<WindowResult<int64_t, int64_t>>>();
+  job.FromCollection<int64_t>("numbers", Range(10000), [](const int64_t&) { return Timestamp{0}; })
+      .KeyBy([](int64_t x) { return x % 3; })
+      .Window(Tumbling(10))
+      .Aggregate("sum", Boom{})
+      .CollectInto("out", out);
+  JobRunOptions o;
+  o.parallelism = 2;
+  Status st = job.Run(o);
+  EXPECT_EQ(st.code(), Errc::kJobFailed);
+  EXPECT_EQ(st.message().rfind("operator 'sum' (task 'sum#", 0), 0u) << st.message();
+  EXPECT_NE(st.message().find("cannot add 4321"), std::string::npos) << st.message();
 }
 
 TEST(RuntimeTest, InvalidGraphsAreRejected) {
@@ -223,6 +250,49 @@ TEST(RuntimeTest, BackpressureBoundsRecordsInFlight) {
   const int64_t bound = (2 * 2 * (4 + 1) + 2 * 2 + 2 * 2) * 256;
   EXPECT_LE(max_in_flight.load(), bound);
   EXPECT_LT(bound, kRecords / 5);  // the bound means something
+}
+
+// An unbounded source that went quiet must not hold back event time: with
+// idleness its instance is skipped when watermarks combine, and windows of
+// the busy source fire; without, they wait.
+int64_t WindowsFiredWithAQuietSource(int64_t idle_timeout_ms) {
+  JobBuilder job;
+  std::atomic<int64_t> fired{0};
+  std::atomic<bool> stop{false};
+  auto busy = job.FromGenerator("busy", [](uint64_t n) { return static_cast<int64_t>(n); }, -1, /*rate=*/20000,
+                                [](const int64_t& n) { return n; });
+  auto quiet = job.FromGenerator("quiet", [](uint64_t) { return int64_t{0}; }, -1, /*rate=*/0.001,
+                                 [](const int64_t&) { return Timestamp{0}; },
+                                 WatermarkStrategy::BoundedOutOfOrderness(0).WithIdleness(idle_timeout_ms))
+                   .SetParallelism(1);
+  busy.Union("both", {quiet})
+      .KeyBy([](int64_t) { return 0; })
+      .Window(Tumbling(100))
+      .Aggregate("count", Count{})
+      .Sink("fired", [&fired](Batch<WindowResult<int, int64_t>>& b) {
+        fired.fetch_add(static_cast<int64_t>(b.size()));
+      });
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    stop.store(true);
+  });
+  JobRunOptions o;
+  o.parallelism = 1;
+  o.runtime.stop = &stop;
+  std::atomic<int64_t> before_stop{-1};
+  std::thread watcher([&] {
+    while (!stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    before_stop.store(fired.load());
+  });
+  EXPECT_TRUE(job.Run(o).ok());
+  stopper.join();
+  watcher.join();
+  return before_stop.load();
+}
+
+TEST(RuntimeTest, IdleSourceDoesNotStallWindows) {
+  EXPECT_GT(WindowsFiredWithAQuietSource(/*idle_timeout_ms=*/100), 0);
+  EXPECT_EQ(WindowsFiredWithAQuietSource(/*idle_timeout_ms=*/-1), 0);
 }
 
 // Per-operator counters and watermarks, and their Prometheus rendering.
