@@ -205,6 +205,17 @@ TEST(CliTest, JobsListsJobsWithTheirParameters) {
   EXPECT_NE(r.out.find("tutorial"), std::string::npos);
 }
 
+// The example of docs/guide/writing-a-job.md (jobs/pageviews.cc) does what
+// the page says.
+TEST(CliTest, WritingAJobExampleRuns) {
+  auto r = Rivulet({"run", "pageviews", "--set", "views=30000", "--parallelism", "2", "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"0 home 3334\n", "0 cart 3333\n", "0 checkout 3333\n", "20000 checkout 3334\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << r.out;
+  }
+  EXPECT_EQ(Lines(r.out), 9u);
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
