@@ -63,10 +63,32 @@ operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::share
 }
 
 std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
-                                                          const CampaignTable& table, const Config& c) {
-  // Per window start, a dense array of campaign counts.
-  std::map<int64_t, std::vector<int64_t>> windows;
+                                                          const CampaignTable& table, const Config& c,
+                                                          BaselineKind kind) {
+  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
   int64_t last_start = INT64_MIN;
+  if (kind == BaselineKind::kHashMap) {
+    // Per window, campaign -> count in a hash map (campaign ids are keys).
+    std::map<int64_t, absl::flat_hash_map<uint32_t, int64_t>> windows;
+    absl::flat_hash_map<uint32_t, int64_t>* current = nullptr;
+    for (const AdEvent& e : events) {
+      if (e.event_type != kView) continue;
+      auto it = table.find(e.ad_id);
+      if (it == table.end()) continue;
+      const int64_t start = operators::FloorDiv(e.event_time, c.window_ms) * c.window_ms;
+      if (start != last_start) {
+        current = &windows[start];
+        last_start = start;
+      }
+      ++(*current)[it->second];
+    }
+    for (const auto& [start, counts] : windows) {
+      for (const auto& [camp, n] : counts) out[{start, camp}] = n;
+    }
+    return out;
+  }
+  // Per window, a dense array indexed by campaign id (ids are 0..campaigns-1).
+  std::map<int64_t, std::vector<int64_t>> windows;
   std::vector<int64_t>* current = nullptr;
   for (const AdEvent& e : events) {
     if (e.event_type != kView) continue;
@@ -81,7 +103,6 @@ std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEve
     }
     ++(*current)[it->second];
   }
-  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
   for (const auto& [start, counts] : windows) {
     for (size_t camp = 0; camp < counts.size(); ++camp) {
       if (counts[camp]) out[{start, static_cast<uint32_t>(camp)}] = counts[camp];

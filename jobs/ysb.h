@@ -57,7 +57,12 @@ operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::share
                                    const Config& c);
 
 // The same query as one plain loop: (window start, campaign) -> views.
+// kHashMap counts per window in a hash map keyed by campaign, as the
+// runtime's window does; kDenseArray indexes an array by campaign id,
+// which only works because the generator's ids are 0..campaigns-1.
+enum class BaselineKind { kHashMap, kDenseArray };
 std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
-                                                          const CampaignTable& table, const Config& c);
+                                                          const CampaignTable& table, const Config& c,
+                                                          BaselineKind kind);
 
 }  // namespace rivulet::jobs::ysb

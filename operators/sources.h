@@ -1,7 +1,7 @@
 // In-memory sources: a collection (bounded) and a generator (bounded or
 // not, at a target rate or as fast as possible). Both split their records
-// between parallel instances (a collection in contiguous ranges, a
-// generator's sequence numbers round robin),
+// between parallel instances (a collection in blocks of 4096 records
+// round robin, a generator's sequence numbers round robin),
 // assign timestamps, and emit watermarks by their WatermarkStrategy.
 #pragma once
 
@@ -58,6 +58,28 @@ class SourceBase : public engine::SourceInstance {
     }
   }
 
+  // Appends [first, last), stamped, written in place when T allows.
+  void AppendRange(const T* first, const T* last) {
+    if constexpr (std::is_default_constructible_v<T>) {
+      const size_t base = batch_.size();
+      batch_.resize(base + static_cast<size_t>(last - first));
+      Event<T>* out = batch_.data() + base;
+      Timestamp m = max_ts_;
+      for (const T* p = first; p != last; ++p, ++out) {
+        if constexpr (kEventTime) {
+          out->ts = ts_(*p);
+          m = std::max(m, out->ts);
+        } else {
+          out->ts = 0;
+        }
+        out->value = *p;
+      }
+      max_ts_ = m;
+    } else {
+      for (const T* p = first; p != last; ++p) Append(*p);
+    }
+  }
+
   // Sends `batch_` (filled by Append) and then the watermark.
   void Send() {
     if (batch_.empty()) return;
@@ -89,31 +111,36 @@ class SourceBase : public engine::SourceInstance {
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
 };
 
-// Instance i of p reads the i-th of p contiguous ranges of the data (as
-// partitions of a topic would be read): each instance streams through its
-// own memory.
+// Instance i of p reads blocks i, i + p, i + 2p, ... of kBlock records:
+// contiguous memory for each instance, and instances that progress through
+// the data (and its event time) side by side.
 template <typename T, typename TsFn>
 class CollectionSource final : public SourceBase<T, TsFn> {
  public:
+  static constexpr size_t kBlock = 4096;
+
   CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
                    WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)),
-        next_(data_->size() * static_cast<size_t>(index) / static_cast<size_t>(parallelism)),
-        end_(data_->size() * static_cast<size_t>(index + 1) / static_cast<size_t>(parallelism)) {}
+        next_(static_cast<size_t>(index) * kBlock), stride_(static_cast<size_t>(parallelism) * kBlock) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
     using Poll = engine::SourceInstance::Poll;
-    const size_t stop = std::min(end_, next_ + max_records);
-    this->batch_.reserve(max_records);
-    for (; next_ < stop; ++next_) this->Append((*data_)[next_]);
-    this->Send();
-    return next_ < end_ ? Poll::kMore : Poll::kEnd;
+    const size_t n = data_->size();
+    if (next_ < n) {
+      const size_t block_end = std::min(n, next_ - next_ % kBlock + kBlock);
+      const size_t stop = std::min(block_end, next_ + max_records);
+      this->AppendRange(data_->data() + next_, data_->data() + stop);
+      next_ = stop == block_end ? block_end - kBlock + stride_ : stop;
+      this->Send();
+    }
+    return next_ < n ? Poll::kMore : Poll::kEnd;
   }
 
  private:
   std::shared_ptr<const std::vector<T>> data_;
   size_t next_;
-  const size_t end_;
+  const size_t stride_;
 };
 
 // Generates record n = gen(n) for n in [0, count) (count < 0: unbounded),

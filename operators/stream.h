@@ -54,8 +54,8 @@ class JobBuilder {
 
   engine::Graph& graph() { return graph_; }
 
-  // Records of `data`, split in contiguous ranges between the source's
-  // instances.
+  // Records of `data`, split between the source's instances in blocks of
+  // 4096 records, round robin.
   // `ts` extracts event time (T -> ms; nullptr: processing time at the
   // source); `wm` is the watermark strategy.
   template <typename T, typename TsFn = std::nullptr_t>

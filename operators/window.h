@@ -81,26 +81,28 @@ class PaneWindowOperator final
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) {
-      const Timestamp last_end = LatestEnd(e.ts);
-      if (watermark_ != engine::kMinTimestamp && last_end - 1 + lateness_ <= watermark_) {
+      // Every window of a record ends after it, so a record newer than the
+      // watermark is neither late nor in a fired window: the common case
+      // needs no window arithmetic.
+      const bool fresh = e.ts > watermark_;
+      if (!fresh && watermark_ != engine::kMinTimestamp && LatestEnd(e.ts) - 1 + lateness_ <= watermark_) {
         ++late_count_;
         if (late_.handler) late_.handler(e.value, e.ts);
         continue;
       }
-      const Timestamp ps = FloorDiv(e.ts, pane_) * pane_;
-      K k = key_(e.value);
       // Records mostly arrive in time order: the last pane is a good guess.
-      if (ps != cached_start_ || !cached_pane_) {
-        cached_pane_ = &panes_[ps];
-        cached_start_ = ps;
+      if (!cached_pane_ || e.ts < cached_start_ || e.ts - cached_start_ >= pane_) {
+        cached_start_ = FloorDiv(e.ts, pane_) * pane_;
+        cached_pane_ = &panes_[cached_start_];
       }
       auto& pane = *cached_pane_;
+      K k = key_(e.value);
       auto it = pane.find(k);
       if (it == pane.end()) it = pane.emplace(k, agg_.Create()).first;
       agg_.Add(it->second, e.value);
       // Within the allowed lateness: windows of this record that fired
       // already are emitted again, updated.
-      if (FirstEnd(e.ts) - 1 <= watermark_) Refire(k, e.ts);
+      if (!fresh && FirstEnd(e.ts) - 1 <= watermark_) Refire(k, e.ts);
     }
     this->Emit();
   }
