@@ -90,12 +90,14 @@ class Channel final : public ChannelBase {
     return true;
   }
 
-  // Consumer side: the next message, or nullptr when empty.
+  // Consumer side: the next message, or nullptr when empty. A waiting
+  // producer is woken once the queue is down to half: waking it at the
+  // first free slot would have it run for one batch and block again.
   std::unique_ptr<Message<T>> TryPop() {
     Message<T>* m = nullptr;
     if (!queue_.pop(m)) return nullptr;
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (producer_waiting_.load(std::memory_order_relaxed) &&
+    if (producer_waiting_.load(std::memory_order_relaxed) && queue_.read_available() <= capacity_ / 2 &&
         producer_waiting_.exchange(false, std::memory_order_acq_rel)) {
       producer_->Notify();
     }

@@ -17,7 +17,7 @@ namespace rivulet::engine {
 struct RunOptions {
   int threads = 0;              // TBB arena concurrency; 0 = one per core
   size_t batch_size = 1024;     // records per batch between tasks
-  size_t channel_capacity = 16; // batches per channel
+  size_t channel_capacity = 32; // batches per channel
   // When set (SIGINT), sources stop as if their input ended: windows
   // flush, sinks close, and Run returns ok.
   const std::atomic<bool>* stop = nullptr;
