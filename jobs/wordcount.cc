@@ -39,7 +39,9 @@ Status RunWordcount(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(int64_t line_ms, ctx.GetInt("line_interval_ms"));
   RIVULET_ASSIGN_OR_RETURN(double rate, ctx.GetDouble("rate"));
   const std::string source = ctx.Get("source");
-  if (lines < 0) return Status(Errc::kInvalidArgument, "lines must not be negative");
+  if (lines < 0 && source != "generator") {
+    return Status(Errc::kInvalidArgument, "lines must not be negative (-1: unbounded, with source=generator)");
+  }
   if (window_ms <= 0 || line_ms < 0) return Status(Errc::kInvalidArgument, "window_ms must be positive");
 
   JobBuilder job;
@@ -94,7 +96,7 @@ using Type = JobParam::Type;
 RIVULET_REGISTER_JOB(wordcount,
                      {"wordcount", "count words per tumbling event-time window, from a collection or a generator",
                       {{"source", Type::kString, "collection", "collection (built-in text) or generator"},
-                       {"lines", Type::kInt, "1000", "lines to read"},
+                       {"lines", Type::kInt, "1000", "lines to read (-1: unbounded generator, until Ctrl-C)"},
                        {"line_interval_ms", Type::kInt, "100", "event time between lines"},
                        {"window_ms", Type::kInt, "10000", "tumbling window size"},
                        {"rate", Type::kDouble, "0", "generator lines per second (0: as fast as possible)"}},

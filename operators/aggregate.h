@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <utility>
+#include <vector>
 
 namespace rivulet::operators {
 
@@ -79,6 +80,17 @@ struct Avg {
     a.second += b.second;
   }
   Out Result(const Acc& a) const { return a.second ? a.first / static_cast<double>(a.second) : 0; }
+};
+
+// Every record of the window, in arrival order (for window functions).
+template <typename T>
+struct CollectAll {
+  using Acc = std::vector<T>;
+  using Out = std::vector<T>;
+  Acc Create() const { return {}; }
+  void Add(Acc& a, const T& v) const { a.push_back(v); }
+  void Merge(Acc& a, const Acc& b) const { a.insert(a.end(), b.begin(), b.end()); }
+  Out Result(const Acc& a) const { return a; }
 };
 
 template <typename F>

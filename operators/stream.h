@@ -171,6 +171,15 @@ class Stream {
     }));
   }
 
+  // Sends every record to every instance of the next operator.
+  Stream<T> Broadcast(std::string name) {
+    engine::Edge e = Forward();
+    e.partitioning = engine::Partitioning::kBroadcast;
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "broadcast", {e}, [](int, int, void* out) {
+      return std::make_unique<IdentityOperator<T>>(out);
+    }));
+  }
+
   // Sends records round robin to the next operator's instances.
   Stream<T> Rebalance(std::string name) {
     engine::Edge e = Forward();
@@ -251,6 +260,18 @@ class Stream<T>::Keyed {
             return std::make_unique<PaneWindowOperator<T, KeyFn, Agg>>(out, key, agg, spec, late);
           });
       return Stream<Out>(job, id);
+    }
+
+    // A window function: f(key, start, end, records) -> Out, called once per
+    // window (and again for an update within the allowed lateness) with all
+    // of the window's records. Costs what it says: the records are kept.
+    template <typename F>
+    auto Apply(std::string name, F f)
+        -> Stream<std::decay_t<std::invoke_result_t<F, const K&, Timestamp, Timestamp, const std::vector<T>&>>> {
+      return Aggregate(name + " (records)", CollectAll<T>{})
+          .Map(std::move(name), [f](const WindowResult<K, std::vector<T>>& r) {
+            return f(r.key, r.start, r.end, r.value);
+          });
     }
 
    private:

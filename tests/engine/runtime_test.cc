@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -91,6 +92,20 @@ TEST_P(ParallelismTest, KeyBySendsEveryKeyToOneInstance) {
     total += r.value;
   }
   EXPECT_EQ(total, 20000);
+}
+
+TEST_P(ParallelismTest, BroadcastReachesEveryInstance) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<int64_t>>();
+  job.FromCollection<int64_t>("n", Range(1000)).SetParallelism(1).Broadcast("everyone").CollectInto("out", out);
+  JobRunOptions o;
+  o.parallelism = GetParam();
+  ASSERT_TRUE(job.Run(o).ok());
+  auto v = out->values();
+  EXPECT_EQ(v.size(), 1000u * static_cast<size_t>(GetParam()));
+  std::map<int64_t, int> copies;
+  for (auto x : v) ++copies[x];
+  for (const auto& [x, c] : copies) EXPECT_EQ(c, GetParam()) << x;
 }
 
 INSTANTIATE_TEST_SUITE_P(P, ParallelismTest, ::testing::Values(1, 2, 4));

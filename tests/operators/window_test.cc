@@ -159,5 +159,31 @@ TEST(WindowTest, AggregatesSumMinMaxAvg) {
   EXPECT_EQ(sorted(avg), (std::vector<W>{{"a", 0, 10, 1}, {"b", 0, 10, 10}}));
 }
 
+TEST(WindowTest, WindowFunctionSeesEveryRecordOfTheWindow) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<std::string>>();
+  std::vector<KV> in = {{"a", 10}, {"b", 20}, {"a", 30}, {"a", 1500}, {"a", 2600}};
+  job.FromCollection<KV>("in", in, [](const KV& kv) { return kv.second; },
+                         WatermarkStrategy::BoundedOutOfOrderness(10000))
+      .KeyBy([](const KV& kv) { return kv.first; })
+      .Window(Sliding(2000, 1000))
+      .Apply("describe", [](const std::string& key, Timestamp start, Timestamp end, const std::vector<KV>& recs) {
+        std::string s = key + "[" + std::to_string(start) + "," + std::to_string(end) + "):";
+        std::vector<int64_t> ts;
+        for (const auto& r : recs) ts.push_back(r.second);
+        std::sort(ts.begin(), ts.end());
+        for (auto t : ts) s += " " + std::to_string(t);
+        return s;
+      })
+      .CollectInto("out", out);
+  JobRunOptions o;
+  o.parallelism = 2;
+  ASSERT_TRUE(job.Run(o).ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  EXPECT_EQ(v, (std::vector<std::string>{"a[-1000,1000): 10 30", "a[0,2000): 10 30 1500", "a[1000,3000): 1500 2600",
+                                         "a[2000,4000): 2600", "b[-1000,1000): 20", "b[0,2000): 20"}));
+}
+
 }  // namespace
 }  // namespace rivulet::operators

@@ -216,6 +216,18 @@ TEST(CliTest, WritingAJobExampleRuns) {
   EXPECT_EQ(Lines(r.out), 9u);
 }
 
+// Ctrl-C stops an unbounded job gracefully: the open windows fire, the
+// sink flushes, exit status 0.
+TEST(CliTest, SigintStopsAnUnboundedJobGracefully) {
+  auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1", RIVULET_BINARY, "run", "wordcount", "--set",
+                       "source=generator", "--set", "lines=-1", "--set", "rate=20000", "--set", "window_ms=1000000000",
+                       "--no-progress"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // One window (it never closes on its own): every word's count printed at the stop.
+  EXPECT_EQ(Lines(r.out), 8u) << r.out;
+  EXPECT_NE(r.out.find("[0,1000000000) alpha "), std::string::npos) << r.out;
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
