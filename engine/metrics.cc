@@ -58,6 +58,14 @@ std::string JobMetrics::PrometheusText() const {
     o << "rivulet_operator_records_out_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
       << "\"} " << m->records_out.load(std::memory_order_relaxed) << "\n";
   }
+  o << "# HELP rivulet_operator_late_records_total Records later than a window's allowed lateness (counted, "
+       "given to the late-record handler).\n"
+       "# TYPE rivulet_operator_late_records_total counter\n";
+  for (const auto& m : operators) {
+    if (m->kind.find("window") == std::string::npos) continue;
+    o << "rivulet_operator_late_records_total{operator=\"" << Label(m->name) << "\"} "
+      << m->late_records.load(std::memory_order_relaxed) << "\n";
+  }
   o << "# HELP rivulet_operator_watermark_ms Event-time watermark of an operator's output (slowest instance).\n"
        "# TYPE rivulet_operator_watermark_ms gauge\n";
   for (const auto& m : operators) {

@@ -31,6 +31,7 @@ struct OperatorMetrics {
   const bool is_sink;
   std::atomic<uint64_t> records_in{0};
   std::atomic<uint64_t> records_out{0};
+  std::atomic<uint64_t> late_records{0};  // windows: later than the allowed lateness
   std::unique_ptr<std::atomic<Timestamp>[]> watermarks;  // per instance
 
   // The smallest instance watermark (kMinTimestamp until every instance has one).

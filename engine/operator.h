@@ -4,6 +4,7 @@
 // top of Receiver<T>; sources also implement Poll.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 
@@ -22,6 +23,9 @@ class OperatorInstance {
   virtual void Watermark(Timestamp watermark) = 0;
   // Every input ended.
   virtual void End() = 0;
+  // Where the instance counts records it could not place (late records);
+  // called once before the job starts. The counter outlives the instance.
+  virtual void BindLateCounter(std::atomic<uint64_t>* late) { (void)late; }
 };
 
 class SourceInstance : public OperatorInstance {

@@ -5,6 +5,7 @@
 // again, updated; later records are counted and handed to the handler.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <type_traits>
 #include <absl/container/flat_hash_map.h>
@@ -27,6 +28,7 @@ class SessionWindowOperator final
         lateness_(spec.allowed_lateness_ms), late_(std::move(late)) {}
 
   uint64_t late_records() const { return late_count_; }
+  void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) Add(e);
@@ -71,7 +73,7 @@ class SessionWindowOperator final
       agg_.Merge(acc, it->second.acc);
     }
     if (first == it && Late(end)) {  // a new session that would fire late
-      ++late_count_;
+      CountLate();
       if (late_.handler) late_.handler(e.value, e.ts);
       if (sessions.empty()) by_key_.erase(k);
       return;
@@ -136,6 +138,12 @@ class SessionWindowOperator final
   std::multimap<Timestamp, Timer> timers_;  // fire (end - 1) or clean-up (end - 1 + lateness) times
   Timestamp watermark_ = engine::kMinTimestamp;
   uint64_t late_count_ = 0;
+  std::atomic<uint64_t>* late_metric_ = nullptr;
+
+  void CountLate() {
+    ++late_count_;
+    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace rivulet::operators

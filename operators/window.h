@@ -1,14 +1,15 @@
 // Keyed event-time windows. Tumbling and sliding windows are cut into panes
 // of gcd(size, slide) (Li et al., "No pane, no gain", SIGMOD Record 2005):
-// each record is added to one pane's accumulator, and a window's result
-// merges its size/pane panes, so the work per record does not grow with
-// size/slide. A window [start, end) fires when the watermark reaches
+// each record is added to one pane's accumulator; a sliding window's result
+// comes from a per-key Two-Stacks queue of panes, one merge per window, so
+// the work per record does not grow with size/slide. A window [start, end) fires when the watermark reaches
 // end - 1; a record for a window that fired within the allowed lateness
 // updates it and the result is emitted again; a record later than that is
 // counted and handed to the late-record handler, never dropped silently.
 // Session windows: session.h.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include <type_traits>
 #include <absl/container/flat_hash_map.h>
 #include <utility>
+#include <vector>
 
 #include "operators/operator_base.h"
 
@@ -78,6 +80,7 @@ class PaneWindowOperator final
         late_(std::move(late)) {}
 
   uint64_t late_records() const { return late_count_; }
+  void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) {
@@ -86,7 +89,7 @@ class PaneWindowOperator final
       // needs no window arithmetic.
       const bool fresh = e.ts > watermark_;
       if (!fresh && watermark_ != engine::kMinTimestamp && LatestEnd(e.ts) - 1 + lateness_ <= watermark_) {
-        ++late_count_;
+        CountLate();
         if (late_.handler) late_.handler(e.value, e.ts);
         continue;
       }
@@ -100,6 +103,7 @@ class PaneWindowOperator final
       auto it = pane.find(k);
       if (it == pane.end()) it = pane.emplace(k, agg_.Create()).first;
       agg_.Add(it->second, e.value);
+      if (!fresh && cached_start_ < pushed_until_) rebuild_ = true;  // a queued pane changed
       // Within the allowed lateness: windows of this record that fired
       // already are emitted again, updated.
       if (!fresh && FirstEnd(e.ts) - 1 <= watermark_) Refire(k, e.ts);
@@ -155,14 +159,28 @@ class PaneWindowOperator final
       for (const auto& [k, acc] : it->second) Output(k, start, end, acc);
       return;
     }
-    merged_.clear();
-    for (auto it = panes_.lower_bound(start); it != panes_.end() && it->first < end; ++it) {
-      for (const auto& [k, acc] : it->second) {
-        auto [m, fresh] = merged_.try_emplace(k, acc);
-        if (!fresh) agg_.Merge(m->second, acc);
-      }
+    // Sliding: panes enter each key's two-stack queue once (when the first
+    // window containing them fires) and leave it once, and a window's
+    // result is one merge: O(1) amortized per pane and key, whatever
+    // size/slide is.
+    if (rebuild_) {  // a pane already queued changed (late record): start over
+      queues_.clear();
+      pushed_until_ = start;
+      rebuild_ = false;
     }
-    for (const auto& [k, acc] : merged_) Output(k, start, end, acc);
+    for (auto it = panes_.lower_bound(std::max(pushed_until_, start)); it != panes_.end() && it->first < end; ++it) {
+      for (const auto& [k, acc] : it->second) queues_[k].Push(it->first, acc, agg_);
+    }
+    pushed_until_ = end;
+    for (auto it = queues_.begin(); it != queues_.end();) {
+      it->second.EvictBefore(start, agg_);
+      if (it->second.empty()) {
+        queues_.erase(it++);
+        continue;
+      }
+      Output(it->first, start, end, it->second.Query(agg_));
+      ++it;
+    }
   }
 
   // Emits again the fired windows of key k containing time t that are
@@ -192,12 +210,62 @@ class PaneWindowOperator final
   const int64_t lateness_;
   LateRecords<T> late_;
   std::map<Timestamp, absl::flat_hash_map<K, Acc>> panes_;  // pane start -> key -> accumulator
-  absl::flat_hash_map<K, Acc> merged_;                       // scratch for Fire
+  // Two-Stacks (Tangwongsan et al., "General incremental sliding-window
+  // aggregation", PVLDB 2015): a FIFO of (pane, accumulator) whose
+  // aggregate is one merge. `front` holds the oldest panes with suffix
+  // aggregates (oldest on top); `back` the newest with a running aggregate.
+  class PaneQueue {
+   public:
+    bool empty() const { return front_.empty() && back_.empty(); }
+    void Push(Timestamp pane, const Acc& acc, const Agg& agg) {
+      if (back_.empty()) {
+        back_agg_ = acc;
+      } else {
+        agg.Merge(back_agg_, acc);
+      }
+      back_.emplace_back(pane, acc);
+    }
+    void EvictBefore(Timestamp t, const Agg& agg) {
+      while (!empty()) {
+        if (front_.empty()) Flip(agg);
+        if (front_.back().first >= t) return;
+        front_.pop_back();
+      }
+    }
+    Acc Query(const Agg& agg) const {
+      if (front_.empty()) return back_agg_;
+      Acc a = front_.back().second;
+      if (!back_.empty()) agg.Merge(a, back_agg_);
+      return a;
+    }
+
+   private:
+    void Flip(const Agg& agg) {
+      for (size_t i = back_.size(); i-- > 0;) {
+        Acc a = back_[i].second;
+        if (!front_.empty()) agg.Merge(a, front_.back().second);
+        front_.emplace_back(back_[i].first, std::move(a));
+      }
+      back_.clear();
+    }
+    std::vector<std::pair<Timestamp, Acc>> front_;  // oldest last; aggregate of itself and all newer in front_
+    std::vector<std::pair<Timestamp, Acc>> back_;   // oldest first; raw pane accumulators
+    Acc back_agg_{};
+  };
+  absl::flat_hash_map<K, PaneQueue> queues_;  // sliding: per key, the panes of the last fired window
+  Timestamp pushed_until_ = engine::kMinTimestamp;  // panes before this are in queues_
+  bool rebuild_ = false;
   absl::flat_hash_map<K, Acc>* cached_pane_ = nullptr;       // panes_[cached_start_]
   Timestamp cached_start_ = 0;
   Timestamp watermark_ = engine::kMinTimestamp;
   Timestamp next_end_ = engine::kMinTimestamp;  // end of the next window to fire
   uint64_t late_count_ = 0;
+  std::atomic<uint64_t>* late_metric_ = nullptr;
+
+  void CountLate() {
+    ++late_count_;
+    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace rivulet::operators

@@ -19,6 +19,10 @@ for b in broker-produce broker-consume; do
   build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" --records "${BROKER_RECORDS:-2000000}" |
     tail -n 1 | tee -a "$out/results.jsonl"
 done
+# The runtime: the YSB query (20 M events) and sliding windows.
+for b in ysb sliding; do
+  build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
+done
 build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
 /usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/results.svg"
 echo "results in $out/"

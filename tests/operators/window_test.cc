@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/metrics.h"
 #include "operators/stream.h"
 
 namespace rivulet::operators {
@@ -106,6 +107,23 @@ TEST(WindowTest, AllowedLatenessUpdatesAFiredWindow) {
   EXPECT_EQ(late, (std::vector<KV>{{"a", 800}}));
 }
 
+TEST(WindowTest, SlidingWindowsWithLatenessUpdateFiredAndLaterWindows) {
+  std::vector<KV> late;
+  // The record at 1500 comes after the windows ending at 1000 and 2000
+  // fired: within the lateness it updates [-1000,2000) and must count in
+  // the later windows [0,3000) and [1000,4000) too.
+  auto r = CountWindows({{"a", 500}, {"a", 2500}, {"a", 1500}, {"a", 3500}}, Sliding(3000, 1000).AllowedLateness(10000),
+                        0, &late);
+  EXPECT_TRUE(late.empty());
+  EXPECT_EQ(r, (std::vector<R>{{"a", -2000, 1000, 1},
+                               {"a", -1000, 2000, 1},
+                               {"a", -1000, 2000, 2},
+                               {"a", 0, 3000, 3},
+                               {"a", 1000, 4000, 3},
+                               {"a", 2000, 5000, 2},
+                               {"a", 3000, 6000, 1}}));
+}
+
 TEST(WindowTest, SessionsMergeWhenARecordBridgesTheGap) {
   auto r = CountWindows({{"a", 0}, {"a", 500}, {"a", 3000}, {"a", 1400}, {"b", 100}}, Session(1000), 100000);
   std::sort(r.begin(), r.end());
@@ -183,6 +201,27 @@ TEST(WindowTest, WindowFunctionSeesEveryRecordOfTheWindow) {
   std::sort(v.begin(), v.end());
   EXPECT_EQ(v, (std::vector<std::string>{"a[-1000,1000): 10 30", "a[0,2000): 10 30 1500", "a[1000,3000): 1500 2600",
                                          "a[2000,4000): 2600", "b[-1000,1000): 20", "b[0,2000): 20"}));
+}
+
+TEST(WindowTest, LateRecordsShowInTheMetrics) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<R>>();
+  std::vector<KV> in = {{"a", 5000}, {"a", 1000}, {"a", 4999}, {"a", 5500}};
+  job.FromCollection<KV>("in", in, [](const KV& kv) { return kv.second; }, WatermarkStrategy::BoundedOutOfOrderness(0))
+      .KeyBy([](const KV& kv) { return kv.first; })
+      .Window(Tumbling(1000))
+      .Aggregate("count", Count{})
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o;
+  o.parallelism = 1;
+  o.runtime.batch_size = 1;
+  o.runtime.metrics = &metrics;
+  ASSERT_TRUE(job.Run(o).ok());
+  EXPECT_EQ(metrics.operators[1]->late_records.load(), 2u);
+  EXPECT_NE(metrics.PrometheusText().find("rivulet_operator_late_records_total{operator=\"count\"} 2\n"),
+            std::string::npos)
+      << metrics.PrometheusText();
 }
 
 }  // namespace
