@@ -62,47 +62,54 @@ operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::share
       .Aggregate("count", operators::Count{});
 }
 
-std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
-                                                          const CampaignTable& table, const Config& c,
-                                                          BaselineKind kind) {
-  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
+namespace {
+
+// The loop both baselines share: counter(window start, campaign) is bumped
+// for every view whose ad has a campaign. `Counters` finds the counters of
+// a window and the slot of a campaign in them (inlined: template lambdas).
+template <typename Counters, typename Init, typename Slot>
+void CountViews(const std::vector<AdEvent>& events, const CampaignTable& table, const Config& c,
+                std::map<int64_t, Counters>* windows, Init init, Slot slot) {
   int64_t last_start = INT64_MIN;
-  if (kind == BaselineKind::kHashMap) {
-    // Per window, campaign -> count in a hash map (campaign ids are keys).
-    std::map<int64_t, absl::flat_hash_map<uint32_t, int64_t>> windows;
-    absl::flat_hash_map<uint32_t, int64_t>* current = nullptr;
-    for (const AdEvent& e : events) {
-      if (e.event_type != kView) continue;
-      auto it = table.find(e.ad_id);
-      if (it == table.end()) continue;
-      const int64_t start = operators::FloorDiv(e.event_time, c.window_ms) * c.window_ms;
-      if (start != last_start) {
-        current = &windows[start];
-        last_start = start;
-      }
-      ++(*current)[it->second];
-    }
-    for (const auto& [start, counts] : windows) {
-      for (const auto& [camp, n] : counts) out[{start, camp}] = n;
-    }
-    return out;
-  }
-  // Per window, a dense array indexed by campaign id (ids are 0..campaigns-1).
-  std::map<int64_t, std::vector<int64_t>> windows;
-  std::vector<int64_t>* current = nullptr;
+  Counters* current = nullptr;
   for (const AdEvent& e : events) {
     if (e.event_type != kView) continue;
     auto it = table.find(e.ad_id);
     if (it == table.end()) continue;
     const int64_t start = operators::FloorDiv(e.event_time, c.window_ms) * c.window_ms;
     if (start != last_start) {
-      auto& w = windows[start];
-      if (w.empty()) w.assign(static_cast<size_t>(c.campaigns), 0);
-      current = &w;
+      auto [w, fresh] = windows->try_emplace(start);
+      if (fresh) init(w->second);
+      current = &w->second;
       last_start = start;
     }
-    ++(*current)[it->second];
+    ++slot(*current, it->second);
   }
+}
+
+}  // namespace
+
+std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
+                                                          const CampaignTable& table, const Config& c,
+                                                          BaselineKind kind) {
+  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
+  if (kind == BaselineKind::kHashMap) {
+    // Per window, campaign -> count in a hash map (campaign ids are keys).
+    using Counters = absl::flat_hash_map<uint32_t, int64_t>;
+    std::map<int64_t, Counters> windows;
+    CountViews(events, table, c, &windows, [](Counters&) {},
+               [](Counters& w, uint32_t camp) -> int64_t& { return w[camp]; });
+    for (const auto& [start, counts] : windows) {
+      for (const auto& [camp, n] : counts) out[{start, camp}] = n;
+    }
+    return out;
+  }
+  // Per window, a dense array indexed by campaign id (ids are 0..campaigns-1).
+  using Counters = std::vector<int64_t>;
+  std::map<int64_t, Counters> windows;
+  CountViews(
+      events, table, c, &windows, [&c](Counters& w) { w.assign(static_cast<size_t>(c.campaigns), 0); },
+      [](Counters& w, uint32_t camp) -> int64_t& { return w[camp]; });
   for (const auto& [start, counts] : windows) {
     for (size_t camp = 0; camp < counts.size(); ++camp) {
       if (counts[camp]) out[{start, static_cast<uint32_t>(camp)}] = counts[camp];

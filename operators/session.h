@@ -16,34 +16,27 @@
 namespace rivulet::operators {
 
 template <typename T, typename KeyFn, typename Agg>
-class SessionWindowOperator final
-    : public UnaryOperator<T, WindowResult<std::decay_t<std::invoke_result_t<KeyFn, const T&>>, typename Agg::Out>> {
+class SessionWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
+  using Base = KeyedWindowOperator<T, KeyFn, Agg>;
+
  public:
-  using K = std::decay_t<std::invoke_result_t<KeyFn, const T&>>;
-  using Out = WindowResult<K, typename Agg::Out>;
-  using Acc = typename Agg::Acc;
+  using typename Base::Acc;
+  using typename Base::K;
+  using typename Base::Out;
 
   SessionWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
-      : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), gap_(spec.gap_ms),
-        lateness_(spec.allowed_lateness_ms), late_(std::move(late)) {}
-
-  uint64_t late_records() const { return late_count_; }
-  void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
+      : Base(out, std::move(key), std::move(agg), spec, std::move(late)), gap_(spec.gap_ms) {}
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) Add(e);
     this->Emit();
   }
-  void OnWatermark(Timestamp w) override {
-    Advance(w);
-    this->out_->OnWatermark(w);
-  }
-  void OnEnd() override {
-    Advance(engine::kMaxTimestamp);
-    this->out_->OnEnd();
-  }
 
  private:
+  using Base::agg_;
+  using Base::key_;
+  using Base::lateness_;
+
   struct Session {
     Timestamp end;  // exclusive: last record + gap
     Acc acc;
@@ -51,7 +44,7 @@ class SessionWindowOperator final
   };
   using Sessions = std::map<Timestamp, Session>;  // by start
 
-  bool Late(Timestamp end) const {
+  bool IsLate(Timestamp end) const {
     return watermark_ != engine::kMinTimestamp && end - 1 + lateness_ <= watermark_;
   }
 
@@ -72,9 +65,8 @@ class SessionWindowOperator final
       end = std::max(end, it->second.end);
       agg_.Merge(acc, it->second.acc);
     }
-    if (first == it && Late(end)) {  // a new session that would fire late
-      CountLate();
-      if (late_.handler) late_.handler(e.value, e.ts);
+    if (first == it && IsLate(end)) {  // a new session that would fire late
+      this->Late(e.value, e.ts);
       if (sessions.empty()) by_key_.erase(k);
       return;
     }
@@ -93,7 +85,7 @@ class SessionWindowOperator final
     }
   }
 
-  void Advance(Timestamp w) {
+  void Advance(Timestamp w) override {
     if (w <= watermark_) return;
     watermark_ = w;
     while (!timers_.empty() && timers_.begin()->first <= w) {
@@ -119,9 +111,7 @@ class SessionWindowOperator final
     this->Emit();
   }
 
-  void Output(const K& k, Timestamp start, const Session& s) {
-    this->buffer_.push_back(Event<Out>{s.end - 1, Out{k, start, s.end, agg_.Result(s.acc)}});
-  }
+  void Output(const K& k, Timestamp start, const Session& s) { Base::Output(k, start, s.end, s.acc); }
 
   struct Timer {
     K key;
@@ -129,21 +119,10 @@ class SessionWindowOperator final
     Timestamp end;
   };
 
-  KeyFn key_;
-  Agg agg_;
   const int64_t gap_;
-  const int64_t lateness_;
-  LateRecords<T> late_;
   absl::flat_hash_map<K, Sessions> by_key_;
   std::multimap<Timestamp, Timer> timers_;  // fire (end - 1) or clean-up (end - 1 + lateness) times
   Timestamp watermark_ = engine::kMinTimestamp;
-  uint64_t late_count_ = 0;
-  std::atomic<uint64_t>* late_metric_ = nullptr;
-
-  void CountLate() {
-    ++late_count_;
-    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
-  }
 };
 
 }  // namespace rivulet::operators

@@ -66,21 +66,67 @@ struct LateRecords {
   std::function<void(const T&, Timestamp)> handler;  // may be empty
 };
 
+// What keyed window operators share: the result type, counting late
+// records and handing them over, and advancing on each watermark and at
+// the end of input (every window fires).
 template <typename T, typename KeyFn, typename Agg>
-class PaneWindowOperator final
+class KeyedWindowOperator
     : public UnaryOperator<T, WindowResult<std::decay_t<std::invoke_result_t<KeyFn, const T&>>, typename Agg::Out>> {
  public:
   using K = std::decay_t<std::invoke_result_t<KeyFn, const T&>>;
   using Out = WindowResult<K, typename Agg::Out>;
   using Acc = typename Agg::Acc;
 
-  PaneWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
-      : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), size_(spec.size_ms),
-        slide_(spec.slide_ms), pane_(std::gcd(spec.size_ms, spec.slide_ms)), lateness_(spec.allowed_lateness_ms),
+  KeyedWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+      : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), lateness_(spec.allowed_lateness_ms),
         late_(std::move(late)) {}
 
   uint64_t late_records() const { return late_count_; }
   void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
+  void OnWatermark(Timestamp w) override {
+    Advance(w);
+    this->out_->OnWatermark(w);
+  }
+  void OnEnd() override {
+    Advance(engine::kMaxTimestamp);
+    this->out_->OnEnd();
+  }
+
+ protected:
+  // Fires what the watermark `w` completes (kMaxTimestamp: everything).
+  virtual void Advance(Timestamp w) = 0;
+  // A record later than the allowed lateness: counted and handed over.
+  void Late(const T& value, Timestamp ts) {
+    ++late_count_;
+    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
+    if (late_.handler) late_.handler(value, ts);
+  }
+  void Output(const K& k, Timestamp start, Timestamp end, const Acc& acc) {
+    this->buffer_.push_back(Event<Out>{end - 1, Out{k, start, end, agg_.Result(acc)}});
+  }
+
+  KeyFn key_;
+  Agg agg_;
+  const int64_t lateness_;
+
+ private:
+  LateRecords<T> late_;
+  uint64_t late_count_ = 0;
+  std::atomic<uint64_t>* late_metric_ = nullptr;
+};
+
+template <typename T, typename KeyFn, typename Agg>
+class PaneWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
+  using Base = KeyedWindowOperator<T, KeyFn, Agg>;
+
+ public:
+  using typename Base::Acc;
+  using typename Base::K;
+  using typename Base::Out;
+
+  PaneWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+      : Base(out, std::move(key), std::move(agg), spec, std::move(late)), size_(spec.size_ms),
+        slide_(spec.slide_ms), pane_(std::gcd(spec.size_ms, spec.slide_ms)) {}
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) {
@@ -89,8 +135,7 @@ class PaneWindowOperator final
       // needs no window arithmetic.
       const bool fresh = e.ts > watermark_;
       if (!fresh && watermark_ != engine::kMinTimestamp && LatestEnd(e.ts) - 1 + lateness_ <= watermark_) {
-        CountLate();
-        if (late_.handler) late_.handler(e.value, e.ts);
+        this->Late(e.value, e.ts);
         continue;
       }
       // Records mostly arrive in time order: the last pane is a good guess.
@@ -111,21 +156,17 @@ class PaneWindowOperator final
     this->Emit();
   }
 
-  void OnWatermark(Timestamp w) override {
-    Advance(w);
-    this->out_->OnWatermark(w);
-  }
-  void OnEnd() override {
-    Advance(engine::kMaxTimestamp);
-    this->out_->OnEnd();
-  }
-
  private:
+  using Base::agg_;
+  using Base::key_;
+  using Base::lateness_;
+  using Base::Output;
+
   // End of the earliest / latest window containing time t.
   Timestamp FirstEnd(Timestamp t) const { return FloorDiv(t - size_, slide_) * slide_ + slide_ + size_; }
   Timestamp LatestEnd(Timestamp t) const { return FloorDiv(t, slide_) * slide_ + size_; }
 
-  void Advance(Timestamp w) {
+  void Advance(Timestamp w) override {
     if (w <= watermark_) return;
     watermark_ = w;
     while (!panes_.empty()) {
@@ -198,17 +239,9 @@ class PaneWindowOperator final
     }
   }
 
-  void Output(const K& k, Timestamp start, Timestamp end, const Acc& acc) {
-    this->buffer_.push_back(Event<Out>{end - 1, Out{k, start, end, agg_.Result(acc)}});
-  }
-
-  KeyFn key_;
-  Agg agg_;
   const int64_t size_;
   const int64_t slide_;
   const int64_t pane_;
-  const int64_t lateness_;
-  LateRecords<T> late_;
   std::map<Timestamp, absl::flat_hash_map<K, Acc>> panes_;  // pane start -> key -> accumulator
   // Two-Stacks (Tangwongsan et al., "General incremental sliding-window
   // aggregation", PVLDB 2015): a FIFO of (pane, accumulator) whose
@@ -259,13 +292,6 @@ class PaneWindowOperator final
   Timestamp cached_start_ = 0;
   Timestamp watermark_ = engine::kMinTimestamp;
   Timestamp next_end_ = engine::kMinTimestamp;  // end of the next window to fire
-  uint64_t late_count_ = 0;
-  std::atomic<uint64_t>* late_metric_ = nullptr;
-
-  void CountLate() {
-    ++late_count_;
-    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
-  }
 };
 
 }  // namespace rivulet::operators
