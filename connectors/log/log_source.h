@@ -1,0 +1,211 @@
+// The embedded log as a source and a sink of dataflow jobs.
+//
+// LogSource reads a topic's partitions, split between the source's
+// instances (partition p goes to instance p % parallelism), from the
+// earliest or latest offset, the group's committed offsets, or a
+// timestamp; bounded (up to the log end seen when the job starts) or
+// following the log. Event time is the record's timestamp (or a field,
+// through the job's extractor); each partition has its own watermark
+// (its largest timestamp - bound - 1) and the instance's is the smallest
+// over partitions still being read. A record the decoder rejects is
+// counted and fails the job or is skipped with a log line, as configured.
+// With a group, the instance commits the positions it has emitted every
+// commit interval and at the end (at-least-once).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "base/logging.h"
+#include "engine/operator.h"
+#include "log/consumer.h"
+#include "log/log_manager.h"
+#include "operators/operator_base.h"
+
+namespace rivulet::connectors {
+
+struct LogSourceOptions {
+  std::string topic;
+  std::string group;  // commit positions to this group (empty: no commits)
+  enum class Start { kEarliest, kLatest, kCommitted, kTimestamp };
+  Start start = Start::kEarliest;
+  int64_t start_timestamp_ms = 0;  // for kTimestamp
+  bool bounded = true;             // stop at the log end seen at the start
+  int64_t max_out_of_orderness_ms = 0;
+  int64_t commit_interval_ms = 1000;
+  enum class OnBadRecord { kFail, kSkip };
+  OnBadRecord on_bad_record = OnBadRecord::kFail;
+};
+
+// Decode: std::optional<T>(const log::ConsumerRecord&), nullopt for a bad
+// record. TsFn: Timestamp(const T&), or std::nullptr_t for the record's
+// own timestamp.
+template <typename T, typename Decode, typename TsFn = std::nullptr_t>
+class LogSource final : public engine::SourceInstance {
+ public:
+  using Poll = engine::SourceInstance::Poll;
+
+  LogSource(void* out, log::LogManager* log, LogSourceOptions options, Decode decode, TsFn ts, int index,
+            int parallelism)
+      : out_(static_cast<operators::Receiver<T>*>(out)), log_(log), options_(std::move(options)),
+        decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism) {}
+
+  void End() override {
+    Commit();
+    out_->OnEnd();
+  }
+
+  Poll PollRecords(size_t max_records) override {
+    if (!consumer_) Start();
+    if (partitions_.empty()) return Poll::kEnd;
+    auto records = consumer_->Poll(std::chrono::milliseconds(0));
+    if (!records.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + records.status().ToString());
+    batch_.clear();
+    for (const auto& r : *records) {
+      PartitionState& p = partitions_[r.partition];
+      p.next = r.offset + 1;
+      std::optional<T> v = decode_(r);
+      if (!v) {
+        ++bad_records_;
+        if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kFail) {
+          throw std::runtime_error("record " + options_.topic + "/" + std::to_string(r.partition) + "@" +
+                                   std::to_string(r.offset) + " could not be decoded");
+        }
+        GetLogger("connectors")->warn("skipping record {}/{}@{}: could not be decoded", options_.topic, r.partition,
+                                      r.offset);
+        continue;
+      }
+      Timestamp t = r.timestamp;
+      if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(*v);
+      p.max_ts = std::max(p.max_ts, t);
+      batch_.push_back(operators::Event<T>{t, std::move(*v)});
+    }
+    (void)max_records;  // a poll returns at most max_poll_records
+    if (!batch_.empty()) out_->OnBatch(batch_);
+    EmitWatermark();
+    MaybeCommit();
+    if (options_.bounded && AllDone()) return Poll::kEnd;
+    return batch_.empty() ? Poll::kIdle : Poll::kMore;
+  }
+
+  std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(10); }
+  uint64_t bad_records() const { return bad_records_; }
+
+ private:
+  using Timestamp = engine::Timestamp;
+  struct PartitionState {
+    int64_t next = 0;
+    int64_t end = 0;  // bounded: stop here
+    Timestamp max_ts = engine::kMinTimestamp;
+  };
+
+  void Start() {
+    log::ConsumerConfig cc;
+    cc.group_id = options_.group.empty() ? "rivulet-log-source" : options_.group;
+    cc.enable_auto_commit = false;
+    cc.auto_offset_reset = log::OffsetReset::kEarliest;
+    cc.max_poll_records = 4096;
+    consumer_ = std::make_unique<log::Consumer>(log_, cc);
+    auto count = log_->PartitionCount(options_.topic);
+    if (!count.ok()) throw std::runtime_error("topic " + options_.topic + ": " + count.status().ToString());
+    std::vector<log::TopicPartition> mine;
+    for (int32_t p = 0; p < *count; ++p) {
+      if (p % parallelism_ == index_) mine.push_back({options_.topic, p});
+    }
+    Check(consumer_->Assign(mine));
+    if (mine.empty()) return;
+    auto ends = consumer_->EndOffsets(mine);
+    auto begins = consumer_->BeginningOffsets(mine);
+    if (!ends.ok() || !begins.ok()) throw std::runtime_error("offsets of " + options_.topic);
+    std::map<log::TopicPartition, std::optional<int64_t>> by_time;
+    if (options_.start == LogSourceOptions::Start::kTimestamp) {
+      std::map<log::TopicPartition, int64_t> query;
+      for (const auto& tp : mine) query[tp] = options_.start_timestamp_ms;
+      auto r = consumer_->OffsetsForTimes(query);
+      if (!r.ok()) throw std::runtime_error("offsets for times: " + r.status().ToString());
+      by_time = *r;
+    }
+    for (const auto& tp : mine) {
+      int64_t from = begins->at(tp);
+      switch (options_.start) {
+        case LogSourceOptions::Start::kEarliest: break;
+        case LogSourceOptions::Start::kLatest: from = ends->at(tp); break;
+        case LogSourceOptions::Start::kTimestamp: from = by_time[tp].value_or(ends->at(tp)); break;
+        case LogSourceOptions::Start::kCommitted: {
+          auto c = consumer_->Committed(tp);
+          if (c.ok() && c->has_value()) from = **c;
+          break;
+        }
+      }
+      Check(consumer_->Seek(tp, from));
+      PartitionState st;
+      st.next = from;
+      st.end = ends->at(tp);
+      partitions_[tp.partition] = st;
+    }
+    last_commit_ = std::chrono::steady_clock::now();
+  }
+
+  bool AllDone() const {
+    for (const auto& [p, st] : partitions_) {
+      if (st.next < st.end) return false;
+    }
+    return true;
+  }
+
+  // The smallest partition watermark over partitions still being read.
+  void EmitWatermark() {
+    Timestamp wm = engine::kMaxTimestamp;
+    bool any = false;
+    for (const auto& [p, st] : partitions_) {
+      if (options_.bounded && st.next >= st.end) continue;  // done: holds nothing back
+      any = true;
+      if (st.max_ts == engine::kMinTimestamp) return;  // nothing read yet: no watermark
+      wm = std::min(wm, st.max_ts - options_.max_out_of_orderness_ms - 1);
+    }
+    if (!any) return;
+    if (wm > watermark_) {
+      watermark_ = wm;
+      out_->OnWatermark(wm);
+    }
+  }
+
+  void MaybeCommit() {
+    if (options_.group.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_commit_ < std::chrono::milliseconds(options_.commit_interval_ms)) return;
+    Commit();
+    last_commit_ = now;
+  }
+  void Commit() {
+    if (options_.group.empty() || !consumer_) return;
+    std::map<log::TopicPartition, int64_t> offsets;
+    for (const auto& [p, st] : partitions_) offsets[{options_.topic, p}] = st.next;
+    if (!offsets.empty()) Check(consumer_->CommitSync(offsets));
+  }
+  void Check(const Status& st) {
+    if (!st.ok()) throw std::runtime_error(options_.topic + ": " + st.ToString());
+  }
+
+  operators::Receiver<T>* out_;
+  log::LogManager* log_;
+  LogSourceOptions options_;
+  Decode decode_;
+  TsFn ts_;
+  const int index_;
+  const int parallelism_;
+  std::unique_ptr<log::Consumer> consumer_;
+  std::map<int32_t, PartitionState> partitions_;
+  operators::Batch<T> batch_;
+  Timestamp watermark_ = engine::kMinTimestamp;
+  std::chrono::steady_clock::time_point last_commit_;
+  uint64_t bad_records_ = 0;
+};
+
+}  // namespace rivulet::connectors

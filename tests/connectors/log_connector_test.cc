@@ -1,0 +1,212 @@
+// The embedded log as a job's source and sink: partitions split between
+// instances, start positions (earliest, latest, committed, timestamp),
+// commits, bad records, timestamps and watermarks, and writing back.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "connectors/log/log_connector.h"
+#include "log/consumer.h"
+#include "log/log_manager.h"
+#include "log/producer.h"
+#include "tests/test_util.h"
+
+namespace rivulet::connectors {
+namespace {
+
+using operators::Collected;
+using operators::JobBuilder;
+using operators::JobRunOptions;
+using testing::TempDir;
+
+struct Num {
+  int64_t n;
+  int32_t partition;
+};
+
+// Decodes "n" values; anything else is a bad record.
+std::optional<Num> DecodeNum(const log::ConsumerRecord& r) {
+  if (!r.value || r.value->empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    const std::string s(*r.value);
+    const int64_t n = std::stoll(s, &used);
+    if (used != s.size()) return std::nullopt;
+    return Num{n, r.partition};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void Produce(log::LogManager& lm, const std::string& topic, int64_t from, int64_t to, int32_t partitions) {
+  log::Producer p(&lm);
+  for (int64_t n = from; n < to; ++n) {
+    const std::string v = std::to_string(n);
+    ASSERT_TRUE(p.Send(topic, std::nullopt, std::string_view(v), nullptr, static_cast<int32_t>(n % partitions),
+                       /*timestamp=*/1000 + n)
+                    .ok());
+  }
+  ASSERT_TRUE(p.Flush().ok());
+}
+
+std::vector<Num> ReadJob(log::LogManager* lm, LogSourceOptions o, int parallelism, Status* status = nullptr) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Num>>();
+  FromLog<Num>(job, "numbers", lm, o, DecodeNum).CollectInto("out", out);
+  JobRunOptions r;
+  r.parallelism = parallelism;
+  Status st = job.Run(r);
+  if (status) {
+    *status = st;
+  } else {
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
+  return out->values();
+}
+
+TEST(LogConnectorTest, EveryRecordOnceWithPartitionsSplitBetweenInstances) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 3).ok());
+  Produce(**lm, "numbers", 0, 3000, 3);
+  for (int p : {1, 2, 4}) {
+    LogSourceOptions o;
+    o.topic = "numbers";
+    auto v = ReadJob(lm->get(), o, p);
+    ASSERT_EQ(v.size(), 3000u) << "parallelism " << p;
+    std::set<int64_t> seen;
+    for (const auto& x : v) {
+      seen.insert(x.n);
+      EXPECT_EQ(x.n % 3, x.partition);
+    }
+    EXPECT_EQ(seen.size(), 3000u);
+  }
+}
+
+TEST(LogConnectorTest, StartPositions) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 2).ok());
+  Produce(**lm, "numbers", 0, 100, 2);
+  LogSourceOptions o;
+  o.topic = "numbers";
+  o.start = LogSourceOptions::Start::kLatest;
+  EXPECT_TRUE(ReadJob(lm->get(), o, 2).empty());  // bounded: nothing after the end
+  o.start = LogSourceOptions::Start::kTimestamp;
+  o.start_timestamp_ms = 1000 + 90;  // records 90..99
+  auto v = ReadJob(lm->get(), o, 2);
+  EXPECT_EQ(v.size(), 10u);
+  for (const auto& x : v) EXPECT_GE(x.n, 90);
+  // A group commits what it read; the next run from its committed offsets
+  // reads only what came after.
+  o.start = LogSourceOptions::Start::kCommitted;
+  o.group = "readers";
+  EXPECT_EQ(ReadJob(lm->get(), o, 2).size(), 100u);  // nothing committed yet: from the beginning
+  Produce(**lm, "numbers", 100, 130, 2);
+  v = ReadJob(lm->get(), o, 2);
+  EXPECT_EQ(v.size(), 30u);
+  for (const auto& x : v) EXPECT_GE(x.n, 100);
+}
+
+TEST(LogConnectorTest, BadRecordsFailTheJobOrAreSkippedAsConfigured) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("mixed", 1).ok());
+  {
+    log::Producer p(lm->get());
+    for (const char* v : {"1", "2", "not a number", "4"}) {
+      ASSERT_TRUE(p.Send("mixed", std::nullopt, std::string_view(v)).ok());
+    }
+    ASSERT_TRUE(p.Flush().ok());
+  }
+  LogSourceOptions o;
+  o.topic = "mixed";
+  Status st;
+  ReadJob(lm->get(), o, 1, &st);
+  EXPECT_EQ(st.code(), Errc::kJobFailed);
+  EXPECT_NE(st.message().find("mixed/0@2 could not be decoded"), std::string::npos) << st.message();
+  o.on_bad_record = LogSourceOptions::OnBadRecord::kSkip;
+  auto v = ReadJob(lm->get(), o, 1);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[2].n, 4);
+}
+
+TEST(LogConnectorTest, UnknownTopicFailsWithAClearError) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  LogSourceOptions o;
+  o.topic = "nope";
+  Status st;
+  ReadJob(lm->get(), o, 1, &st);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("topic nope"), std::string::npos) << st.message();
+}
+
+// Record timestamps drive event-time windows; watermarks per partition
+// let every window fire with its full count.
+TEST(LogConnectorTest, RecordTimestampsDriveWindowsAcrossPartitions) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 4).ok());
+  Produce(**lm, "numbers", 0, 4000, 4);  // timestamps 1000..4999
+  JobBuilder job;
+  LogSourceOptions o;
+  o.topic = "numbers";
+  auto out = std::make_shared<Collected<operators::WindowResult<int, int64_t>>>();
+  FromLog<Num>(job, "numbers", lm->get(), o, DecodeNum)
+      .KeyBy([](const Num&) { return 0; })
+      .Window(operators::Tumbling(1000))
+      .Aggregate("count", operators::Count{})
+      .CollectInto("out", out);
+  JobRunOptions r;
+  r.parallelism = 2;
+  ASSERT_TRUE(job.Run(r).ok());
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  ASSERT_EQ(v.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(v[i].start, 1000 * static_cast<int64_t>(i + 1));
+    EXPECT_EQ(v[i].value, 1000);
+  }
+}
+
+TEST(LogConnectorTest, SinkWritesRecordsWithKeysAndTimestamps) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("out", 3).ok());
+  JobBuilder job;
+  std::vector<int64_t> in(500);
+  for (int64_t i = 0; i < 500; ++i) in[static_cast<size_t>(i)] = i;
+  auto stream = job.FromCollection<int64_t>("in", in, [](const int64_t& x) { return 5000 + x; });
+  ToLog(stream, "to log", lm->get(), "out", [](const int64_t& x) {
+    return std::make_pair(std::optional<std::string>("k" + std::to_string(x % 7)), std::to_string(x));
+  });
+  JobRunOptions r;
+  r.parallelism = 2;
+  ASSERT_TRUE(job.Run(r).ok());
+  std::map<std::string, int32_t> partition_of_key;
+  int64_t total = 0;
+  for (int32_t p = 0; p < 3; ++p) {
+    auto recs = testing::ReadAll(**lm, {"out", p});
+    ASSERT_TRUE(recs.ok());
+    for (const auto& rec : *recs) {
+      ++total;
+      EXPECT_EQ(rec.timestamp, 5000 + std::stoll(rec.value));
+      EXPECT_EQ(rec.key, "k" + std::to_string(std::stoll(rec.value) % 7));
+      auto [it, fresh] = partition_of_key.emplace(rec.key, p);
+      EXPECT_EQ(it->second, p) << "a key in two partitions";
+    }
+  }
+  EXPECT_EQ(total, 500);
+}
+
+}  // namespace
+}  // namespace rivulet::connectors
