@@ -47,7 +47,7 @@ std::string JobMetrics::PrometheusText() const {
   o << "# HELP rivulet_operator_records_in_total Records received by an operator (all instances).\n"
        "# TYPE rivulet_operator_records_in_total counter\n";
   for (const auto& m : operators) {
-    if (m->kind == "source") continue;
+    if (m->is_source) continue;
     o << "rivulet_operator_records_in_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
       << "\"} " << m->records_in.load(std::memory_order_relaxed) << "\n";
   }

@@ -20,8 +20,8 @@
 namespace rivulet::engine {
 
 struct OperatorMetrics {
-  OperatorMetrics(std::string n, std::string k, int p, bool sink)
-      : name(std::move(n)), kind(std::move(k)), parallelism(p), is_sink(sink),
+  OperatorMetrics(std::string n, std::string k, int p, bool sink, bool source = false)
+      : name(std::move(n)), kind(std::move(k)), parallelism(p), is_sink(sink), is_source(source),
         watermarks(std::make_unique<std::atomic<Timestamp>[]>(static_cast<size_t>(p))) {
     for (int i = 0; i < p; ++i) watermarks[static_cast<size_t>(i)].store(kMinTimestamp);
   }
@@ -29,6 +29,7 @@ struct OperatorMetrics {
   const std::string kind;
   const int parallelism;
   const bool is_sink;
+  const bool is_source;
   std::atomic<uint64_t> records_in{0};
   std::atomic<uint64_t> records_out{0};
   std::atomic<uint64_t> late_records{0};  // windows: later than the allowed lateness

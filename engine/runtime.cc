@@ -167,7 +167,7 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
   metrics.started = Clock::now();
   for (const Node& node : graph.nodes()) {
     metrics.operators.push_back(
-        std::make_unique<OperatorMetrics>(node.name, node.kind, node.parallelism, node.output == nullptr));
+        std::make_unique<OperatorMetrics>(node.name, node.kind, node.parallelism, node.output == nullptr, node.is_source));
   }
   for (size_t c = 0; c < plan.chains.size(); ++c) {
     const Chain& chain = plan.chains[c];

@@ -109,7 +109,7 @@ class Progress {
     double in = 0, out = 0;
     engine::Timestamp wm = engine::kMaxTimestamp;
     for (const auto& op : m_->operators) {
-      if (op->kind == "source") in += static_cast<double>(op->records_out.load());
+      if (op->is_source) in += static_cast<double>(op->records_out.load());
       if (op->is_sink) {
         out += static_cast<double>(op->records_in.load());
         wm = std::min(wm, op->watermark());

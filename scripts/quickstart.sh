@@ -10,5 +10,5 @@ cmake --build build -j2 --target rivulet
 
 DATA_DIR=${RIVULET_QUICKSTART_DIR:-/tmp/rivulet-quickstart}
 rm -rf "$DATA_DIR"
-echo "== rivulet run tutorial --data-dir $DATA_DIR"
-build/rivulet run tutorial --data-dir "$DATA_DIR"
+echo "== rivulet run clickstream --data-dir $DATA_DIR"
+build/rivulet run clickstream --data-dir "$DATA_DIR"

@@ -27,12 +27,16 @@ operators::Stream<T> FromLog(operators::JobBuilder& job, std::string name, log::
 }
 
 // Writes `stream` to `topic`: encode(const T&) -> {optional key, value}.
+// The sink runs with the stream's parallelism, chained to it, so each
+// instance writes its records in the order it has them.
 template <typename T, typename Encode>
 void ToLog(operators::Stream<T> stream, std::string name, log::LogManager* log, std::string topic, Encode encode) {
-  stream.job()->template AddNode<void>(std::move(name), "log sink", {stream.Forward()},
-                                       [log, topic, encode](int, int, void*) {
-                                         return std::make_unique<LogSink<T, Encode>>(log, topic, encode);
-                                       });
+  engine::Graph& g = stream.job()->graph();
+  const int id = stream.job()->template AddNode<void>(std::move(name), "log sink", {stream.Forward()},
+                                                      [log, topic, encode](int, int, void*) {
+                                                        return std::make_unique<LogSink<T, Encode>>(log, topic, encode);
+                                                      });
+  g.node(id).parallelism = g.node(stream.node()).parallelism;
 }
 
 }  // namespace rivulet::connectors

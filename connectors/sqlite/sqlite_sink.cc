@@ -18,7 +18,7 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path,
   std::unique_ptr<SqliteSink> s(new SqliteSink());
   s->path_ = path;
   if (sqlite3_open(path.c_str(), &s->db_) != SQLITE_OK) return s->Error("open");
-  sqlite3_busy_timeout(s->db_, 5000);
+  sqlite3_busy_timeout(s->db_, 30000);  // several instances of a job may write at once
   RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA journal_mode=WAL"));
   RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=NORMAL"));
   RIVULET_RETURN_IF_ERROR(s->Exec(schema));
@@ -43,7 +43,7 @@ Status SqliteSink::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Status SqliteSink::Begin() { return Exec("BEGIN"); }
+Status SqliteSink::Begin() { return Exec("BEGIN IMMEDIATE"); }  // the write lock now: waits (busy timeout), never deadlocks
 Status SqliteSink::Commit() { return Exec("COMMIT"); }
 
 Status SqliteSink::Insert(const std::vector<std::string>& values) {
@@ -73,6 +73,24 @@ Result<int64_t> SqliteSink::QueryInt(const std::string& sql) {
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("query");
   return out;
+}
+
+Result<std::vector<std::vector<std::string>>> SqliteSink::QueryRows(const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) return Error("prepare");
+  std::vector<std::vector<std::string>> rows;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int c = 0; c < sqlite3_column_count(st); ++c) {
+      const unsigned char* t = sqlite3_column_text(st, c);
+      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
+    }
+    rows.push_back(std::move(row));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return Error("query");
+  return rows;
 }
 
 }  // namespace rivulet::connectors

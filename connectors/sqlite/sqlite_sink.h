@@ -32,6 +32,8 @@ class SqliteSink {
   Status Commit();
   // Runs a query returning one integer (e.g. SELECT COUNT(*) ...).
   Result<int64_t> QueryInt(const std::string& sql);
+  // Runs a query; every row's columns as text.
+  Result<std::vector<std::vector<std::string>>> QueryRows(const std::string& sql);
 
  private:
   SqliteSink() = default;

@@ -232,6 +232,27 @@ TEST(CliTest, SigintStopsAnUnboundedJobGracefully) {
   EXPECT_NE(r.out.find("[0,1000000000) alpha "), std::string::npos) << r.out;
 }
 
+// The main job end to end on the embedded log and SQLite: every generated
+// view is counted once in the table, and each window prints its top pages;
+// a second run resumes where the group left off and adds its own windows.
+TEST(CliTest, ClickstreamCountsEveryViewIntoSqlite) {
+  TempDir dir;
+  auto r = Rivulet({"run", "clickstream", "--data-dir", dir / "data", "--set", "views=50000", "--set",
+                    "view_interval_us=1000", "--parallelism", "2", "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("produced 50000 page views to topic pageviews\n"), std::string::npos) << r.out;
+  // 50 s of event time from the start of a window: five 10 s windows.
+  size_t windows = 0;
+  for (size_t at = 0; (at = r.out.find(" UTC: top pages: ", at)) != std::string::npos; ++at) ++windows;
+  EXPECT_EQ(windows, 5u) << r.out;
+  EXPECT_NE(r.out.find("table page_views has 200 rows, 50000 views\n"), std::string::npos) << r.out;
+  r = Rivulet({"run", "clickstream", "--data-dir", dir / "data", "--set", "views=50000", "--set",
+               "view_interval_us=1000", "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(" views\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", 100000 views\n"), std::string::npos) << r.out;
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
