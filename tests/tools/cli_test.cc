@@ -253,6 +253,35 @@ TEST(CliTest, ClickstreamCountsEveryViewIntoSqlite) {
   EXPECT_NE(r.out.find(", 100000 views\n"), std::string::npos) << r.out;
 }
 
+// numtest on the runtime: numbers from the topic into SQLite, resuming
+// from the group's committed offsets; a bad record fails the job or is
+// skipped, as asked.
+TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "numtest", "--partitions", "3", "--data-dir", d}).exit_code, 0);
+  auto numbers = [](int from, int to) {
+    std::string s;
+    for (int n = from; n < to; ++n) s += "{\"number\": " + std::to_string(n) + "}\n";
+    return s;
+  };
+  ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, numbers(0, 1000)).exit_code, 0);
+  auto r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "table numbers: 1000 rows, 1000 distinct numbers, 0 duplicates\n");
+  ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, numbers(1000, 1500)).exit_code, 0);
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");
+  ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, "not json\n").exit_code, 0);
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("could not be decoded"), std::string::npos) << r.err;
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--set", "bad_records=skip"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
