@@ -32,7 +32,9 @@ Status RunNumtest(JobContext& ctx) {
   const std::string db = ctx.Get("db").empty() ? ctx.data_dir + "/numtest.db" : ctx.Get("db");
   RIVULET_ASSIGN_OR_RETURN(bool follow, ctx.GetBool("follow"));
   const std::string bad = ctx.Get("bad_records");
-  if (bad != "fail" && bad != "skip") return Status(Errc::kInvalidArgument, "bad_records must be fail or skip");
+  if (bad != "fail" && bad != "skip" && bad != "dead-letter") {
+    return Status(Errc::kInvalidArgument, "bad_records must be fail, skip or dead-letter");
+  }
   if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
   std::unique_ptr<log::LogManager> lm;
   if (!ctx.explain) {
@@ -45,8 +47,9 @@ Status RunNumtest(JobContext& ctx) {
   source.group = ctx.Get("group");
   source.start = connectors::LogSourceOptions::Start::kCommitted;
   source.bounded = !follow;
-  source.on_bad_record = bad == "skip" ? connectors::LogSourceOptions::OnBadRecord::kSkip
-                                       : connectors::LogSourceOptions::OnBadRecord::kFail;
+  using Bad = connectors::LogSourceOptions::OnBadRecord;
+  source.on_bad_record = bad == "skip" ? Bad::kSkip : bad == "dead-letter" ? Bad::kDeadLetter : Bad::kFail;
+  source.dead_letter_topic = topic + "-dead-letters";
   auto numbers = connectors::FromLog<Number>(job, topic, lm.get(), source, DecodeNumber);
   connectors::ToSqlite(numbers, "sqlite",
                        {db, "CREATE TABLE IF NOT EXISTS numbers (number INTEGER, part INTEGER, off INTEGER)",
@@ -73,7 +76,8 @@ RIVULET_REGISTER_JOB(numtest, {"numtest",
                                 {"group", Type::kString, "my-group", "consumer group (committed offsets)"},
                                 {"db", Type::kString, "", "SQLite file (default DATA_DIR/numtest.db)"},
                                 {"follow", Type::kBool, "false", "keep reading new records until Ctrl-C"},
-                                {"bad_records", Type::kString, "fail", "fail or skip records that are not numbers"}},
+                                {"bad_records", Type::kString, "fail",
+                                 "records that are not numbers: fail, skip, or dead-letter (to TOPIC-dead-letters)"}},
                                RunNumtest});
 
 }  // namespace

@@ -8,7 +8,8 @@
 // through the job's extractor); each partition has its own watermark
 // (its largest timestamp - bound - 1) and the instance's is the smallest
 // over partitions still being read. A record the decoder rejects is
-// counted and fails the job or is skipped with a log line, as configured.
+// counted and fails the job, is skipped with a log line, or is copied to a
+// dead-letter topic, as configured.
 // With a group, the instance commits the positions it has emitted every
 // commit interval and at the end (at-least-once).
 #pragma once
@@ -26,6 +27,7 @@
 #include "engine/operator.h"
 #include "log/consumer.h"
 #include "log/log_manager.h"
+#include "log/producer.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::connectors {
@@ -39,8 +41,11 @@ struct LogSourceOptions {
   bool bounded = true;             // stop at the log end seen at the start
   int64_t max_out_of_orderness_ms = 0;
   int64_t commit_interval_ms = 1000;
-  enum class OnBadRecord { kFail, kSkip };
+  enum class OnBadRecord { kFail, kSkip, kDeadLetter };
   OnBadRecord on_bad_record = OnBadRecord::kFail;
+  // kDeadLetter: bad records are copied, as they are, to this topic (with
+  // headers rivulet.error, rivulet.source naming topic/partition@offset).
+  std::string dead_letter_topic;
 };
 
 // Decode: std::optional<T>(const log::ConsumerRecord&), nullopt for a bad
@@ -57,6 +62,7 @@ class LogSource final : public engine::SourceInstance {
         decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism) {}
 
   void End() override {
+    if (dead_letters_) Check(dead_letters_->Flush());  // before the offsets that skip them are committed
     Commit();
     out_->OnEnd();
   }
@@ -76,6 +82,10 @@ class LogSource final : public engine::SourceInstance {
         if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kFail) {
           throw std::runtime_error("record " + options_.topic + "/" + std::to_string(r.partition) + "@" +
                                    std::to_string(r.offset) + " could not be decoded");
+        }
+        if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kDeadLetter) {
+          DeadLetter(r);
+          continue;
         }
         GetLogger("connectors")->warn("skipping record {}/{}@{}: could not be decoded", options_.topic, r.partition,
                                       r.offset);
@@ -183,8 +193,23 @@ class LogSource final : public engine::SourceInstance {
     Commit();
     last_commit_ = now;
   }
+  void DeadLetter(const log::ConsumerRecord& r) {
+    if (!dead_letters_) {
+      if (!log_->PartitionCount(options_.dead_letter_topic).ok()) {  // created on first use
+        Status st = log_->CreateTopic(options_.dead_letter_topic, 1);
+        if (!st.ok() && st.code() != Errc::kAlreadyExists) Check(st);
+      }
+      dead_letters_ = std::make_unique<log::Producer>(log_);
+    }
+    const std::string source = options_.topic + "/" + std::to_string(r.partition) + "@" + std::to_string(r.offset);
+    const log::Header headers[] = {{"rivulet.error", std::string("could not be decoded")},
+                                   {"rivulet.source", source}};
+    Check(dead_letters_->Send(options_.dead_letter_topic, r.key, r.value, nullptr, -1, r.timestamp, headers));
+  }
+
   void Commit() {
     if (options_.group.empty() || !consumer_) return;
+    if (dead_letters_) Check(dead_letters_->Flush());
     std::map<log::TopicPartition, int64_t> offsets;
     for (const auto& [p, st] : partitions_) offsets[{options_.topic, p}] = st.next;
     if (!offsets.empty()) Check(consumer_->CommitSync(offsets));
@@ -206,6 +231,7 @@ class LogSource final : public engine::SourceInstance {
   Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_commit_;
   uint64_t bad_records_ = 0;
+  std::unique_ptr<log::Producer> dead_letters_;
 };
 
 }  // namespace rivulet::connectors

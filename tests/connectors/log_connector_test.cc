@@ -136,6 +136,49 @@ TEST(LogConnectorTest, BadRecordsFailTheJobOrAreSkippedAsConfigured) {
   EXPECT_EQ(v[2].n, 4);
 }
 
+TEST(LogConnectorTest, BadRecordsGoToADeadLetterTopicWithTheirSource) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("mixed", 2).ok());
+  {
+    log::Producer p(lm->get());
+    for (const char* v : {"1", "2", "oops", "4", "", "6"}) {
+      ASSERT_TRUE(p.Send("mixed", std::string_view("k"), std::string_view(v), nullptr, 0).ok());
+    }
+    ASSERT_TRUE(p.Flush().ok());
+  }
+  LogSourceOptions o;
+  o.topic = "mixed";
+  o.group = "g";
+  o.on_bad_record = LogSourceOptions::OnBadRecord::kDeadLetter;
+  o.dead_letter_topic = "mixed-dlq";
+  auto v = ReadJob(lm->get(), o, 2);
+  EXPECT_EQ(v.size(), 4u);
+  auto dlq = testing::ReadAll(**lm, {"mixed-dlq", 0});
+  ASSERT_TRUE(dlq.ok()) << dlq.status().ToString();
+  ASSERT_EQ(dlq->size(), 2u);
+  EXPECT_EQ((*dlq)[0].value, "oops");
+  EXPECT_EQ((*dlq)[0].key, "k");
+  EXPECT_EQ((*dlq)[1].value, "");
+  // The headers name the error and where the record came from.
+  // ReadAll has no headers: read them with a consumer.
+  log::ConsumerConfig cc;
+  cc.group_id = "check";
+  cc.auto_offset_reset = log::OffsetReset::kEarliest;
+  log::Consumer c(lm->get(), cc);
+  ASSERT_TRUE(c.Assign({{"mixed-dlq", 0}}).ok());
+  auto polled = c.Poll(std::chrono::milliseconds(1000));
+  ASSERT_TRUE(polled.ok());
+  ASSERT_EQ(polled->size(), 2u);
+  auto headers = (*polled)[0].headers();
+  ASSERT_TRUE(headers.ok());
+  ASSERT_EQ(headers->size(), 2u);
+  EXPECT_EQ((*headers)[0].key, "rivulet.error");
+  EXPECT_EQ((*headers)[1].key, "rivulet.source");
+  EXPECT_EQ((*headers)[1].value, std::optional<std::string>("mixed/0@2"));
+}
+
 TEST(LogConnectorTest, UnknownTopicFailsWithAClearError) {
   TempDir dir;
   auto lm = log::LogManager::Open(dir / "data", {});

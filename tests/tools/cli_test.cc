@@ -277,9 +277,11 @@ TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
   r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("could not be decoded"), std::string::npos) << r.err;
-  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--set", "bad_records=skip"});
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--set", "bad_records=dead-letter"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");
+  r = Rivulet({"consume", "--topic", "numtest-dead-letters", "--from-beginning", "--timeout-ms", "300", "--data-dir", d});
+  EXPECT_EQ(r.out, "not json\n") << r.err;
 }
 
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
