@@ -36,6 +36,7 @@ struct JobInfo;
 struct JobContext {
   const JobInfo* job = nullptr;
   std::string data_dir;                         // embedded log directory
+  std::string bootstrap;                        // --bootstrap-server (Kafka-protocol cluster)
   std::map<std::string, std::string> settings;  // --set key=value (validated)
   int parallelism = 0;                          // 0: one per core
   bool explain = false;

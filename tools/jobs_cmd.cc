@@ -40,6 +40,7 @@ Status RunJob(const RunFlags& f) {
   jobs::JobContext ctx;
   ctx.job = job;
   ctx.data_dir = f.target.data_dir;
+  ctx.bootstrap = f.target.bootstrap;
   for (const auto& kv : f.sets) {
     RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
     ctx.settings[p.first] = p.second;

@@ -1,0 +1,196 @@
+// Kafka clusters (Apache Kafka, Redpanda, or `rivulet broker`) as a job's
+// source and sink, over librdkafka (kafka_client.h).
+//
+// FromKafka: every source instance is a member of one consumer group, so
+// the group splits the topic's partitions between the instances — and
+// between the processes running the same job (`rivulet run` several times:
+// scale-out); when a member leaves, the others take over its partitions
+// from the group's committed offsets. decode(message) -> std::optional<T>;
+// rejected records fail the job or are skipped, as configured. An
+// instance stores a record's offset once it has emitted it; librdkafka
+// commits stored offsets every auto-commit interval and when the source
+// ends (at-least-once: a crash replays what was not yet committed).
+// Event time is the record timestamp (or a field); the watermark is the
+// smallest over the partitions the instance has read, minus the bound.
+// With idle_end_ms >= 0 the source ends after that long without records.
+//
+// ToKafka: a producer per instance; encode(record) -> {optional key,
+// value}; keys pick partitions as the Java client does; the end of input
+// flushes, a failed delivery fails the job.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "base/logging.h"
+#include "connectors/kafka/kafka_client.h"
+#include "engine/operator.h"
+#include "operators/operator_base.h"
+#include "operators/stream.h"
+
+namespace rivulet::connectors {
+
+struct KafkaSourceOptions {
+  std::string bootstrap;  // HOST:PORT,...
+  std::string topic;
+  std::string group;                       // required: the consumer group
+  std::string auto_offset_reset = "earliest";  // where a group without offsets starts
+  int64_t idle_end_ms = -1;                // >= 0: end after this long without records
+  int64_t max_out_of_orderness_ms = 0;
+  enum class OnBadRecord { kFail, kSkip };
+  OnBadRecord on_bad_record = OnBadRecord::kFail;
+  kafka::Config config;  // extra librdkafka settings
+};
+
+template <typename T, typename Decode, typename TsFn>
+class KafkaSource final : public engine::SourceInstance {
+ public:
+  using Poll = engine::SourceInstance::Poll;
+  KafkaSource(void* out, KafkaSourceOptions options, Decode decode, TsFn ts)
+      : out_(static_cast<operators::Receiver<T>*>(out)), options_(std::move(options)), decode_(std::move(decode)),
+        ts_(std::move(ts)) {}
+  ~KafkaSource() override {
+    if (consumer_) consumer_->Close();
+  }
+
+  void End() override {
+    if (consumer_) consumer_->Close();  // commits the stored offsets, leaves the group
+    out_->OnEnd();
+  }
+
+  Poll PollRecords(size_t max_records) override {
+    if (!consumer_) Start();
+    batch_.clear();
+    while (batch_.size() < max_records) {
+      auto m = consumer_->Poll(std::chrono::milliseconds(0));
+      if (!m.ok()) throw std::runtime_error(m.status().ToString());
+      if (!m->has_value()) break;
+      kafka::Message& msg = **m;
+      std::optional<T> v = decode_(msg);
+      if (v) {
+        engine::Timestamp t = msg.timestamp;
+        if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(*v);
+        auto& max = max_ts_[msg.partition];
+        max = std::max(max, t);
+        batch_.push_back(operators::Event<T>{t, std::move(*v)});
+      } else if (options_.on_bad_record == KafkaSourceOptions::OnBadRecord::kFail) {
+        throw std::runtime_error("record " + msg.topic + "/" + std::to_string(msg.partition) + "@" +
+                                 std::to_string(msg.offset) + " could not be decoded");
+      } else {
+        GetLogger("connectors")->warn("skipping record {}/{}@{}: could not be decoded", msg.topic, msg.partition,
+                                      msg.offset);
+      }
+      pending_.push_back(std::move(msg));
+    }
+    if (!batch_.empty()) {
+      out_->OnBatch(batch_);
+      EmitWatermark();
+    }
+    // Emitted (or skipped): their offsets may be committed now.
+    for (const auto& msg : pending_) {
+      Status st = consumer_->StoreOffset(msg);
+      if (!st.ok()) GetLogger("connectors")->warn("{}", st.ToString());  // e.g. a partition just revoked
+    }
+    pending_.clear();
+    const auto now = std::chrono::steady_clock::now();
+    if (!batch_.empty()) {
+      last_record_ = now;
+      return Poll::kMore;
+    }
+    if (options_.idle_end_ms >= 0 && now - last_record_ >= std::chrono::milliseconds(options_.idle_end_ms)) {
+      return Poll::kEnd;
+    }
+    return Poll::kIdle;
+  }
+  std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(10); }
+
+ private:
+  void Start() {
+    if (options_.group.empty()) throw std::runtime_error("a kafka source needs a consumer group");
+    auto c = kafka::Consumer::Open(options_.bootstrap, options_.group, options_.auto_offset_reset, options_.config);
+    if (!c.ok()) throw std::runtime_error(c.status().ToString());
+    consumer_ = std::move(c).value();
+    Status st = consumer_->Subscribe({options_.topic});
+    if (!st.ok()) throw std::runtime_error(st.ToString());
+    last_record_ = std::chrono::steady_clock::now();
+  }
+  void EmitWatermark() {
+    engine::Timestamp wm = engine::kMaxTimestamp;
+    for (const auto& [p, t] : max_ts_) wm = std::min(wm, t - options_.max_out_of_orderness_ms - 1);
+    if (!max_ts_.empty() && wm > watermark_) {
+      watermark_ = wm;
+      out_->OnWatermark(wm);
+    }
+  }
+
+  operators::Receiver<T>* out_;
+  KafkaSourceOptions options_;
+  Decode decode_;
+  TsFn ts_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::vector<kafka::Message> pending_;
+  operators::Batch<T> batch_;
+  std::map<int32_t, engine::Timestamp> max_ts_;
+  engine::Timestamp watermark_ = engine::kMinTimestamp;
+  std::chrono::steady_clock::time_point last_record_;
+};
+
+template <typename T, typename Encode>
+class KafkaSink final : public operators::SinkOperator<T> {
+ public:
+  KafkaSink(std::string bootstrap, std::string topic, Encode encode, kafka::Config config)
+      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), encode_(std::move(encode)),
+        config_(std::move(config)) {}
+  void OnBatch(operators::Batch<T>& batch) override {
+    if (!producer_) {
+      auto p = kafka::Producer::Open(bootstrap_, config_);
+      if (!p.ok()) throw std::runtime_error(p.status().ToString());
+      producer_ = std::move(p).value();
+    }
+    for (const auto& e : batch) {
+      auto [key, value] = encode_(e.value);
+      Status st = producer_->Send(topic_, key, value);
+      if (!st.ok()) throw std::runtime_error("kafka topic " + topic_ + ": " + st.ToString());
+    }
+  }
+  void OnEnd() override {
+    if (!producer_) return;
+    Status st = producer_->Flush(std::chrono::milliseconds(30000));
+    if (!st.ok()) throw std::runtime_error("kafka topic " + topic_ + ": " + st.ToString());
+  }
+
+ private:
+  std::string bootstrap_;
+  std::string topic_;
+  Encode encode_;
+  kafka::Config config_;
+  std::unique_ptr<kafka::Producer> producer_;
+};
+
+template <typename T, typename Decode, typename TsFn = std::nullptr_t>
+operators::Stream<T> FromKafka(operators::JobBuilder& job, std::string name, KafkaSourceOptions options, Decode decode,
+                               TsFn ts = nullptr) {
+  return operators::Stream<T>(
+      &job, job.template AddNode<T>(std::move(name), "kafka source", {},
+                                    [options, decode, ts](int, int, void* out) {
+                                      return std::make_unique<KafkaSource<T, Decode, TsFn>>(out, options, decode, ts);
+                                    },
+                                    /*source=*/true));
+}
+
+template <typename T, typename Encode>
+void ToKafka(operators::Stream<T> stream, std::string name, std::string bootstrap, std::string topic, Encode encode,
+             kafka::Config config = {}) {
+  stream.job()->template AddNode<void>(std::move(name), "kafka sink", {stream.Forward()},
+                                       [bootstrap, topic, encode, config](int, int, void*) {
+                                         return std::make_unique<KafkaSink<T, Encode>>(bootstrap, topic, encode,
+                                                                                       config);
+                                       });
+}
+
+}  // namespace rivulet::connectors
