@@ -284,6 +284,28 @@ TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
   EXPECT_EQ(r.out, "not json\n") << r.err;
 }
 
+// fraud: only the three cards on a spree are flagged, once per sliding
+// window (every 10 s) whose minute covers enough of the spree; each alert
+// also lands in the alerts topic.
+TEST(CliTest, FraudFlagsTheSpreeCardsOnly) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  auto r = Rivulet({"run", "fraud", "--data-dir", d, "--parallelism", "2", "--no-progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  size_t alerts = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++alerts;
+    EXPECT_TRUE(line.starts_with("alert: card 7 ") || line.starts_with("alert: card 42 ") ||
+                line.starts_with("alert: card 613 "))
+        << line;
+  }
+  EXPECT_EQ(alerts, 33u) << r.out;
+  r = Rivulet({"consume", "--topic", "alerts", "--from-beginning", "--timeout-ms", "300", "--data-dir", d});
+  EXPECT_EQ(Lines(r.out), 33u) << r.err;
+  EXPECT_NE(r.out.find("\"owner\":\"Alan #42\""), std::string::npos) << r.out;
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
