@@ -44,7 +44,10 @@ def read_out(broker, expect, timeout=30):
 
 class ScaleOutTest(unittest.TestCase):
     def test_three_processes_share_partitions_and_take_over(self):
-        broker = Broker().start()
+        # The group's first rebalance waits for members to join (as Kafka's
+        # group.initial.rebalance.delay.ms does), so all three processes share
+        # the first assignment even when one starts slowly (sanitizers).
+        broker = Broker(config={"group.initial.rebalance.delay.ms": "4000"}).start()
         try:
             admin = AdminClient({"bootstrap.servers": broker.bootstrap})
             for f in admin.create_topics([NewTopic("relay-in", 6, 1), NewTopic("relay-out", 6, 1)]).values():
