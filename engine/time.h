@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace rivulet::engine {
 
@@ -16,5 +17,8 @@ inline constexpr Timestamp kMaxTimestamp = std::numeric_limits<Timestamp>::max()
 
 // Milliseconds on the wall clock (processing time).
 Timestamp WallClockMs();
+
+// "HH:MM:SS" (UTC) of a timestamp, for people reading job output.
+std::string TimeOfDayUtc(Timestamp ms);
 
 }  // namespace rivulet::engine

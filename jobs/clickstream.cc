@@ -78,21 +78,12 @@ std::optional<PageView> DecodeView(const log::ConsumerRecord& r) {
   return PageView{r.timestamp, j["user"].get<uint32_t>(), page};
 }
 
-// "21:14:10" (UTC) of a time in ms.
-std::string TimeOfDay(int64_t ms) {
-  const int64_t s = (ms / 1000) % 86400;
-  char b[16];
-  std::snprintf(b, sizeof(b), "%02d:%02d:%02d", static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
-                static_cast<int>(s % 60));
-  return b;
-}
-
 std::string Top(int64_t start, int64_t end, const std::vector<PageCount>& counts, size_t n) {
   std::vector<PageCount> sorted = counts;
   std::sort(sorted.begin(), sorted.end(),
             [](const PageCount& a, const PageCount& b) { return a.views != b.views ? a.views > b.views : a.page < b.page; });
   std::ostringstream s;
-  s << "window " << TimeOfDay(start) << "-" << TimeOfDay(end) << " UTC: top pages:";
+  s << "window " << engine::TimeOfDayUtc(start) << "-" << engine::TimeOfDayUtc(end) << " UTC: top pages:";
   for (size_t i = 0; i < std::min(n, sorted.size()); ++i) {
     s << (i ? ", " : " ") << sorted[i].title << " " << sorted[i].views;
   }

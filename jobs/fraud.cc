@@ -123,11 +123,9 @@ Status RunFraud(JobContext& ctx) {
                               .dump());
   });
   flagged.Print("print", &out, [](const Alert& a) {
-    const int64_t s = (a.window_end / 1000) % 86400;
     char b[160];
-    std::snprintf(b, sizeof(b), "alert: card %u (%s) spent %.2f in the minute before %02d:%02d:%02d UTC", a.card,
-                  a.owner.c_str(), a.spent, static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
-                  static_cast<int>(s % 60));
+    std::snprintf(b, sizeof(b), "alert: card %u (%s) spent %.2f in the minute before %s UTC", a.card,
+                  a.owner.c_str(), a.spent, engine::TimeOfDayUtc(a.window_end).c_str());
     return std::string(b);
   });
   RIVULET_RETURN_IF_ERROR(ctx.Execute(job));

@@ -81,7 +81,6 @@ class KeyedWindowOperator
       : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), lateness_(spec.allowed_lateness_ms),
         late_(std::move(late)) {}
 
-  uint64_t late_records() const { return late_count_; }
   void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
   void OnWatermark(Timestamp w) override {
     Advance(w);
@@ -97,7 +96,6 @@ class KeyedWindowOperator
   virtual void Advance(Timestamp w) = 0;
   // A record later than the allowed lateness: counted and handed over.
   void Late(const T& value, Timestamp ts) {
-    ++late_count_;
     if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
     if (late_.handler) late_.handler(value, ts);
   }
@@ -111,8 +109,7 @@ class KeyedWindowOperator
 
  private:
   LateRecords<T> late_;
-  uint64_t late_count_ = 0;
-  std::atomic<uint64_t>* late_metric_ = nullptr;
+  std::atomic<uint64_t>* late_metric_ = nullptr;  // the job's count (rivulet_operator_late_records_total)
 };
 
 template <typename T, typename KeyFn, typename Agg>
