@@ -151,5 +151,16 @@ TEST(FileConnectorTest, SinkWritesOneLinePerRecord) {
   EXPECT_EQ(seen.size(), 1000u);
 }
 
+TEST(FileConnectorTest, SinkThatCannotWriteFailsTheJob) {
+  TempDir dir;
+  JobBuilder job;
+  ToFile(job.FromCollection<int64_t>("n", {1, 2, 3}), "file", dir / "no-such-dir/out.txt",
+         [](const int64_t& x) { return std::to_string(x); });
+  Status st = job.Run({});
+  EXPECT_EQ(st.code(), Errc::kJobFailed);
+  EXPECT_NE(st.message().find("no-such-dir/out.txt: open: No such file or directory"), std::string::npos)
+      << st.message();
+}
+
 }  // namespace
 }  // namespace rivulet::connectors
