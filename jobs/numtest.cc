@@ -1,11 +1,13 @@
 // numtest: the tutorial's consumer on the runtime — numbers ({"number": n}
 // as JSON) from the `numtest` topic into a database table, resuming where
-// the consumer group left off. SQLite by default.
+// the consumer group left off. SQLite by default; PostgreSQL when `db` is a
+// postgresql:// URI.
 #include <nlohmann/json.hpp>
 
 #include <ostream>
 
 #include "connectors/log/log_connector.h"
+#include "connectors/postgres/postgres_job_sink.h"
 #include "connectors/sqlite/sqlite_job_sink.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
@@ -51,30 +53,46 @@ Status RunNumtest(JobContext& ctx) {
   source.on_bad_record = bad == "skip" ? Bad::kSkip : bad == "dead-letter" ? Bad::kDeadLetter : Bad::kFail;
   source.dead_letter_topic = topic + "-dead-letters";
   auto numbers = connectors::FromLog<Number>(job, topic, lm.get(), source, DecodeNumber);
-  connectors::ToSqlite(numbers, "sqlite",
-                       {db, "CREATE TABLE IF NOT EXISTS numbers (number INTEGER, part INTEGER, off INTEGER)",
-                        "INSERT INTO numbers (number, part, off) VALUES (?, ?, ?)"},
-                       [](const Number& n) {
-                         return std::vector<std::string>{std::to_string(n.number), std::to_string(n.partition),
-                                                         std::to_string(n.offset)};
-                       });
+  auto row = [](const Number& n) {
+    return std::vector<std::string>{std::to_string(n.number), std::to_string(n.partition), std::to_string(n.offset)};
+  };
+  const bool postgres = connectors::IsPostgresUri(db);
+  if (postgres) {
+    connectors::ToPostgres(numbers, "postgresql",
+                           {db, "CREATE TABLE IF NOT EXISTS numbers (number BIGINT, part INTEGER, off BIGINT)",
+                            "numbers", {"number", "part", "off"}, {}},
+                           row);
+  } else {
+    connectors::ToSqlite(numbers, "sqlite",
+                         {db, "CREATE TABLE IF NOT EXISTS numbers (number INTEGER, part INTEGER, off INTEGER)",
+                          "INSERT INTO numbers (number, part, off) VALUES (?, ?, ?)"},
+                         row);
+  }
   RIVULET_RETURN_IF_ERROR(ctx.Execute(job));
   if (ctx.explain) return Status::Ok();
   RIVULET_RETURN_IF_ERROR(lm->Close());
-  RIVULET_ASSIGN_OR_RETURN(auto sql, connectors::SqliteSink::Open(db, "SELECT 1", "SELECT 1"));
-  RIVULET_ASSIGN_OR_RETURN(int64_t rows, sql->QueryInt("SELECT COUNT(*) FROM numbers"));
-  RIVULET_ASSIGN_OR_RETURN(int64_t distinct, sql->QueryInt("SELECT COUNT(DISTINCT number) FROM numbers"));
-  *ctx.out << "table numbers: " << rows << " rows, " << distinct << " distinct numbers, " << rows - distinct
+  const std::string count = "SELECT COUNT(*) FROM numbers", distinct = "SELECT COUNT(DISTINCT number) FROM numbers";
+  int64_t rows = 0, unique = 0;
+  if (postgres) {
+    RIVULET_ASSIGN_OR_RETURN(auto sql, connectors::PostgresSink::Open({db, "", "numbers", {"number"}, {}}));
+    RIVULET_ASSIGN_OR_RETURN(rows, sql->QueryInt(count));
+    RIVULET_ASSIGN_OR_RETURN(unique, sql->QueryInt(distinct));
+  } else {
+    RIVULET_ASSIGN_OR_RETURN(auto sql, connectors::SqliteSink::Open(db, "SELECT 1", "SELECT 1"));
+    RIVULET_ASSIGN_OR_RETURN(rows, sql->QueryInt(count));
+    RIVULET_ASSIGN_OR_RETURN(unique, sql->QueryInt(distinct));
+  }
+  *ctx.out << "table numbers: " << rows << " rows, " << unique << " distinct numbers, " << rows - unique
            << " duplicates\n";
   return Status::Ok();
 }
 
 using Type = JobParam::Type;
 RIVULET_REGISTER_JOB(numtest, {"numtest",
-                               "numbers ({\"number\": n}) from a topic into SQLite, resuming where the group left off",
+                               "numbers ({\"number\": n}) from a topic into SQLite or PostgreSQL, resuming where the group left off",
                                {{"topic", Type::kString, "numtest", "topic to read"},
                                 {"group", Type::kString, "my-group", "consumer group (committed offsets)"},
-                                {"db", Type::kString, "", "SQLite file (default DATA_DIR/numtest.db)"},
+                                {"db", Type::kString, "", "SQLite file (default DATA_DIR/numtest.db), or a postgresql://user@host:port/db URI"},
                                 {"follow", Type::kBool, "false", "keep reading new records until Ctrl-C"},
                                 {"bad_records", Type::kString, "fail",
                                  "records that are not numbers: fail, skip, or dead-letter (to TOPIC-dead-letters)"}},

@@ -10,9 +10,11 @@ PACKAGES=(
   # libraries
   libtbb-dev libboost-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libsqlite3-dev sqlite3 zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev libabsl-dev
+  libsqlite3-dev sqlite3 libpq-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
+  # a PostgreSQL server for the PostgreSQL connector tests (started privately by the tests)
+  postgresql
   # the Redis Streams baseline of the broker benchmarks
   redis-server libhiredis-dev
   # real Kafka clients for the broker tests

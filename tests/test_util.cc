@@ -147,4 +147,17 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   return result;
 }
 
+PostgresServer::PostgresServer() {
+  ProcessResult r = RunProcess({RIVULET_TESTS_DIR "/postgres_server.sh", "start", dir_ / "pg"});
+  if (r.exit_code != 0) {
+    error_ = "tests/postgres_server.sh start failed (" + std::to_string(r.exit_code) + "): " + r.err;
+    return;
+  }
+  uri_ = r.out.substr(0, r.out.find('\n'));
+}
+
+PostgresServer::~PostgresServer() {
+  if (!uri_.empty()) RunProcess({RIVULET_TESTS_DIR "/postgres_server.sh", "stop", dir_ / "pg"});
+}
+
 }  // namespace rivulet::testing

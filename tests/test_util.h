@@ -55,4 +55,22 @@ struct ProcessResult {
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_data = "",
                          const std::vector<std::string>& env = {});
 
+// A private PostgreSQL server (tests/postgres_server.sh) for the life of
+// the object: a fresh cluster on a free loopback port. uri() is empty when
+// it could not start, and error() says why.
+class PostgresServer {
+ public:
+  PostgresServer();
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+  const std::string& uri() const { return uri_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  TempDir dir_;
+  std::string uri_;
+  std::string error_;
+};
+
 }  // namespace rivulet::testing

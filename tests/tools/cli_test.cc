@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connectors/postgres/postgres_sink.h"
 #include "tests/test_util.h"
 
 namespace rivulet::tools {
@@ -282,6 +283,29 @@ TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
   EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");
   r = Rivulet({"consume", "--topic", "numtest-dead-letters", "--from-beginning", "--timeout-ms", "300", "--data-dir", d});
   EXPECT_EQ(r.out, "not json\n") << r.err;
+}
+
+// numtest into PostgreSQL (a private server): the same rows as into
+// SQLite, and a second run resumes from the group's offsets.
+TEST(CliTest, NumtestWritesPostgresql) {
+  testing::PostgresServer pg;
+  ASSERT_FALSE(pg.uri().empty()) << pg.error();
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "numtest", "--partitions", "3", "--data-dir", d}).exit_code, 0);
+  std::string numbers;
+  for (int n = 0; n < 3000; ++n) numbers += "{\"number\": " + std::to_string(n) + "}\n";
+  ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, numbers).exit_code, 0);
+  auto r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--parallelism", "2", "--set", "db=" + pg.uri()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "table numbers: 3000 rows, 3000 distinct numbers, 0 duplicates\n");
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--set", "db=" + pg.uri()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "table numbers: 3000 rows, 3000 distinct numbers, 0 duplicates\n");
+  auto db = connectors::PostgresSink::Open({pg.uri(), "", "numbers", {"number"}, {}});
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ(*(*db)->QueryInt("SELECT SUM(number) FROM numbers"), 2999 * 3000 / 2);
+  EXPECT_EQ(*(*db)->QueryInt("SELECT COUNT(DISTINCT (part, off)) FROM numbers"), 3000);
 }
 
 // fraud: only the three cards on a spree are flagged, once per sliding
