@@ -66,6 +66,14 @@ std::string JobMetrics::PrometheusText() const {
     o << "rivulet_operator_late_records_total{operator=\"" << Label(m->name) << "\"} "
       << m->late_records.load(std::memory_order_relaxed) << "\n";
   }
+  o << "# HELP rivulet_operator_bad_records_total Records a source could not decode (failed the job, skipped or "
+       "sent to a dead-letter topic, as configured).\n"
+       "# TYPE rivulet_operator_bad_records_total counter\n";
+  for (const auto& m : operators) {
+    if (!m->is_source) continue;
+    o << "rivulet_operator_bad_records_total{operator=\"" << Label(m->name) << "\"} "
+      << m->bad_records.load(std::memory_order_relaxed) << "\n";
+  }
   o << "# HELP rivulet_operator_watermark_ms Event-time watermark of an operator's output (slowest instance).\n"
        "# TYPE rivulet_operator_watermark_ms gauge\n";
   for (const auto& m : operators) {

@@ -33,6 +33,7 @@ struct OperatorMetrics {
   std::atomic<uint64_t> records_in{0};
   std::atomic<uint64_t> records_out{0};
   std::atomic<uint64_t> late_records{0};  // windows: later than the allowed lateness
+  std::atomic<uint64_t> bad_records{0};   // sources: records that could not be decoded
   std::unique_ptr<std::atomic<Timestamp>[]> watermarks;  // per instance
 
   // The smallest instance watermark (kMinTimestamp until every instance has one).

@@ -26,6 +26,8 @@ class OperatorInstance {
   // Where the instance counts records it could not place (late records);
   // called once before the job starts. The counter outlives the instance.
   virtual void BindLateCounter(std::atomic<uint64_t>* late) { (void)late; }
+  // Where a source counts records it could not decode; as above.
+  virtual void BindBadRecordCounter(std::atomic<uint64_t>* bad) { (void)bad; }
 };
 
 class SourceInstance : public OperatorInstance {
@@ -44,6 +46,18 @@ class SourceInstance : public OperatorInstance {
   // Whether this instance has been idle long enough that its watermark
   // must not hold back the job (idleness of the watermark strategy).
   virtual bool idle() const { return false; }
+
+  void BindBadRecordCounter(std::atomic<uint64_t>* bad) override { bad_records_ = bad; }
+
+ protected:
+  // A record that could not be decoded, whatever the source then does with
+  // it (fail, skip, dead letter): counted in the job's metrics.
+  void CountBadRecord() {
+    if (bad_records_) bad_records_->fetch_add(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint64_t>* bad_records_ = nullptr;
 };
 
 }  // namespace rivulet::engine

@@ -242,6 +242,7 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
         const Node& node = graph.node(chain.nodes[k]);
         ops.push_back(node.factory->Make(i, chain.parallelism, out));
         ops.back()->BindLateCounter(&m(node.id)->late_records);
+        ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
         if (k > 0) {
           const Node& prev = graph.node(chain.nodes[k - 1]);
           out = prev.output->MakeCounter(ops.back()->input(0), &node.name, &m(prev.id)->records_out,

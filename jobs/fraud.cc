@@ -10,6 +10,8 @@
 #include <ostream>
 
 #include "connectors/log/log_connector.h"
+#include "connectors/serde/serde.h"
+#include "events.pb.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
 #include "operators/stream.h"
@@ -54,12 +56,9 @@ Transaction MakeTransaction(uint64_t n, int64_t start_ms, int64_t interval_ms) {
   return Transaction{ts, static_cast<uint32_t>((r >> 8) % kCards), 1.0 + static_cast<double>((r >> 20) % 5000) / 100.0};
 }
 
-std::optional<Transaction> Decode(const log::ConsumerRecord& r) {
-  if (!r.value) return std::nullopt;
-  auto j = nlohmann::json::parse(*r.value, nullptr, false);
-  if (!j.is_object() || !j["card"].is_number_unsigned() || !j["amount"].is_number()) return std::nullopt;
-  return Transaction{r.timestamp, j["card"].get<uint32_t>(), j["amount"].get<double>()};
-}
+// Transactions travel as Protobuf (proto/events.proto); the record's
+// timestamp is the event time, its key the card.
+using TransactionSerde = connectors::ProtobufSerde<events::Transaction>;
 
 Status RunFraud(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(int64_t count, ctx.GetInt("transactions"));
@@ -86,9 +85,11 @@ Status RunFraud(JobContext& ctx) {
         "transactions", [start_ms, interval_ms](uint64_t n) { return MakeTransaction(n, start_ms, interval_ms); },
         count, 0, [](const Transaction& t) { return t.ts; });
     txs.SetParallelism(1);  // one producer: partitions in event-time order
-    connectors::ToLog(txs, "to " + topic, lm.get(), topic, [](const Transaction& t) {
-      return std::make_pair(std::optional<std::string>(std::to_string(t.card)),
-                            nlohmann::json{{"card", t.card}, {"amount", t.amount}}.dump());
+    connectors::ToLog(txs, "to " + topic, lm.get(), topic, [serde = TransactionSerde()](const Transaction& t) {
+      events::Transaction m;
+      m.set_card(t.card);
+      m.set_amount(t.amount);
+      return std::make_pair(std::optional<std::string>(std::to_string(t.card)), serde.Encode(m));
     });
     RIVULET_RETURN_IF_ERROR(ctx.Execute(produce));
   }
@@ -102,10 +103,10 @@ Status RunFraud(JobContext& ctx) {
   o.start = connectors::LogSourceOptions::Start::kCommitted;
   o.max_out_of_orderness_ms = 1000;
   auto flagged =
-      connectors::FromLog<Transaction>(job, topic, lm.get(), o, Decode)
-          .KeyBy([](const Transaction& t) { return t.card; })
+      connectors::FromLog<events::Transaction>(job, topic, lm.get(), o, connectors::Decoder(TransactionSerde()))
+          .KeyBy([](const events::Transaction& t) { return t.card(); })
           .Window(operators::Sliding(60'000, 10'000))
-          .Aggregate("spend per card", operators::SumOf([](const Transaction& t) { return t.amount; }))
+          .Aggregate("spend per card", operators::SumOf([](const events::Transaction& t) { return t.amount(); }))
           .Filter("over threshold",
                   [threshold](const operators::WindowResult<uint32_t, double>& r) { return r.value > threshold; })
           .Enrich("owner", std::shared_ptr<const std::map<uint32_t, std::string>>(owners),

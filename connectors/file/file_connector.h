@@ -1,12 +1,13 @@
 // Files as a job's source and sink, one record per line (JSON lines, CSV
-// or any text format: the job gives the decoder and the formatter).
+// or any text format: the job gives the decoder — Decoder(serde) of
+// connectors/serde/serde.h, or its own — and the formatter).
 //
 // FromFile reads a file once (bounded) or follows it as it grows, like
 // `tail -f`, until the job is stopped; one instance reads (a file is one
-// partition). decode(line) -> std::optional<T>; a line it rejects fails
-// the job naming path:line, or is skipped with a log line, as configured.
-// ToFile writes format(record) + "\n" per record from one instance,
-// flushed and fsynced at the end of input. SplitCsv splits a CSV line.
+// partition). decode(line) -> Result<T> or std::optional<T>; a line it
+// rejects fails the job naming path:line and the reason, or is skipped
+// with a log line, as configured. ToFile writes format(record) + "\n" per
+// record from one instance, flushed and fsynced at the end of input.
 #pragma once
 
 #include <cerrno>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "connectors/serde/serde.h"
 #include "engine/operator.h"
 #include "operators/operator_base.h"
 #include "operators/stream.h"
@@ -35,9 +37,6 @@ struct FileSourceOptions {
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   int64_t max_out_of_orderness_ms = 0;
 };
-
-// Splits one CSV line (RFC 4180 quoting: "a,b" and "" inside quotes).
-std::vector<std::string> SplitCsv(std::string_view line);
 
 template <typename T, typename Decode, typename TsFn>
 class FileSource final : public engine::SourceInstance {
@@ -97,15 +96,18 @@ class FileSource final : public engine::SourceInstance {
  private:
   void Line(const std::string& text) {
     if (text.empty() || text == "\r") return;
-    std::optional<T> v = decode_(std::string_view(text));
-    if (!v) {
+    auto decoded = decode_(std::string_view(text));
+    if (!DecodedOk(decoded)) {
+      this->CountBadRecord();
       const std::string where = options_.path + ":" + std::to_string(line_);
+      const std::string why = DecodeError(decoded);
       if (options_.on_bad_record == FileSourceOptions::OnBadRecord::kFail) {
-        throw std::runtime_error(where + ": line could not be decoded");
+        throw std::runtime_error(where + ": line " + why);
       }
-      GetLogger("connectors")->warn("skipping {}: line could not be decoded", where);
+      GetLogger("connectors")->warn("skipping {}: line {}", where, why);
       return;
     }
+    auto v = std::optional<T>(TakeDecoded(decoded));
     engine::Timestamp t;
     if constexpr (std::is_same_v<TsFn, std::nullptr_t>) {
       t = engine::WallClockMs();

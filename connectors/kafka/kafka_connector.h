@@ -29,6 +29,7 @@
 
 #include "base/logging.h"
 #include "connectors/kafka/kafka_client.h"
+#include "connectors/serde/serde.h"
 #include "engine/operator.h"
 #include "operators/operator_base.h"
 #include "operators/stream.h"
@@ -71,19 +72,22 @@ class KafkaSource final : public engine::SourceInstance {
       if (!m.ok()) throw std::runtime_error(m.status().ToString());
       if (!m->has_value()) break;
       kafka::Message& msg = **m;
-      std::optional<T> v = decode_(msg);
-      if (v) {
+      auto decoded = decode_(msg);
+      if (DecodedOk(decoded)) {
+        T v = TakeDecoded(decoded);
         engine::Timestamp t = msg.timestamp;
-        if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(*v);
+        if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
         auto& max = max_ts_[msg.partition];
         max = std::max(max, t);
-        batch_.push_back(operators::Event<T>{t, std::move(*v)});
-      } else if (options_.on_bad_record == KafkaSourceOptions::OnBadRecord::kFail) {
-        throw std::runtime_error("record " + msg.topic + "/" + std::to_string(msg.partition) + "@" +
-                                 std::to_string(msg.offset) + " could not be decoded");
+        batch_.push_back(operators::Event<T>{t, std::move(v)});
       } else {
-        GetLogger("connectors")->warn("skipping record {}/{}@{}: could not be decoded", msg.topic, msg.partition,
-                                      msg.offset);
+        this->CountBadRecord();
+        const std::string why = DecodeError(decoded);
+        if (options_.on_bad_record == KafkaSourceOptions::OnBadRecord::kFail) {
+          throw std::runtime_error("record " + msg.topic + "/" + std::to_string(msg.partition) + "@" +
+                                   std::to_string(msg.offset) + " " + why);
+        }
+        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", msg.topic, msg.partition, msg.offset, why);
       }
       pending_.push_back(std::move(msg));
     }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "connectors/serde/serde.h"
 #include "engine/operator.h"
 #include "log/consumer.h"
 #include "log/log_manager.h"
@@ -76,21 +77,22 @@ class LogSource final : public engine::SourceInstance {
     for (const auto& r : *records) {
       PartitionState& p = partitions_[r.partition];
       p.next = r.offset + 1;
-      std::optional<T> v = decode_(r);
-      if (!v) {
-        ++bad_records_;
+      auto decoded = decode_(r);
+      if (!DecodedOk(decoded)) {
+        this->CountBadRecord();
+        const std::string why = DecodeError(decoded);
         if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kFail) {
           throw std::runtime_error("record " + options_.topic + "/" + std::to_string(r.partition) + "@" +
-                                   std::to_string(r.offset) + " could not be decoded");
+                                   std::to_string(r.offset) + " " + why);
         }
         if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kDeadLetter) {
-          DeadLetter(r);
+          DeadLetter(r, why);
           continue;
         }
-        GetLogger("connectors")->warn("skipping record {}/{}@{}: could not be decoded", options_.topic, r.partition,
-                                      r.offset);
+        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", options_.topic, r.partition, r.offset, why);
         continue;
       }
+      auto v = std::optional<T>(TakeDecoded(decoded));
       Timestamp t = r.timestamp;
       if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(*v);
       p.max_ts = std::max(p.max_ts, t);
@@ -105,7 +107,6 @@ class LogSource final : public engine::SourceInstance {
   }
 
   std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(10); }
-  uint64_t bad_records() const { return bad_records_; }
 
  private:
   using Timestamp = engine::Timestamp;
@@ -193,7 +194,7 @@ class LogSource final : public engine::SourceInstance {
     Commit();
     last_commit_ = now;
   }
-  void DeadLetter(const log::ConsumerRecord& r) {
+  void DeadLetter(const log::ConsumerRecord& r, const std::string& why) {
     if (!dead_letters_) {
       if (!log_->PartitionCount(options_.dead_letter_topic).ok()) {  // created on first use
         Status st = log_->CreateTopic(options_.dead_letter_topic, 1);
@@ -202,7 +203,7 @@ class LogSource final : public engine::SourceInstance {
       dead_letters_ = std::make_unique<log::Producer>(log_);
     }
     const std::string source = options_.topic + "/" + std::to_string(r.partition) + "@" + std::to_string(r.offset);
-    const log::Header headers[] = {{"rivulet.error", std::string("could not be decoded")},
+    const log::Header headers[] = {{"rivulet.error", why},
                                    {"rivulet.source", source}};
     Check(dead_letters_->Send(options_.dead_letter_topic, r.key, r.value, nullptr, -1, r.timestamp, headers));
   }
@@ -230,7 +231,6 @@ class LogSource final : public engine::SourceInstance {
   operators::Batch<T> batch_;
   Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_commit_;
-  uint64_t bad_records_ = 0;
   std::unique_ptr<log::Producer> dead_letters_;
 };
 

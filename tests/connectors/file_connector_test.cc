@@ -29,21 +29,33 @@ struct Trade {
   bool operator<(const Trade& o) const { return ts < o.ts; }
 };
 
-std::optional<Trade> FromJson(std::string_view line) {
-  auto j = nlohmann::json::parse(line, nullptr, false);
-  if (!j.is_object() || !j["s"].is_string() || !j["t"].is_number_integer() || !j["p"].is_number()) return std::nullopt;
-  return Trade{j["s"].get<std::string>(), j["t"].get<int64_t>(), j["p"].get<double>()};
+// Trades as JSON lines and as CSV rows, through the shared serdes.
+void from_json(const nlohmann::json& j, Trade& t) {
+  j.at("s").get_to(t.symbol);
+  j.at("t").get_to(t.ts);
+  j.at("p").get_to(t.price);
 }
+void to_json(nlohmann::json& j, const Trade& t) { j = {{"s", t.symbol}, {"t", t.ts}, {"p", t.price}}; }
 
-std::optional<Trade> FromCsv(std::string_view line) {
-  auto f = SplitCsv(line);
-  if (f.size() != 3) return std::nullopt;
-  try {
-    return Trade{f[0], std::stoll(f[1]), std::stod(f[2])};
-  } catch (const std::exception&) {
-    return std::nullopt;
+}  // namespace
+
+template <>
+struct CsvRow<Trade> {
+  static Result<Trade> FromFields(const std::vector<std::string>& f) {
+    if (f.size() != 3) return Status(Errc::kInvalidArgument, "expected 3 fields, got " + std::to_string(f.size()));
+    RIVULET_ASSIGN_OR_RETURN(int64_t ts, CsvField<int64_t>(f, 1));
+    RIVULET_ASSIGN_OR_RETURN(double price, CsvField<double>(f, 2));
+    return Trade{f[0], ts, price};
   }
-}
+  static std::vector<std::string> ToFields(const Trade& t) {
+    return {t.symbol, std::to_string(t.ts), std::to_string(t.price)};
+  }
+};
+
+namespace {
+
+const auto FromJson = Decoder(JsonSerde<Trade>());
+const auto FromCsv = Decoder(CsvSerde<Trade>());
 
 void Write(const std::string& path, const std::string& text, bool append = false) {
   std::ofstream f(path, append ? std::ios::app : std::ios::trunc);
@@ -66,12 +78,6 @@ std::vector<Trade> Read(FileSourceOptions o, bool csv, Status* st) {
   return v;
 }
 
-TEST(FileConnectorTest, SplitCsvHandlesQuotes) {
-  EXPECT_EQ(SplitCsv("a,b,c"), (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_EQ(SplitCsv("\"a,b\",\"say \"\"hi\"\"\",\r"), (std::vector<std::string>{"a,b", "say \"hi\"", ""}));
-  EXPECT_EQ(SplitCsv(""), (std::vector<std::string>{""}));
-}
-
 TEST(FileConnectorTest, JsonLinesAndCsvWithBadLines) {
   TempDir dir;
   Write(dir / "t.jsonl", "{\"s\":\"ACME\",\"t\":1,\"p\":10.5}\n{\"s\":\"INIT\",\"t\":2,\"p\":3}\nnot json\n"
@@ -81,7 +87,8 @@ TEST(FileConnectorTest, JsonLinesAndCsvWithBadLines) {
   Status st;
   Read(o, false, &st);
   EXPECT_EQ(st.code(), Errc::kJobFailed);
-  EXPECT_NE(st.message().find("t.jsonl:3: line could not be decoded"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("t.jsonl:3: line could not be decoded: not valid JSON"), std::string::npos)
+      << st.message();
   o.on_bad_record = FileSourceOptions::OnBadRecord::kSkip;
   auto v = Read(o, false, &st);
   ASSERT_TRUE(st.ok()) << st.ToString();
