@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <map>
+#include <string>
+
 #include "base/status.h"
 
 namespace rivulet::bench {
@@ -24,6 +27,7 @@ struct BenchOptions {
   int32_t repeats = 5;
   std::string dir = "/tmp";  // where the benchmark's data directory goes
   bool json = false;
+  std::map<std::string, std::string> settings;  // --set KEY=VALUE: the benchmark's own options
 };
 
 struct BenchInfo {

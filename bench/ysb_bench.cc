@@ -4,11 +4,19 @@
 // the baseline counts in a hash map per window (as the runtime does); a
 // second loop indexing an array by campaign id is reported beside it
 // (ratio_dense). Every run's windows are checked against the loops'.
+//
+// With --set source=log the events are first written to a topic of an
+// embedded log (not timed) and the query reads them from there through the
+// log connector; the in-memory runs of the same repeats are its baseline
+// (target: at least 0.7).
 #include <mutex>
 #include <ostream>
 
+#include <filesystem>
+
 #include "bench/harness.h"
 #include "jobs/ysb.h"
+#include "log/log_manager.h"
 
 namespace rivulet::bench {
 namespace {
@@ -16,12 +24,14 @@ namespace {
 using jobs::ysb::AdEvent;
 using Counts = std::map<std::pair<int64_t, uint32_t>, int64_t>;
 
-Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& events,
+// The events from memory, or from the log's topic when `lm` is set.
+Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& events, log::LogManager* lm,
                         const std::shared_ptr<const jobs::ysb::CampaignTable>& table, const jobs::ysb::Config& c,
                         int parallelism, const Counts& want) {
   operators::JobBuilder job;
-  auto source = job.FromShared<AdEvent>("ad events", events, [](const AdEvent& e) { return e.event_time; },
-                                        operators::WatermarkStrategy::BoundedOutOfOrderness(c.max_delay_ms));
+  auto source = lm ? jobs::ysb::FromLog(job, lm, "ysb-events", c)
+                   : job.FromShared<AdEvent>("ad events", events, [](const AdEvent& e) { return e.event_time; },
+                                             operators::WatermarkStrategy::BoundedOutOfOrderness(c.max_delay_ms));
   auto mu = std::make_shared<std::mutex>();
   auto got = std::make_shared<Counts>();
   jobs::ysb::AddQuery(source, table, c).Sink("collect", [mu, got](operators::Batch<jobs::ysb::Result>& b) {
@@ -35,8 +45,8 @@ Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& event
   RIVULET_RETURN_IF_ERROR(job.Run(o));
   const double secs = Seconds(start, Clock::now());
   if (*got != want) {
-    return Status(Errc::kCorruption, "ysb at parallelism " + std::to_string(parallelism) +
-                                         " disagrees with the baseline loop");
+    return Status(Errc::kCorruption, std::string("ysb from ") + (lm ? "the log" : "memory") + " at parallelism " +
+                                         std::to_string(parallelism) + " disagrees with the baseline loop");
   }
   return secs;
 }
@@ -44,11 +54,25 @@ Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& event
 }  // namespace
 
 Status YsbBench(const BenchOptions& o, std::ostream& out) {
+  std::string source = "memory";
+  for (const auto& [k, v] : o.settings) {
+    if (k != "source" || (v != "memory" && v != "log")) {
+      return Status(Errc::kInvalidArgument, "ysb takes --set source=memory|log, not " + k + "=" + v);
+    }
+    source = v;
+  }
   jobs::ysb::Config c;
   c.events = o.records;
   auto table = jobs::ysb::MakeCampaigns(c);
   auto events = std::make_shared<const std::vector<AdEvent>>(jobs::ysb::MakeEvents(c));
-  std::vector<double> base, dense, p1, p2;
+  std::unique_ptr<log::LogManager> lm;
+  std::string dir;
+  if (source == "log") {
+    dir = MakeDir(o, "ysb");
+    RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(dir, {}));
+    RIVULET_RETURN_IF_ERROR(jobs::ysb::WriteEventsToLog(lm.get(), "ysb-events", 4, *events));
+  }
+  std::vector<double> base, dense, p1, p2, l1, l2;
   Counts want;
   for (int r = 0; r < o.repeats; ++r) {
     auto start = Clock::now();
@@ -59,10 +83,34 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
     dense.push_back(static_cast<double>(o.records) / Seconds(start, Clock::now()));
     if (dense_counts != counts) return Status(Errc::kCorruption, "the two baseline loops disagree");
     if (r == 0) want = std::move(counts);
-    RIVULET_ASSIGN_OR_RETURN(double s1, RunQuery(events, table, c, 1, want));
+    RIVULET_ASSIGN_OR_RETURN(double s1, RunQuery(events, nullptr, table, c, 1, want));
     p1.push_back(static_cast<double>(o.records) / s1);
-    RIVULET_ASSIGN_OR_RETURN(double s2, RunQuery(events, table, c, 2, want));
+    RIVULET_ASSIGN_OR_RETURN(double s2, RunQuery(events, nullptr, table, c, 2, want));
     p2.push_back(static_cast<double>(o.records) / s2);
+    if (lm) {
+      RIVULET_ASSIGN_OR_RETURN(double t1, RunQuery(nullptr, lm.get(), table, c, 1, want));
+      l1.push_back(static_cast<double>(o.records) / t1);
+      RIVULET_ASSIGN_OR_RETURN(double t2, RunQuery(nullptr, lm.get(), table, c, 2, want));
+      l2.push_back(static_cast<double>(o.records) / t2);
+    }
+  }
+  if (lm) {
+    RIVULET_RETURN_IF_ERROR(lm->Close());
+    std::filesystem::remove_all(dir);
+    // The log figure beside the in-memory one, each at its better parallelism.
+    Figures f;
+    f.bench = "ysb-log";
+    f.baseline = "the same query over the same events from memory, same run";
+    f.bytes = static_cast<uint64_t>(o.records) * sizeof(AdEvent);
+    const double m1 = Median(p1), m2 = Median(p2), n1 = Median(l1), n2 = Median(l2);
+    f.rates = n2 > n1 ? l2 : l1;
+    f.baseline_rates = m2 > m1 ? p2 : p1;
+    f.extra = {{"log_records_per_s_p1", n1},       {"log_records_per_s_p2", n2},
+               {"memory_records_per_s_p1", m1},    {"memory_records_per_s_p2", m2},
+               {"ratio_p1", n1 / m1},              {"ratio_p2", n2 / m2},
+               {"loop_records_per_s", Median(base)}, {"windows", static_cast<double>(want.size())}};
+    ReportFigures(out, o, f);
+    return Status::Ok();
   }
   Figures f;
   f.bench = "ysb";

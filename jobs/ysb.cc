@@ -1,9 +1,14 @@
 // The `ysb` job and the YSB query; see ysb.h.
 #include "jobs/ysb.h"
 
+#include <algorithm>
 #include <ostream>
 
+#include "connectors/log/log_connector.h"
+#include "connectors/serde/serde.h"
 #include "jobs/job.h"
+#include "log/log_manager.h"
+#include "log/producer.h"
 
 namespace rivulet::jobs::ysb {
 
@@ -47,6 +52,33 @@ std::vector<AdEvent> MakeEvents(const Config& c) {
   v.reserve(static_cast<size_t>(c.events));
   for (int64_t n = 0; n < c.events; ++n) v.push_back(MakeEvent(c, static_cast<uint64_t>(n)));
   return v;
+}
+
+Status WriteEventsToLog(log::LogManager* lm, const std::string& topic, int32_t partitions,
+                        const std::vector<AdEvent>& events) {
+  RIVULET_RETURN_IF_ERROR(lm->CreateTopic(topic, partitions));
+  log::ProducerConfig pc;
+  pc.batch_size = 256 * 1024;
+  log::Producer producer(lm, pc);
+  const connectors::FixedSerde<AdEvent> serde;
+  for (size_t n = 0; n < events.size(); ++n) {
+    const std::string value = serde.Encode(events[n]);
+    RIVULET_RETURN_IF_ERROR(producer.Send(topic, std::nullopt, std::string_view(value), nullptr,
+                                          static_cast<int32_t>(n % static_cast<size_t>(partitions)),
+                                          std::max<int64_t>(0, events[n].event_time)));
+  }
+  return producer.Flush();
+}
+
+operators::Stream<AdEvent> FromLog(operators::JobBuilder& job, log::LogManager* lm, const std::string& topic,
+                                   const Config& c) {
+  connectors::LogSourceOptions o;
+  o.topic = topic;
+  o.start = connectors::LogSourceOptions::Start::kEarliest;
+  o.bounded = true;
+  o.max_out_of_orderness_ms = c.max_delay_ms;
+  return connectors::FromLog<AdEvent>(job, "ad events", lm, o, connectors::Decoder(connectors::FixedSerde<AdEvent>()),
+                                      [](const AdEvent& e) { return e.event_time; });
 }
 
 operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::shared_ptr<const CampaignTable> table,
@@ -127,6 +159,8 @@ Status RunYsb(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(c.window_ms, ctx.GetInt("window_ms"));
   RIVULET_ASSIGN_OR_RETURN(double rate, ctx.GetDouble("rate"));
   const std::string source = ctx.Get("source");
+  const std::string topic = ctx.Get("topic");
+  std::unique_ptr<log::LogManager> lm;
   if (c.events < 0 || campaigns <= 0 || c.window_ms <= 0) {
     return Status(Errc::kInvalidArgument, "events, campaigns and window_ms must be positive");
   }
@@ -140,22 +174,40 @@ Status RunYsb(JobContext& ctx) {
     events = job.FromGenerator("ad events", [c](uint64_t n) { return MakeEvent(c, n); }, c.events, rate, ts, wm);
   } else if (source == "memory") {
     events = job.FromCollection<AdEvent>("ad events", MakeEvents(c), ts, wm);
+  } else if (source == "log") {
+    // Events written once to the topic (if it is not there yet), then read.
+    if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
+    if (!ctx.explain) {
+      RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(ctx.data_dir, {}));
+      if (!lm->PartitionCount(topic).ok()) {
+        RIVULET_ASSIGN_OR_RETURN(int64_t partitions, ctx.GetInt("partitions"));
+        if (partitions <= 0) return Status(Errc::kInvalidArgument, "partitions must be positive");
+        RIVULET_RETURN_IF_ERROR(WriteEventsToLog(lm.get(), topic, static_cast<int32_t>(partitions), MakeEvents(c)));
+        *ctx.out << "wrote " << c.events << " events to topic " << topic << "\n";
+      }
+    }
+    events = FromLog(job, lm.get(), topic, c);
   } else {
-    return Status(Errc::kInvalidArgument, "source must be generator or memory (log: with the connectors)");
+    return Status(Errc::kInvalidArgument, "source must be generator, memory or log");
   }
   std::ostream* out = ctx.out;
   AddQuery(events, table, c).Print("print", out, [](const Result& r) {
     return "window " + std::to_string(r.start) + " campaign " + std::to_string(r.key) + " views " +
            std::to_string(r.value);
   });
-  return ctx.Execute(job);
+  RIVULET_RETURN_IF_ERROR(ctx.Execute(job));
+  if (lm) RIVULET_RETURN_IF_ERROR(lm->Close());
+  return Status::Ok();
 }
 
 using Type = JobParam::Type;
 RIVULET_REGISTER_JOB(ysb, {"ysb",
                            "Yahoo Streaming Benchmark: ad views -> campaign (table) -> 10 s tumbling counts per "
                            "campaign",
-                           {{"source", Type::kString, "generator", "generator or memory (pre-generated)"},
+                           {{"source", Type::kString, "generator",
+                             "generator, memory (pre-generated) or log (the topic, written first if missing)"},
+                            {"topic", Type::kString, "ysb-events", "source=log: the events' topic"},
+                            {"partitions", Type::kInt, "4", "source=log: partitions of a new topic"},
                             {"events", Type::kInt, "1000000", "ad events"},
                             {"campaigns", Type::kInt, "100", "campaigns (10 ads each)"},
                             {"window_ms", Type::kInt, "10000", "tumbling window size"},

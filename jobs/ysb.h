@@ -12,7 +12,12 @@
 #include <absl/container/flat_hash_map.h>
 #include <vector>
 
+#include "base/status.h"
 #include "operators/stream.h"
+
+namespace rivulet::log {
+class LogManager;
+}
 
 namespace rivulet::jobs::ysb {
 
@@ -54,6 +59,19 @@ using Result = operators::WindowResult<uint32_t, int64_t>;
 
 // Adds the query after `events` (timestamps assigned by the source).
 operators::Stream<Result> AddQuery(operators::Stream<AdEvent> events, std::shared_ptr<const CampaignTable> table,
+                                   const Config& c);
+
+// Events in the embedded log: `events` written to `topic` (created with
+// `partitions`) round robin, as fixed-layout values (FixedSerde<AdEvent>)
+// with the event time as the record timestamp (the log's timestamps are
+// not negative: the first events' are clamped to 0), then flushed.
+Status WriteEventsToLog(log::LogManager* log, const std::string& topic, int32_t partitions,
+                        const std::vector<AdEvent>& events);
+// The log source of the query: every partition from the earliest offset to
+// the end seen at the start, split between the source's instances, with
+// per-partition watermarks bounded by c.max_delay_ms; event time from the
+// event's own field.
+operators::Stream<AdEvent> FromLog(operators::JobBuilder& job, log::LogManager* log, const std::string& topic,
                                    const Config& c);
 
 // The same query as one plain loop: (window start, campaign) -> views.

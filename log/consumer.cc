@@ -94,7 +94,7 @@ void Consumer::SetAssignment(const std::vector<TopicPartition>& partitions) {
 
 Status Consumer::ResetPosition(const TopicPartition& tp, PartitionState& st, OffsetReset how) {
   RIVULET_ASSIGN_OR_RETURN(auto p, log_->GetPartition(tp));
-  st.buffer.reset();
+  st.Drop();
   switch (how) {
     case OffsetReset::kEarliest: st.position = p->log_start_offset(); break;
     case OffsetReset::kLatest: st.position = p->log_end_offset(); break;
@@ -290,71 +290,79 @@ Status Consumer::MaybeAutoCommit(int64_t now) {
   return Status::Ok();
 }
 
+Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* resets, bool* end) {
+  if (!st.buffer || st.buffer_pos >= st.buffer_len) {
+    st.Drop();
+    auto buffer = FreeBuffer();
+    size_t valid = 0;
+    auto part = log_->GetPartition(tp);
+    Result<ReadResult> r = part.ok()
+                               ? (*part)->ReadInto(st.position, config_.max_partition_fetch_bytes, buffer.get(), &valid)
+                               : Result<ReadResult>(part.status());
+    if (!r.ok()) {
+      if (r.status().code() == Errc::kOutOfRange && (*resets)++ == 0 &&
+          config_.auto_offset_reset != OffsetReset::kNone) {
+        GetLogger("consumer")->warn("{}: {}; resetting", tp.ToString(), r.status().message());
+        return ResetPosition(tp, st, config_.auto_offset_reset);
+      }
+      return r.status();
+    }
+    if (valid == 0) {
+      *end = true;
+      return Status::Ok();
+    }
+    st.buffer = std::move(buffer);
+    st.buffer_len = valid;
+    st.buffer_pos = 0;
+  }
+  const std::string& buf = *st.buffer;
+  std::span<const char> rest(buf.data() + st.buffer_pos, st.buffer_len - st.buffer_pos);
+  auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
+  if (!h.ok()) {
+    const bool partial = h.status().code() == Errc::kCorruption && rest.size() >= kLogOverhead &&
+                         st.buffer_pos > 0 && h.status().message().find("truncated") != std::string::npos;
+    st.Drop();
+    if (partial) return Status::Ok();  // a partial batch at the end of a read: read again
+    return Status(Errc::kCorruption,
+                  tp.ToString() + " at offset " + std::to_string(st.position) + ": " + h.status().message());
+  }
+  if (h->total_size() > rest.size()) {
+    st.Drop();
+    return Status::Ok();
+  }
+  if (h->next_offset() <= st.position || h->is_control() || h->record_count == 0) {
+    st.position = std::max(st.position, h->next_offset());
+    st.buffer_pos += h->total_size();
+    return Status::Ok();
+  }
+  if (h->compression() != Compression::kNone) {
+    return Status(Errc::kNotSupported, tp.ToString() + ": compressed batch at offset " +
+                                           std::to_string(h->base_offset) +
+                                           " (the embedded consumer reads uncompressed batches)");
+  }
+  st.reader.emplace(RecordReader::ForBatch(*h, rest));
+  st.batch_next_offset = h->next_offset();
+  st.batch_size = h->total_size();
+  return Status::Ok();
+}
+
 Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, ConsumerRecords* out,
                            size_t max) {
   int resets = 0;
   while (out->records_.size() < max) {
-    if (!st.buffer || st.buffer_pos >= st.buffer_len) {
-      st.buffer.reset();
-      auto buffer = FreeBuffer();
-      size_t valid = 0;
-      auto part = log_->GetPartition(tp);
-      Result<ReadResult> r =
-          part.ok() ? (*part)->ReadInto(st.position, config_.max_partition_fetch_bytes, buffer.get(), &valid)
-                    : Result<ReadResult>(part.status());
-      if (!r.ok()) {
-        if (r.status().code() == Errc::kOutOfRange && resets++ == 0 &&
-            config_.auto_offset_reset != OffsetReset::kNone) {
-          GetLogger("consumer")->warn("{}: {}; resetting", tp.ToString(), r.status().message());
-          RIVULET_RETURN_IF_ERROR(ResetPosition(tp, st, config_.auto_offset_reset));
-          continue;
-        }
-        return r.status();
-      }
-      if (valid == 0) return Status::Ok();
-      st.buffer = std::move(buffer);
-      st.buffer_len = valid;
-      st.buffer_pos = 0;
-    }
-    const std::string& buf = *st.buffer;
-    std::span<const char> rest(buf.data() + st.buffer_pos, st.buffer_len - st.buffer_pos);
-    auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
-    if (!h.ok()) {
-      if (h.status().code() == Errc::kCorruption && rest.size() >= kLogOverhead &&
-          st.buffer_pos > 0 && h.status().message().find("truncated") != std::string::npos) {
-        st.buffer.reset();  // a partial batch at the end of a read: read again
-        continue;
-      }
-      st.buffer.reset();
-      return Status(Errc::kCorruption, tp.ToString() + " at offset " + std::to_string(st.position) +
-                                           ": " + h.status().message());
-    }
-    if (h->total_size() > rest.size()) {
-      st.buffer.reset();
-      continue;
-    }
-    if (h->next_offset() <= st.position || h->is_control() || h->record_count == 0) {
-      st.position = std::max(st.position, h->next_offset());
-      st.buffer_pos += h->total_size();
-      continue;
-    }
-    if (h->compression() != Compression::kNone) {
-      return Status(Errc::kNotSupported, tp.ToString() + ": compressed batch at offset " +
-                                             std::to_string(h->base_offset) +
-                                             " (the embedded consumer reads uncompressed batches)");
+    if (!st.reader) {
+      bool end = false;
+      RIVULET_RETURN_IF_ERROR(NextBatch(tp, st, &resets, &end));
+      if (end) break;
+      if (!st.reader) continue;  // skipped a batch, or must read more
     }
     if (out->keepalive_.empty() || out->keepalive_.back() != st.buffer) {
       out->keepalive_.push_back(st.buffer);
     }
-    auto reader = RecordReader::ForBatch(*h, rest);
+    RecordReader& reader = *st.reader;
     RecordView rv;
-    bool stopped_early = false;
-    while (reader.Next(&rv)) {
+    while (out->records_.size() < max && reader.Next(&rv)) {
       if (rv.offset < st.position) continue;
-      if (out->records_.size() >= max) {
-        stopped_early = true;
-        break;
-      }
       ConsumerRecord& rec = out->records_.emplace_back();
       rec.topic = *st.topic;
       rec.partition = tp.partition;
@@ -367,11 +375,14 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
       st.position = rv.offset + 1;
     }
     if (!reader.status().ok()) {
-      return Status(Errc::kCorruption, tp.ToString() + ": " + reader.status().message());
+      Status bad(Errc::kCorruption, tp.ToString() + ": " + reader.status().message());
+      st.Drop();
+      return bad;
     }
-    if (stopped_early) break;
-    st.position = std::max(st.position, h->next_offset());
-    st.buffer_pos += h->total_size();
+    if (!reader.done()) break;  // full: the next poll resumes here
+    st.position = std::max(st.position, st.batch_next_offset);
+    st.buffer_pos += st.batch_size;
+    st.reader.reset();
   }
   if (out->keepalive_.empty() || out->keepalive_.back() != st.topic) {
     out->keepalive_.push_back(st.topic);
@@ -470,7 +481,7 @@ Status Consumer::Seek(const TopicPartition& partition, int64_t offset) {
   }
   if (offset < 0) return Status(Errc::kInvalidArgument, "seek to a negative offset");
   it->second.position = offset;
-  it->second.buffer.reset();
+  it->second.Drop();
   return Status::Ok();
 }
 

@@ -157,6 +157,15 @@ class Consumer {
     std::shared_ptr<std::string> buffer;       // fetched, not yet returned
     size_t buffer_len = 0;                     // valid bytes in buffer
     size_t buffer_pos = 0;                     // next batch in buffer
+    // The batch at buffer_pos when a poll stopped inside it: validated
+    // once, resumed where it stopped. Reset with the buffer (Drop).
+    std::optional<RecordReader> reader;
+    int64_t batch_next_offset = 0;
+    size_t batch_size = 0;
+    void Drop() {
+      reader.reset();
+      buffer.reset();
+    }
   };
   struct PendingJoin;
 
@@ -166,6 +175,10 @@ class Consumer {
   std::shared_ptr<std::string> FreeBuffer();
   Status EnsurePositions();
   Status ResetPosition(const TopicPartition& tp, PartitionState& st, OffsetReset how);
+  // Positions st.reader on the next batch to read (reading into a buffer
+  // when the last one is used up); *end when there is nothing more now.
+  // Leaves st.reader empty after skipping a batch or to read again.
+  Status NextBatch(const TopicPartition& tp, PartitionState& st, int* resets, bool* end);
   // Group protocol, advanced from Poll without blocking past `deadline`.
   // Returns ok with *ready=false while a rebalance is in progress.
   Status DriveGroup(std::chrono::steady_clock::time_point deadline, bool* ready);

@@ -102,6 +102,8 @@ class RecordReader {
   // Decodes the next record into *out. Returns false at the end; a malformed
   // record makes status() non-ok and ends the iteration.
   bool Next(RecordView* out);
+  // Whether Next would return false: every record read, or a malformed one.
+  bool done() const { return remaining_ <= 0 || !status_.ok(); }
   const Status& status() const { return status_; }
 
  private:

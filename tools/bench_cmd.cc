@@ -17,8 +17,15 @@ void AddBenchCommand(CLI::App& app, Action* action) {
   cmd->add_option("--key-bytes", o->key_bytes, "key size")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "runs; medians are reported")->capture_default_str();
   cmd->add_option("--dir", o->dir, "directory for the benchmark's files")->capture_default_str();
-  cmd->callback([o, name, action] {
-    *action = [o, name] {
+  auto sets = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--set", *sets, "KEY=VALUE: a benchmark's option (ysb: source=memory|log)");
+  cmd->callback([o, name, action, sets] {
+    *action = [o, name, sets] {
+      for (const auto& kv : *sets) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) return Status(Errc::kInvalidArgument, "--set wants KEY=VALUE: " + kv);
+        o->settings[kv.substr(0, eq)] = kv.substr(eq + 1);
+      }
       if (o->records < 0 || o->repeats <= 0 || o->value_bytes < 0 || o->key_bytes < 1) {
         return Status(Errc::kInvalidArgument, "--records, --repeats and --key-bytes must be positive");
       }

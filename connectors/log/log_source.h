@@ -74,6 +74,7 @@ class LogSource final : public engine::SourceInstance {
     auto records = consumer_->Poll(std::chrono::milliseconds(0));
     if (!records.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + records.status().ToString());
     batch_.clear();
+    batch_.reserve(records->size());  // the batch may have been handed on (moved) last time
     for (const auto& r : *records) {
       PartitionState& p = partitions_[r.partition];
       p.next = r.offset + 1;

@@ -108,6 +108,9 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "no-such-job", "--data-dir", d},
       {"run", "tutorial", "--set", "count=many", "--data-dir", d},
       {"bench", "no-such-bench"},
+      {"bench", "ysb", "--set", "source=carrier-pigeon", "--records", "10"},
+      {"bench", "ysb", "--set", "nokeyvalue", "--records", "10"},
+      {"run", "ysb", "--set", "source=log"},
       {"run", "wordcount", "--set", "no_such_param=1"},
       {"run", "wordcount", "--set", "window_ms=soon"},
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
@@ -200,6 +203,58 @@ TEST(CliTest, BenchJsonLastLineHasTheFigures) {
       EXPECT_GE(j.value("p99_us", 0.0), j.value("p50_us", 0.0)) << last;
     }
   }
+}
+
+// ysb from the log: the events written to a topic once, then read; the
+// windows are those of the generator and of the in-memory source; the
+// bench reports the log figure beside the in-memory one.
+TEST(CliTest, YsbFromTheLogCountsWhatTheOtherSourcesCount) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  auto sorted = [](const std::string& out) {
+    std::vector<std::string> lines;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);) {
+      if (l.starts_with("window ")) lines.push_back(l);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  const std::vector<std::string> common = {"--set", "events=200000", "--no-progress", "--parallelism", "2"};
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.end(), common.begin(), common.end());
+    return Rivulet(args);
+  };
+  auto gen = run({"run", "ysb"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  auto mem = run({"run", "ysb", "--set", "source=memory"});
+  ASSERT_EQ(mem.exit_code, 0) << mem.err;
+  auto log1 = run({"run", "ysb", "--set", "source=log", "--data-dir", d});
+  ASSERT_EQ(log1.exit_code, 0) << log1.err;
+  EXPECT_EQ(log1.out.rfind("wrote 200000 events to topic ysb-events\n", 0), 0u) << log1.out.substr(0, 200);
+  auto log2 = run({"run", "ysb", "--set", "source=log", "--data-dir", d});  // the topic is there: read only
+  ASSERT_EQ(log2.exit_code, 0) << log2.err;
+  EXPECT_EQ(log2.out.find("wrote"), std::string::npos);
+  const auto want = sorted(gen.out);
+  EXPECT_GT(want.size(), 100u);
+  EXPECT_EQ(sorted(mem.out), want);
+  EXPECT_EQ(sorted(log1.out), want);
+  EXPECT_EQ(sorted(log2.out), want);
+
+  auto r = Rivulet({"bench", "ysb", "--set", "source=log", "--json", "--records", "20000", "--repeats", "1", "--dir",
+                    dir.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string last = r.out.substr(0, r.out.size() - 1);
+  last = last.substr(last.rfind('\n') + 1);
+  const auto j = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(j.is_object()) << last;
+  EXPECT_EQ(j.value("bench", ""), "ysb-log");
+  const double rate = j.value("records_per_s", 0.0), base = j.value("baseline_records_per_s", 0.0);
+  EXPECT_GT(rate, 0) << last;
+  EXPECT_GT(base, 0) << last;
+  EXPECT_NEAR(j.value("ratio", 0.0), rate / base, 1e-3 * rate / base + 1e-4) << last;
+  EXPECT_GT(j.value("log_records_per_s_p1", 0.0), 0) << last;
+  EXPECT_GT(j.value("memory_records_per_s_p2", 0.0), 0) << last;
 }
 
 TEST(CliTest, JobsListsJobsWithTheirParameters) {
