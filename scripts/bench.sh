@@ -23,6 +23,8 @@ done
 for b in ysb sliding; do
   build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
 done
+# The YSB query with its events read from the embedded log, against memory.
+build/rivulet bench ysb --set source=log --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
 build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
 /usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/results.svg"
 echo "results in $out/"
