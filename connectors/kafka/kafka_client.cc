@@ -180,6 +180,14 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics) {
   return Status::Ok();
 }
 
+bool Consumer::HasAssignment() {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(impl_->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || !list) return false;
+  const bool any = list->cnt > 0;
+  rd_kafka_topic_partition_list_destroy(list);
+  return any;
+}
+
 Status Consumer::Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (int32_t p : partitions) {

@@ -12,7 +12,8 @@
 // ends (at-least-once: a crash replays what was not yet committed).
 // Event time is the record timestamp (or a field); the watermark is the
 // smallest over the partitions the instance has read, minus the bound.
-// With idle_end_ms >= 0 the source ends after that long without records.
+// With idle_end_ms >= 0 the source ends after that long without records,
+// counted from when the group first assigned it partitions.
 //
 // ToKafka: a producer per instance; encode(record) -> {optional key,
 // value}; keys pick partitions as the Java client does; the end of input
@@ -41,7 +42,7 @@ struct KafkaSourceOptions {
   std::string topic;
   std::string group;                       // required: the consumer group
   std::string auto_offset_reset = "earliest";  // where a group without offsets starts
-  int64_t idle_end_ms = -1;                // >= 0: end after this long without records
+  int64_t idle_end_ms = -1;                // >= 0: end after this long without records (once assigned)
   int64_t max_out_of_orderness_ms = 0;
   enum class OnBadRecord { kFail, kSkip };
   OnBadRecord on_bad_record = OnBadRecord::kFail;
@@ -106,6 +107,12 @@ class KafkaSource final : public engine::SourceInstance {
       last_record_ = now;
       return Poll::kMore;
     }
+    // Idleness counts from the group's assignment: not while the group
+    // (e.g. group.initial.rebalance.delay.ms) has given this process nothing.
+    if (options_.idle_end_ms >= 0 && !assigned_) {
+      assigned_ = consumer_->HasAssignment();
+      last_record_ = now;
+    }
     if (options_.idle_end_ms >= 0 && now - last_record_ >= std::chrono::milliseconds(options_.idle_end_ms)) {
       return Poll::kEnd;
     }
@@ -142,6 +149,7 @@ class KafkaSource final : public engine::SourceInstance {
   std::map<int32_t, engine::Timestamp> max_ts_;
   engine::Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_record_;
+  bool assigned_ = false;
 };
 
 template <typename T, typename Encode>

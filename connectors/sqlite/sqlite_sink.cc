@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 namespace rivulet::connectors {
 
@@ -19,7 +21,15 @@ Result<std::unique_ptr<SqliteSink>> SqliteSink::Open(const std::string& path,
   s->path_ = path;
   if (sqlite3_open(path.c_str(), &s->db_) != SQLITE_OK) return s->Error("open");
   sqlite3_busy_timeout(s->db_, 30000);  // several instances of a job may write at once
-  RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA journal_mode=WAL"));
+  // Switching a new file to WAL takes an exclusive lock that the busy
+  // timeout does not wait for: instances opening one new file at once
+  // retry it.
+  for (int attempt = 0;; ++attempt) {
+    const int rc = sqlite3_exec(s->db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) break;
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt == 3000) return s->Error("PRAGMA journal_mode=WAL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   RIVULET_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=NORMAL"));
   RIVULET_RETURN_IF_ERROR(s->Exec(schema));
   if (sqlite3_prepare_v2(s->db_, insert_sql.c_str(), -1, &s->insert_, nullptr) != SQLITE_OK) {
