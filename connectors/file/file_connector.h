@@ -107,15 +107,15 @@ class FileSource final : public engine::SourceInstance {
       GetLogger("connectors")->warn("skipping {}: line {}", where, why);
       return;
     }
-    auto v = std::optional<T>(TakeDecoded(decoded));
+    T v = TakeDecoded(decoded);
     engine::Timestamp t;
     if constexpr (std::is_same_v<TsFn, std::nullptr_t>) {
       t = engine::WallClockMs();
     } else {
-      t = ts_(*v);
+      t = ts_(v);
     }
     max_ts_ = std::max(max_ts_, t);
-    batch_.push_back(operators::Event<T>{t, std::move(*v)});
+    batch_.push_back(operators::Event<T>{t, std::move(v)});
   }
 
   operators::Receiver<T>* out_;

@@ -5,8 +5,8 @@
 // the group splits the topic's partitions between the instances — and
 // between the processes running the same job (`rivulet run` several times:
 // scale-out); when a member leaves, the others take over its partitions
-// from the group's committed offsets. decode(message) -> std::optional<T>;
-// rejected records fail the job or are skipped, as configured. An
+// from the group's committed offsets. decode(message) -> Result<T> or
+// std::optional<T> (e.g. Decoder(serde)); rejected records fail the job or are skipped, as configured. An
 // instance stores a record's offset once it has emitted it; librdkafka
 // commits stored offsets every auto-commit interval and when the source
 // ends (at-least-once: a crash replays what was not yet committed).

@@ -13,7 +13,8 @@
 namespace rivulet::connectors {
 
 // Records of `options.topic` decoded by decode(const log::ConsumerRecord&)
-// -> std::optional<T>; event time from the record, or from ts(T).
+// -> Result<T> or std::optional<T> (e.g. Decoder(serde)); event time from
+// the record, or from ts(T).
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>
 operators::Stream<T> FromLog(operators::JobBuilder& job, std::string name, log::LogManager* log,
                              LogSourceOptions options, Decode decode, TsFn ts = nullptr) {

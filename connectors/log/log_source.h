@@ -49,8 +49,8 @@ struct LogSourceOptions {
   std::string dead_letter_topic;
 };
 
-// Decode: std::optional<T>(const log::ConsumerRecord&), nullopt for a bad
-// record. TsFn: Timestamp(const T&), or std::nullptr_t for the record's
+// Decode: Result<T> or std::optional<T> (const log::ConsumerRecord&),
+// e.g. Decoder(serde); an error or nullopt is a bad record. TsFn: Timestamp(const T&), or std::nullptr_t for the record's
 // own timestamp.
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>
 class LogSource final : public engine::SourceInstance {
@@ -93,11 +93,11 @@ class LogSource final : public engine::SourceInstance {
         GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", options_.topic, r.partition, r.offset, why);
         continue;
       }
-      auto v = std::optional<T>(TakeDecoded(decoded));
+      T v = TakeDecoded(decoded);
       Timestamp t = r.timestamp;
-      if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(*v);
+      if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
       p.max_ts = std::max(p.max_ts, t);
-      batch_.push_back(operators::Event<T>{t, std::move(*v)});
+      batch_.push_back(operators::Event<T>{t, std::move(v)});
     }
     (void)max_records;  // a poll returns at most max_poll_records
     if (!batch_.empty()) out_->OnBatch(batch_);
