@@ -102,17 +102,10 @@ Status RunClickstream(JobContext& ctx) {
   if (views < 0 || partitions < 1 || window_ms <= 0 || interval_us <= 0 || top < 1) {
     return Status(Errc::kInvalidArgument, "views, partitions, window_ms, view_interval_us and top must be positive");
   }
-  if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
   std::ostream& out = *ctx.out;
 
   // Two pipelines: generate -> topic, then topic -> windows -> SQLite.
-  std::unique_ptr<log::LogManager> lm;
-  if (!ctx.explain) {
-    RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(ctx.data_dir, {}));
-    if (!lm->PartitionCount(topic).ok()) {
-      RIVULET_RETURN_IF_ERROR(lm->CreateTopic(topic, static_cast<int32_t>(partitions)));
-    }
-  }
+  RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog({{topic, static_cast<int32_t>(partitions)}}));
   // Views happen from now on (event time starts at the current window), so
   // a second run adds new windows instead of replaying old ones.
   const int64_t start_ms = engine::WallClockMs() / window_ms * window_ms;

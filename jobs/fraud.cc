@@ -69,14 +69,7 @@ Status RunFraud(JobContext& ctx) {
   const std::string alerts = ctx.Get("alerts");
   if (source != "generator" && source != "log") return Status(Errc::kInvalidArgument, "source must be generator or log");
   if (count < 0 || interval_ms <= 0) return Status(Errc::kInvalidArgument, "transactions and interval_ms must be positive");
-  if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
-  std::unique_ptr<log::LogManager> lm;
-  if (!ctx.explain) {
-    RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(ctx.data_dir, {}));
-    for (const auto& t : {topic, alerts}) {
-      if (!lm->PartitionCount(t).ok()) RIVULET_RETURN_IF_ERROR(lm->CreateTopic(t, 4));
-    }
-  }
+  RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog({{topic, 4}, {alerts, 4}}));
   std::ostream& out = *ctx.out;
   if (source == "generator") {
     const int64_t start_ms = engine::WallClockMs() / 10'000 * 10'000;

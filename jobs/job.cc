@@ -12,6 +12,7 @@
 #include <ostream>
 #include <thread>
 
+#include "log/log_manager.h"
 #include "operators/stream.h"
 
 namespace rivulet::jobs {
@@ -201,6 +202,17 @@ std::string JobContext::Get(const std::string& key) const {
 Result<int64_t> JobContext::GetInt(const std::string& key) const { return ParseInt(key, Get(key)); }
 Result<double> JobContext::GetDouble(const std::string& key) const { return ParseDouble(key, Get(key)); }
 Result<bool> JobContext::GetBool(const std::string& key) const { return ParseBool(key, Get(key)); }
+
+Result<std::unique_ptr<log::LogManager>> JobContext::OpenLog(
+    const std::vector<std::pair<std::string, int32_t>>& create) const {
+  if (explain) return std::unique_ptr<log::LogManager>();
+  if (data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required");
+  RIVULET_ASSIGN_OR_RETURN(auto lm, log::LogManager::Open(data_dir, {}));
+  for (const auto& [topic, partitions] : create) {
+    if (!lm->PartitionCount(topic).ok()) RIVULET_RETURN_IF_ERROR(lm->CreateTopic(topic, partitions));
+  }
+  return lm;
+}
 
 Status JobContext::Execute(operators::JobBuilder& builder) {
   if (parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");

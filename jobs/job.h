@@ -12,10 +12,16 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
+
+namespace rivulet::log {
+class LogManager;
+}
 
 namespace rivulet::operators {
 class JobBuilder;
@@ -50,6 +56,12 @@ struct JobContext {
   Result<int64_t> GetInt(const std::string& key) const;
   Result<double> GetDouble(const std::string& key) const;
   Result<bool> GetBool(const std::string& key) const;
+
+  // The embedded log of --data-dir (kInvalidArgument without one), with each
+  // (topic, partitions) of `create` created when missing. With --explain:
+  // nullptr, and nothing checked or opened (nothing runs).
+  Result<std::unique_ptr<log::LogManager>> OpenLog(
+      const std::vector<std::pair<std::string, int32_t>>& create = {}) const;
 
   // Plans `job`; with explain prints the plan to `out`; otherwise runs it
   // to completion with progress and metrics.

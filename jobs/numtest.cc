@@ -37,12 +37,8 @@ Status RunNumtest(JobContext& ctx) {
   if (bad != "fail" && bad != "skip" && bad != "dead-letter") {
     return Status(Errc::kInvalidArgument, "bad_records must be fail, skip or dead-letter");
   }
-  if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
-  std::unique_ptr<log::LogManager> lm;
-  if (!ctx.explain) {
-    RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(ctx.data_dir, {}));
-    RIVULET_RETURN_IF_ERROR(lm->PartitionCount(topic).status());
-  }
+  RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog());
+  if (lm) RIVULET_RETURN_IF_ERROR(lm->PartitionCount(topic).status());
   operators::JobBuilder job;
   connectors::LogSourceOptions source;
   source.topic = topic;

@@ -107,11 +107,7 @@ Status RunTutorial(JobContext& ctx) {
         << "\n";
     return Status::Ok();
   }
-  log::LogOptions opts;
-  RIVULET_ASSIGN_OR_RETURN(auto lm, log::LogManager::Open(ctx.data_dir, opts));
-  if (!lm->PartitionCount(topic).ok()) {
-    RIVULET_RETURN_IF_ERROR(lm->CreateTopic(topic, static_cast<int32_t>(partitions)));
-  }
+  RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog({{topic, static_cast<int32_t>(partitions)}}));
   if (phase == "all" || phase == "produce") RIVULET_RETURN_IF_ERROR(Produce(*lm, topic, count, out));
   if (phase == "all" || phase == "consume") RIVULET_RETURN_IF_ERROR(Consume(*lm, ctx, topic, out));
   return lm->Close();

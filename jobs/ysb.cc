@@ -176,15 +176,12 @@ Status RunYsb(JobContext& ctx) {
     events = job.FromCollection<AdEvent>("ad events", MakeEvents(c), ts, wm);
   } else if (source == "log") {
     // Events written once to the topic (if it is not there yet), then read.
-    if (ctx.data_dir.empty() && !ctx.explain) return Status(Errc::kInvalidArgument, "--data-dir is required");
-    if (!ctx.explain) {
-      RIVULET_ASSIGN_OR_RETURN(lm, log::LogManager::Open(ctx.data_dir, {}));
-      if (!lm->PartitionCount(topic).ok()) {
-        RIVULET_ASSIGN_OR_RETURN(int64_t partitions, ctx.GetInt("partitions"));
-        if (partitions <= 0) return Status(Errc::kInvalidArgument, "partitions must be positive");
-        RIVULET_RETURN_IF_ERROR(WriteEventsToLog(lm.get(), topic, static_cast<int32_t>(partitions), MakeEvents(c)));
-        *ctx.out << "wrote " << c.events << " events to topic " << topic << "\n";
-      }
+    RIVULET_ASSIGN_OR_RETURN(lm, ctx.OpenLog());
+    if (lm && !lm->PartitionCount(topic).ok()) {
+      RIVULET_ASSIGN_OR_RETURN(int64_t partitions, ctx.GetInt("partitions"));
+      if (partitions <= 0) return Status(Errc::kInvalidArgument, "partitions must be positive");
+      RIVULET_RETURN_IF_ERROR(WriteEventsToLog(lm.get(), topic, static_cast<int32_t>(partitions), MakeEvents(c)));
+      *ctx.out << "wrote " << c.events << " events to topic " << topic << "\n";
     }
     events = FromLog(job, lm.get(), topic, c);
   } else {

@@ -111,6 +111,10 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"bench", "ysb", "--set", "source=carrier-pigeon", "--records", "10"},
       {"bench", "ysb", "--set", "nokeyvalue", "--records", "10"},
       {"run", "ysb", "--set", "source=log"},
+      {"run", "tutorial"},     // every job on the embedded log needs --data-dir
+      {"run", "clickstream"},
+      {"run", "fraud"},
+      {"run", "numtest"},
       {"run", "wordcount", "--set", "no_such_param=1"},
       {"run", "wordcount", "--set", "window_ms=soon"},
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
