@@ -148,7 +148,9 @@ Status RunClickstream(JobContext& ctx) {
                                           "(window_start, page))",
                                           // Each window fires once per run (no allowed lateness) and a run
                                           // reads only the views after its group's committed offsets, so a
-                                          // window's row adds up every run's views, each counted once.
+                                          // window's row adds up every run's views, each counted once — for
+                                          // runs that end normally: a crash loses the unfired windows'
+                                          // counts past the last commit (no checkpoints yet).
                                           "INSERT INTO page_views VALUES (?, ?, ?, ?, ?) ON CONFLICT (window_start, "
                                           "page) DO UPDATE SET views = views + excluded.views"},
                        [](const PageCount& c) {

@@ -61,8 +61,8 @@ class KafkaSource final : public engine::SourceInstance {
   }
 
   void End() override {
+    out_->OnEnd();                      // chained sinks finish first
     if (consumer_) consumer_->Close();  // commits the stored offsets, leaves the group
-    out_->OnEnd();
   }
 
   Poll PollRecords(size_t max_records) override {

@@ -63,9 +63,8 @@ class LogSource final : public engine::SourceInstance {
         decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism) {}
 
   void End() override {
-    if (dead_letters_) Check(dead_letters_->Flush());  // before the offsets that skip them are committed
+    out_->OnEnd();  // chained sinks finish first: a failure there commits nothing
     Commit();
-    out_->OnEnd();
   }
 
   Poll PollRecords(size_t max_records) override {
@@ -210,8 +209,8 @@ class LogSource final : public engine::SourceInstance {
   }
 
   void Commit() {
+    if (dead_letters_) Check(dead_letters_->Flush());  // before the offsets that skip them are committed
     if (options_.group.empty() || !consumer_) return;
-    if (dead_letters_) Check(dead_letters_->Flush());
     std::map<log::TopicPartition, int64_t> offsets;
     for (const auto& [p, st] : partitions_) offsets[{options_.topic, p}] = st.next;
     if (!offsets.empty()) Check(consumer_->CommitSync(offsets));

@@ -23,18 +23,22 @@ class PostgresJobSink final : public operators::SinkOperator<T> {
   PostgresJobSink(PostgresSinkOptions options, Row row) : options_(std::move(options)), row_(std::move(row)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
-    if (!db_) {
-      auto db = PostgresSink::Open(options_);
-      if (!db.ok()) throw std::runtime_error(db.status().ToString());
-      db_ = std::move(db).value();
-    }
+    OpenOnce();
     for (const auto& e : batch) db_->AddRow(row_(e.value));
     Status st = db_->Flush();
     if (!st.ok()) throw std::runtime_error(st.ToString());
   }
-  void OnEnd() override {}
+  void OnEnd() override { OpenOnce(); }
 
  private:
+  // Opens on the first batch, or at the end when none came, so that the
+  // schema (the table) exists either way.
+  void OpenOnce() {
+    if (db_) return;
+    auto db = PostgresSink::Open(options_);
+    if (!db.ok()) throw std::runtime_error(db.status().ToString());
+    db_ = std::move(db).value();
+  }
   PostgresSinkOptions options_;
   Row row_;
   std::unique_ptr<PostgresSink> db_;

@@ -30,18 +30,22 @@ class SqliteJobSink final : public operators::SinkOperator<T> {
   SqliteJobSink(SqliteSinkOptions options, Row row) : options_(std::move(options)), row_(std::move(row)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
-    if (!db_) {
-      auto db = SqliteSink::Open(options_.path, options_.schema, options_.statement);
-      if (!db.ok()) throw std::runtime_error(db.status().ToString());
-      db_ = std::move(db).value();
-    }
+    OpenOnce();
     Check(db_->Begin());
     for (const auto& e : batch) Check(db_->Insert(row_(e.value)));
     Check(db_->Commit());
   }
-  void OnEnd() override {}
+  void OnEnd() override { OpenOnce(); }
 
  private:
+  // Opens on the first batch, or at the end when none came, so that the
+  // schema (the table) exists either way.
+  void OpenOnce() {
+    if (db_) return;
+    auto db = SqliteSink::Open(options_.path, options_.schema, options_.statement);
+    if (!db.ok()) throw std::runtime_error(db.status().ToString());
+    db_ = std::move(db).value();
+  }
   static void Check(const Status& st) {
     if (!st.ok()) throw std::runtime_error(st.ToString());
   }
