@@ -57,14 +57,22 @@ class SessionWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
     // those starting inside it.
     auto it = sessions.upper_bound(start);
     if (it != sessions.begin() && std::prev(it)->second.end > start) --it;
+    if (it != sessions.end() && it->first <= start && it->second.end >= end) {
+      // Inside one session without moving its bounds: added in place; its
+      // timer stands. Still here after firing means within the lateness.
+      Session& s = it->second;
+      agg_.Add(s.acc, e.value);
+      if (s.fired) Output(k, it->first, s);
+      return;
+    }
     Acc acc = agg_.Create();
-    agg_.Add(acc, e.value);
     auto first = it;
     for (; it != sessions.end() && it->first < end; ++it) {
       start = std::min(start, it->first);
       end = std::max(end, it->second.end);
       agg_.Merge(acc, it->second.acc);
     }
+    agg_.Add(acc, e.value);  // after the merged sessions' records
     if (first == it && IsLate(end)) {  // a new session that would fire late
       this->Late(e.value, e.ts);
       if (sessions.empty()) by_key_.erase(k);

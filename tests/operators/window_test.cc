@@ -137,6 +137,22 @@ TEST(WindowTest, SessionGapIsExclusive) {
   EXPECT_EQ(r, (std::vector<R>{{"a", 0, 1000, 1}, {"a", 1000, 2000, 1}}));
 }
 
+// A record inside a session that keeps its bounds (here: a repeated
+// timestamp) must not leave a second timer behind: with allowed lateness
+// that timer would drop the fired session early, and later records within
+// the lateness would start a new, partial session instead of updating it.
+TEST(WindowTest, FiredSessionIsUpdatedWithinTheAllowedLateness) {
+  std::vector<KV> late;
+  auto r = CountWindows({{"a", 0}, {"a", 0}, {"a", 3000}, {"a", 0}, {"a", 500}},
+                        Session(1000).AllowedLateness(5000), 0, &late);
+  std::sort(r.begin(), r.end());
+  EXPECT_EQ(r, (std::vector<R>{{"a", 0, 1000, 2},      // fired when the watermark passed 999
+                               {"a", 0, 1000, 3},      // 0 again, late: inside it, fired again
+                               {"a", 0, 1500, 4},      // 500: extends it to 1500, fired again
+                               {"a", 3000, 4000, 1}}));
+  EXPECT_TRUE(late.empty());
+}
+
 TEST(WindowTest, LateSessionRecordIsCounted) {
   std::vector<KV> late;
   auto r = CountWindows({{"a", 5000}, {"a", 100}}, Session(1000), 0, &late);
