@@ -180,12 +180,13 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics) {
   return Status::Ok();
 }
 
-bool Consumer::HasAssignment() {
+std::vector<int32_t> Consumer::AssignedPartitions() {
   rd_kafka_topic_partition_list_t* list = nullptr;
-  if (rd_kafka_assignment(impl_->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || !list) return false;
-  const bool any = list->cnt > 0;
+  std::vector<int32_t> out;
+  if (rd_kafka_assignment(impl_->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || !list) return out;
+  for (int i = 0; i < list->cnt; ++i) out.push_back(list->elems[i].partition);
   rd_kafka_topic_partition_list_destroy(list);
-  return any;
+  return out;
 }
 
 Status Consumer::Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset) {

@@ -77,8 +77,8 @@ class Consumer {
   Status Subscribe(const std::vector<std::string>& topics);
   // Assigns partitions starting at `offset` (-2 beginning, -1 end, or an offset).
   Status Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset);
-  // Whether the consumer has partitions now (its group assigned some, or Assign).
-  bool HasAssignment();
+  // The partitions the consumer has now (its group's assignment, or Assign).
+  std::vector<int32_t> AssignedPartitions();
   // The next message, nullopt after `timeout` with none; errors other than
   // end-of-partition come back as non-ok.
   Result<std::optional<Message>> Poll(std::chrono::milliseconds timeout);

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -110,7 +111,7 @@ class KafkaSource final : public engine::SourceInstance {
     // Idleness counts from the group's assignment: not while the group
     // (e.g. group.initial.rebalance.delay.ms) has given this process nothing.
     if (options_.idle_end_ms >= 0 && !assigned_) {
-      assigned_ = consumer_->HasAssignment();
+      assigned_ = !consumer_->AssignedPartitions().empty();
       last_record_ = now;
     }
     if (options_.idle_end_ms >= 0 && now - last_record_ >= std::chrono::milliseconds(options_.idle_end_ms)) {
@@ -131,6 +132,14 @@ class KafkaSource final : public engine::SourceInstance {
     last_record_ = std::chrono::steady_clock::now();
   }
   void EmitWatermark() {
+    // Partitions the group has moved to another member no longer hold the
+    // watermark back (checked every 200 ms, not per poll).
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_assignment_check_) {
+      next_assignment_check_ = now + std::chrono::milliseconds(200);
+      const auto mine = consumer_->AssignedPartitions();
+      std::erase_if(max_ts_, [&](const auto& e) { return std::find(mine.begin(), mine.end(), e.first) == mine.end(); });
+    }
     engine::Timestamp wm = engine::kMaxTimestamp;
     for (const auto& [p, t] : max_ts_) wm = std::min(wm, t - options_.max_out_of_orderness_ms - 1);
     if (!max_ts_.empty() && wm > watermark_) {
@@ -146,7 +155,8 @@ class KafkaSource final : public engine::SourceInstance {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::vector<kafka::Message> pending_;
   operators::Batch<T> batch_;
-  std::map<int32_t, engine::Timestamp> max_ts_;
+  std::map<int32_t, engine::Timestamp> max_ts_;  // per partition this instance has (had) records of
+  std::chrono::steady_clock::time_point next_assignment_check_;
   engine::Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_record_;
   bool assigned_ = false;
