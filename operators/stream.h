@@ -84,8 +84,15 @@ class JobBuilder {
   template <typename Out, typename MakeFn>
   int AddNode(std::string name, std::string kind, std::vector<engine::Edge> inputs, MakeFn make, bool source = false);
 
+  // A mistake found while building (e.g. a window of size 0): Plan, Run
+  // and Explain return the first one.
+  void Fail(Status st) {
+    if (error_.ok()) error_ = std::move(st);
+  }
+
  private:
   engine::Graph graph_;
+  Status error_;
 };
 
 // A typed stream: the output of one node.
@@ -251,6 +258,7 @@ class Stream<T>::Keyed {
       const std::string kind = spec.kind == WindowSpec::Kind::kSession   ? "session window"
                                : spec.kind == WindowSpec::Kind::kSliding ? "sliding window"
                                                                          : "tumbling window";
+      if (Status st = Validate(spec); !st.ok()) job->Fail(Status(st.code(), "'" + name + "': " + st.message()));
       const int id = job->template AddNode<Out>(
           std::move(name), kind, {keyed_.HashEdge()},
           [key, agg, spec, late](int, int, void* out) -> std::unique_ptr<engine::OperatorInstance> {
@@ -334,6 +342,7 @@ auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double 
 }
 
 inline Result<engine::PhysicalPlan> JobBuilder::Plan(int parallelism) {
+  RIVULET_RETURN_IF_ERROR(error_);
   if (parallelism == 0) parallelism = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return engine::Plan(graph_, parallelism);
 }

@@ -57,6 +57,26 @@ inline WindowSpec Sliding(int64_t size_ms, int64_t slide_ms) {
 }
 inline WindowSpec Session(int64_t gap_ms) { return {WindowSpec::Kind::kSession, 0, 0, gap_ms, 0}; }
 
+// Why `spec` cannot be run (sizes, slides and gaps must be positive, the
+// lateness not negative), or ok.
+inline Status Validate(const WindowSpec& spec) {
+  switch (spec.kind) {
+    case WindowSpec::Kind::kTumbling:
+      if (spec.size_ms <= 0) return Status(Errc::kInvalidArgument, "tumbling window size must be positive");
+      break;
+    case WindowSpec::Kind::kSliding:
+      if (spec.size_ms <= 0 || spec.slide_ms <= 0) {
+        return Status(Errc::kInvalidArgument, "sliding window size and slide must be positive");
+      }
+      break;
+    case WindowSpec::Kind::kSession:
+      if (spec.gap_ms <= 0) return Status(Errc::kInvalidArgument, "session gap must be positive");
+      break;
+  }
+  if (spec.allowed_lateness_ms < 0) return Status(Errc::kInvalidArgument, "allowed lateness must not be negative");
+  return Status::Ok();
+}
+
 // floor(a / b) for b > 0, also for negative a.
 inline int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && (a < 0)); }
 

@@ -153,6 +153,23 @@ TEST(WindowTest, FiredSessionIsUpdatedWithinTheAllowedLateness) {
   EXPECT_TRUE(late.empty());
 }
 
+TEST(WindowTest, WindowsThatCannotRunAreErrorsNamingTheOperator) {
+  for (const WindowSpec& spec : {Tumbling(0), Sliding(1000, 0), Sliding(-5, 1), Session(0),
+                                 Tumbling(1000).AllowedLateness(-1)}) {
+    JobBuilder job;
+    auto out = std::make_shared<Collected<R>>();
+    job.FromCollection<KV>("in", {{"a", 1}}, [](const KV& kv) { return kv.second; })
+        .KeyBy([](const KV& kv) { return kv.first; })
+        .Window(spec)
+        .Aggregate("count", Count{})
+        .CollectInto("out", out);
+    Status st = job.Run({});
+    EXPECT_EQ(st.code(), Errc::kInvalidArgument);
+    EXPECT_EQ(st.message().rfind("'count': ", 0), 0u) << st.message();
+    EXPECT_TRUE(out->values().empty());
+  }
+}
+
 TEST(WindowTest, LateSessionRecordIsCounted) {
   std::vector<KV> late;
   auto r = CountWindows({{"a", 5000}, {"a", 100}}, Session(1000), 0, &late);
