@@ -35,8 +35,6 @@ class OutputWriter {
   virtual void FlushPartial() = 0;
   // Tells every downstream instance this output is idle / active again.
   virtual void SetIdle(bool idle) = 0;
-  // Records in and messages out, for metrics.
-  virtual uint64_t records() const = 0;
 };
 
 // Drains one channel into an input port.

@@ -163,10 +163,8 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
   }
 
   void* receiver() override { return static_cast<Receiver<T>*>(this); }
-  uint64_t records() const override { return records_; }
 
   void OnBatch(Batch<T>& batch) override {
-    records_ += batch.size();
     const size_t n = n_;
     if constexpr (std::is_same_v<P, BroadcastPartitioner>) {
       for (size_t d = 0; d < n; ++d) {
@@ -241,7 +239,6 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
   P partitioner_;
   const size_t n_;
   std::unique_ptr<Dest[]> dests_;
-  uint64_t records_ = 0;
 };
 
 template <typename T, typename P>

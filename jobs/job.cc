@@ -215,7 +215,6 @@ Result<std::unique_ptr<log::LogManager>> JobContext::OpenLog(
 }
 
 Status JobContext::Execute(operators::JobBuilder& builder) {
-  if (parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");
   if (explain) {
     RIVULET_ASSIGN_OR_RETURN(std::string plan, builder.Explain(parallelism));
     *out << plan;

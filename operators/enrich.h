@@ -43,20 +43,16 @@ class LookupEnrichOperator final : public UnaryOperator<In, Out> {
     }
     this->Emit();
   }
-  uint64_t misses() const { return misses_; }
-
  private:
   std::optional<Out> Join(const In& v) {
     auto it = table_->find(key_(v));
     const typename Table::mapped_type* row = it == table_->end() ? nullptr : &it->second;
-    misses_ += row == nullptr;
     return join_(v, row);
   }
 
   std::shared_ptr<const Table> table_;
   KeyFn key_;
   JoinFn join_;
-  uint64_t misses_ = 0;
 };
 
 // Two inputs, both partitioned by key: port 0 the records to enrich, port 1

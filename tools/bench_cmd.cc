@@ -22,9 +22,8 @@ void AddBenchCommand(CLI::App& app, Action* action) {
   cmd->callback([o, name, action, sets] {
     *action = [o, name, sets] {
       for (const auto& kv : *sets) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos || eq == 0) return Status(Errc::kInvalidArgument, "--set wants KEY=VALUE: " + kv);
-        o->settings[kv.substr(0, eq)] = kv.substr(eq + 1);
+        RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
+        o->settings[p.first] = p.second;
       }
       if (o->records < 0 || o->repeats <= 0 || o->value_bytes < 0 || o->key_bytes < 1) {
         return Status(Errc::kInvalidArgument, "--records, --repeats and --key-bytes must be positive");

@@ -38,7 +38,6 @@ class PostgresSink {
   // Buffers one row: values in column order, as text (PostgreSQL converts
   // them to the columns' types).
   void AddRow(const std::vector<std::string>& values);
-  size_t buffered_rows() const { return rows_; }
   // Writes the buffered rows in one transaction; the buffer is emptied
   // either way.
   Status Flush();
