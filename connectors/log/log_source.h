@@ -74,8 +74,14 @@ class LogSource final : public engine::SourceInstance {
     if (!records.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + records.status().ToString());
     batch_.clear();
     batch_.reserve(records->size());  // the batch may have been handed on (moved) last time
+    PartitionState* current = nullptr;  // records come grouped by partition
+    int32_t current_partition = -1;
     for (const auto& r : *records) {
-      PartitionState& p = partitions_[r.partition];
+      if (r.partition != current_partition) {
+        current_partition = r.partition;
+        current = &partitions_[r.partition];
+      }
+      PartitionState& p = *current;
       p.next = r.offset + 1;
       auto decoded = decode_(r);
       if (!DecodedOk(decoded)) {
