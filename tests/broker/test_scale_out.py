@@ -38,6 +38,12 @@ def read_out(broker, expect, timeout=30):
         if m is None or m.error():
             continue
         seen[m.value()] += 1
+    # A little longer, so that copies after the last new value are counted too.
+    quiet = time.time() + 2
+    while time.time() < quiet:
+        m = c.poll(0.2)
+        if m is not None and not m.error():
+            seen[m.value()] += 1
     c.close()
     return seen
 
@@ -87,6 +93,14 @@ class ScaleOutTest(unittest.TestCase):
 
             want = {b"VALUE-%d" % i for i in range(N)}
             self.assertEqual(set(seen), want, "records lost: %d" % len(want - set(seen)))
+            # Duplicates only from offsets not yet committed: a process stopped
+            # with Ctrl-C commits what it emitted before it leaves; the one
+            # window is a rebalance revoking partitions while a poll's records
+            # (at most one batch, 1024) are in flight in a surviving process.
+            # (Seen here: none in three runs.) A process re-reading from the
+            # beginning would copy thousands.
+            twice = sum(n - 1 for n in seen.values())
+            self.assertLessEqual(twice, 1024, "records written more than once: %d" % twice)
             # The group committed every input record.
             c = confluent_kafka.Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "relayers"})
             committed = c.committed([confluent_kafka.TopicPartition("relay-in", q) for q in range(6)], timeout=10)
