@@ -30,7 +30,7 @@ Status RunRelay(JobContext& ctx) {
   o.idle_end_ms = idle_end_ms;
   operators::JobBuilder job;
   const bool upper = transform == "upper";
-  auto in = connectors::FromKafka<Message>(job, o.topic, o, [](Message& m) { return std::optional<Message>(m); });
+  auto in = connectors::FromKafka<Message>(job, o.topic, o, [](Message& m) { return std::optional<Message>(std::move(m)); });
   auto out = in.Map("transform", [upper](const Message& m) {
     Message r = m;
     if (upper && r.value) {

@@ -221,12 +221,14 @@ Result<std::optional<Message>> Consumer::Poll(std::chrono::milliseconds timeout)
   return std::optional<Message>(std::move(out));
 }
 
-Status Consumer::StoreOffset(const Message& m) {
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, m.topic.c_str(), m.partition)->offset = m.offset + 1;
+Status Consumer::StoreOffset(const Message& m) { return StoreOffsets(m.topic, {{m.partition, m.offset + 1}}); }
+
+Status Consumer::StoreOffsets(const std::string& topic, const std::map<int32_t, int64_t>& next) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
+  for (const auto& [p, offset] : next) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = offset;
   rd_kafka_resp_err_t err = rd_kafka_offsets_store(impl_->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  if (err) return KafkaError("store offset", err);
+  if (err) return KafkaError("store offsets", err);
   return Status::Ok();
 }
 

@@ -85,6 +85,9 @@ class Consumer {
   // Marks `m` processed: its next offset is committed by auto-commit and on
   // Close (at-least-once: only what the caller has handled).
   Status StoreOffset(const Message& m);
+  // The same for several partitions of `topic` at once: partition -> the
+  // next offset to read (the last handled + 1).
+  Status StoreOffsets(const std::string& topic, const std::map<int32_t, int64_t>& next);
   // The group's committed offsets of `topic`'s partitions (-1 when none).
   Result<std::map<int32_t, int64_t>> Committed(const std::string& topic, int32_t partitions,
                                                std::chrono::milliseconds timeout);

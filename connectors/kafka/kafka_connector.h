@@ -74,35 +74,39 @@ class KafkaSource final : public engine::SourceInstance {
       if (!m.ok()) throw std::runtime_error(m.status().ToString());
       if (!m->has_value()) break;
       kafka::Message& msg = **m;
-      auto decoded = decode_(msg);
+      const int32_t partition = msg.partition;
+      const int64_t offset = msg.offset;
+      const engine::Timestamp record_ts = msg.timestamp;
+      auto decoded = decode_(msg);  // may move from msg
       if (DecodedOk(decoded)) {
         T v = TakeDecoded(decoded);
-        engine::Timestamp t = msg.timestamp;
+        engine::Timestamp t = record_ts;
         if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
-        auto& max = max_ts_[msg.partition];
+        auto& max = max_ts_[partition];
         max = std::max(max, t);
         batch_.push_back(operators::Event<T>{t, std::move(v)});
       } else {
         this->CountBadRecord();
         const std::string why = DecodeError(decoded);
         if (options_.on_bad_record == KafkaSourceOptions::OnBadRecord::kFail) {
-          throw std::runtime_error("record " + msg.topic + "/" + std::to_string(msg.partition) + "@" +
-                                   std::to_string(msg.offset) + " " + why);
+          throw std::runtime_error("record " + options_.topic + "/" + std::to_string(partition) + "@" +
+                                   std::to_string(offset) + " " + why);
         }
-        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", msg.topic, msg.partition, msg.offset, why);
+        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", options_.topic, partition, offset, why);
       }
-      pending_.push_back(std::move(msg));
+      next_offsets_[partition] = offset + 1;
     }
     if (!batch_.empty()) {
       out_->OnBatch(batch_);
       EmitWatermark();
     }
-    // Emitted (or skipped): their offsets may be committed now.
-    for (const auto& msg : pending_) {
-      Status st = consumer_->StoreOffset(msg);
+    // Emitted (or skipped): their offsets may be committed now, one call
+    // per poll.
+    if (!next_offsets_.empty()) {
+      Status st = consumer_->StoreOffsets(options_.topic, next_offsets_);
       if (!st.ok()) GetLogger("connectors")->warn("{}", st.ToString());  // e.g. a partition just revoked
+      next_offsets_.clear();
     }
-    pending_.clear();
     const auto now = std::chrono::steady_clock::now();
     if (!batch_.empty()) {
       last_record_ = now;
@@ -153,7 +157,7 @@ class KafkaSource final : public engine::SourceInstance {
   Decode decode_;
   TsFn ts_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  std::vector<kafka::Message> pending_;
+  std::map<int32_t, int64_t> next_offsets_;  // per partition: the offset after the last record handled
   operators::Batch<T> batch_;
   std::map<int32_t, engine::Timestamp> max_ts_;  // per partition this instance has (had) records of
   std::chrono::steady_clock::time_point next_assignment_check_;
