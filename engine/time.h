@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "base/clock.h"
+
 namespace rivulet::engine {
 
 using Timestamp = int64_t;
@@ -15,8 +17,8 @@ inline constexpr Timestamp kMinTimestamp = std::numeric_limits<Timestamp>::min()
 // The watermark of an ended input: every window may fire.
 inline constexpr Timestamp kMaxTimestamp = std::numeric_limits<Timestamp>::max();
 
-// Milliseconds on the wall clock (processing time).
-Timestamp WallClockMs();
+// Milliseconds on the wall clock (processing time): base/clock.h's.
+using rivulet::WallClockMs;
 
 // "HH:MM:SS" (UTC) of a timestamp, for people reading job output.
 std::string TimeOfDayUtc(Timestamp ms);

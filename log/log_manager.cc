@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace rivulet::log {
 
-TimestampMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 LogManager::LogManager(std::string dir, LogOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {}

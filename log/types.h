@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
+
 namespace rivulet::log {
 
 // Offsets are plain int64 positions in a partition; kept as int64_t because
@@ -40,6 +42,6 @@ struct Header {
 };
 
 // Current wall-clock time in milliseconds.
-TimestampMs NowMs();
+inline TimestampMs NowMs() { return WallClockMs(); }
 
 }  // namespace rivulet::log
