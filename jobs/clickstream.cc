@@ -4,7 +4,6 @@
 // each count with the page's title and section from a table, upserts the
 // counts into SQLite, and prints the top pages as each window closes;
 // at the end it prints the table of the most viewed pages.
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,7 +11,9 @@
 #include <sstream>
 
 #include "connectors/log/log_connector.h"
+#include "connectors/serde/serde.h"
 #include "connectors/sqlite/sqlite_job_sink.h"
+#include "events.pb.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
 #include "operators/stream.h"
@@ -69,13 +70,14 @@ PageView MakeView(uint64_t n, int64_t start_ms, int64_t interval_us) {
   return PageView{start_ms + static_cast<int64_t>(n) * interval_us / 1000, static_cast<uint32_t>(r >> 40), page};
 }
 
-std::optional<PageView> DecodeView(const log::ConsumerRecord& r) {
-  if (!r.value) return std::nullopt;
-  auto j = nlohmann::json::parse(*r.value, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j["page"].is_number_unsigned() || !j["user"].is_number_unsigned()) return std::nullopt;
-  const uint32_t page = j["page"].get<uint32_t>();
-  if (page >= kPages) return std::nullopt;
-  return PageView{r.timestamp, j["user"].get<uint32_t>(), page};
+// Views travel as Protobuf (rivulet.events.PageView of proto/events.proto),
+// keyed by user; the record's timestamp is the event time.
+using ViewSerde = connectors::ProtobufSerde<events::PageView>;
+
+Result<PageView> DecodeView(const log::ConsumerRecord& r) {
+  RIVULET_ASSIGN_OR_RETURN(events::PageView v, connectors::Decoder(ViewSerde())(r));
+  if (v.page() >= kPages) return Status(Errc::kInvalidArgument, "page " + std::to_string(v.page()) + " is unknown");
+  return PageView{r.timestamp, v.user(), v.page()};
 }
 
 std::string Top(int64_t start, int64_t end, const std::vector<PageCount>& counts, size_t n) {
@@ -118,9 +120,11 @@ Status RunClickstream(JobContext& ctx) {
     // (two producers running at different speeds would interleave them
     // seconds apart, and the windows would count those as late).
     generated.SetParallelism(1);
-    connectors::ToLog(generated, "to " + topic, lm.get(), topic, [](const PageView& v) {
-      const std::string value = nlohmann::json{{"user", v.user}, {"page", v.page}}.dump();
-      return std::make_pair(std::optional<std::string>(std::to_string(v.user)), value);
+    connectors::ToLog(generated, "to " + topic, lm.get(), topic, [serde = ViewSerde()](const PageView& v) {
+      events::PageView m;
+      m.set_user(v.user);
+      m.set_page(v.page);
+      return std::make_pair(std::optional<std::string>(std::to_string(v.user)), serde.Encode(m));
     });
     if (ctx.explain) out << "pipeline 1: generate -> " << topic << "\n";
     RIVULET_RETURN_IF_ERROR(ctx.Execute(produce));
