@@ -33,7 +33,7 @@ namespace rivulet::connectors {
 struct FileSourceOptions {
   std::string path;
   bool follow = false;  // keep reading what is appended, until the job stops
-  enum class OnBadRecord { kFail, kSkip };
+  using OnBadRecord = connectors::OnBadRecord;  // kFail or kSkip (no dead letters for files)
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   int64_t max_out_of_orderness_ms = 0;
 };
@@ -99,12 +99,8 @@ class FileSource final : public engine::SourceInstance {
     auto decoded = decode_(std::string_view(text));
     if (!DecodedOk(decoded)) {
       this->CountBadRecord();
-      const std::string where = options_.path + ":" + std::to_string(line_);
-      const std::string why = DecodeError(decoded);
-      if (options_.on_bad_record == FileSourceOptions::OnBadRecord::kFail) {
-        throw std::runtime_error(where + ": line " + why);
-      }
-      GetLogger("connectors")->warn("skipping {}: line {}", where, why);
+      HandleBadRecord(options_.on_bad_record, options_.path + ":" + std::to_string(line_) + ": line",
+                      DecodeError(decoded));
       return;
     }
     T v = TakeDecoded(decoded);
@@ -170,6 +166,9 @@ class FileSink final : public operators::SinkOperator<T> {
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>
 operators::Stream<T> FromFile(operators::JobBuilder& job, std::string name, FileSourceOptions options, Decode decode,
                               TsFn ts = nullptr) {
+  if (options.on_bad_record == OnBadRecord::kDeadLetter) {
+    job.Fail(Status(Errc::kInvalidArgument, "'" + name + "': dead letters need a log source; a file source fails or skips"));
+  }
   const int id = job.template AddNode<T>(std::move(name), "file source", {},
                                          [options, decode, ts](int, int, void* out) {
                                            return std::make_unique<FileSource<T, Decode, TsFn>>(out, options, decode,

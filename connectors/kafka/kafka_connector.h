@@ -45,7 +45,7 @@ struct KafkaSourceOptions {
   std::string auto_offset_reset = "earliest";  // where a group without offsets starts
   int64_t idle_end_ms = -1;                // >= 0: end after this long without records (once assigned)
   int64_t max_out_of_orderness_ms = 0;
-  enum class OnBadRecord { kFail, kSkip };
+  using OnBadRecord = connectors::OnBadRecord;  // kFail or kSkip
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   kafka::Config config;  // extra librdkafka settings
 };
@@ -87,12 +87,9 @@ class KafkaSource final : public engine::SourceInstance {
         batch_.push_back(operators::Event<T>{t, std::move(v)});
       } else {
         this->CountBadRecord();
-        const std::string why = DecodeError(decoded);
-        if (options_.on_bad_record == KafkaSourceOptions::OnBadRecord::kFail) {
-          throw std::runtime_error("record " + options_.topic + "/" + std::to_string(partition) + "@" +
-                                   std::to_string(offset) + " " + why);
-        }
-        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", options_.topic, partition, offset, why);
+        HandleBadRecord(options_.on_bad_record,
+                        "record " + options_.topic + "/" + std::to_string(partition) + "@" + std::to_string(offset),
+                        DecodeError(decoded));
       }
       next_offsets_[partition] = offset + 1;
     }
@@ -201,6 +198,9 @@ class KafkaSink final : public operators::SinkOperator<T> {
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>
 operators::Stream<T> FromKafka(operators::JobBuilder& job, std::string name, KafkaSourceOptions options, Decode decode,
                                TsFn ts = nullptr) {
+  if (options.on_bad_record == OnBadRecord::kDeadLetter) {
+    job.Fail(Status(Errc::kInvalidArgument, "'" + name + "': dead letters need a log source; a kafka source fails or skips"));
+  }
   return operators::Stream<T>(
       &job, job.template AddNode<T>(std::move(name), "kafka source", {},
                                     [options, decode, ts](int, int, void* out) {

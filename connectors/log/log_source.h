@@ -42,7 +42,7 @@ struct LogSourceOptions {
   bool bounded = true;             // stop at the log end seen at the start
   int64_t max_out_of_orderness_ms = 0;
   int64_t commit_interval_ms = 1000;
-  enum class OnBadRecord { kFail, kSkip, kDeadLetter };
+  using OnBadRecord = connectors::OnBadRecord;
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   // kDeadLetter: bad records are copied, as they are, to this topic (with
   // headers rivulet.error, rivulet.source naming topic/partition@offset).
@@ -87,15 +87,9 @@ class LogSource final : public engine::SourceInstance {
       if (!DecodedOk(decoded)) {
         this->CountBadRecord();
         const std::string why = DecodeError(decoded);
-        if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kFail) {
-          throw std::runtime_error("record " + options_.topic + "/" + std::to_string(r.partition) + "@" +
-                                   std::to_string(r.offset) + " " + why);
-        }
-        if (options_.on_bad_record == LogSourceOptions::OnBadRecord::kDeadLetter) {
-          DeadLetter(r, why);
-          continue;
-        }
-        GetLogger("connectors")->warn("skipping record {}/{}@{}: {}", options_.topic, r.partition, r.offset, why);
+        const std::string where =
+            "record " + options_.topic + "/" + std::to_string(r.partition) + "@" + std::to_string(r.offset);
+        if (HandleBadRecord(options_.on_bad_record, where, why)) DeadLetter(r, why);
         continue;
       }
       T v = TakeDecoded(decoded);

@@ -1,6 +1,10 @@
 // Serdes; see serde.h.
 #include "connectors/serde/serde.h"
 
+#include <stdexcept>
+
+#include "base/logging.h"
+
 namespace rivulet::connectors {
 
 bool IsValidUtf8(std::string_view s) {
@@ -33,6 +37,15 @@ bool IsValidUtf8(std::string_view s) {
     p += n + 1;
   }
   return true;
+}
+
+bool HandleBadRecord(OnBadRecord policy, const std::string& where, const std::string& why) {
+  switch (policy) {
+    case OnBadRecord::kFail: throw std::runtime_error(where + " " + why);
+    case OnBadRecord::kSkip: GetLogger("connectors")->warn("skipping {} {}", where, why); return false;
+    case OnBadRecord::kDeadLetter: return true;
+  }
+  return false;
 }
 
 Result<std::vector<std::string>> SplitCsv(std::string_view line) {

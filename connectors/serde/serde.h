@@ -179,6 +179,18 @@ auto ValueEncoder(Serde serde) {
   };
 }
 
+// What a source does with a record it could not decode (after counting it).
+enum class OnBadRecord {
+  kFail,        // the job stops, naming the record and the reason
+  kSkip,        // a warning names them; the record is passed over
+  kDeadLetter,  // copied, unchanged, to a dead-letter topic (the log source)
+};
+// Applies `policy` to a bad record that `where` names (e.g. "record
+// t/0@5", "in.csv:3: line"), `why` being DecodeError's text: kFail throws
+// "<where> <why>", kSkip logs it; returns true when the caller is to copy
+// the record to its dead-letter topic.
+bool HandleBadRecord(OnBadRecord policy, const std::string& where, const std::string& why);
+
 // What the sources do with a decoder's result, which is either a
 // std::optional<T> (no reason given) or a Result<T>.
 template <typename T>

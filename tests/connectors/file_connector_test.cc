@@ -104,6 +104,11 @@ TEST(FileConnectorTest, JsonLinesAndCsvWithBadLines) {
   Read(o, true, &st);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("missing.csv: No such file"), std::string::npos) << st.message();
+
+  o.on_bad_record = FileSourceOptions::OnBadRecord::kDeadLetter;  // a file has no dead-letter topic
+  Read(o, true, &st);
+  EXPECT_EQ(st.code(), Errc::kInvalidArgument);
+  EXPECT_NE(st.message().find("dead letters need a log source"), std::string::npos) << st.message();
 }
 
 TEST(FileConnectorTest, FollowsAGrowingFileUntilStopped) {
