@@ -47,15 +47,16 @@ class SourceBase : public engine::SourceInstance {
   }
 
  protected:
-  // Appends a record to batch_, stamped with its event time.
-  void Append(const T& value) {
+  // Appends a record to batch_, stamped with its event time (processing
+  // time is stamped per batch, in Send).
+  template <typename V>
+  void Append(V&& value) {
+    Timestamp t = 0;
     if constexpr (kEventTime) {
-      const Timestamp t = ts_(value);
+      t = ts_(value);
       max_ts_ = std::max(max_ts_, t);
-      batch_.push_back(Event<T>{t, value});
-    } else {
-      batch_.push_back(Event<T>{0, value});
     }
+    batch_.push_back(Event<T>{t, std::forward<V>(value)});
   }
 
   // Appends [first, last), stamped, written in place when T allows.
