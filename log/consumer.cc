@@ -368,8 +368,10 @@ Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, Consume
       rec.partition = tp.partition;
       rec.offset = rv.offset;
       rec.timestamp = rv.timestamp;
-      rec.key = rv.key;
-      rec.value = rv.value;
+      // Field by field: copying the optionals whole made GCC round-trip
+      // them through the stack (a store-forwarding stall per record).
+      if (rv.key) rec.key.emplace(rv.key->data(), rv.key->size());
+      if (rv.value) rec.value.emplace(rv.value->data(), rv.value->size());
       rec.headers_raw = rv.headers_raw;
       rec.header_count = rv.header_count;
       st.position = rv.offset + 1;

@@ -26,20 +26,6 @@ char* PutField(char* p, const std::optional<std::string_view>& f) {
   return p + f->size();
 }
 
-// Reads a length-prefixed nullable field.
-bool GetField(const char** p, const char* end, std::optional<std::string_view>* out) {
-  int32_t len;
-  if (!GetVarint32(p, end, &len)) return false;
-  if (len < 0) {
-    out->reset();
-    return len == -1;
-  }
-  if (end - *p < len) return false;
-  *out = std::string_view(*p, static_cast<size_t>(len));
-  *p += len;
-  return true;
-}
-
 }  // namespace
 
 Result<BatchHeader> ParseBatchHeader(std::span<const char> b) {
@@ -128,44 +114,19 @@ RecordReader::RecordReader(const BatchHeader& header, std::string_view records)
     : header_(header),
       p_(records.data()),
       end_(records.data() + records.size()),
-      remaining_(header.record_count) {}
+      remaining_(header.record_count),
+      log_append_time_((header.attributes & kTimestampTypeLogAppend) != 0) {}
 
 RecordReader RecordReader::ForBatch(const BatchHeader& header, std::span<const char> batch) {
   return RecordReader(header, std::string_view(batch.data() + kBatchHeaderSize,
                                                header.total_size() - kBatchHeaderSize));
 }
 
-bool RecordReader::Next(RecordView* out) {
-  if (remaining_ <= 0 || !status_.ok()) return false;
-  auto bad = [&](const char* what) {
-    status_ = Corrupt(std::string("malformed record (") + what + ") in batch at offset " +
-                      std::to_string(header_.base_offset));
-    return false;
-  };
-  int32_t len;
-  if (!GetVarint32(&p_, end_, &len) || len < 1 || end_ - p_ < len) return bad("length");
-  const char* p = p_;
-  const char* rend = p_ + len;
-  p_ = rend;
-  --remaining_;
-  ++p;  // attributes (unused in v2)
-  int64_t ts_delta;
-  int32_t off_delta;
-  if (!GetVarint(&p, rend, &ts_delta)) return bad("timestamp");
-  if (!GetVarint32(&p, rend, &off_delta) || off_delta < 0) return bad("offset delta");
-  if (!GetField(&p, rend, &out->key)) return bad("key");
-  if (!GetField(&p, rend, &out->value)) return bad("value");
-  int32_t hc;
-  if (!GetVarint32(&p, rend, &hc) || hc < 0) return bad("header count");
-  out->header_count = hc;
-  out->headers_raw = std::string_view(p, static_cast<size_t>(rend - p));
-  out->offset = header_.base_offset + off_delta;
-  if (header_.attributes & kTimestampTypeLogAppend) {
-    out->timestamp = header_.max_timestamp;
-  } else {
-    out->timestamp = header_.first_timestamp + ts_delta;
-  }
-  return true;
+bool RecordReader::Fail(const char* what) {
+  status_ = Corrupt(std::string("malformed record (") + what + ") in batch at offset " +
+                    std::to_string(header_.base_offset));
+  remaining_ = 0;
+  return false;
 }
 
 RecordBatchBuilder::RecordBatchBuilder(size_t reserve_bytes) : reserve_(reserve_bytes) {

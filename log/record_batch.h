@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "log/types.h"
+#include "log/varint.h"
 
 namespace rivulet::log {
 
@@ -90,7 +91,22 @@ struct RecordView {
 // Decodes the headers of `r` into owned Header values.
 Result<std::vector<Header>> DecodeHeaders(const RecordView& r);
 
-// Iterates over the records of one validated, uncompressed batch.
+// Reads a length-prefixed nullable field (length -1 = null) from [*p, end).
+inline bool GetField(const char** p, const char* end, std::optional<std::string_view>* out) {
+  int32_t len;
+  if (!GetVarint32(p, end, &len)) return false;
+  if (len < 0) {
+    out->reset();
+    return len == -1;
+  }
+  if (end - *p < len) return false;
+  *out = std::string_view(*p, static_cast<size_t>(len));
+  *p += len;
+  return true;
+}
+
+// Iterates over the records of one validated, uncompressed batch. Next() is
+// inline: it runs once per record on every read path.
 class RecordReader {
  public:
   // `batch` is the whole batch; `header` its parsed header. For a
@@ -101,16 +117,42 @@ class RecordReader {
 
   // Decodes the next record into *out. Returns false at the end; a malformed
   // record makes status() non-ok and ends the iteration.
-  bool Next(RecordView* out);
+  bool Next(RecordView* out) {
+    if (remaining_ <= 0) return false;
+    const char* p = p_;
+    int32_t len;
+    if (!GetVarint32(&p, end_, &len) || len < 1 || end_ - p < len) return Fail("length");
+    const char* rend = p + len;
+    ++p;  // attributes (unused in v2)
+    int64_t ts_delta;
+    int32_t off_delta;
+    if (!GetVarint(&p, rend, &ts_delta)) return Fail("timestamp");
+    if (!GetVarint32(&p, rend, &off_delta) || off_delta < 0) return Fail("offset delta");
+    if (!GetField(&p, rend, &out->key)) return Fail("key");
+    if (!GetField(&p, rend, &out->value)) return Fail("value");
+    int32_t hc;
+    if (!GetVarint32(&p, rend, &hc) || hc < 0) return Fail("header count");
+    out->header_count = hc;
+    out->headers_raw = std::string_view(p, static_cast<size_t>(rend - p));
+    out->offset = header_.base_offset + off_delta;
+    out->timestamp = log_append_time_ ? header_.max_timestamp : header_.first_timestamp + ts_delta;
+    p_ = rend;
+    --remaining_;
+    return true;
+  }
   // Whether Next would return false: every record read, or a malformed one.
-  bool done() const { return remaining_ <= 0 || !status_.ok(); }
+  bool done() const { return remaining_ <= 0; }
   const Status& status() const { return status_; }
 
  private:
+  // Records the malformed record (`what` names the field) and ends the batch.
+  [[gnu::cold, gnu::noinline]] bool Fail(const char* what);
+
   BatchHeader header_;
   const char* p_;
   const char* end_;
   int32_t remaining_;
+  bool log_append_time_;
   Status status_;
 };
 

@@ -46,6 +46,12 @@ inline bool GetVarint(const char** p, const char* end, int64_t* out) {
     *p = q + 1;
     return true;
   }
+  if (end - q >= 2 && static_cast<unsigned char>(q[1]) < 0x80) {  // two bytes: offset and time deltas
+    *out = UnZigZag((static_cast<uint64_t>(static_cast<unsigned char>(q[0])) & 0x7f) |
+                    (static_cast<uint64_t>(static_cast<unsigned char>(q[1])) << 7));
+    *p = q + 2;
+    return true;
+  }
   uint64_t result = 0;
   for (int shift = 0; shift < 70 && q < end; shift += 7) {
     const uint64_t byte = static_cast<unsigned char>(*q++);
@@ -69,7 +75,7 @@ inline bool GetVarint32(const char** p, const char* end, int32_t* out) {
     return true;
   }
   int64_t v;
-  if (!GetVarint(&q, end, &v) || v < INT32_MIN || v > INT32_MAX) return false;
+  if (!GetVarint(&q, end, &v) || v < INT32_MIN || v > INT32_MAX) [[unlikely]] return false;
   *out = static_cast<int32_t>(v);
   *p = q;
   return true;
