@@ -2,6 +2,7 @@
 #include "base/file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +92,17 @@ Result<size_t> File::ReadAt(uint64_t offset, std::span<char> out) const {
     done += static_cast<size_t>(n);
   }
   return done;
+}
+
+Result<std::shared_ptr<const MappedFile>> MappedFile::Map(const File& file, size_t length) {
+  if (length == 0) return std::shared_ptr<const MappedFile>(new MappedFile(nullptr, 0));
+  void* p = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, file.fd(), 0);
+  if (p == MAP_FAILED) return ErrnoStatus("mmap", file.path(), errno);
+  return std::shared_ptr<const MappedFile>(new MappedFile(static_cast<const char*>(p), length));
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
 }
 
 Status File::Sync() {

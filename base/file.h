@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,27 @@ class File {
  private:
   int fd_ = -1;
   std::string path_;
+};
+
+// A read-only shared mapping of a file's first size() bytes (mmap). The
+// mapping may run past the end of the file, so that a growing file needs no
+// new mapping for each append; touching a page wholly past the end raises
+// SIGBUS, so readers must stay below the size they know was written. It
+// stays valid after the file is closed or unlinked; unmapped on destruction.
+class MappedFile {
+ public:
+  static Result<std::shared_ptr<const MappedFile>> Map(const File& file, size_t length);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const char* data() const { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  MappedFile(const char* data, size_t size) : data_(data), size_(size) {}
+  const char* data_;
+  size_t size_;
 };
 
 // Status for a failed syscall: "<what> <path>: <strerror(err)>", code from errno.

@@ -291,14 +291,11 @@ Status Consumer::MaybeAutoCommit(int64_t now) {
 }
 
 Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* resets, bool* end) {
-  if (!st.buffer || st.buffer_pos >= st.buffer_len) {
+  if (st.data_pos >= st.data.bytes.size()) {
     st.Drop();
-    auto buffer = FreeBuffer();
-    size_t valid = 0;
     auto part = log_->GetPartition(tp);
-    Result<ReadResult> r = part.ok()
-                               ? (*part)->ReadInto(st.position, config_.max_partition_fetch_bytes, buffer.get(), &valid)
-                               : Result<ReadResult>(part.status());
+    Result<MappedRead> r = part.ok() ? (*part)->Map(st.position, config_.max_partition_fetch_bytes)
+                                     : Result<MappedRead>(part.status());
     if (!r.ok()) {
       if (r.status().code() == Errc::kOutOfRange && (*resets)++ == 0 &&
           config_.auto_offset_reset != OffsetReset::kNone) {
@@ -307,20 +304,17 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
       }
       return r.status();
     }
-    if (valid == 0) {
+    if (r->data.bytes.empty()) {
       *end = true;
       return Status::Ok();
     }
-    st.buffer = std::move(buffer);
-    st.buffer_len = valid;
-    st.buffer_pos = 0;
+    st.data = std::move(r->data);
   }
-  const std::string& buf = *st.buffer;
-  std::span<const char> rest(buf.data() + st.buffer_pos, st.buffer_len - st.buffer_pos);
+  const std::span<const char> rest = st.data.bytes.subspan(st.data_pos);
   auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
   if (!h.ok()) {
     const bool partial = h.status().code() == Errc::kCorruption && rest.size() >= kLogOverhead &&
-                         st.buffer_pos > 0 && h.status().message().find("truncated") != std::string::npos;
+                         st.data_pos > 0 && h.status().message().find("truncated") != std::string::npos;
     st.Drop();
     if (partial) return Status::Ok();  // a partial batch at the end of a read: read again
     return Status(Errc::kCorruption,
@@ -332,7 +326,7 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
   }
   if (h->next_offset() <= st.position || h->is_control() || h->record_count == 0) {
     st.position = std::max(st.position, h->next_offset());
-    st.buffer_pos += h->total_size();
+    st.data_pos += h->total_size();
     return Status::Ok();
   }
   if (h->compression() != Compression::kNone) {
@@ -346,101 +340,56 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
   return Status::Ok();
 }
 
-Status Consumer::FetchInto(const TopicPartition& tp, PartitionState& st, ConsumerRecords* out,
-                           size_t max) {
-  int resets = 0;
-  while (out->records_.size() < max) {
-    if (!st.reader) {
-      bool end = false;
-      RIVULET_RETURN_IF_ERROR(NextBatch(tp, st, &resets, &end));
-      if (end) break;
-      if (!st.reader) continue;  // skipped a batch, or must read more
-    }
-    if (out->keepalive_.empty() || out->keepalive_.back() != st.buffer) {
-      out->keepalive_.push_back(st.buffer);
-    }
-    RecordReader& reader = *st.reader;
-    RecordView rv;
-    while (out->records_.size() < max && reader.Next(&rv)) {
-      if (rv.offset < st.position) continue;
-      ConsumerRecord& rec = out->records_.emplace_back();
-      rec.topic = *st.topic;
-      rec.partition = tp.partition;
-      rec.offset = rv.offset;
-      rec.timestamp = rv.timestamp;
-      // Field by field: copying the optionals whole made GCC round-trip
-      // them through the stack (a store-forwarding stall per record).
-      if (rv.key) rec.key.emplace(rv.key->data(), rv.key->size());
-      if (rv.value) rec.value.emplace(rv.value->data(), rv.value->size());
-      rec.headers_raw = rv.headers_raw;
-      rec.header_count = rv.header_count;
-      st.position = rv.offset + 1;
-    }
-    if (!reader.status().ok()) {
-      Status bad(Errc::kCorruption, tp.ToString() + ": " + reader.status().message());
-      st.Drop();
-      return bad;
-    }
-    if (!reader.done()) break;  // full: the next poll resumes here
-    st.position = std::max(st.position, st.batch_next_offset);
-    st.buffer_pos += st.batch_size;
-    st.reader.reset();
-  }
-  if (out->keepalive_.empty() || out->keepalive_.back() != st.topic) {
-    out->keepalive_.push_back(st.topic);
-  }
+Status Consumer::BeginPoll() {
+  if (closed_) return Status(Errc::kClosed, "consumer is closed");
+  for (auto& [done, st] : async_done_) done(st);
+  async_done_.clear();
   return Status::Ok();
 }
 
-std::shared_ptr<std::string> Consumer::FreeBuffer() {
-  for (auto& b : buffer_pool_) {
-    if (b.use_count() == 1) return b;
+Status Consumer::PreparePoll(std::chrono::steady_clock::time_point deadline, uint64_t* version, bool* ready) {
+  *version = log_->data_version();
+  RIVULET_RETURN_IF_ERROR(DriveGroup(deadline, ready));
+  if (!*ready) return Status::Ok();
+  RIVULET_RETURN_IF_ERROR(EnsurePositions());
+  return MaybeAutoCommit(NowMs());
+}
+
+bool Consumer::WaitPoll(std::chrono::steady_clock::time_point deadline, uint64_t version, bool ready) {
+  auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) return false;
+  auto wake = deadline;
+  if (subscribed_ && ready) {
+    const int64_t ms = std::max<int64_t>(0, next_heartbeat_ms_ - NowMs());
+    wake = std::min(wake, now + std::chrono::milliseconds(ms));
   }
-  auto b = std::make_shared<std::string>();
-  if (buffer_pool_.size() < 8) buffer_pool_.push_back(b);
-  return b;
+  if (config_.enable_auto_commit && !config_.group_id.empty()) {
+    const int64_t ms = std::max<int64_t>(0, next_auto_commit_ms_ - NowMs());
+    wake = std::min(wake, now + std::chrono::milliseconds(ms));
+  }
+  if (ready) log_->WaitForData(version, wake);
+  return true;
 }
 
 Result<ConsumerRecords> Consumer::Poll(std::chrono::milliseconds timeout) {
-  if (closed_) return Status(Errc::kClosed, "consumer is closed");
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto& [done, st] : async_done_) done(st);
-  async_done_.clear();
   ConsumerRecords out;
   out.records_.reserve(static_cast<size_t>(std::min(config_.max_poll_records, 4096)));
-  for (;;) {
-    const uint64_t version = log_->data_version();
-    bool ready = false;
-    RIVULET_RETURN_IF_ERROR(DriveGroup(deadline, &ready));
-    if (ready) {
-      RIVULET_RETURN_IF_ERROR(EnsurePositions());
-      RIVULET_RETURN_IF_ERROR(MaybeAutoCommit(NowMs()));
-      if (!partitions_.empty()) {
-        const size_t n = partitions_.size();
-        auto it = partitions_.begin();
-        std::advance(it, static_cast<long>(next_partition_ % n));
-        for (size_t i = 0; i < n && out.size() < static_cast<size_t>(config_.max_poll_records); ++i) {
-          RIVULET_RETURN_IF_ERROR(FetchInto(it->first, it->second, &out,
-                                            static_cast<size_t>(config_.max_poll_records)));
-          if (++it == partitions_.end()) it = partitions_.begin();
-        }
-        next_partition_ = (next_partition_ + 1) % n;
-      }
-      if (!out.empty()) return out;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return out;
-    auto wake = deadline;
-    if (subscribed_ && ready) {
-      const int64_t ms = std::max<int64_t>(0, next_heartbeat_ms_ - NowMs());
-      wake = std::min(wake, now + std::chrono::milliseconds(ms));
-    }
-    if (config_.enable_auto_commit && !config_.group_id.empty()) {
-      const int64_t ms = std::max<int64_t>(0, next_auto_commit_ms_ - NowMs());
-      wake = std::min(wake, now + std::chrono::milliseconds(ms));
-    }
-    if (ready) log_->WaitForData(version, wake);
-  }
+  auto collect = [&out](const ConsumerRecord& r) {
+    // Field by field: copied whole, the optionals' flag bytes (just stored
+    // by the reader) were reloaded as part of wider loads, a store-forwarding
+    // stall per record.
+    ConsumerRecord& c = out.records_.emplace_back();
+    c.topic = r.topic;
+    c.partition = r.partition;
+    c.offset = r.offset;
+    c.timestamp = r.timestamp;
+    if (r.key) c.key.emplace(r.key->data(), r.key->size());
+    if (r.value) c.value.emplace(r.value->data(), r.value->size());
+    c.headers_raw = r.headers_raw;
+    c.header_count = r.header_count;
+  };
+  RIVULET_RETURN_IF_ERROR(PollImpl(timeout, &out.keepalive_, collect).status());
+  return out;
 }
 
 Status Consumer::CommitSync() {

@@ -28,6 +28,7 @@
 #include "log/consumer_protocol.h"
 #include "log/group_coordinator.h"
 #include "log/record_batch.h"
+#include "log/segment.h"
 #include "log/types.h"
 
 namespace rivulet::log {
@@ -54,25 +55,15 @@ struct ConsumerConfig {
   bool check_crcs = true;
 };
 
-// One record. Views stay valid as long as the ConsumerRecords holding it.
-struct ConsumerRecord {
+// One record: the partition it came from, and the record as RecordView has
+// it (offset, timestamp, key, value, headers). Views stay valid as long as
+// the ConsumerRecords holding it (from PollEach: during the call only).
+struct ConsumerRecord : RecordView {
   std::string_view topic;
   int32_t partition = 0;
-  int64_t offset = 0;
-  int64_t timestamp = 0;
-  std::optional<std::string_view> key;
-  std::optional<std::string_view> value;
-  std::string_view headers_raw;  // encoded headers; decoded by headers()
-  int32_t header_count = 0;
 
   // The record's headers, decoded (kCorruption if malformed).
-  Result<std::vector<Header>> headers() const {
-    RecordView v;
-    v.offset = offset;
-    v.headers_raw = headers_raw;
-    v.header_count = header_count;
-    return DecodeHeaders(v);
-  }
+  Result<std::vector<Header>> headers() const { return DecodeHeaders(*this); }
 };
 
 class ConsumerRecords {
@@ -87,7 +78,8 @@ class ConsumerRecords {
  private:
   friend class Consumer;
   std::vector<ConsumerRecord> records_;
-  std::vector<std::shared_ptr<const std::string>> keepalive_;  // buffers the views point into
+  // The segment mappings and topic names the views point into.
+  std::vector<std::shared_ptr<const void>> keepalive_;
 };
 
 // Told about partitions taken away (before, so offsets can be committed)
@@ -124,6 +116,16 @@ class Consumer {
   // position; Seek past it to go on), kOutOfRange with auto_offset_reset
   // none, kNotFound for deleted topics.
   Result<ConsumerRecords> Poll(std::chrono::milliseconds timeout);
+  // Poll without collecting: calls fn(const ConsumerRecord&) for each record
+  // Poll would return, in the same order and with the same positions and
+  // errors, decoded straight from the log's mapped segments (nothing is
+  // copied). The record's views are valid during the call only. Returns
+  // how many records it passed to fn (0 when the timeout ran out). If fn
+  // throws, the positions cover the records passed so far.
+  template <typename Fn>
+  Result<size_t> PollEach(std::chrono::milliseconds timeout, Fn&& fn) {
+    return PollImpl(timeout, nullptr, fn);
+  }
 
   // Commits the current positions of all assigned partitions.
   Status CommitSync();
@@ -154,30 +156,27 @@ class Consumer {
   struct PartitionState {
     std::shared_ptr<const std::string> topic;  // shared with records
     int64_t position = -1;                     // -1: to be reset / fetched from commit
-    std::shared_ptr<std::string> buffer;       // fetched, not yet returned
-    size_t buffer_len = 0;                     // valid bytes in buffer
-    size_t buffer_pos = 0;                     // next batch in buffer
-    // The batch at buffer_pos when a poll stopped inside it: validated
-    // once, resumed where it stopped. Reset with the buffer (Drop).
+    MappedBytes data;                          // fetched batches, not yet returned
+    size_t data_pos = 0;                       // next batch in data
+    // The batch at data_pos when a poll stopped inside it: validated once,
+    // resumed where it stopped. Reset with the data (Drop).
     std::optional<RecordReader> reader;
     int64_t batch_next_offset = 0;
     size_t batch_size = 0;
     void Drop() {
       reader.reset();
-      buffer.reset();
+      data = MappedBytes{};
+      data_pos = 0;
     }
   };
   struct PendingJoin;
 
   void SetAssignment(const std::vector<TopicPartition>& partitions);
-  // A read buffer no ConsumerRecords still points into (reused, so that
-  // steady reading allocates and page-faults nothing).
-  std::shared_ptr<std::string> FreeBuffer();
   Status EnsurePositions();
   Status ResetPosition(const TopicPartition& tp, PartitionState& st, OffsetReset how);
-  // Positions st.reader on the next batch to read (reading into a buffer
-  // when the last one is used up); *end when there is nothing more now.
-  // Leaves st.reader empty after skipping a batch or to read again.
+  // Positions st.reader on the next batch to read (fetching more when the
+  // data is used up); *end when there is nothing more now. Leaves
+  // st.reader empty after skipping a batch or to fetch again.
   Status NextBatch(const TopicPartition& tp, PartitionState& st, int* resets, bool* end);
   // Group protocol, advanced from Poll without blocking past `deadline`.
   // Returns ok with *ready=false while a rebalance is in progress.
@@ -187,8 +186,24 @@ class Consumer {
   Status OnSynced(const SyncGroupResponse& r);
   void RevokeAll();
   Status MaybeAutoCommit(int64_t now);
-  // Appends up to `max` records of `tp` to `out`.
-  Status FetchInto(const TopicPartition& tp, PartitionState& st, ConsumerRecords* out, size_t max);
+
+  // The poll loop shared by Poll and PollEach: `keep` (when set) collects
+  // what the records' views point into.
+  template <typename Fn>
+  Result<size_t> PollImpl(std::chrono::milliseconds timeout, std::vector<std::shared_ptr<const void>>* keep,
+                          Fn& fn);
+  // Runs callbacks of finished async commits; checks the consumer is open.
+  Status BeginPoll();
+  // One round's duties: the group, positions, auto-commit. *ready when
+  // partitions may be read; *version is the log's data version before.
+  Status PreparePoll(std::chrono::steady_clock::time_point deadline, uint64_t* version, bool* ready);
+  // Waits for new data (or the next heartbeat or auto-commit); false when
+  // the deadline has passed.
+  bool WaitPoll(std::chrono::steady_clock::time_point deadline, uint64_t version, bool ready);
+  // Passes up to max - *n records of `tp` to fn, counting them in *n.
+  template <typename Fn>
+  Status FetchEach(const TopicPartition& tp, PartitionState& st, size_t max, size_t* n,
+                   std::vector<std::shared_ptr<const void>>* keep, Fn& fn);
 
   LogManager* const log_;
   const ConsumerConfig config_;
@@ -197,7 +212,6 @@ class Consumer {
   std::vector<std::string> subscription_;  // empty when assigned manually
   bool subscribed_ = false;
   std::map<TopicPartition, PartitionState> partitions_;
-  std::vector<std::shared_ptr<std::string>> buffer_pool_;
   size_t next_partition_ = 0;  // round-robin start for fairness
 
   // Group state.
@@ -210,5 +224,82 @@ class Consumer {
   std::vector<std::pair<std::function<void(const Status&)>, Status>> async_done_;
   bool closed_ = false;
 };
+
+template <typename Fn>
+Result<size_t> Consumer::PollImpl(std::chrono::milliseconds timeout, std::vector<std::shared_ptr<const void>>* keep,
+                                  Fn& fn) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  RIVULET_RETURN_IF_ERROR(BeginPoll());
+  const size_t max = static_cast<size_t>(config_.max_poll_records);
+  size_t n = 0;
+  for (;;) {
+    uint64_t version = 0;
+    bool ready = false;
+    RIVULET_RETURN_IF_ERROR(PreparePoll(deadline, &version, &ready));
+    if (ready && !partitions_.empty()) {
+      const size_t count = partitions_.size();
+      auto it = partitions_.begin();
+      std::advance(it, static_cast<long>(next_partition_ % count));
+      for (size_t i = 0; i < count && n < max; ++i) {
+        RIVULET_RETURN_IF_ERROR(FetchEach(it->first, it->second, max, &n, keep, fn));
+        if (++it == partitions_.end()) it = partitions_.begin();
+      }
+      next_partition_ = (next_partition_ + 1) % count;
+    }
+    if (n > 0 || !WaitPoll(deadline, version, ready)) return n;
+  }
+}
+
+template <typename Fn>
+Status Consumer::FetchEach(const TopicPartition& tp, PartitionState& st, size_t max, size_t* n,
+                           std::vector<std::shared_ptr<const void>>* keep, Fn& fn) {
+  int resets = 0;
+  ConsumerRecord rec;
+  rec.topic = *st.topic;
+  rec.partition = tp.partition;
+  while (*n < max) {
+    if (!st.reader) {
+      bool end = false;
+      RIVULET_RETURN_IF_ERROR(NextBatch(tp, st, &resets, &end));
+      if (end) break;
+      if (!st.reader) continue;  // skipped a batch, or must fetch more
+    }
+    if (keep && (keep->empty() || keep->back() != st.data.keep)) keep->push_back(st.data.keep);
+    RecordReader& reader = *st.reader;
+    {
+      // Counted in locals (registers), stored back even if fn throws: the
+      // position then covers exactly the records fn was given.
+      struct Progress {
+        int64_t position;
+        size_t count;
+        int64_t* position_out;
+        size_t* count_out;
+        ~Progress() {
+          *position_out = position;
+          *count_out = count;
+        }
+      } done{st.position, *n, &st.position, n};
+      bool more = done.count < max && reader.Next(&rec);
+      while (more && rec.offset < done.position) more = reader.Next(&rec);  // a batch entered mid-way
+      while (more) {
+        done.position = rec.offset + 1;
+        ++done.count;
+        fn(static_cast<const ConsumerRecord&>(rec));
+        more = done.count < max && reader.Next(&rec);
+      }
+    }
+    if (!reader.status().ok()) {
+      Status bad(Errc::kCorruption, tp.ToString() + ": " + reader.status().message());
+      st.Drop();
+      return bad;
+    }
+    if (!reader.done()) break;  // full: the next poll resumes here
+    st.position = std::max(st.position, st.batch_next_offset);
+    st.data_pos += st.batch_size;
+    st.reader.reset();
+  }
+  if (keep && (keep->empty() || keep->back() != st.topic)) keep->push_back(st.topic);
+  return Status::Ok();
+}
 
 }  // namespace rivulet::log

@@ -199,39 +199,32 @@ Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, int64
   return FileSlice{};
 }
 
-Result<FileSlice> Partition::Slice(int64_t offset, size_t max_bytes) const {
-  int64_t hw, start;
-  return SliceLocked(offset, max_bytes, &hw, &start);
-}
-
-Result<ReadResult> Partition::ReadInto(int64_t offset, size_t max_bytes, std::string* buf,
-                                       size_t* valid) const {
-  ReadResult out;
-  *valid = 0;
+Result<MappedRead> Partition::Map(int64_t offset, size_t max_bytes) const {
+  MappedRead out;
   RIVULET_ASSIGN_OR_RETURN(FileSlice s, SliceLocked(offset, max_bytes, &out.high_watermark,
                                                      &out.log_start_offset));
   if (s.size == 0) return out;
-  if (buf->size() < s.size) buf->resize(s.size);
-  RIVULET_ASSIGN_OR_RETURN(size_t n, s.segment->Read(s.position, std::span<char>(buf->data(), s.size)));
+  RIVULET_ASSIGN_OR_RETURN(out.data, s.segment->Map(s.position, s.size));
   // Keep whole batches only (but never drop the first one).
+  const std::span<const char> b = out.data.bytes;
   size_t pos = 0;
-  while (pos + kLogOverhead <= n) {
-    const auto len = static_cast<int32_t>(GetBigEndian32(buf->data() + pos + kBatchLengthPos));
+  while (pos + kLogOverhead <= b.size()) {
+    const auto len = static_cast<int32_t>(GetBigEndian32(b.data() + pos + kBatchLengthPos));
     if (len < 0) break;
     const size_t total = static_cast<size_t>(len) + kLogOverhead;
-    if (pos + total > n) break;
+    if (pos + total > b.size()) break;
     pos += total;
   }
-  *valid = pos > 0 ? pos : n;
+  if (pos > 0) out.data.bytes = b.first(pos);
   return out;
 }
 
 Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes) const {
-  std::string buf;
-  size_t valid = 0;
-  RIVULET_ASSIGN_OR_RETURN(ReadResult out, ReadInto(offset, max_bytes, &buf, &valid));
-  buf.resize(valid);
-  out.bytes = std::move(buf);
+  RIVULET_ASSIGN_OR_RETURN(MappedRead m, Map(offset, max_bytes));
+  ReadResult out;
+  out.bytes.assign(m.data.bytes.data(), m.data.bytes.size());
+  out.high_watermark = m.high_watermark;
+  out.log_start_offset = m.log_start_offset;
   return out;
 }
 

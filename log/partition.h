@@ -30,7 +30,7 @@ struct AppendInfo {
 };
 
 // A byte range of one segment holding whole batches (the last one may be
-// partial when a size limit cut it). Holding it keeps the segment's file open.
+// partial when a size limit cut it).
 struct FileSlice {
   std::shared_ptr<const Segment> segment;
   uint64_t position = 0;
@@ -39,6 +39,13 @@ struct FileSlice {
 
 struct ReadResult {
   std::string bytes;  // whole batches, starting with the one holding the offset
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+};
+
+// The same as a view of the segment's mapping (no copy); `data.keep` holds it.
+struct MappedRead {
+  MappedBytes data;
   int64_t high_watermark = 0;
   int64_t log_start_offset = 0;
 };
@@ -74,12 +81,8 @@ class Partition {
   // least one batch). Empty at the log end; kOutOfRange outside
   // [log start, log end].
   Result<ReadResult> Read(int64_t offset, size_t max_bytes) const;
-  // The same into a caller's buffer, reused across calls: `buf` grows as
-  // needed and never shrinks; the result's `bytes` field is left empty and
-  // `*valid` is set to the number of bytes of whole batches at its front.
-  Result<ReadResult> ReadInto(int64_t offset, size_t max_bytes, std::string* buf, size_t* valid) const;
-  // The same range as Read, as a slice of the segment file (for sendfile).
-  Result<FileSlice> Slice(int64_t offset, size_t max_bytes) const;
+  // The same without copying: a view of the segment's read-only mapping.
+  Result<MappedRead> Map(int64_t offset, size_t max_bytes) const;
 
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;

@@ -92,7 +92,7 @@ struct RecordView {
 Result<std::vector<Header>> DecodeHeaders(const RecordView& r);
 
 // Reads a length-prefixed nullable field (length -1 = null) from [*p, end).
-inline bool GetField(const char** p, const char* end, std::optional<std::string_view>* out) {
+[[gnu::always_inline]] inline bool GetField(const char** p, const char* end, std::optional<std::string_view>* out) {
   int32_t len;
   if (!GetVarint32(p, end, &len)) return false;
   if (len < 0) {
@@ -117,7 +117,7 @@ class RecordReader {
 
   // Decodes the next record into *out. Returns false at the end; a malformed
   // record makes status() non-ok and ends the iteration.
-  bool Next(RecordView* out) {
+  [[gnu::always_inline]] bool Next(RecordView* out) {
     if (remaining_ <= 0) return false;
     const char* p = p_;
     int32_t len;

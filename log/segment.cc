@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "base/logging.h"
 
@@ -198,11 +199,31 @@ Status Segment::Append(std::span<const char> bytes, std::span<const BatchHeader>
   return Status::Ok();
 }
 
-Result<size_t> Segment::Read(uint64_t position, std::span<char> out) const {
+Result<MappedBytes> Segment::Map(uint64_t position, size_t max) const {
   const uint64_t limit = size();
-  if (position >= limit) return size_t{0};
-  const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), limit - position));
-  return file_.ReadAt(position, out.subspan(0, n));
+  if (position >= limit) return MappedBytes{};
+  std::shared_ptr<const MappedFile> map;
+  {
+    std::lock_guard<std::mutex> lock(map_mu_);
+    if (!map_ || map_->size() < limit) {
+      // Room to grow: an active segment is remapped each time it doubles
+      // (at least 8 MiB ahead), not on every append.
+      constexpr uint64_t kMinHeadroom = 8 << 20;
+      constexpr uint64_t kPage = 4096;
+      const uint64_t length = (limit + std::max(limit, kMinHeadroom) + kPage - 1) / kPage * kPage;
+      RIVULET_ASSIGN_OR_RETURN(map_, MappedFile::Map(file_, static_cast<size_t>(length)));
+    }
+    map = map_;
+  }
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(max, limit - position));
+  const std::span<const char> bytes(map->data() + position, n);
+  return MappedBytes{std::move(map), bytes};
+}
+
+Result<size_t> Segment::Read(uint64_t position, std::span<char> out) const {
+  RIVULET_ASSIGN_OR_RETURN(MappedBytes m, Map(position, out.size()));
+  if (!m.bytes.empty()) std::memcpy(out.data(), m.bytes.data(), m.bytes.size());
+  return m.bytes.size();
 }
 
 Result<uint64_t> Segment::FindPosition(int64_t offset) const {

@@ -4,13 +4,21 @@
 // or corrupt tail.
 //
 // Threading: Append, Recover, Truncate and Close come from one writer (the
-// partition holds its lock); Read/Find* may run concurrently from readers and
-// only see bytes below size(), which is published after each write.
+// partition holds its lock); Map/Read/Find* may run concurrently from readers
+// and only see bytes below size(), which is published after each write.
+//
+// Readers see the file through a read-only mapping (Map), so that fetching
+// records copies nothing; the writer appends with write(2) and recovery
+// reads with pread(2). The mapping runs ahead of the file's end so that an
+// active segment is remapped only as it doubles; bytes past size() are never
+// touched. A segment deleted by retention stays readable through mappings
+// readers still hold.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -21,6 +29,12 @@
 #include "log/segment_index.h"
 
 namespace rivulet::log {
+
+// Bytes of a segment read through its mapping, which `keep` holds alive.
+struct MappedBytes {
+  std::shared_ptr<const MappedFile> keep;
+  std::span<const char> bytes;
+};
 
 // What recovery found in a segment.
 struct RecoveryReport {
@@ -67,7 +81,9 @@ class Segment {
   // previous size, so no partial batch stays behind.
   Status Append(std::span<const char> bytes, std::span<const BatchHeader> headers, int64_t now_ms);
 
-  // Reads up to out.size() bytes at `position` (never past size()).
+  // Up to `max` bytes at `position` (never past size()), without copying.
+  Result<MappedBytes> Map(uint64_t position, size_t max) const;
+  // Copies up to out.size() bytes at `position` (never past size()).
   Result<size_t> Read(uint64_t position, std::span<char> out) const;
   // Position of the batch that holds `offset` (or of the first batch after
   // it); size() when the offset is past the segment's end.
@@ -95,6 +111,8 @@ class Segment {
   std::atomic<int64_t> next_offset_;
   std::atomic<uint64_t> size_{0};
   int64_t first_append_ms_ = -1;
+  mutable std::mutex map_mu_;
+  mutable std::shared_ptr<const MappedFile> map_;  // guarded by map_mu_
 };
 
 }  // namespace rivulet::log

@@ -39,7 +39,7 @@ inline char* PutVarint(char* dst, int64_t v) {
 
 // Reads a zigzag varint from [*p, end). On success advances *p and returns
 // true; returns false (leaving *p unchanged) when truncated or over 10 bytes.
-inline bool GetVarint(const char** p, const char* end, int64_t* out) {
+[[gnu::always_inline]] inline bool GetVarint(const char** p, const char* end, int64_t* out) {
   const char* q = *p;
   if (q < end && static_cast<unsigned char>(*q) < 0x80) {
     *out = UnZigZag(static_cast<unsigned char>(*q));
@@ -67,7 +67,7 @@ inline bool GetVarint(const char** p, const char* end, int64_t* out) {
 }
 
 // As GetVarint, also failing when the value does not fit in int32.
-inline bool GetVarint32(const char** p, const char* end, int32_t* out) {
+[[gnu::always_inline]] inline bool GetVarint32(const char** p, const char* end, int32_t* out) {
   const char* q = *p;
   if (q < end && static_cast<unsigned char>(*q) < 0x80) {
     *out = static_cast<int32_t>(UnZigZag(static_cast<unsigned char>(*q)));

@@ -70,13 +70,16 @@ class LogSource final : public engine::SourceInstance {
   Poll PollRecords(size_t max_records) override {
     if (!consumer_) Start();
     if (partitions_.empty()) return Poll::kEnd;
-    auto records = consumer_->Poll(std::chrono::milliseconds(0));
-    if (!records.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + records.status().ToString());
     batch_.clear();
-    batch_.reserve(records->size());  // the batch may have been handed on (moved) last time
+    batch_.reserve(kMaxPollRecords);  // the batch may have been handed on (moved) last time
     PartitionState* current = nullptr;  // records come grouped by partition
     int32_t current_partition = -1;
-    for (const auto& r : *records) {
+    // Records are decoded straight from the log's mapped segments.
+    // Flattened: an out-of-line push_back reloaded the just-decoded value
+    // from the stack with wider loads than it was stored with (a
+    // store-forwarding stall per record).
+    auto polled = consumer_->PollEach(std::chrono::milliseconds(0), [&](const log::ConsumerRecord& r)
+                                                                        __attribute__((always_inline, flatten)) {
       if (r.partition != current_partition) {
         current_partition = r.partition;
         current = &partitions_[r.partition];
@@ -84,20 +87,17 @@ class LogSource final : public engine::SourceInstance {
       PartitionState& p = *current;
       p.next = r.offset + 1;
       auto decoded = decode_(r);
-      if (!DecodedOk(decoded)) {
-        this->CountBadRecord();
-        const std::string why = DecodeError(decoded);
-        const std::string where =
-            "record " + options_.topic + "/" + std::to_string(r.partition) + "@" + std::to_string(r.offset);
-        if (HandleBadRecord(options_.on_bad_record, where, why)) DeadLetter(r, why);
-        continue;
+      if (!DecodedOk(decoded)) [[unlikely]] {
+        OnBadRecord(r, DecodeError(decoded));
+        return;
       }
       T v = TakeDecoded(decoded);
       Timestamp t = r.timestamp;
       if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
       p.max_ts = std::max(p.max_ts, t);
       batch_.push_back(operators::Event<T>{t, std::move(v)});
-    }
+    });
+    if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
     if (!batch_.empty()) out_->OnBatch(batch_);
     EmitWatermark();
@@ -110,6 +110,7 @@ class LogSource final : public engine::SourceInstance {
 
  private:
   using Timestamp = engine::Timestamp;
+  static constexpr int32_t kMaxPollRecords = 4096;
   struct PartitionState {
     int64_t next = 0;
     int64_t end = 0;  // bounded: stop here
@@ -121,7 +122,7 @@ class LogSource final : public engine::SourceInstance {
     cc.group_id = options_.group.empty() ? "rivulet-log-source" : options_.group;
     cc.enable_auto_commit = false;
     cc.auto_offset_reset = log::OffsetReset::kEarliest;
-    cc.max_poll_records = 4096;
+    cc.max_poll_records = kMaxPollRecords;
     consumer_ = std::make_unique<log::Consumer>(log_, cc);
     auto count = log_->PartitionCount(options_.topic);
     if (!count.ok()) throw std::runtime_error("topic " + options_.topic + ": " + count.status().ToString());
@@ -193,6 +194,12 @@ class LogSource final : public engine::SourceInstance {
     if (now - last_commit_ < std::chrono::milliseconds(options_.commit_interval_ms)) return;
     Commit();
     last_commit_ = now;
+  }
+  void OnBadRecord(const log::ConsumerRecord& r, const std::string& why) {
+    this->CountBadRecord();
+    const std::string where =
+        "record " + options_.topic + "/" + std::to_string(r.partition) + "@" + std::to_string(r.offset);
+    if (HandleBadRecord(options_.on_bad_record, where, why)) DeadLetter(r, why);
   }
   void DeadLetter(const log::ConsumerRecord& r, const std::string& why) {
     if (!dead_letters_) {

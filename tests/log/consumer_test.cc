@@ -77,6 +77,49 @@ TEST(ConsumerTest, AssignReadsInOrderWithinMaxPollRecords) {
   EXPECT_EQ(all, Range(0, 1000));
 }
 
+// PollEach hands over what Poll would return, in order, without collecting;
+// a callback that throws leaves the position just after the last record it
+// was given, so nothing is skipped or repeated.
+TEST(ConsumerTest, PollEachGivesWhatPollGivesAndStopsWhereTheCallbackThrew) {
+  Fixture f;
+  Produce(*f.lm, "t", 0, 1000);
+  auto cfg = f.Config();
+  cfg.max_poll_records = 64;
+  Consumer c(f.lm.get(), cfg);
+  ASSERT_TRUE(c.Assign({{"t", 0}}).ok());
+  std::vector<int> got;
+  int64_t expect_offset = 0;
+  auto n = c.PollEach(std::chrono::milliseconds(100), [&](const ConsumerRecord& r) {
+    EXPECT_EQ(r.topic, "t");
+    EXPECT_EQ(r.partition, 0);
+    EXPECT_EQ(r.offset, expect_offset++);
+    got.push_back(std::stoi(std::string(*r.value)));
+  });
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 64u);  // max_poll_records, as Poll
+  EXPECT_EQ(got, Range(0, 64));
+  EXPECT_EQ(*c.Position({"t", 0}), 64);
+
+  int calls = 0;
+  EXPECT_THROW((void)c.PollEach(std::chrono::milliseconds(100),
+                                [&](const ConsumerRecord& r) {
+                                  if (++calls == 10) throw std::runtime_error("sink failed");
+                                  got.push_back(std::stoi(std::string(*r.value)));
+                                }),
+               std::runtime_error);
+  EXPECT_EQ(*c.Position({"t", 0}), 64 + 10);  // the 10th was given, then threw
+  got.push_back(73);                          // what the failed callback held
+  for (int i = 0; i < 40 && got.size() < 1000; ++i) {
+    auto more = c.PollEach(std::chrono::milliseconds(50),
+                           [&](const ConsumerRecord& r) { got.push_back(std::stoi(std::string(*r.value))); });
+    ASSERT_TRUE(more.ok());
+  }
+  EXPECT_EQ(got, Range(0, 1000));
+  auto end = c.PollEach(std::chrono::milliseconds(10), [&](const ConsumerRecord&) { ADD_FAILURE(); });
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(*end, 0u);
+}
+
 TEST(ConsumerTest, RecordFieldsAndHeaders) {
   Fixture f;
   {

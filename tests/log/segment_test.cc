@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -44,6 +45,49 @@ void Corrupt(const std::string& path, uint64_t pos) {
   c = static_cast<char>(c ^ 0x5a);
   f.seekp(static_cast<std::streamoff>(pos));
   f.write(&c, 1);
+}
+
+// Readers see the file through a mapping that must follow appends (an
+// active segment grows past the mapping it was first read with) and stay
+// readable after retention deletes the segment under them.
+TEST(SegmentTest, MappedReadsFollowAppendsAndOutliveDeletion) {
+  TempDir dir;
+  auto seg = Segment::Create(dir.path(), 0, 4096);
+  ASSERT_TRUE(seg.ok());
+  auto empty = (*seg)->Map(0, 100);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->bytes.empty());
+  std::string expect;
+  std::vector<MappedBytes> held;
+  int64_t next = 0;
+  // ~20 MiB in 64 KiB batches: past the first mapping's headroom (8 MiB)
+  // and the next, so the segment is remapped while older mappings are held.
+  const std::string value(64 * 1024 - 100, 'x');
+  for (int i = 0; i < 320; ++i) {
+    std::string b = testing::MakeBatch({value + std::to_string(i)}, 1000 + i);
+    SetBaseOffset(b.data(), next);
+    auto h = ParseBatchHeader(std::span<const char>(b.data(), b.size()));
+    ASSERT_TRUE((*seg)->Append(std::span<const char>(b.data(), b.size()), std::span<const BatchHeader>(&*h, 1), 0).ok());
+    expect += b;
+    next += 1;
+    auto m = (*seg)->Map(0, expect.size() + 1000);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_EQ(m->bytes.size(), expect.size());  // never past size()
+    ASSERT_EQ(std::memcmp(m->bytes.data(), expect.data(), expect.size()), 0) << "after batch " << i;
+    if (i % 40 == 0) held.push_back(std::move(m).value());
+  }
+  auto tail = (*seg)->Map(expect.size() - 10, 100);
+  ASSERT_TRUE(tail.ok());
+  EXPECT_EQ(std::string(tail->bytes.data(), tail->bytes.size()), expect.substr(expect.size() - 10));
+  char copy[16];
+  ASSERT_EQ(*(*seg)->Read(5, std::span<char>(copy, sizeof(copy))), sizeof(copy));
+  EXPECT_EQ(std::string(copy, sizeof(copy)), expect.substr(5, sizeof(copy)));
+
+  ASSERT_TRUE((*seg)->Delete().ok());
+  seg->reset();  // the segment is gone; the mappings readers hold are not
+  for (const MappedBytes& m : held) {
+    EXPECT_EQ(std::memcmp(m.bytes.data(), expect.data(), m.bytes.size()), 0);
+  }
 }
 
 TEST(SegmentTest, AppendReadAndFind) {
