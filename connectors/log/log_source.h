@@ -86,16 +86,26 @@ class LogSource final : public engine::SourceInstance {
       }
       PartitionState& p = *current;
       p.next = r.offset + 1;
-      auto decoded = decode_(r);
-      if (!DecodedOk(decoded)) [[unlikely]] {
-        OnBadRecord(r, DecodeError(decoded));
-        return;
+      operators::Event<T>* e;
+      if constexpr (kDecodesInPlace) {  // straight into the batch
+        e = &batch_.emplace_back();
+        if (!decode_.Into(r, &e->value, &why_)) [[unlikely]] {
+          batch_.pop_back();
+          OnBadRecord(r, "could not be decoded: " + why_);
+          return;
+        }
+      } else {
+        auto decoded = decode_(r);
+        if (!DecodedOk(decoded)) [[unlikely]] {
+          OnBadRecord(r, DecodeError(decoded));
+          return;
+        }
+        e = &batch_.emplace_back(operators::Event<T>{0, TakeDecoded(decoded)});
       }
-      T v = TakeDecoded(decoded);
       Timestamp t = r.timestamp;
-      if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
+      if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(e->value);
+      e->ts = t;
       p.max_ts = std::max(p.max_ts, t);
-      batch_.push_back(operators::Event<T>{t, std::move(v)});
     });
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
@@ -111,6 +121,9 @@ class LogSource final : public engine::SourceInstance {
  private:
   using Timestamp = engine::Timestamp;
   static constexpr int32_t kMaxPollRecords = 4096;
+  static constexpr bool kDecodesInPlace =
+      std::is_default_constructible_v<T> &&
+      requires(const Decode& d, const log::ConsumerRecord& r, T* out, std::string* why) { d.Into(r, out, why); };
   struct PartitionState {
     int64_t next = 0;
     int64_t end = 0;  // bounded: stop here
@@ -239,6 +252,7 @@ class LogSource final : public engine::SourceInstance {
   Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_commit_;
   std::unique_ptr<log::Producer> dead_letters_;
+  std::string why_;  // a decoder's reason, reused
 };
 
 }  // namespace rivulet::connectors

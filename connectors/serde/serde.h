@@ -145,30 +145,62 @@ struct FixedSerde {
   static_assert(std::is_trivially_copyable_v<T>, "FixedSerde needs a trivially copyable type");
   using Type = T;
   Result<T> Decode(std::string_view b) const {
-    if (b.size() != sizeof(T)) {
-      return Status(Errc::kInvalidArgument,
-                    "expected " + std::to_string(sizeof(T)) + " bytes, got " + std::to_string(b.size()));
-    }
     T v;
-    std::memcpy(&v, b.data(), sizeof(T));
+    std::string why;
+    if (!DecodeInto(b, &v, &why)) return Status(Errc::kInvalidArgument, std::move(why));
     return v;
+  }
+  // Decodes into *out (a source's batch slot: no copy through a Result).
+  bool DecodeInto(std::string_view b, T* out, std::string* why) const {
+    if (b.size() != sizeof(T)) [[unlikely]] {
+      *why = "expected " + std::to_string(sizeof(T)) + " bytes, got " + std::to_string(b.size());
+      return false;
+    }
+    std::memcpy(static_cast<void*>(out), b.data(), sizeof(T));
+    return true;
   }
   std::string Encode(const T& v) const { return std::string(reinterpret_cast<const char*>(&v), sizeof(T)); }
 };
 
 // A source's decoder from a serde: for log and Kafka records, their value
-// (a null value is an error); for a file's lines, the line.
+// (a null value is an error); for a file's lines, the line. Called, it
+// returns Result<T>; a source that can decode into its batch in place
+// calls Into when the serde has DecodeInto.
 template <typename Serde>
-auto Decoder(Serde serde) {
-  return [serde](const auto& in) -> Result<typename Serde::Type> {
-    using In = std::decay_t<decltype(in)>;
+class SerdeDecoder {
+ public:
+  using Type = typename Serde::Type;
+  explicit SerdeDecoder(Serde serde) : serde_(std::move(serde)) {}
+
+  template <typename In>
+  Result<Type> operator()(const In& in) const {
     if constexpr (std::is_convertible_v<In, std::string_view>) {
-      return serde.Decode(std::string_view(in));
+      return serde_.Decode(std::string_view(in));
     } else {
       if (!in.value) return Status(Errc::kInvalidArgument, "null value");
-      return serde.Decode(std::string_view(*in.value));
+      return serde_.Decode(std::string_view(*in.value));
     }
-  };
+  }
+
+  // Decodes a record's value into *out; false with *why set when it cannot.
+  template <typename In>
+  bool Into(const In& in, Type* out, std::string* why) const
+    requires requires(const Serde& s, std::string_view b, Type* o, std::string* w) { s.DecodeInto(b, o, w); }
+  {
+    if (!in.value) [[unlikely]] {
+      *why = "null value";
+      return false;
+    }
+    return serde_.DecodeInto(std::string_view(*in.value), out, why);
+  }
+
+ private:
+  Serde serde_;
+};
+
+template <typename Serde>
+SerdeDecoder<Serde> Decoder(Serde serde) {
+  return SerdeDecoder<Serde>(std::move(serde));
 }
 
 // A log or Kafka sink's encoder from a serde: no key, the encoded value.

@@ -200,5 +200,64 @@ TEST_F(SerdeThroughLogTest, FailSkipAndDeadLetterWithTheReason) {
   EXPECT_FALSE((*polled)[1].value.has_value());  // the null value kept as it was
 }
 
+// FixedSerde decodes in place, into the source's batch: a record of the
+// wrong size or a null value must leave no slot behind, and its neighbours
+// must arrive whole.
+TEST(FixedSerdeThroughLogTest, BadRecordsLeaveNoSlotAndNeighboursArriveWhole) {
+  struct Reading {
+    int64_t sensor;
+    double value;
+  };
+  testing::TempDir dir;
+  auto lm = std::move(log::LogManager::Open(dir.path() + "/data", {})).value();
+  ASSERT_TRUE(lm->CreateTopic("r", 1).ok());
+  const FixedSerde<Reading> serde;
+  {
+    log::Producer p(lm.get());
+    for (int64_t i = 0; i < 3000; ++i) {
+      std::string v = serde.Encode(Reading{i, i * 0.5});
+      if (i % 1000 == 7) v.pop_back();  // 15 bytes
+      if (i % 1000 == 9) v += "x";      // 17 bytes
+      std::optional<std::string_view> value = std::string_view(v);
+      if (i % 1000 == 8) value.reset();  // null
+      ASSERT_TRUE(p.Send("r", std::nullopt, value, nullptr, -1, 1000 + i).ok());
+    }
+    ASSERT_TRUE(p.Flush().ok());
+  }
+  auto run = [&](LogSourceOptions::OnBadRecord policy, Status* st, uint64_t* bad) {
+    LogSourceOptions o;
+    o.topic = "r";
+    o.on_bad_record = policy;
+    operators::JobBuilder job;
+    auto out = std::make_shared<operators::Collected<Reading>>();
+    FromLog<Reading>(job, "r", lm.get(), o, Decoder(serde)).CollectInto("out", out);
+    engine::JobMetrics metrics;
+    operators::JobRunOptions r;
+    r.parallelism = 1;
+    r.runtime.metrics = &metrics;
+    *st = job.Run(r);
+    *bad = metrics.operators.empty() ? 0 : metrics.operators[0]->bad_records.load();
+    return out->events;  // the job has ended: no other thread touches it
+  };
+  Status st;
+  uint64_t bad = 0;
+  auto events = run(LogSourceOptions::OnBadRecord::kSkip, &st, &bad);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(bad, 9u);
+  ASSERT_EQ(events.size(), 3000u - 9u);
+  size_t k = 0;
+  for (int64_t i = 0; i < 3000; ++i) {
+    if (i % 1000 == 7 || i % 1000 == 8 || i % 1000 == 9) continue;
+    ASSERT_EQ(events[k].value.sensor, i);
+    ASSERT_EQ(events[k].value.value, i * 0.5);
+    ASSERT_EQ(events[k].ts, 1000 + i);  // the record's timestamp
+    ++k;
+  }
+  run(LogSourceOptions::OnBadRecord::kFail, &st, &bad);
+  EXPECT_EQ(st.code(), Errc::kJobFailed);
+  EXPECT_NE(st.message().find("r/0@7 could not be decoded: expected 16 bytes, got 15"), std::string::npos)
+      << st.message();
+}
+
 }  // namespace
 }  // namespace rivulet::connectors
