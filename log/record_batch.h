@@ -3,7 +3,9 @@
 // (lengths, magic, CRC-32C) and iterates its records without copying.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -119,6 +121,14 @@ class RecordReader {
   // record makes status() non-ok and ends the iteration.
   [[gnu::always_inline]] bool Next(RecordView* out) {
     if (remaining_ <= 0) return false;
+    if (NextSmall(out)) [[likely]] return true;
+    return NextGeneral(out);
+  }
+
+  // Next without the fast path: decodes any record, field by field. Next
+  // gives the same records and the same errors (the tests compare them).
+  [[gnu::always_inline]] bool NextGeneral(RecordView* out) {
+    if (remaining_ <= 0) return false;
     const char* p = p_;
     int32_t len;
     if (!GetVarint32(&p, end_, &len) || len < 1 || end_ - p < len) return Fail("length");
@@ -132,12 +142,7 @@ class RecordReader {
     if (!GetField(&p, rend, &out->value)) return Fail("value");
     int32_t hc;
     if (!GetVarint32(&p, rend, &hc) || hc < 0) return Fail("header count");
-    out->header_count = hc;
-    out->headers_raw = std::string_view(p, static_cast<size_t>(rend - p));
-    out->offset = header_.base_offset + off_delta;
-    out->timestamp = log_append_time_ ? header_.max_timestamp : header_.first_timestamp + ts_delta;
-    p_ = rend;
-    --remaining_;
+    Finish(out, p, rend, ts_delta, off_delta, hc);
     return true;
   }
   // Whether Next would return false: every record read, or a malformed one.
@@ -147,6 +152,79 @@ class RecordReader {
  private:
   // Records the malformed record (`what` names the field) and ends the batch.
   [[gnu::cold, gnu::noinline]] bool Fail(const char* what);
+
+  // The common record — no headers, every varint one or two bytes (lengths
+  // and deltas below 8192) — decoded from 8-byte loads in registers rather
+  // than byte by byte. Returns false, with the reader unchanged (*out may be
+  // partly written), for anything else, which NextGeneral then decodes or
+  // rejects.
+  [[gnu::always_inline]] bool NextSmall(RecordView* out) {
+    const char* p = p_;
+    if (end_ - p < 16) return false;  // the loads below stay inside the batch
+    uint64_t w = Load64(p);
+    int used = 0;
+    int64_t len, ts_delta, off_delta;
+    if (!Varint12(&w, &used, &len) || len < 1 || end_ - (p + used) < len) return false;
+    const char* rend = p + used + len;
+    w >>= 8;  // attributes
+    ++used;
+    // At most 2 + 1 + 2 + 2 bytes so far: all inside the 8 loaded.
+    if (!Varint12(&w, &used, &ts_delta) || !Varint12(&w, &used, &off_delta) || off_delta < 0) return false;
+    const char* q = p + used;
+    if (!Field12(&q, rend, &out->key) || !Field12(&q, rend, &out->value)) return false;
+    // No headers: the record ends with a zero count. Read at rend - 1,
+    // whose address is known from the length alone, not after the value.
+    if (q + 1 != rend || rend[-1] != 0) return false;
+    Finish(out, rend, rend, ts_delta, static_cast<int32_t>(off_delta), 0);
+    return true;
+  }
+  static uint64_t Load64(const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;  // little-endian hosts: byte 0 is the low byte
+  }
+  // A one- or two-byte zigzag varint from the low bytes of *w (consumed).
+  [[gnu::always_inline]] static bool Varint12(uint64_t* w, int* used, int64_t* out) {
+    const uint64_t b0 = *w & 0xff;
+    if (b0 < 0x80) {
+      *out = UnZigZag(b0);
+      *w >>= 8;
+      *used += 1;
+      return true;
+    }
+    const uint64_t b1 = (*w >> 8) & 0xff;
+    if (b1 >= 0x80) return false;
+    *out = UnZigZag((b0 & 0x7f) | (b1 << 7));
+    *w >>= 16;
+    *used += 2;
+    return true;
+  }
+  // A length-prefixed nullable field whose length takes one or two bytes.
+  [[gnu::always_inline]] bool Field12(const char** q, const char* rend, std::optional<std::string_view>* out) const {
+    if (rend - *q < 1 || end_ - *q < 8) return false;
+    uint64_t w = Load64(*q);
+    int used = 0;
+    int64_t n;
+    if (!Varint12(&w, &used, &n) || n < -1 || rend - (*q + used) < std::max<int64_t>(n, 0)) return false;
+    *q += used;
+    if (n < 0) {
+      out->reset();
+    } else {
+      *out = std::string_view(*q, static_cast<size_t>(n));
+      *q += n;
+    }
+    return true;
+  }
+  // Fills the rest of *out and steps past the record.
+  [[gnu::always_inline]] void Finish(RecordView* out, const char* headers, const char* rend, int64_t ts_delta,
+                                     int32_t off_delta, int32_t header_count) {
+    out->header_count = header_count;
+    out->headers_raw = std::string_view(headers, static_cast<size_t>(rend - headers));
+    out->offset = header_.base_offset + off_delta;
+    out->timestamp = log_append_time_ ? header_.max_timestamp : header_.first_timestamp + ts_delta;
+    p_ = rend;
+    --remaining_;
+  }
 
   BatchHeader header_;
   const char* p_;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "log/crc32c.h"
 #include "log/varint.h"
 #include "tests/test_util.h"
@@ -139,6 +141,80 @@ TEST(RecordBatchTest, MalformedRecordsStopTheReader) {
   RecordReader bad(fake, body);
   EXPECT_FALSE(bad.Next(&r));
   EXPECT_EQ(bad.status().code(), Errc::kCorruption);
+}
+
+// Next takes a fast path for small records without headers; NextGeneral is
+// the field-by-field decoder. Over random records (keys, values and headers
+// of many sizes, deltas of one to five bytes) and the same records with
+// their length and count bytes overwritten at random, both must give the
+// same records and stop at the same place with the same error.
+TEST(RecordBatchTest, FastPathDecodesExactlyAsTheGeneralDecoder) {
+  std::mt19937_64 rng(7);
+  auto pick = [&](uint64_t n) { return static_cast<size_t>(rng() % n); };
+  auto same = [](const RecordView& a, const RecordView& b) {
+    return a.offset == b.offset && a.timestamp == b.timestamp && a.key == b.key && a.value == b.value &&
+           a.headers_raw == b.headers_raw && a.header_count == b.header_count;
+  };
+  int fast_records = 0;
+  for (int round = 0; round < 6000; ++round) {
+    RecordBatchBuilder builder;
+    const int n = 1 + static_cast<int>(pick(300));
+    const int64_t spread = int64_t{1} << pick(30);  // deltas of one to five varint bytes
+    for (int i = 0; i < n; ++i) {
+      std::optional<std::string> key, value;
+      if (pick(3) != 0) key = std::string(pick(4) == 0 ? pick(300) : pick(20), 'k');
+      if (pick(8) != 0) value = std::string(pick(4) == 0 ? pick(9000) : pick(60), 'v');
+      std::vector<Header> headers;
+      if (pick(5) == 0) headers.push_back({"h", std::string(pick(10), 'h')});
+      builder.Append(1'000'000 + static_cast<int64_t>(rng() % static_cast<uint64_t>(spread)) - spread / 2,
+                     key ? std::optional<std::string_view>(*key) : std::nullopt,
+                     value ? std::optional<std::string_view>(*value) : std::nullopt, headers);
+    }
+    std::string batch = builder.Finish();
+    SetBaseOffset(batch.data(), 1000);
+    auto h = ParseBatchHeader(std::span<const char>(batch.data(), batch.size()));
+    ASSERT_TRUE(h.ok());
+    if (round % 2 == 1) {
+      // Overwrite bytes where the varints are: a record's first 10 bytes,
+      // the two before its value, its last one.
+      std::vector<size_t> targets;
+      auto clean = RecordReader::ForBatch(*h, std::span<const char>(batch.data(), batch.size()));
+      RecordView r;
+      size_t start = kBatchHeaderSize;
+      while (clean.NextGeneral(&r)) {
+        const size_t end = static_cast<size_t>(r.headers_raw.data() + r.headers_raw.size() - batch.data());
+        for (size_t i = start; i < std::min(end, start + 10); ++i) targets.push_back(i);
+        if (r.value) {
+          const size_t v = static_cast<size_t>(r.value->data() - batch.data());
+          targets.push_back(v - 1);
+          if (v - 2 >= start) targets.push_back(v - 2);
+        }
+        targets.push_back(end - 1);
+        start = end;
+      }
+      const int flips = 1 + static_cast<int>(pick(3));
+      // Varint edges (null -1, -2, zero, one and two bytes, a third) or any byte.
+      const unsigned char values[] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x7e, 0x7f, 0x80, 0x81, 0xfe, 0xff};
+      for (int f = 0; f < flips; ++f) {
+        batch[targets[pick(targets.size())]] =
+            static_cast<char>(pick(4) == 0 ? pick(256) : values[pick(sizeof(values))]);
+      }
+    }
+    auto fast = RecordReader::ForBatch(*h, std::span<const char>(batch.data(), batch.size()));
+    auto general = RecordReader::ForBatch(*h, std::span<const char>(batch.data(), batch.size()));
+    RecordView a, b;
+    for (;;) {
+      const bool more_a = fast.Next(&a);
+      const bool more_b = general.NextGeneral(&b);
+      ASSERT_EQ(more_a, more_b) << "round " << round;
+      if (!more_a) break;
+      ASSERT_TRUE(same(a, b)) << "round " << round << " offset " << b.offset;
+      ++fast_records;
+    }
+    EXPECT_EQ(fast.status().ToString(), general.status().ToString()) << "round " << round;
+    if (round % 2 == 0) EXPECT_TRUE(fast.status().ok());
+  }
+  EXPECT_GT(fast_records, 10000);
 }
 
 TEST(RecordBatchTest, BuilderIsReusable) {
