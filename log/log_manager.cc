@@ -15,7 +15,6 @@ namespace fs = std::filesystem;
 
 namespace rivulet::log {
 
-
 LogManager::LogManager(std::string dir, LogOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {}
 

@@ -50,8 +50,10 @@ struct LogSourceOptions {
 };
 
 // Decode: Result<T> or std::optional<T> (const log::ConsumerRecord&),
-// e.g. Decoder(serde); an error or nullopt is a bad record. TsFn: Timestamp(const T&), or std::nullptr_t for the record's
-// own timestamp.
+// e.g. Decoder(serde); an error or nullopt is a bad record. A decoder with
+// Into (Decoder of a serde with DecodeInto) decodes into the batch in place.
+// TsFn: Timestamp(const T&), or std::nullptr_t for the record's own
+// timestamp.
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>
 class LogSource final : public engine::SourceInstance {
  public:
