@@ -122,10 +122,9 @@ RecordReader RecordReader::ForBatch(const BatchHeader& header, std::span<const c
                                                header.total_size() - kBatchHeaderSize));
 }
 
-bool RecordReader::Fail(const char* what) {
+bool RecordReader::SetMalformed(const char* what) {
   status_ = Corrupt(std::string("malformed record (") + what + ") in batch at offset " +
                     std::to_string(header_.base_offset));
-  remaining_ = 0;
   return false;
 }
 

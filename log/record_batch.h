@@ -120,110 +120,126 @@ class RecordReader {
   // Decodes the next record into *out. Returns false at the end; a malformed
   // record makes status() non-ok and ends the iteration.
   [[gnu::always_inline]] bool Next(RecordView* out) {
-    if (remaining_ <= 0) return false;
-    if (NextSmall(out)) [[likely]] return true;
-    return NextGeneral(out);
+    Cursor c{p_, end_, remaining_};
+    const bool more = NextAt(c, out);
+    p_ = c.p;
+    remaining_ = c.remaining;
+    return more;
   }
 
   // Next without the fast path: decodes any record, field by field. Next
   // gives the same records and the same errors (the tests compare them).
   [[gnu::always_inline]] bool NextGeneral(RecordView* out) {
-    if (remaining_ <= 0) return false;
-    const char* p = p_;
-    int32_t len;
-    if (!GetVarint32(&p, end_, &len) || len < 1 || end_ - p < len) return Fail("length");
-    const char* rend = p + len;
-    ++p;  // attributes (unused in v2)
-    int64_t ts_delta;
-    int32_t off_delta;
-    if (!GetVarint(&p, rend, &ts_delta)) return Fail("timestamp");
-    if (!GetVarint32(&p, rend, &off_delta) || off_delta < 0) return Fail("offset delta");
-    if (!GetField(&p, rend, &out->key)) return Fail("key");
-    if (!GetField(&p, rend, &out->value)) return Fail("value");
-    int32_t hc;
-    if (!GetVarint32(&p, rend, &hc) || hc < 0) return Fail("header count");
-    Finish(out, p, rend, ts_delta, off_delta, hc);
-    return true;
+    Cursor c{p_, end_, remaining_};
+    const bool more = c.remaining > 0 && GeneralAt(c, out);
+    p_ = c.p;
+    remaining_ = c.remaining;
+    return more;
   }
+
   // Whether Next would return false: every record read, or a malformed one.
   bool done() const { return remaining_ <= 0; }
   const Status& status() const { return status_; }
 
  private:
+  // Where the next record starts and how many the header says are left.
+  struct Cursor {
+    const char* p;
+    const char* end;
+    int32_t remaining;
+  };
+
+  [[gnu::always_inline]] bool NextAt(Cursor& c, RecordView* out) {
+    if (c.remaining <= 0) return false;
+    if (SmallAt(c, out)) [[likely]] return true;
+    return GeneralAt(c, out);
+  }
+
+  [[gnu::always_inline]] bool GeneralAt(Cursor& c, RecordView* out) {
+    const char* p = c.p;
+    int32_t len;
+    if (!GetVarint32(&p, c.end, &len) || len < 1 || c.end - p < len) return Fail(c, "length");
+    const char* rend = p + len;
+    ++p;  // attributes (unused in v2)
+    int64_t ts_delta;
+    int32_t off_delta;
+    if (!GetVarint(&p, rend, &ts_delta)) return Fail(c, "timestamp");
+    if (!GetVarint32(&p, rend, &off_delta) || off_delta < 0) return Fail(c, "offset delta");
+    if (!GetField(&p, rend, &out->key)) return Fail(c, "key");
+    if (!GetField(&p, rend, &out->value)) return Fail(c, "value");
+    int32_t hc;
+    if (!GetVarint32(&p, rend, &hc) || hc < 0) return Fail(c, "header count");
+    Finish(c, out, p, rend, ts_delta, off_delta, hc);
+    return true;
+  }
+
   // Records the malformed record (`what` names the field) and ends the batch.
-  [[gnu::cold, gnu::noinline]] bool Fail(const char* what);
+  bool Fail(Cursor& c, const char* what) {
+    c.remaining = 0;
+    return SetMalformed(what);
+  }
+  [[gnu::cold, gnu::noinline]] bool SetMalformed(const char* what);
 
   // The common record — no headers, every varint one or two bytes (lengths
-  // and deltas below 8192) — decoded from 8-byte loads in registers rather
-  // than byte by byte. Returns false, with the reader unchanged (*out may be
-  // partly written), for anything else, which NextGeneral then decodes or
-  // rejects.
-  [[gnu::always_inline]] bool NextSmall(RecordView* out) {
-    const char* p = p_;
-    if (end_ - p < 16) return false;  // the loads below stay inside the batch
-    uint64_t w = Load64(p);
-    int used = 0;
-    int64_t len, ts_delta, off_delta;
-    if (!Varint12(&w, &used, &len) || len < 1 || end_ - (p + used) < len) return false;
-    const char* rend = p + used + len;
-    w >>= 8;  // attributes
-    ++used;
-    // At most 2 + 1 + 2 + 2 bytes so far: all inside the 8 loaded.
-    if (!Varint12(&w, &used, &ts_delta) || !Varint12(&w, &used, &off_delta) || off_delta < 0) return false;
-    const char* q = p + used;
-    if (!Field12(&q, rend, &out->key) || !Field12(&q, rend, &out->value)) return false;
-    // No headers: the record ends with a zero count. Read at rend - 1,
-    // whose address is known from the length alone, not after the value.
+  // and deltas below 8192) — decoded with few branches. Returns false, with
+  // the cursor unchanged (*out may be partly written), for anything else,
+  // which GeneralAt then decodes or rejects.
+  [[gnu::always_inline]] bool SmallAt(Cursor& c, RecordView* out) const {
+    const char* q = c.p;
+    // The header's varints below (at most 2 + 1 + 2 + 2 + 2 + 2 bytes with
+    // no key) are then read inside the batch without further checks.
+    if (c.end - q < 16) return false;
+    int64_t len, ts_delta, off_delta, key_len, value_len;
+    if (!Varint12(&q, &len) || len < 1 || c.end - q < len) return false;
+    const char* rend = q + len;
+    ++q;  // attributes (unused in v2)
+    if (!Varint12(&q, &ts_delta) || !Varint12(&q, &off_delta) || off_delta < 0) return false;
+    if (!Varint12(&q, &key_len) || key_len < -1) return false;
+    if (key_len >= 0) {
+      // Room for the key, a value length and the header count: the value
+      // length's second byte, if any, is then inside the record.
+      if (rend - q < key_len + 3) return false;
+      out->key = std::string_view(q, static_cast<size_t>(key_len));
+      q += key_len;
+    } else {
+      out->key.reset();
+    }
+    if (!Varint12(&q, &value_len) || value_len < -1) return false;
+    if (value_len >= 0) {
+      if (rend - q < value_len + 1) return false;
+      out->value = std::string_view(q, static_cast<size_t>(value_len));
+      q += value_len;
+    } else {
+      out->value.reset();
+    }
+    // No headers: the record ends with a zero count.
     if (q + 1 != rend || rend[-1] != 0) return false;
-    Finish(out, rend, rend, ts_delta, static_cast<int32_t>(off_delta), 0);
+    Finish(c, out, rend, rend, ts_delta, static_cast<int32_t>(off_delta), 0);
     return true;
   }
-  static uint64_t Load64(const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;  // little-endian hosts: byte 0 is the low byte
-  }
-  // A one- or two-byte zigzag varint from the low bytes of *w (consumed).
-  [[gnu::always_inline]] static bool Varint12(uint64_t* w, int* used, int64_t* out) {
-    const uint64_t b0 = *w & 0xff;
-    if (b0 < 0x80) {
-      *out = UnZigZag(b0);
-      *w >>= 8;
-      *used += 1;
+  // A one- or two-byte zigzag varint at *q (stepped past it); false for a
+  // longer one.
+  [[gnu::always_inline]] static bool Varint12(const char** q, int64_t* out) {
+    const auto* b = reinterpret_cast<const uint8_t*>(*q);
+    if (b[0] < 0x80) {
+      *out = UnZigZag(b[0]);
+      *q += 1;
       return true;
     }
-    const uint64_t b1 = (*w >> 8) & 0xff;
-    if (b1 >= 0x80) return false;
-    *out = UnZigZag((b0 & 0x7f) | (b1 << 7));
-    *w >>= 16;
-    *used += 2;
-    return true;
-  }
-  // A length-prefixed nullable field whose length takes one or two bytes.
-  [[gnu::always_inline]] bool Field12(const char** q, const char* rend, std::optional<std::string_view>* out) const {
-    if (rend - *q < 1 || end_ - *q < 8) return false;
-    uint64_t w = Load64(*q);
-    int used = 0;
-    int64_t n;
-    if (!Varint12(&w, &used, &n) || n < -1 || rend - (*q + used) < std::max<int64_t>(n, 0)) return false;
-    *q += used;
-    if (n < 0) {
-      out->reset();
-    } else {
-      *out = std::string_view(*q, static_cast<size_t>(n));
-      *q += n;
-    }
+    if (b[1] >= 0x80) return false;
+    *out = UnZigZag((b[0] & 0x7fu) | (static_cast<uint64_t>(b[1]) << 7));
+    *q += 2;
     return true;
   }
   // Fills the rest of *out and steps past the record.
-  [[gnu::always_inline]] void Finish(RecordView* out, const char* headers, const char* rend, int64_t ts_delta,
-                                     int32_t off_delta, int32_t header_count) {
+  [[gnu::always_inline]] void Finish(Cursor& c, RecordView* out, const char* headers, const char* rend,
+                                     int64_t ts_delta, int32_t off_delta, int32_t header_count) const {
     out->header_count = header_count;
     out->headers_raw = std::string_view(headers, static_cast<size_t>(rend - headers));
     out->offset = header_.base_offset + off_delta;
     out->timestamp = log_append_time_ ? header_.max_timestamp : header_.first_timestamp + ts_delta;
-    p_ = rend;
-    --remaining_;
+    c.p = rend;
+    --c.remaining;
   }
 
   BatchHeader header_;

@@ -9,6 +9,11 @@
 #include "log/record_batch.h"
 #include "log/segment_index.h"
 
+// GCC 12 warns that the value of a RecordView filled by Next may be used
+// uninitialized after Next returned true: its known false positive for
+// std::optional (GCC bug 80635); every path that returns true sets it.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace rivulet::log {
 namespace {
 
