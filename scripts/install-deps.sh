@@ -11,6 +11,7 @@ PACKAGES=(
   libtbb-dev libboost-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libpq-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev libabsl-dev
+  libisal-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3
   # a PostgreSQL server for the PostgreSQL connector tests (started privately by the tests)

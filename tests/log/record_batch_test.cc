@@ -212,7 +212,9 @@ TEST(RecordBatchTest, FastPathDecodesExactlyAsTheGeneralDecoder) {
       ++fast_records;
     }
     EXPECT_EQ(fast.status().ToString(), general.status().ToString()) << "round " << round;
-    if (round % 2 == 0) EXPECT_TRUE(fast.status().ok());
+    if (round % 2 == 0) {
+      EXPECT_TRUE(fast.status().ok());
+    }
   }
   EXPECT_GT(fast_records, 10000);
 }
