@@ -12,7 +12,9 @@
 // GCC 12 warns that the value of a RecordView filled by Next may be used
 // uninitialized after Next returned true: its known false positive for
 // std::optional (GCC bug 80635); every path that returns true sets it.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace rivulet::log {
 namespace {

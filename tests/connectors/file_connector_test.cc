@@ -35,7 +35,6 @@ void from_json(const nlohmann::json& j, Trade& t) {
   j.at("t").get_to(t.ts);
   j.at("p").get_to(t.price);
 }
-void to_json(nlohmann::json& j, const Trade& t) { j = {{"s", t.symbol}, {"t", t.ts}, {"p", t.price}}; }
 
 }  // namespace
 
