@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <random>
+#include <string>
 
 #include "log/crc32c.h"
 #include "log/varint.h"
@@ -141,6 +144,26 @@ TEST(RecordBatchTest, MalformedRecordsStopTheReader) {
   RecordReader bad(fake, body);
   EXPECT_FALSE(bad.Next(&r));
   EXPECT_EQ(bad.status().code(), Errc::kCorruption);
+}
+
+// The last record of a batch whose key ends one byte before the record
+// does, that byte the first of a two-byte value length: the fast path must
+// not read the second byte, which lies past the batch (the buffer is sized
+// exactly, so the ASan run of the suite catches a read past it).
+TEST(RecordBatchTest, ValueLengthCutAtTheBatchEndIsNotReadPast) {
+  const std::string key(12, 'k');
+  // length 17 (zigzag 34), attributes, ts delta 0, offset delta 0, key
+  // length 12 (zigzag 24), the key, then 0x80: a value length cut short.
+  const std::string record = std::string("\x22\x00\x00\x00\x18", 5) + key + "\x80";
+  auto body = std::make_unique<char[]>(record.size());
+  std::memcpy(body.get(), record.data(), record.size());
+  BatchHeader h;
+  h.record_count = 1;
+  RecordReader reader(h, std::string_view(body.get(), record.size()));
+  RecordView r;
+  EXPECT_FALSE(reader.Next(&r));
+  EXPECT_EQ(reader.status().code(), Errc::kCorruption);
+  EXPECT_NE(reader.status().message().find("(value)"), std::string::npos) << reader.status().ToString();
 }
 
 // Next takes a fast path for small records without headers; NextGeneral is
