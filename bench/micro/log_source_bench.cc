@@ -45,16 +45,28 @@ const std::vector<Event40>& Events() {
   return events;
 }
 
-// The events in topic "events" of a log in a fresh directory, written once.
+// The events in topic "events" of a log in a fresh directory, written once
+// and removed when the program exits.
 log::LogManager* Log() {
-  static const std::unique_ptr<log::LogManager> lm = [] {
-    const std::string dir = std::filesystem::temp_directory_path() / "rivulet-log-source-bench";
-    std::filesystem::remove_all(dir);
-    auto opened = log::LogManager::Open(dir, {});
+  struct Written {
+    std::string dir;
+    std::unique_ptr<log::LogManager> lm;
+    ~Written() {
+      if (lm) (void)lm->Close();
+      lm.reset();
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  };
+  static Written w;
+  static const bool written = [] {
+    w.dir = std::filesystem::temp_directory_path() / "rivulet-log-source-bench";
+    std::filesystem::remove_all(w.dir);
+    auto opened = log::LogManager::Open(w.dir, {});
     if (!opened.ok()) throw std::runtime_error(opened.status().ToString());
-    auto lm = std::move(*opened);
-    if (!lm->CreateTopic("events", 1).ok()) throw std::runtime_error("create topic");
-    log::Producer producer(lm.get());
+    w.lm = std::move(*opened);
+    if (!w.lm->CreateTopic("events", 1).ok()) throw std::runtime_error("create topic");
+    log::Producer producer(w.lm.get());
     const FixedSerde<Event40> serde;
     for (const Event40& e : Events()) {
       const std::string v = serde.Encode(e);
@@ -62,10 +74,11 @@ log::LogManager* Log() {
         throw std::runtime_error("send");
       }
     }
-    if (!producer.Flush().ok() || !lm->FlushAll().ok()) throw std::runtime_error("flush");
-    return lm;
+    if (!producer.Flush().ok() || !w.lm->FlushAll().ok()) throw std::runtime_error("flush");
+    return true;
   }();
-  return lm.get();
+  (void)written;
+  return w.lm.get();
 }
 
 void Run(operators::JobBuilder& job, operators::Stream<Event40> events, benchmark::State& state) {
