@@ -206,7 +206,7 @@ class RecordReader {
     }
     if (!Varint12(&q, &value_len) || value_len < -1) return false;
     if (value_len >= 0) {
-      if (rend - q < value_len + 1) return false;
+      if (rend - q < value_len + 1) return false;  // keeps q inside the record
       out->value = std::string_view(q, static_cast<size_t>(value_len));
       q += value_len;
     } else {
