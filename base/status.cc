@@ -26,6 +26,11 @@ std::string_view ErrcName(Errc c) {
     case Errc::kInconsistentProtocol: return "InconsistentProtocol";
     case Errc::kInvalidSessionTimeout: return "InvalidSessionTimeout";
     case Errc::kJobFailed: return "JobFailed";
+    case Errc::kOutOfOrderSequence: return "OutOfOrderSequence";
+    case Errc::kProducerFenced: return "ProducerFenced";
+    case Errc::kInvalidTxnState: return "InvalidTxnState";
+    case Errc::kInvalidProducerIdMapping: return "InvalidProducerIdMapping";
+    case Errc::kInvalidTransactionTimeout: return "InvalidTransactionTimeout";
   }
   return "Unknown";
 }

@@ -35,6 +35,11 @@ enum class Errc {
   kInconsistentProtocol,// member protocols do not match the group's
   kInvalidSessionTimeout,// session timeout outside the allowed range
   kJobFailed,           // user code in a job threw; the message names the operator
+  kOutOfOrderSequence,  // an idempotent batch's sequence leaves a gap (or starts a new epoch past 0)
+  kProducerFenced,      // the producer's epoch is older than the one the log knows
+  kInvalidTxnState,     // a transaction call that its state does not allow
+  kInvalidProducerIdMapping,  // the producer id is not the transactional id's current one
+  kInvalidTransactionTimeout, // transaction.timeout.ms outside the allowed range
 };
 
 std::string_view ErrcName(Errc c);

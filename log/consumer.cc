@@ -97,7 +97,7 @@ Status Consumer::ResetPosition(const TopicPartition& tp, PartitionState& st, Off
   st.Drop();
   switch (how) {
     case OffsetReset::kEarliest: st.position = p->log_start_offset(); break;
-    case OffsetReset::kLatest: st.position = p->log_end_offset(); break;
+    case OffsetReset::kLatest: st.position = EndOffsetOf(*p); break;
     case OffsetReset::kNone:
       return Status(Errc::kOutOfRange, "no valid offset for " + tp.ToString() +
                                            " and auto.offset.reset is none");
@@ -294,7 +294,8 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
   if (st.data_pos >= st.data.bytes.size()) {
     st.Drop();
     auto part = log_->GetPartition(tp);
-    Result<MappedRead> r = part.ok() ? (*part)->Map(st.position, config_.max_partition_fetch_bytes)
+    Result<MappedRead> r = part.ok() ? (*part)->Map(st.position, config_.max_partition_fetch_bytes,
+                                                    config_.isolation_level)
                                      : Result<MappedRead>(part.status());
     if (!r.ok()) {
       if (r.status().code() == Errc::kOutOfRange && (*resets)++ == 0 &&
@@ -309,6 +310,11 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
       return Status::Ok();
     }
     st.data = std::move(r->data);
+    if (config_.isolation_level == IsolationLevel::kReadCommitted) {
+      st.aborted = (*part)->AbortedTransactions(st.position, r->last_stable_offset);
+      std::sort(st.aborted.begin(), st.aborted.end(),
+                [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
+    }
   }
   const std::span<const char> rest = st.data.bytes.subspan(st.data_pos);
   auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
@@ -324,7 +330,20 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
     st.Drop();
     return Status::Ok();
   }
-  if (h->next_offset() <= st.position || h->is_control() || h->record_count == 0) {
+  bool skip = false;
+  if (config_.isolation_level == IsolationLevel::kReadCommitted) {
+    // As Kafka's consumer does it: an aborted transaction's producer is
+    // skipped from its first offset until its abort marker.
+    while (st.aborted_next < st.aborted.size() && st.aborted[st.aborted_next].first_offset <= h->last_offset()) {
+      st.aborting.insert(st.aborted[st.aborted_next++].producer_id);
+    }
+    if (h->is_control()) {
+      st.aborting.erase(h->producer_id);
+    } else if (h->is_transactional() && st.aborting.count(h->producer_id) > 0) {
+      skip = true;
+    }
+  }
+  if (skip || h->next_offset() <= st.position || h->is_control() || h->record_count == 0) {
     st.position = std::max(st.position, h->next_offset());
     st.data_pos += h->total_size();
     return Status::Ok();
@@ -338,6 +357,10 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
   st.batch_next_offset = h->next_offset();
   st.batch_size = h->total_size();
   return Status::Ok();
+}
+
+int64_t Consumer::EndOffsetOf(const Partition& p) const {
+  return config_.isolation_level == IsolationLevel::kReadCommitted ? p.last_stable_offset() : p.log_end_offset();
 }
 
 Status Consumer::BeginPoll() {
@@ -501,7 +524,7 @@ Result<std::map<TopicPartition, int64_t>> Consumer::EndOffsets(
   std::map<TopicPartition, int64_t> out;
   for (const auto& tp : ps) {
     RIVULET_ASSIGN_OR_RETURN(auto p, log_->GetPartition(tp));
-    out[tp] = p->log_end_offset();
+    out[tp] = EndOffsetOf(*p);
   }
   return out;
 }

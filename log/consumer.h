@@ -27,6 +27,7 @@
 #include "base/status.h"
 #include "log/consumer_protocol.h"
 #include "log/group_coordinator.h"
+#include "log/producer_state.h"
 #include "log/record_batch.h"
 #include "log/segment.h"
 #include "log/types.h"
@@ -34,6 +35,7 @@
 namespace rivulet::log {
 
 class LogManager;
+class Partition;
 
 enum class OffsetReset { kEarliest, kLatest, kNone };
 // Parses "earliest" / "latest" / "none".
@@ -53,6 +55,10 @@ struct ConsumerConfig {
   // partition.assignment.strategy, in order of preference.
   std::vector<std::string> assignment_strategies = {"range", "roundrobin"};
   bool check_crcs = true;
+  // isolation.level: kReadCommitted reads up to the last stable offset and
+  // skips the records of aborted transactions (and then EndOffsets,
+  // SeekToEnd and "latest" mean the last stable offset).
+  IsolationLevel isolation_level = IsolationLevel::kReadUncommitted;
 };
 
 // One record: the partition it came from, and the record as RecordView has
@@ -163,10 +169,19 @@ class Consumer {
     std::optional<RecordReader> reader;
     int64_t batch_next_offset = 0;
     size_t batch_size = 0;
+    // read_committed: the aborted transactions overlapping the fetched
+    // data (by first offset), how many of them were reached, and the
+    // producers whose batches are skipped until their abort marker.
+    std::vector<AbortedTxn> aborted;
+    size_t aborted_next = 0;
+    std::set<ProducerId> aborting;
     void Drop() {
       reader.reset();
       data = MappedBytes{};
       data_pos = 0;
+      aborted.clear();
+      aborted_next = 0;
+      aborting.clear();
     }
   };
   struct PendingJoin;
@@ -174,6 +189,8 @@ class Consumer {
   void SetAssignment(const std::vector<TopicPartition>& partitions);
   Status EnsurePositions();
   Status ResetPosition(const TopicPartition& tp, PartitionState& st, OffsetReset how);
+  // The log end offset, or the last stable offset with read_committed.
+  int64_t EndOffsetOf(const Partition& p) const;
   // Positions st.reader on the next batch to read (fetching more when the
   // data is used up); *end when there is nothing more now. Leaves
   // st.reader empty after skipping a batch or to fetch again.

@@ -504,6 +504,18 @@ Status GroupCoordinator::CommitOffsets(
     }
     mit->second.last_heartbeat_ms = NowMs();
   }
+  return StoreOffsetsLocked(g, offsets);
+}
+
+Status GroupCoordinator::CommitTransactionalOffsets(
+    const std::string& group_id, const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (group_id.empty()) return Status(Errc::kInvalidArgument, "empty group id");
+  return StoreOffsetsLocked(GetOrCreate(group_id), offsets);
+}
+
+Status GroupCoordinator::StoreOffsetsLocked(Group& g,
+                                            const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
   auto saved = g.offsets;
   const int64_t now = NowMs();
   for (const auto& [tp, c] : offsets) {

@@ -136,6 +136,11 @@ class GroupCoordinator {
   Status CommitOffsets(const std::string& group_id, const std::string& member_id,
                        int32_t generation,
                        const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
+  // Commits the offsets of a transaction as its commit completes: the
+  // membership was checked when they were sent (TxnOffsetCommit), so none is
+  // checked now.
+  Status CommitTransactionalOffsets(const std::string& group_id,
+                                    const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
   // Committed offsets of `partitions` (all of the group's when empty);
   // partitions without a commit are absent.
   std::map<TopicPartition, CommittedOffset> FetchOffsets(
@@ -160,6 +165,7 @@ class GroupCoordinator {
   void MaybeCompleteJoin(Group& g, int64_t now, bool deadline_passed, Callbacks* out);
   void RemoveMember(Group& g, const std::string& member_id, int64_t now, Callbacks* out);
   Status Persist(const Group& g);
+  Status StoreOffsetsLocked(Group& g, const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
   void TimerLoop();
   void Tick(int64_t now, Callbacks* out);
   std::string GroupPath(const std::string& group_id) const;

@@ -31,6 +31,8 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(const std::string& dir, Log
   RIVULET_RETURN_IF_ERROR(m->Lock());
   RIVULET_RETURN_IF_ERROR(m->LoadTopics());
   RIVULET_ASSIGN_OR_RETURN(m->groups_, GroupCoordinator::Open(dir + "/groups", m->options_.groups));
+  RIVULET_ASSIGN_OR_RETURN(m->txns_, TransactionCoordinator::Open(dir + "/transactions", m.get(),
+                                                                  m->options_.transactions));
   m->bg_ = std::thread([p = m.get()] { p->BackgroundLoop(); });
   return m;
 }
@@ -276,6 +278,7 @@ void LogManager::BackgroundLoop() {
       Status st = p->MaybeFlush(now);
       if (!st.ok()) log->error("flush {}: {}", p->topic_partition().ToString(), st.ToString());
     }
+    txns_->AbortExpired(now);
     if (now >= next_retention) {
       next_retention = now + options_.retention_check_interval_ms;
       for (const auto& p : parts) {
@@ -297,6 +300,7 @@ Status LogManager::Close() {
   bg_cv_.notify_all();
   if (bg_.joinable()) bg_.join();
   if (groups_) groups_->Shutdown();
+  txns_.reset();  // closes the transaction log
   Status result;
   {
     std::unique_lock<std::shared_mutex> lock(topics_mu_);

@@ -7,6 +7,7 @@
 //   topics/<topic>/topic.meta      TopicMetadata (protobuf)
 //   topics/<topic>/<partition>/    segments: <base>.log, .index, .timeindex
 //   groups/<group>.meta            GroupMetadata: generation, committed offsets
+//   transactions/                  the transaction log (segments of TransactionState records)
 //
 // Threading: all methods are thread-safe.
 #pragma once
@@ -28,6 +29,7 @@
 #include "log/group_coordinator.h"
 #include "log/partition.h"
 #include "log/topic_config.h"
+#include "log/txn_coordinator.h"
 #include "log/types.h"
 
 namespace rivulet::log {
@@ -39,6 +41,7 @@ struct LogOptions {
   int64_t flush_check_interval_ms = 100;
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
   GroupOptions groups;
+  TxnOptions transactions;
 };
 
 struct PartitionDescription {
@@ -91,6 +94,7 @@ class LogManager {
   Status FlushAll();
 
   GroupCoordinator& groups() { return *groups_; }
+  TransactionCoordinator& transactions() { return *txns_; }
 
   // Data-arrival notification for long polls: version() increases on every
   // append; WaitForData blocks until it differs from `seen` or the deadline.
@@ -126,6 +130,7 @@ class LogManager {
   std::mutex create_mu_;  // serializes create / delete
 
   std::unique_ptr<GroupCoordinator> groups_;
+  std::unique_ptr<TransactionCoordinator> txns_;
 
   std::atomic<uint64_t> data_version_{0};
   mutable std::mutex data_mu_;

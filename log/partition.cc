@@ -23,6 +23,20 @@ int64_t ParseSegmentName(const std::string& name) {
   return v;
 }
 
+// Parses "00000000000000000042.snapshot" into 42; -1 otherwise.
+int64_t ParseSnapshotName(const std::string& name) {
+  if (name.size() != 29 || !name.ends_with(".snapshot")) return -1;
+  int64_t v = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    v = v * 10 + (name[i] - '0');
+  }
+  return v;
+}
+
+// How many producer-state snapshots a partition keeps.
+constexpr size_t kSnapshotsKept = 3;
+
 }  // namespace
 
 Partition::Partition(std::string dir, TopicPartition tp, const TopicConfig& config,
@@ -77,6 +91,103 @@ Status Partition::Load() {
   }
   active_ = segments_.rbegin()->second;
   last_flush_ms_ = NowMs();
+  return LoadProducerState();
+}
+
+std::string Partition::SnapshotPath(int64_t offset) const {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "/%020lld.snapshot", static_cast<long long>(offset));
+  return dir_ + buf;
+}
+
+// Producer state: the newest readable snapshot at or below the log end,
+// then every batch header after it. The aborted-transaction indexes of the
+// segments scanned are rebuilt from their markers (an entry may be missing
+// after a crash).
+Status Partition::LoadProducerState() {
+  auto log = GetLogger("log");
+  const int64_t start = segments_.begin()->first;
+  const int64_t end = active_->next_offset();
+  for (const auto& [base, seg] : segments_) {
+    RIVULET_ASSIGN_OR_RETURN(auto txns, seg->LoadAbortedTxns());
+    aborted_.insert(aborted_.end(), txns.begin(), txns.end());
+  }
+  std::vector<int64_t> snaps;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const int64_t off = ParseSnapshotName(e.path().filename().string());
+    if (off >= 0) snaps.push_back(off);
+  }
+  std::sort(snaps.rbegin(), snaps.rend());
+  int64_t scan_from = start;
+  for (int64_t off : snaps) {
+    if (off > end) {  // the log was cut below it
+      fs::remove(SnapshotPath(off), ec);
+      continue;
+    }
+    auto bytes = ReadFileToString(SnapshotPath(off));
+    auto snap = bytes.ok() ? ProducerStateManager::DecodeSnapshot(*bytes)
+                           : Result<std::pair<ProducerStateManager, int64_t>>(bytes.status());
+    if (!snap.ok() || snap->second != off) {
+      log->warn("{}: ignoring producer snapshot {}: {}", tp_.ToString(), SnapshotPath(off),
+                snap.ok() ? "offset mismatch" : snap.status().ToString());
+      fs::remove(SnapshotPath(off), ec);
+      continue;
+    }
+    producers_ = std::move(snap->first);
+    scan_from = std::max(off, start);
+    break;
+  }
+  std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset >= scan_from; });
+  auto it = segments_.upper_bound(scan_from);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end(); ++it) {
+    const auto& seg = it->second;
+    std::vector<AbortedTxn> found;
+    Status st = seg->ScanHeaders(scan_from, [&](const BatchHeader& h, uint64_t pos) -> Status {
+      if (!h.has_producer_id() || h.base_offset < scan_from) return Status::Ok();
+      std::optional<ControlType> control;
+      if (h.is_control()) {
+        RIVULET_ASSIGN_OR_RETURN(MappedBytes m, seg->Map(pos, h.total_size()));
+        auto type = ParseControlType(h, m.bytes);
+        if (!type.ok()) {
+          log->error("{}: {}; marker ignored", tp_.ToString(), type.status().message());
+          return Status::Ok();
+        }
+        control = *type;
+      }
+      producers_.Replay(h, control, &found);
+      return Status::Ok();
+    });
+    if (!st.ok()) {
+      // A corrupt batch kept in the middle: the state after it may be incomplete.
+      log->error("{}: rebuilding producer state: {}", tp_.ToString(), st.ToString());
+    }
+    std::vector<AbortedTxn> all;
+    for (const auto& t : aborted_) {
+      if (t.last_offset >= it->first && t.last_offset < seg->next_offset()) all.push_back(t);
+    }
+    if (!found.empty() || !all.empty()) {
+      all.insert(all.end(), found.begin(), found.end());
+      RIVULET_RETURN_IF_ERROR(seg->WriteAbortedTxns(all));
+      aborted_.insert(aborted_.end(), found.begin(), found.end());
+    }
+  }
+  std::sort(aborted_.begin(), aborted_.end(),
+            [](const AbortedTxn& a, const AbortedTxn& b) { return a.last_offset < b.last_offset; });
+  return Status::Ok();
+}
+
+Status Partition::WriteSnapshotLocked(int64_t offset) {
+  RIVULET_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(offset), producers_.EncodeSnapshot(offset)));
+  std::vector<int64_t> snaps;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const int64_t off = ParseSnapshotName(e.path().filename().string());
+    if (off >= 0) snaps.push_back(off);
+  }
+  std::sort(snaps.rbegin(), snaps.rend());
+  for (size_t i = kSnapshotsKept; i < snaps.size(); ++i) fs::remove(SnapshotPath(snaps[i]), ec);
   return Status::Ok();
 }
 
@@ -122,6 +233,7 @@ Result<AppendInfo> Partition::Append(std::span<char> batches, bool validate, boo
     int64_t next = active_->next_offset();
     info.base_offset = next;
     size_t at = 0;
+    ProducerStateManager::Staged staged;
     for (auto& h : headers) {
       char* b = batches.data() + at;
       SetBaseOffset(b, next);
@@ -131,10 +243,39 @@ Result<AppendInfo> Partition::Append(std::span<char> batches, bool validate, boo
         h.max_timestamp = now;
         info.log_append_time = now;
       }
+      if (h.has_producer_id() || h.is_transactional() || h.is_control()) {
+        std::optional<ControlType> control;
+        if (h.is_control()) {
+          RIVULET_ASSIGN_OR_RETURN(control, ParseControlType(h, std::span<const char>(b, h.total_size())));
+        }
+        auto check = producers_.CheckAndStage(h, control, &staged);
+        if (!check.ok()) return Status(check.status().code(), tp_.ToString() + ": " + check.status().message());
+        if (check->duplicate) {
+          if (headers.size() != 1) {
+            return Status(Errc::kInvalidArgument, tp_.ToString() + ": a retried batch inside an append of " +
+                                                      std::to_string(headers.size()) + " batches");
+          }
+          AppendInfo dup;
+          dup.base_offset = check->first_offset;
+          dup.last_offset = check->last_offset;
+          dup.records = h.record_count;
+          dup.duplicate = true;
+          return dup;
+        }
+      }
       next = h.next_offset();
       at += h.total_size();
     }
     RIVULET_RETURN_IF_ERROR(active_->Append(batches, headers, now));
+    if (!staged.empty()) {
+      std::vector<AbortedTxn> aborted = producers_.Commit(std::move(staged));
+      if (!aborted.empty()) {
+        aborted_.insert(aborted_.end(), aborted.begin(), aborted.end());
+        // Rebuilt from the markers by recovery if this write is lost.
+        Status st = active_->AppendAbortedTxns(aborted);
+        if (!st.ok()) GetLogger("log")->error("{}: aborted-transaction index: {}", tp_.ToString(), st.ToString());
+      }
+    }
     info.last_offset = next - 1;
     info.records = records;
     unflushed_messages_ += records;
@@ -144,6 +285,12 @@ Result<AppendInfo> Partition::Append(std::span<char> batches, bool validate, boo
   }
   if (on_append_) on_append_();
   return info;
+}
+
+Result<AppendInfo> Partition::AppendMarker(const ProducerFields& producer, ControlType type,
+                                           int32_t coordinator_epoch, bool sync) {
+  std::string batch = BuildControlBatch(producer, type, coordinator_epoch, NowMs());
+  return Append(std::span<char>(batch.data(), batch.size()), /*validate=*/false, sync);
 }
 
 Status Partition::FlushLocked() {
@@ -161,25 +308,36 @@ Status Partition::RollLocked(int64_t now_ms) {
                                                      static_cast<uint32_t>(config_.index_interval_bytes)));
   segments_[base] = seg;
   active_ = seg;
+  // Without it the next open scans further back: worth a warning, not a failed append.
+  if (Status st = WriteSnapshotLocked(base); !st.ok()) {
+    GetLogger("log")->warn("{}: producer snapshot: {}", tp_.ToString(), st.ToString());
+  }
   unflushed_messages_ = 0;
   last_flush_ms_ = now_ms;
   return Status::Ok();
 }
 
-Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, int64_t* hw,
-                                         int64_t* start) const {
+int64_t Partition::LastStableLocked() const {
+  const int64_t first = producers_.FirstUnstableOffset();
+  return first >= 0 ? first : active_->next_offset();
+}
+
+Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, IsolationLevel isolation,
+                                         int64_t* hw, int64_t* start, int64_t* lso) const {
   std::vector<std::shared_ptr<Segment>> candidates;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
     *start = segments_.begin()->first;
     *hw = active_->next_offset();
+    *lso = LastStableLocked();
     if (offset < *start || offset > *hw) {
       return Status(Errc::kOutOfRange, "offset " + std::to_string(offset) + " is out of range [" +
                                            std::to_string(*start) + ", " + std::to_string(*hw) +
                                            "] of " + tp_.ToString());
     }
     if (offset == *hw) return FileSlice{};
+    if (isolation == IsolationLevel::kReadCommitted && offset >= *lso) return FileSlice{};
     auto it = segments_.upper_bound(offset);
     --it;
     for (; it != segments_.end(); ++it) candidates.push_back(it->second);
@@ -199,18 +357,24 @@ Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, int64
   return FileSlice{};
 }
 
-Result<MappedRead> Partition::Map(int64_t offset, size_t max_bytes) const {
+Result<MappedRead> Partition::Map(int64_t offset, size_t max_bytes, IsolationLevel isolation) const {
   MappedRead out;
-  RIVULET_ASSIGN_OR_RETURN(FileSlice s, SliceLocked(offset, max_bytes, &out.high_watermark,
-                                                     &out.log_start_offset));
+  RIVULET_ASSIGN_OR_RETURN(FileSlice s, SliceLocked(offset, max_bytes, isolation, &out.high_watermark,
+                                                     &out.log_start_offset, &out.last_stable_offset));
   if (s.size == 0) return out;
   RIVULET_ASSIGN_OR_RETURN(out.data, s.segment->Map(s.position, s.size));
-  // Keep whole batches only (but never drop the first one).
+  // Keep whole batches only (but never drop the first one), and for
+  // read_committed none at or past the last stable offset (a batch boundary).
+  const int64_t upto = isolation == IsolationLevel::kReadCommitted ? out.last_stable_offset : INT64_MAX;
   const std::span<const char> b = out.data.bytes;
   size_t pos = 0;
   while (pos + kLogOverhead <= b.size()) {
     const auto len = static_cast<int32_t>(GetBigEndian32(b.data() + pos + kBatchLengthPos));
     if (len < 0) break;
+    if (static_cast<int64_t>(GetBigEndian64(b.data() + pos + kBaseOffsetPos)) >= upto) {
+      out.data.bytes = b.first(pos);
+      return out;
+    }
     const size_t total = static_cast<size_t>(len) + kLogOverhead;
     if (pos + total > b.size()) break;
     pos += total;
@@ -219,12 +383,45 @@ Result<MappedRead> Partition::Map(int64_t offset, size_t max_bytes) const {
   return out;
 }
 
-Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes) const {
-  RIVULET_ASSIGN_OR_RETURN(MappedRead m, Map(offset, max_bytes));
+Result<ReadResult> Partition::Read(int64_t offset, size_t max_bytes, IsolationLevel isolation) const {
+  RIVULET_ASSIGN_OR_RETURN(MappedRead m, Map(offset, max_bytes, isolation));
   ReadResult out;
   out.bytes.assign(m.data.bytes.data(), m.data.bytes.size());
   out.high_watermark = m.high_watermark;
   out.log_start_offset = m.log_start_offset;
+  out.last_stable_offset = m.last_stable_offset;
+  return out;
+}
+
+int64_t Partition::last_stable_offset() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LastStableLocked();
+}
+
+std::vector<AbortedTxn> Partition::AbortedTransactions(int64_t from, int64_t upto) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<AbortedTxn> out;
+  auto it = std::lower_bound(aborted_.begin(), aborted_.end(), from,
+                             [](const AbortedTxn& t, int64_t off) { return t.last_offset < off; });
+  for (; it != aborted_.end(); ++it) {
+    if (it->first_offset < upto) out.push_back(*it);
+  }
+  return out;
+}
+
+std::vector<ProducerDescription> Partition::DescribeProducers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ProducerDescription> out;
+  for (const auto& [id, e] : producers_.producers()) {
+    ProducerDescription d;
+    d.producer_id = id;
+    d.epoch = e.epoch;
+    d.last_sequence = e.batches.empty() ? kNoSequence : e.batches.back().last_seq;
+    d.last_timestamp = e.last_timestamp;
+    d.coordinator_epoch = e.coordinator_epoch;
+    d.current_txn_start_offset = e.txn_first_offset;
+    out.push_back(d);
+  }
   return out;
 }
 
@@ -325,6 +522,8 @@ Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {
     ++result.segments_deleted;
     segments_.erase(segments_.begin());
   }
+  const int64_t new_start = segments_.begin()->first;
+  std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < new_start; });
   if (result.segments_deleted > 0) {
     GetLogger("log")->info("{}: retention deleted {} segments ({} bytes); log start is now {}",
                            tp_.ToString(), result.segments_deleted, result.bytes_deleted,
@@ -343,7 +542,12 @@ Status Partition::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
   RIVULET_RETURN_IF_ERROR(active_->Flush());
-  return active_->SaveIndexes();
+  RIVULET_RETURN_IF_ERROR(active_->SaveIndexes());
+  // Spares the next open the scan of the active segment.
+  if (Status st = WriteSnapshotLocked(active_->next_offset()); !st.ok()) {
+    GetLogger("log")->warn("{}: producer snapshot: {}", tp_.ToString(), st.ToString());
+  }
+  return Status::Ok();
 }
 
 Status Partition::Delete() {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "log/producer_state.h"
 #include "log/segment.h"
 #include "log/topic_config.h"
 #include "log/types.h"
@@ -27,6 +28,9 @@ struct AppendInfo {
   int64_t last_offset = 0;
   int64_t log_append_time = -1;  // set when the topic uses LogAppendTime
   int32_t records = 0;
+  // The batch was a retry of one already appended by its idempotent
+  // producer: nothing was written, the offsets are the original ones.
+  bool duplicate = false;
 };
 
 // A byte range of one segment holding whole batches (the last one may be
@@ -41,6 +45,7 @@ struct ReadResult {
   std::string bytes;  // whole batches, starting with the one holding the offset
   int64_t high_watermark = 0;
   int64_t log_start_offset = 0;
+  int64_t last_stable_offset = 0;
 };
 
 // The same as a view of the segment's mapping (no copy); `data.keep` holds it.
@@ -48,6 +53,17 @@ struct MappedRead {
   MappedBytes data;
   int64_t high_watermark = 0;
   int64_t log_start_offset = 0;
+  int64_t last_stable_offset = 0;
+};
+
+// A producer as DescribeProducers shows it.
+struct ProducerDescription {
+  ProducerId producer_id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+  int32_t last_sequence = kNoSequence;
+  int64_t last_timestamp = -1;
+  int32_t coordinator_epoch = -1;
+  int64_t current_txn_start_offset = -1;
 };
 
 struct RetentionResult {
@@ -75,14 +91,36 @@ class Partition {
   // visible to readers and in the OS page cache (durable against a process
   // crash); they are fsynced according to flush.messages / flush.ms, or
   // right away with `sync`.
+  //
+  // Batches with a producer id are checked against the producer state
+  // first (producer_state.h): an older epoch fails with kProducerFenced, a
+  // sequence gap with kOutOfOrderSequence, and a batch already appended (a
+  // retry; only as the one batch of an append) writes nothing and returns
+  // its original offsets with `duplicate` set. Transactional batches open a
+  // transaction that a control batch (a marker) commits or aborts.
   Result<AppendInfo> Append(std::span<char> batches, bool validate, bool sync = false);
+  // Appends a commit or abort marker for `producer`'s open transaction.
+  Result<AppendInfo> AppendMarker(const ProducerFields& producer, ControlType type, int32_t coordinator_epoch,
+                                  bool sync = false);
 
   // Whole batches from the one holding `offset`, up to about max_bytes (at
   // least one batch). Empty at the log end; kOutOfRange outside
-  // [log start, log end].
-  Result<ReadResult> Read(int64_t offset, size_t max_bytes) const;
+  // [log start, log end]. With kReadCommitted, nothing at or past the last
+  // stable offset.
+  Result<ReadResult> Read(int64_t offset, size_t max_bytes,
+                          IsolationLevel isolation = IsolationLevel::kReadUncommitted) const;
   // The same without copying: a view of the segment's read-only mapping.
-  Result<MappedRead> Map(int64_t offset, size_t max_bytes) const;
+  Result<MappedRead> Map(int64_t offset, size_t max_bytes,
+                         IsolationLevel isolation = IsolationLevel::kReadUncommitted) const;
+
+  // The first offset of the oldest open transaction, or the log end when
+  // none is open: read_committed readers stop here.
+  int64_t last_stable_offset() const;
+  // Aborted transactions whose records overlap [from, upto), in the order
+  // of their markers.
+  std::vector<AbortedTxn> AbortedTransactions(int64_t from, int64_t upto) const;
+  // The producers that wrote here (with their open transaction, if any).
+  std::vector<ProducerDescription> DescribeProducers() const;
 
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
@@ -111,9 +149,14 @@ class Partition {
   Partition(std::string dir, TopicPartition tp, const TopicConfig& config,
             std::function<void()> on_append);
   Status Load();
+  Status LoadProducerState();
+  Status WriteSnapshotLocked(int64_t offset);
+  std::string SnapshotPath(int64_t offset) const;
   Status RollLocked(int64_t now_ms);
   Status FlushLocked();
-  Result<FileSlice> SliceLocked(int64_t offset, size_t max_bytes, int64_t* hw, int64_t* start) const;
+  Result<FileSlice> SliceLocked(int64_t offset, size_t max_bytes, IsolationLevel isolation, int64_t* hw,
+                                int64_t* start, int64_t* lso) const;
+  int64_t LastStableLocked() const;
 
   const std::string dir_;
   const TopicPartition tp_;
@@ -126,6 +169,8 @@ class Partition {
   int64_t unflushed_messages_ = 0;                      // guarded by mu_
   int64_t last_flush_ms_ = 0;                           // guarded by mu_
   std::vector<std::string> corrupt_ranges_;             // guarded by mu_
+  ProducerStateManager producers_;                      // guarded by mu_
+  std::vector<AbortedTxn> aborted_;                     // by marker offset; guarded by mu_
   bool closed_ = false;                                 // guarded by mu_
 };
 

@@ -1,6 +1,7 @@
 // Producer: per-partition accumulation, the sender thread and completion.
 #include "log/producer.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "log/log_manager.h"
@@ -10,7 +11,24 @@ namespace rivulet::log {
 
 Producer::Producer(LogManager* log, ProducerConfig config)
     : log_(log), config_(config) {
+  if (config_.enable_idempotence && !config_.transactional_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pid_error_ = InitProducerIdLocked();
+  }
   sender_ = std::thread([this] { SenderLoop(); });
+}
+
+Status Producer::InitProducerIdLocked() {
+  auto r = log_->transactions().InitProducerId(config_.transactional_id, config_.transaction_timeout_ms);
+  if (!r.ok()) return r.status();
+  pid_ = *r;
+  next_sequence_.clear();
+  return Status::Ok();
+}
+
+ProducerIdAndEpoch Producer::producer_id() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pid_;
 }
 
 Producer::~Producer() { Close(); }
@@ -31,7 +49,14 @@ Result<Producer::TopicState*> Producer::TopicFor(const std::string& topic) {
 void Producer::SealLocked(TopicState& t, int32_t partition) {
   PartitionBuffer& b = t.buffers[static_cast<size_t>(partition)];
   if (!b.builder || b.builder->empty()) return;
-  b.pending.bytes = b.builder->Finish();
+  ProducerFields producer;
+  if (pid_.id >= 0) {
+    int32_t& seq = next_sequence_[b.pending.tp];
+    producer = ProducerFields{pid_.id, pid_.epoch, seq, config_.transactional_id.has_value()};
+    const int64_t next = static_cast<int64_t>(seq) + b.builder->count();
+    seq = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
+  }
+  b.pending.bytes = b.builder->Finish(producer);
   queued_bytes_ += b.pending.bytes.size();
   TopicPartition tp = b.pending.tp;
   ready_.push_back(std::move(b.pending));
@@ -54,6 +79,12 @@ Status Producer::Send(const std::string& topic, std::optional<std::string_view> 
   const size_t estimate = RecordBatchBuilder::EstimateRecordSize(key, value, headers);
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status(Errc::kClosed, "producer is closed");
+  if (phase_ == TxnPhase::kFatal) return fatal_;
+  if (!pid_error_.ok()) return pid_error_;
+  if (config_.transactional_id && phase_ != TxnPhase::kInTransaction) {
+    return Status(Errc::kInvalidTxnState, "a transactional producer sends only inside a transaction "
+                                          "(InitTransactions, then BeginTransaction)");
+  }
   if (queued_bytes_ > config_.buffer_memory) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.max_block_ms);
     if (!space_cv_.wait_until(lock, deadline, [&] { return queued_bytes_ <= config_.buffer_memory || closed_; })) {
@@ -79,6 +110,7 @@ Status Producer::Send(const std::string& topic, std::optional<std::string_view> 
     }
   }
   PartitionBuffer& b = t->buffers[static_cast<size_t>(partition)];
+  if (config_.transactional_id) RIVULET_RETURN_IF_ERROR(AddToTransactionLocked(b.pending.tp));
   if (!b.builder) b.builder = std::make_unique<RecordBatchBuilder>(config_.batch_size + 1024);
   if (!b.builder->empty() && b.builder->size_bytes() + estimate > config_.batch_size) {
     SealLocked(*t, partition);
@@ -179,6 +211,12 @@ void Producer::SenderLoop() {
     if (!result.ok()) {
       if (first_error_.ok()) first_error_ = result.status();
       failed_partitions_.emplace(batch.tp, result.status());
+      if (result.status().code() == Errc::kProducerFenced) {
+        phase_ = TxnPhase::kFatal;
+        fatal_ = result.status();
+      }
+      // The partition's sequence now runs ahead of what is stored.
+      if (pid_.id >= 0) reinit_after_failure_ = true;
     }
     space_cv_.notify_all();
   }
@@ -195,6 +233,10 @@ Status Producer::Flush() {
   Status st = first_error_;
   first_error_ = Status::Ok();
   failed_partitions_.clear();
+  if (reinit_after_failure_ && !config_.transactional_id && phase_ != TxnPhase::kFatal) {
+    reinit_after_failure_ = false;
+    pid_error_ = InitProducerIdLocked();
+  }
   return st;
 }
 
@@ -211,6 +253,114 @@ void Producer::Close() {
   sender_cv_.notify_all();
   space_cv_.notify_all();
   if (sender_.joinable()) sender_.join();
+}
+
+Status Producer::AddToTransactionLocked(const TopicPartition& tp) {
+  if (std::find(txn_partitions_.begin(), txn_partitions_.end(), tp) != txn_partitions_.end()) {
+    return Status::Ok();
+  }
+  Status st = log_->transactions().AddPartitions(*config_.transactional_id, pid_, {tp});
+  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
+    phase_ = TxnPhase::kFatal;
+    fatal_ = st;
+  }
+  if (st.ok()) txn_partitions_.push_back(tp);
+  return st;
+}
+
+Status Producer::InitTransactions() {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!config_.transactional_id) return Status(Errc::kInvalidTxnState, "InitTransactions needs a transactional_id");
+  if (phase_ != TxnPhase::kUninitialized) {
+    return Status(Errc::kInvalidTxnState, "InitTransactions was already called");
+  }
+  RIVULET_RETURN_IF_ERROR(InitProducerIdLocked());
+  phase_ = TxnPhase::kReady;
+  return Status::Ok();
+}
+
+Status Producer::BeginTransaction() {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (phase_ == TxnPhase::kFatal) return fatal_;
+  if (phase_ != TxnPhase::kReady) {
+    return Status(Errc::kInvalidTxnState, phase_ == TxnPhase::kInTransaction
+                                              ? "a transaction is already open"
+                                              : "BeginTransaction before InitTransactions");
+  }
+  txn_partitions_.clear();
+  txn_offsets_ = false;
+  phase_ = TxnPhase::kInTransaction;
+  return Status::Ok();
+}
+
+Status Producer::SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets,
+                                          const std::string& group) {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (phase_ == TxnPhase::kFatal) return fatal_;
+  if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
+  auto& coordinator = log_->transactions();
+  Status st = coordinator.AddOffsets(*config_.transactional_id, pid_, group);
+  if (st.ok()) {
+    std::vector<std::pair<TopicPartition, CommittedOffset>> entries;
+    for (const auto& [tp, off] : offsets) entries.emplace_back(tp, CommittedOffset{off, "", 0});
+    st = coordinator.TxnOffsetCommit(*config_.transactional_id, pid_, group, entries);
+  }
+  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
+    phase_ = TxnPhase::kFatal;
+    fatal_ = st;
+  }
+  if (st.ok()) txn_offsets_ = true;
+  return st;
+}
+
+Status Producer::CommitTransaction() {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (phase_ == TxnPhase::kFatal) return fatal_;
+    if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
+  }
+  if (Status st = Flush(); !st.ok()) {
+    return Status(st.code(), "the transaction cannot commit (abort it): " + st.message());
+  }
+  return EndTransaction(true);
+}
+
+Status Producer::AbortTransaction() {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (phase_ == TxnPhase::kFatal) return fatal_;
+    if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
+  }
+  (void)Flush();  // what was sent is appended, then aborted by the marker
+  return EndTransaction(false);
+}
+
+Status Producer::EndTransaction(bool commit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status st;
+  if (!txn_partitions_.empty() || txn_offsets_) {
+    st = log_->transactions().EndTxn(*config_.transactional_id, pid_, commit);
+  }
+  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
+    phase_ = TxnPhase::kFatal;
+    fatal_ = st;
+    return st;
+  }
+  if (!st.ok()) return st;
+  txn_partitions_.clear();
+  txn_offsets_ = false;
+  phase_ = TxnPhase::kReady;
+  if (reinit_after_failure_) {
+    // A failed append left a sequence gap: a new epoch starts the sequences over.
+    reinit_after_failure_ = false;
+    RIVULET_RETURN_IF_ERROR(InitProducerIdLocked());
+  }
+  return Status::Ok();
 }
 
 }  // namespace rivulet::log

@@ -2,6 +2,17 @@
 // (batch.size, linger.ms), Kafka's default partitioner (murmur2 of the key;
 // sticky partitions for null keys) and a completion callback per record.
 //
+// Idempotent by default (enable.idempotence): the producer gets a producer
+// id from the log and numbers its batches per partition, and the log
+// refuses a batch that would leave a gap or repeat one (a retried batch is
+// answered with its first append's offsets), and a batch of an older epoch.
+// With a transactional_id it writes transactions: InitTransactions once,
+// then BeginTransaction, sends (and SendOffsetsToTransaction), and
+// CommitTransaction or AbortTransaction; read_committed consumers see a
+// transaction's records only once it commits, and never an aborted one. A
+// second producer with the same transactional id fences the first: its
+// later calls fail with kProducerFenced and its open transaction is aborted.
+//
 // When a send counts as durable: its callback fires (or its future becomes
 // ready) after the record has been appended to the partition's segment
 // file. From then it survives a crash of this process. It survives a
@@ -31,6 +42,7 @@
 
 #include "base/status.h"
 #include "log/record_batch.h"
+#include "log/txn_coordinator.h"
 #include "log/types.h"
 
 namespace rivulet::log {
@@ -47,6 +59,9 @@ struct ProducerConfig {
   // before completion).
   enum class Acks { kAll, kAllSync } acks = Acks::kAll;
   bool auto_create_topics = true;         // create unknown topics (if the log allows)
+  bool enable_idempotence = true;         // enable.idempotence
+  std::optional<std::string> transactional_id;  // transactional.id: turns transactions on
+  int32_t transaction_timeout_ms = 60000;       // transaction.timeout.ms
 };
 
 struct RecordMetadata {
@@ -87,6 +102,24 @@ class Producer {
   // Flushes and stops the sender thread. Later sends fail with kClosed.
   void Close();
 
+  // Transactions (config.transactional_id set). InitTransactions registers
+  // the id, fencing an earlier producer with it and aborting its open
+  // transaction. Sends are allowed only between BeginTransaction and
+  // Commit/AbortTransaction. CommitTransaction flushes and commits; if a
+  // send of the transaction failed it returns that error and the
+  // transaction must be aborted. Errors: kInvalidTxnState (wrong order, or
+  // no transactional id), kProducerFenced (fatal: a newer producer took
+  // over the id).
+  Status InitTransactions();
+  Status BeginTransaction();
+  // Commits `offsets` (the next offsets to read) to `group` when, and only
+  // if, the transaction commits.
+  Status SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets, const std::string& group);
+  Status CommitTransaction();
+  Status AbortTransaction();
+  // The producer id and epoch (kNoProducerId when not idempotent).
+  ProducerIdAndEpoch producer_id() const;
+
  private:
   struct PendingBatch {
     TopicPartition tp;
@@ -105,7 +138,14 @@ class Producer {
     std::vector<PartitionBuffer> buffers;
   };
 
+  enum class TxnPhase { kUninitialized, kReady, kInTransaction, kFatal };
+
   Result<TopicState*> TopicFor(const std::string& topic);
+  // Registers `tp` with the open transaction before its first record.
+  Status AddToTransactionLocked(const TopicPartition& tp);
+  // A new producer id (idempotent) or epoch (transactional); sequences restart.
+  Status InitProducerIdLocked();
+  Status EndTransaction(bool commit);
   void SealLocked(TopicState& t, int32_t partition);
   void SenderLoop();
   void Complete(PendingBatch& batch, Result<AppendInfo>& result);
@@ -113,7 +153,7 @@ class Producer {
   LogManager* const log_;
   const ProducerConfig config_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable sender_cv_;  // work for the sender
   std::condition_variable space_cv_;   // buffer space or completion for senders/flushers
   std::unordered_map<std::string, TopicState> topics_;  // guarded by mu_
@@ -126,6 +166,15 @@ class Producer {
   bool flush_requested_ = false;  // guarded by mu_
   bool closed_ = false;           // guarded by mu_
   uint32_t rng_ = 12345;          // sticky partition choice; guarded by mu_
+  ProducerIdAndEpoch pid_;        // guarded by mu_
+  Status pid_error_;              // why there is no producer id; guarded by mu_
+  std::map<TopicPartition, int32_t> next_sequence_;  // guarded by mu_
+  TxnPhase phase_ = TxnPhase::kUninitialized;        // guarded by mu_
+  Status fatal_;                                     // once kFatal; guarded by mu_
+  std::vector<TopicPartition> txn_partitions_;       // of the open transaction; guarded by mu_
+  bool txn_offsets_ = false;      // offsets sent in the open transaction; guarded by mu_
+  bool reinit_after_failure_ = false;  // an append failed: new id/epoch at the next Flush; guarded by mu_
+  std::mutex txn_mu_;             // serializes the transaction calls
   std::thread sender_;
 };
 

@@ -180,7 +180,7 @@ void RecordBatchBuilder::Append(int64_t timestamp, std::optional<std::string_vie
   ++count_;
 }
 
-std::string RecordBatchBuilder::Finish() {
+std::string RecordBatchBuilder::Finish(const ProducerFields& producer) {
   char* b = buf_.data();
   const size_t size = buf_.size();
   if (count_ == 0) max_timestamp_ = first_timestamp_;
@@ -188,19 +188,62 @@ std::string RecordBatchBuilder::Finish() {
   PutBigEndian32(b + kBatchLengthPos, static_cast<uint32_t>(size - kLogOverhead));
   PutBigEndian32(b + kLeaderEpochPos, static_cast<uint32_t>(-1));
   b[kMagicPos] = kMagicV2;
-  PutBigEndian16(b + kAttributesPos, 0);
+  PutBigEndian16(b + kAttributesPos, producer.transactional ? kTransactionalFlag : 0);
   PutBigEndian32(b + kLastOffsetDeltaPos, static_cast<uint32_t>(count_ > 0 ? count_ - 1 : 0));
   PutBigEndian64(b + kFirstTimestampPos, static_cast<uint64_t>(first_timestamp_));
   PutBigEndian64(b + kMaxTimestampPos, static_cast<uint64_t>(max_timestamp_));
-  PutBigEndian64(b + kProducerIdPos, static_cast<uint64_t>(-1));
-  PutBigEndian16(b + kProducerEpochPos, static_cast<uint16_t>(-1));
-  PutBigEndian32(b + kBaseSequencePos, static_cast<uint32_t>(-1));
+  PutBigEndian64(b + kProducerIdPos, static_cast<uint64_t>(producer.id));
+  PutBigEndian16(b + kProducerEpochPos, static_cast<uint16_t>(producer.epoch));
+  PutBigEndian32(b + kBaseSequencePos, static_cast<uint32_t>(producer.base_sequence));
   PutBigEndian32(b + kRecordCountPos, static_cast<uint32_t>(count_));
   PutBigEndian32(b + kCrcPos, Crc32c(b + kAttributesPos, size - kAttributesPos));
   std::string out = std::move(buf_);
   buf_ = std::string();
   Reset();
   return out;
+}
+
+std::string BuildControlBatch(const ProducerFields& producer, ControlType type,
+                              int32_t coordinator_epoch, int64_t timestamp) {
+  char key[4];
+  PutBigEndian16(key, 0);
+  PutBigEndian16(key + 2, static_cast<uint16_t>(type));
+  char value[6];
+  PutBigEndian16(value, 0);
+  PutBigEndian32(value + 2, static_cast<uint32_t>(coordinator_epoch));
+  RecordBatchBuilder builder(128);
+  builder.Append(timestamp, std::string_view(key, sizeof(key)), std::string_view(value, sizeof(value)));
+  std::string batch = builder.Finish(ProducerFields{producer.id, producer.epoch, kNoSequence, true});
+  char* b = batch.data();
+  PutBigEndian16(b + kAttributesPos, kTransactionalFlag | kControlFlag);
+  PutBigEndian32(b + kCrcPos, Crc32c(b + kAttributesPos, batch.size() - kAttributesPos));
+  return batch;
+}
+
+Result<ControlType> ParseControlType(const BatchHeader& header, std::span<const char> batch) {
+  if (!header.is_control() || header.compression() != Compression::kNone) {
+    return Status(Errc::kCorruption, "not an uncompressed control batch at offset " +
+                                         std::to_string(header.base_offset));
+  }
+  // The first record's key, read field by field: length, attributes,
+  // timestamp delta, offset delta, key length, key.
+  const char* p = batch.data() + kBatchHeaderSize;
+  const char* end = batch.data() + std::min(batch.size(), header.total_size());
+  int32_t len, off_delta, key_len;
+  int64_t ts_delta;
+  const bool ok = header.record_count >= 1 && GetVarint32(&p, end, &len) && len > 0 && end - p >= len &&
+                  ++p < end && GetVarint(&p, end, &ts_delta) && GetVarint32(&p, end, &off_delta) &&
+                  GetVarint32(&p, end, &key_len) && key_len >= 4 && end - p >= key_len;
+  if (!ok) {
+    return Status(Errc::kCorruption, "control batch at offset " + std::to_string(header.base_offset) +
+                                         " has no control record key");
+  }
+  const auto type = static_cast<int16_t>(GetBigEndian16(p + 2));
+  if (type != 0 && type != 1) {
+    return Status(Errc::kCorruption, "control batch at offset " + std::to_string(header.base_offset) +
+                                         " has unknown type " + std::to_string(type));
+  }
+  return static_cast<ControlType>(type);
 }
 
 }  // namespace rivulet::log

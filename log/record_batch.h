@@ -64,7 +64,35 @@ struct BatchHeader {
   int64_t next_offset() const { return last_offset() + 1; }
   Compression compression() const { return static_cast<Compression>(attributes & kCompressionMask); }
   bool is_control() const { return (attributes & kControlFlag) != 0; }
+  bool is_transactional() const { return (attributes & kTransactionalFlag) != 0; }
+  bool has_producer_id() const { return producer_id >= 0; }
+  // Sequence of the batch's last record (sequences wrap at INT32_MAX to 0).
+  int32_t last_sequence() const {
+    const int64_t s = static_cast<int64_t>(base_sequence) + last_offset_delta;
+    return static_cast<int32_t>(s > INT32_MAX ? s - INT32_MAX - 1 : s);
+  }
 };
+
+// The producer fields of a batch: who wrote it, the first record's sequence,
+// and whether it belongs to a transaction.
+struct ProducerFields {
+  ProducerId id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+  int32_t base_sequence = kNoSequence;
+  bool transactional = false;
+};
+
+// Control batches end a transaction in a partition: one record whose key is
+// (version int16 = 0, type int16) and whose value is (version int16 = 0,
+// coordinator epoch int32), as Kafka writes them.
+enum class ControlType : int16_t { kAbort = 0, kCommit = 1 };
+
+// Encodes a control batch (offsets from 0; the log assigns the base).
+std::string BuildControlBatch(const ProducerFields& producer, ControlType type,
+                              int32_t coordinator_epoch, int64_t timestamp);
+// The type of the validated control batch `batch` (kCorruption when its
+// record is not a control record).
+Result<ControlType> ParseControlType(const BatchHeader& header, std::span<const char> batch);
 
 // Parses the 61-byte header at the front of `bytes`. Checks only that enough
 // bytes are present, the length is sane and the magic is 2; not the CRC.
@@ -273,9 +301,9 @@ class RecordBatchBuilder {
   int32_t count() const { return count_; }
   bool empty() const { return count_ == 0; }
 
-  // Completes the header (lengths, timestamps, CRC) and moves the encoded
-  // batch out. The builder is empty afterwards.
-  std::string Finish();
+  // Completes the header (lengths, timestamps, producer fields, CRC) and
+  // moves the encoded batch out. The builder is empty afterwards.
+  std::string Finish(const ProducerFields& producer = {});
   void Reset();
 
  private:

@@ -261,6 +261,68 @@ Result<int64_t> Segment::FindOffsetForTimestamp(int64_t ts) const {
   return int64_t{-1};
 }
 
+Status Segment::ScanHeaders(int64_t from_offset,
+                            const std::function<Status(const BatchHeader&, uint64_t)>& fn) const {
+  const uint64_t limit = size();
+  RIVULET_ASSIGN_OR_RETURN(uint64_t pos, FindPosition(from_offset));
+  while (pos < limit) {
+    RIVULET_ASSIGN_OR_RETURN(BatchHeader h, HeaderAt(pos, limit));
+    RIVULET_RETURN_IF_ERROR(fn(h, pos));
+    pos += h.total_size();
+  }
+  return Status::Ok();
+}
+
+namespace {
+// A .txnindex entry: producer id, first offset, last offset (int64 BE each).
+constexpr size_t kTxnEntrySize = 24;
+
+std::string EncodeTxns(std::span<const AbortedTxn> txns) {
+  std::string out(txns.size() * kTxnEntrySize, '\0');
+  char* p = out.data();
+  for (const AbortedTxn& t : txns) {
+    PutBigEndian64(p, static_cast<uint64_t>(t.producer_id));
+    PutBigEndian64(p + 8, static_cast<uint64_t>(t.first_offset));
+    PutBigEndian64(p + 16, static_cast<uint64_t>(t.last_offset));
+    p += kTxnEntrySize;
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::vector<AbortedTxn>> Segment::LoadAbortedTxns() const {
+  const std::string path = prefix() + ".txnindex";
+  std::vector<AbortedTxn> out;
+  if (::access(path.c_str(), F_OK) != 0) return out;
+  RIVULET_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  if (bytes.size() % kTxnEntrySize != 0) {
+    // A torn append: the entry is rebuilt from the abort marker by recovery.
+    GetLogger("log")->warn("{}: dropping a torn entry of {} bytes", path, bytes.size() % kTxnEntrySize);
+  }
+  for (size_t pos = 0; pos + kTxnEntrySize <= bytes.size(); pos += kTxnEntrySize) {
+    const char* p = bytes.data() + pos;
+    out.push_back(AbortedTxn{static_cast<int64_t>(GetBigEndian64(p)), static_cast<int64_t>(GetBigEndian64(p + 8)),
+                             static_cast<int64_t>(GetBigEndian64(p + 16))});
+  }
+  return out;
+}
+
+Status Segment::AppendAbortedTxns(std::span<const AbortedTxn> txns) {
+  if (txns.empty()) return Status::Ok();
+  RIVULET_ASSIGN_OR_RETURN(File f, File::Open(prefix() + ".txnindex", O_WRONLY | O_CREAT | O_APPEND));
+  const std::string bytes = EncodeTxns(txns);
+  return f.Append(std::span<const char>(bytes.data(), bytes.size()));
+}
+
+Status Segment::WriteAbortedTxns(std::span<const AbortedTxn> txns) {
+  const std::string path = prefix() + ".txnindex";
+  if (txns.empty()) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", path, errno);
+    return Status::Ok();
+  }
+  return WriteFileAtomic(path, EncodeTxns(txns));
+}
+
 Status Segment::Flush() { return file_.Sync(); }
 
 Status Segment::SaveIndexes() { return index_.Save(prefix()); }
@@ -268,7 +330,7 @@ Status Segment::SaveIndexes() { return index_.Save(prefix()); }
 Status Segment::Delete() {
   // The descriptor stays open until the last reader drops its reference.
   const std::string p = prefix();
-  for (const char* ext : {".log", ".index", ".timeindex"}) {
+  for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"}) {
     const std::string f = p + ext;
     if (::unlink(f.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("unlink", f, errno);
   }

@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -25,6 +26,7 @@
 
 #include "base/file.h"
 #include "base/status.h"
+#include "log/producer_state.h"
 #include "log/record_batch.h"
 #include "log/segment_index.h"
 
@@ -90,6 +92,18 @@ class Segment {
   Result<uint64_t> FindPosition(int64_t offset) const;
   // First offset whose record timestamp is >= ts; -1 when none here.
   Result<int64_t> FindOffsetForTimestamp(int64_t ts) const;
+
+  // Calls fn(header, position) for each batch from the one holding
+  // `from_offset` to the end (headers only; recovery of producer state).
+  Status ScanHeaders(int64_t from_offset,
+                     const std::function<Status(const BatchHeader&, uint64_t)>& fn) const;
+
+  // The aborted-transaction index (<base>.txnindex): the transactions whose
+  // abort marker is in this segment. A missing file is an empty index.
+  Result<std::vector<AbortedTxn>> LoadAbortedTxns() const;
+  Status AppendAbortedTxns(std::span<const AbortedTxn> txns);
+  // Replaces the index (atomically) with `txns`.
+  Status WriteAbortedTxns(std::span<const AbortedTxn> txns);
 
   Status Flush();
   // Persists the indexes (on roll and close).

@@ -18,6 +18,19 @@ namespace rivulet::log {
 // they take part in arithmetic everywhere, named by these constants.
 using Offset = int64_t;
 inline constexpr Offset kInvalidOffset = -1;
+// Idempotent producers: an id allocated by the log, an epoch bumped when a
+// transactional producer restarts (fencing the old one), and a sequence
+// number per partition per batch.
+using ProducerId = int64_t;
+using ProducerEpoch = int16_t;
+inline constexpr ProducerId kNoProducerId = -1;
+inline constexpr ProducerEpoch kNoProducerEpoch = -1;
+inline constexpr int32_t kNoSequence = -1;
+
+// Which records a reader sees: every appended one, or only those of
+// committed transactions (and none past the last stable offset).
+enum class IsolationLevel : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
+
 // Milliseconds since the Unix epoch.
 using TimestampMs = int64_t;
 inline constexpr TimestampMs kNoTimestamp = -1;

@@ -4,6 +4,12 @@
 //                            in batches of random size, flushes, and after
 //                            each flush prints the last flushed offset on
 //                            stdout, forever (until killed).
+//   crash_child txn DIR K    writes transactions K, K+1, ... to topic "txn"
+//                            (2 partitions) with transactional id
+//                            "crash-txn": transaction k holds n records
+//                            "t<k>-<i>-of-<n>"; every third one aborts.
+//                            Prints "c <k>" / "a <k>" once it committed /
+//                            aborted, forever (until killed).
 //   crash_child fill DIR N   sets RLIMIT_FSIZE to N bytes, appends until a
 //                            write fails, prints "acked <last offset>" and
 //                            "error <status>", exits 3 (0 if it never failed).
@@ -71,6 +77,34 @@ int Append(const std::string& dir) {
   }
 }
 
+int Transactions(const std::string& dir, long first) {
+  auto lm = OpenOrDie(dir, 64 * 1024);
+  if (!lm->PartitionCount("txn").ok() && !lm->CreateTopic("txn", 2).ok()) return 2;
+  log::ProducerConfig pc;
+  pc.linger_ms = 1;
+  pc.transactional_id = "crash-txn";
+  log::Producer producer(lm.get(), pc);
+  auto fail = [](const char* what, const Status& st) {
+    std::fprintf(stderr, "%s: %s\n", what, st.ToString().c_str());
+    return 2;
+  };
+  if (Status st = producer.InitTransactions(); !st.ok()) return fail("init", st);
+  std::mt19937 rng(static_cast<unsigned>(::getpid()));
+  for (long k = first;; ++k) {
+    if (Status st = producer.BeginTransaction(); !st.ok()) return fail("begin", st);
+    const int n = 1 + static_cast<int>(rng() % 20);
+    for (int i = 0; i < n; ++i) {
+      const std::string v = "t" + std::to_string(k) + "-" + std::to_string(i) + "-of-" + std::to_string(n);
+      if (Status st = producer.Send("txn", v, v); !st.ok()) return fail("send", st);
+    }
+    const bool abort = k % 3 == 2;
+    Status st = abort ? producer.AbortTransaction() : producer.CommitTransaction();
+    if (!st.ok()) return fail("end", st);
+    std::printf("%c %ld\n", abort ? 'a' : 'c', k);
+    std::fflush(stdout);
+  }
+}
+
 int Fill(const std::string& dir, long limit) {
   auto lm = OpenOrDie(dir, 1 << 30);
   ::signal(SIGXFSZ, SIG_IGN);  // get EFBIG instead of dying
@@ -106,7 +140,8 @@ int Fill(const std::string& dir, long limit) {
 
 int main(int argc, char** argv) {
   if (argc >= 3 && std::strcmp(argv[1], "append") == 0) return Append(argv[2]);
+  if (argc >= 4 && std::strcmp(argv[1], "txn") == 0) return Transactions(argv[2], std::atol(argv[3]));
   if (argc >= 4 && std::strcmp(argv[1], "fill") == 0) return Fill(argv[2], std::atol(argv[3]));
-  std::fprintf(stderr, "usage: crash_child append DIR | fill DIR BYTES\n");
+  std::fprintf(stderr, "usage: crash_child append DIR | txn DIR K | fill DIR BYTES\n");
   return 2;
 }

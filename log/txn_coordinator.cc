@@ -1,0 +1,483 @@
+// The transaction coordinator; see txn_coordinator.h.
+#include "log/txn_coordinator.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "log/log_manager.h"
+#include "log/partition.h"
+#include "log/record_batch.h"
+#include "proto/metadata.pb.h"
+
+namespace rivulet::log {
+namespace {
+
+constexpr char kPidKey[] = "producer-ids";
+constexpr char kTxnKeyPrefix[] = "txn/";
+constexpr ProducerId kPidBlockSize = 1000;
+// The last epoch handed out before a transactional id moves to a new
+// producer id (Kafka keeps Short.MAX_VALUE for itself).
+constexpr ProducerEpoch kMaxEpoch = INT16_MAX - 1;
+
+}  // namespace
+
+const char* TxnStateName(TxnState s) {
+  switch (s) {
+    case TxnState::kEmpty: return "Empty";
+    case TxnState::kOngoing: return "Ongoing";
+    case TxnState::kPrepareCommit: return "PrepareCommit";
+    case TxnState::kPrepareAbort: return "PrepareAbort";
+    case TxnState::kCompleteCommit: return "CompleteCommit";
+    case TxnState::kCompleteAbort: return "CompleteAbort";
+  }
+  return "Unknown";
+}
+
+struct TransactionCoordinator::Txn {
+  std::mutex mu;  // held across this id's log writes
+  std::string id;
+  ProducerId producer_id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+  int32_t timeout_ms = 60000;
+  TxnState state = TxnState::kEmpty;
+  std::vector<TopicPartition> partitions;
+  std::vector<std::string> groups;
+  std::vector<std::pair<std::string, std::pair<TopicPartition, CommittedOffset>>> offsets;
+  int64_t start_ms = -1;
+  int64_t update_ms = -1;
+};
+
+TransactionCoordinator::TransactionCoordinator(std::string dir, LogManager* log, TxnOptions options)
+    : dir_(std::move(dir)), log_(log), options_(options) {}
+
+TransactionCoordinator::~TransactionCoordinator() = default;
+
+Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(const std::string& dir, LogManager* log,
+                                                                             TxnOptions options) {
+  std::unique_ptr<TransactionCoordinator> c(new TransactionCoordinator(dir, log, options));
+  TopicConfig config;
+  config.segment_bytes = 64 << 20;
+  RIVULET_ASSIGN_OR_RETURN(auto part, Partition::Open(dir, TopicPartition{"__transaction_state", 0}, config, nullptr));
+  c->txn_log_ = std::move(part);
+  RIVULET_RETURN_IF_ERROR(c->Replay());
+  // Recovery: finish what was prepared, abort what was open.
+  auto logger = GetLogger("log");
+  for (auto& [id, t] : c->txns_) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    Status st;
+    if (t->state == TxnState::kPrepareCommit || t->state == TxnState::kPrepareAbort) {
+      logger->info("transaction {}: completing {} after restart", id, TxnStateName(t->state));
+      st = c->CompleteLocked(*t);
+    } else if (t->state == TxnState::kOngoing) {
+      logger->info("transaction {}: aborting the transaction left open before restart", id);
+      st = c->FenceAndAbortLocked(*t);
+    }
+    if (!st.ok()) logger->error("transaction {}: recovery: {} (retried later)", id, st.ToString());
+  }
+  return c;
+}
+
+Status TransactionCoordinator::Replay() {
+  int64_t offset = txn_log_->log_start_offset();
+  const int64_t end = txn_log_->log_end_offset();
+  while (offset < end) {
+    RIVULET_ASSIGN_OR_RETURN(ReadResult r, txn_log_->Read(offset, 1 << 20));
+    if (r.bytes.empty()) break;
+    std::span<const char> rest(r.bytes.data(), r.bytes.size());
+    while (!rest.empty()) {
+      auto h = ValidateBatch(rest);
+      if (!h.ok()) {
+        if (rest.size() < r.bytes.size()) break;  // a partial batch at the end of this read
+        return Status(Errc::kCorruption, "transaction log at offset " + std::to_string(offset) + ": " +
+                                             h.status().message());
+      }
+      auto reader = RecordReader::ForBatch(*h, rest);
+      RecordView rec;
+      while (reader.NextGeneral(&rec)) {
+        if (!rec.key || !rec.value) continue;
+        if (*rec.key == kPidKey) {
+          proto::ProducerIdBlock b;
+          if (!b.ParseFromArray(rec.value->data(), static_cast<int>(rec.value->size()))) continue;
+          next_pid_ = block_end_ = std::max(block_end_, b.next());
+        } else if (rec.key->starts_with(kTxnKeyPrefix)) {
+          proto::TransactionState s;
+          if (!s.ParseFromArray(rec.value->data(), static_cast<int>(rec.value->size()))) {
+            GetLogger("log")->error("transaction log offset {}: unreadable state; skipped", rec.offset);
+            continue;
+          }
+          auto t = std::make_shared<Txn>();
+          t->id = s.transactional_id();
+          t->producer_id = s.producer_id();
+          t->epoch = static_cast<ProducerEpoch>(s.producer_epoch());
+          t->timeout_ms = s.timeout_ms();
+          t->state = static_cast<TxnState>(s.state());
+          for (const auto& p : s.partitions()) t->partitions.push_back(TopicPartition{p.topic(), p.partition()});
+          for (const auto& g : s.groups()) t->groups.push_back(g);
+          for (const auto& o : s.offsets()) {
+            t->offsets.push_back({o.group(), {TopicPartition{o.topic(), o.partition()},
+                                              CommittedOffset{o.offset(), o.metadata(), 0}}});
+          }
+          t->start_ms = s.start_ms();
+          t->update_ms = s.update_ms();
+          txns_[t->id] = std::move(t);
+        }
+      }
+      RIVULET_RETURN_IF_ERROR(reader.status());
+      offset = h->next_offset();
+      rest = rest.subspan(h->total_size());
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ProducerId> TransactionCoordinator::AllocateProducerId() {
+  std::lock_guard<std::mutex> lock(pid_mu_);
+  if (next_pid_ >= block_end_) {
+    proto::ProducerIdBlock b;
+    b.set_next(block_end_ + kPidBlockSize);
+    RecordBatchBuilder builder(256);
+    const std::string value = b.SerializeAsString();
+    builder.Append(NowMs(), std::string_view(kPidKey), value);
+    std::string batch = builder.Finish();
+    RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
+    block_end_ = b.next();
+  }
+  return next_pid_++;
+}
+
+Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
+  proto::TransactionState s;
+  s.set_transactional_id(t.id);
+  s.set_producer_id(t.producer_id);
+  s.set_producer_epoch(t.epoch);
+  s.set_timeout_ms(t.timeout_ms);
+  s.set_state(static_cast<int32_t>(state));
+  for (const auto& tp : t.partitions) {
+    auto* p = s.add_partitions();
+    p->set_topic(tp.topic);
+    p->set_partition(tp.partition);
+  }
+  for (const auto& g : t.groups) s.add_groups(g);
+  for (const auto& [group, o] : t.offsets) {
+    auto* p = s.add_offsets();
+    p->set_group(group);
+    p->set_topic(o.first.topic);
+    p->set_partition(o.first.partition);
+    p->set_offset(o.second.offset);
+    p->set_metadata(o.second.metadata);
+  }
+  const int64_t now = NowMs();
+  s.set_start_ms(t.start_ms);
+  s.set_update_ms(now);
+  RecordBatchBuilder builder(512);
+  const std::string key = kTxnKeyPrefix + t.id;
+  const std::string value = s.SerializeAsString();
+  builder.Append(now, key, value);
+  std::string batch = builder.Finish();
+  RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
+  t.state = state;
+  t.update_ms = now;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<TransactionCoordinator::Txn>> TransactionCoordinator::Lookup(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = txns_.find(id);
+  if (it == txns_.end()) return Status(Errc::kNotFound, "unknown transactional id '" + id + "'");
+  return it->second;
+}
+
+Status TransactionCoordinator::CheckProducerLocked(const Txn& t, ProducerIdAndEpoch producer) const {
+  if (producer.id != t.producer_id) {
+    return Status(Errc::kInvalidProducerIdMapping, "producer id " + std::to_string(producer.id) +
+                                                       " is not the current one of transactional id '" + t.id + "'");
+  }
+  if (producer.epoch != t.epoch) {
+    return Status(Errc::kProducerFenced, "producer epoch " + std::to_string(producer.epoch) + " of '" + t.id +
+                                             "' is fenced by epoch " + std::to_string(t.epoch));
+  }
+  return Status::Ok();
+}
+
+Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::optional<std::string>& transactional_id,
+                                                                  int32_t timeout_ms) {
+  if (!transactional_id) {
+    RIVULET_ASSIGN_OR_RETURN(ProducerId id, AllocateProducerId());
+    return ProducerIdAndEpoch{id, 0};
+  }
+  if (transactional_id->empty()) return Status(Errc::kInvalidArgument, "empty transactional id");
+  if (timeout_ms <= 0 || timeout_ms > options_.max_timeout_ms) {
+    return Status(Errc::kInvalidTransactionTimeout, "transaction.timeout.ms " + std::to_string(timeout_ms) +
+                                                        " is outside (0, " + std::to_string(options_.max_timeout_ms) +
+                                                        "] (transaction.max.timeout.ms)");
+  }
+  std::shared_ptr<Txn> t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = txns_[*transactional_id];
+    if (!slot) {
+      slot = std::make_shared<Txn>();
+      slot->id = *transactional_id;
+    }
+    t = slot;
+  }
+  std::lock_guard<std::mutex> lock(t->mu);
+  if (t->producer_id < 0) {
+    RIVULET_ASSIGN_OR_RETURN(t->producer_id, AllocateProducerId());
+    t->epoch = 0;
+    t->timeout_ms = timeout_ms;
+    RIVULET_RETURN_IF_ERROR(PersistLocked(*t, TxnState::kEmpty));
+    return ProducerIdAndEpoch{t->producer_id, t->epoch};
+  }
+  bool bumped = false;
+  if (t->state == TxnState::kPrepareCommit || t->state == TxnState::kPrepareAbort) {
+    RIVULET_RETURN_IF_ERROR(CompleteLocked(*t));
+  } else if (t->state == TxnState::kOngoing) {
+    RIVULET_RETURN_IF_ERROR(FenceAndAbortLocked(*t));
+    bumped = true;
+  }
+  const ProducerId old_id = t->producer_id;
+  const ProducerEpoch old_epoch = t->epoch;
+  if (!bumped) {
+    if (t->epoch >= kMaxEpoch) {
+      RIVULET_ASSIGN_OR_RETURN(t->producer_id, AllocateProducerId());
+      t->epoch = 0;
+    } else {
+      ++t->epoch;
+    }
+  }
+  t->timeout_ms = timeout_ms;
+  t->partitions.clear();
+  t->groups.clear();
+  t->offsets.clear();
+  t->start_ms = -1;
+  if (Status st = PersistLocked(*t, TxnState::kEmpty); !st.ok()) {
+    if (!bumped) {
+      t->producer_id = old_id;
+      t->epoch = old_epoch;
+    }
+    return st;
+  }
+  return ProducerIdAndEpoch{t->producer_id, t->epoch};
+}
+
+Status TransactionCoordinator::BeginIfNeededLocked(Txn& t) {
+  switch (t.state) {
+    case TxnState::kOngoing: return Status::Ok();
+    case TxnState::kPrepareCommit:
+    case TxnState::kPrepareAbort:
+      return Status(Errc::kInvalidTxnState, "transaction of '" + t.id + "' is completing (" +
+                                                TxnStateName(t.state) + ")");
+    default:
+      t.partitions.clear();
+      t.groups.clear();
+      t.offsets.clear();
+      t.start_ms = NowMs();
+      return Status::Ok();
+  }
+}
+
+Status TransactionCoordinator::AddPartitions(const std::string& transactional_id, ProducerIdAndEpoch producer,
+                                             const std::vector<TopicPartition>& partitions) {
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  for (const auto& tp : partitions) RIVULET_RETURN_IF_ERROR(log_->GetPartition(tp).status());
+  std::lock_guard<std::mutex> lock(t->mu);
+  RIVULET_RETURN_IF_ERROR(CheckProducerLocked(*t, producer));
+  const bool was_ongoing = t->state == TxnState::kOngoing;
+  const auto saved_groups = t->groups;
+  const auto saved_partitions = t->partitions;
+  const auto saved_offsets = t->offsets;
+  const int64_t saved_start = t->start_ms;
+  RIVULET_RETURN_IF_ERROR(BeginIfNeededLocked(*t));
+  bool added = false;
+  for (const auto& tp : partitions) {
+    if (std::find(t->partitions.begin(), t->partitions.end(), tp) == t->partitions.end()) {
+      t->partitions.push_back(tp);
+      added = true;
+    }
+  }
+  if (was_ongoing && !added) return Status::Ok();
+  Status st = PersistLocked(*t, TxnState::kOngoing);
+  if (!st.ok()) {
+    t->groups = saved_groups;
+    t->partitions = saved_partitions;
+    t->offsets = saved_offsets;
+    t->start_ms = saved_start;
+  }
+  return st;
+}
+
+Status TransactionCoordinator::AddOffsets(const std::string& transactional_id, ProducerIdAndEpoch producer,
+                                          const std::string& group) {
+  if (group.empty()) return Status(Errc::kInvalidArgument, "empty group id");
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  std::lock_guard<std::mutex> lock(t->mu);
+  RIVULET_RETURN_IF_ERROR(CheckProducerLocked(*t, producer));
+  const bool was_ongoing = t->state == TxnState::kOngoing;
+  const auto saved_groups = t->groups;
+  const auto saved_partitions = t->partitions;
+  const auto saved_offsets = t->offsets;
+  const int64_t saved_start = t->start_ms;
+  RIVULET_RETURN_IF_ERROR(BeginIfNeededLocked(*t));
+  const bool added = std::find(t->groups.begin(), t->groups.end(), group) == t->groups.end();
+  if (added) t->groups.push_back(group);
+  if (was_ongoing && !added) return Status::Ok();
+  Status st = PersistLocked(*t, TxnState::kOngoing);
+  if (!st.ok()) {
+    t->groups = saved_groups;
+    t->partitions = saved_partitions;
+    t->offsets = saved_offsets;
+    t->start_ms = saved_start;
+  }
+  return st;
+}
+
+Status TransactionCoordinator::TxnOffsetCommit(const std::string& transactional_id, ProducerIdAndEpoch producer,
+                                               const std::string& group,
+                                               const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  std::lock_guard<std::mutex> lock(t->mu);
+  RIVULET_RETURN_IF_ERROR(CheckProducerLocked(*t, producer));
+  if (t->state != TxnState::kOngoing ||
+      std::find(t->groups.begin(), t->groups.end(), group) == t->groups.end()) {
+    return Status(Errc::kInvalidTxnState, "group '" + group + "' is not part of the open transaction of '" +
+                                              t->id + "' (AddOffsetsToTxn first)");
+  }
+  const auto saved = t->offsets;
+  for (const auto& [tp, o] : offsets) {
+    auto it = std::find_if(t->offsets.begin(), t->offsets.end(),
+                           [&](const auto& e) { return e.first == group && e.second.first == tp; });
+    if (it != t->offsets.end()) {
+      it->second.second = o;
+    } else {
+      t->offsets.push_back({group, {tp, o}});
+    }
+  }
+  Status st = PersistLocked(*t, TxnState::kOngoing);
+  if (!st.ok()) t->offsets = saved;
+  return st;
+}
+
+Status TransactionCoordinator::EndTxn(const std::string& transactional_id, ProducerIdAndEpoch producer, bool commit) {
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  std::lock_guard<std::mutex> lock(t->mu);
+  RIVULET_RETURN_IF_ERROR(CheckProducerLocked(*t, producer));
+  switch (t->state) {
+    case TxnState::kOngoing: return EndLocked(*t, commit);
+    case TxnState::kPrepareCommit:
+    case TxnState::kPrepareAbort:
+      if ((t->state == TxnState::kPrepareCommit) != commit) break;
+      return CompleteLocked(*t);
+    case TxnState::kCompleteCommit:
+    case TxnState::kCompleteAbort:
+      if ((t->state == TxnState::kCompleteCommit) != commit) break;
+      return Status::Ok();  // a retry
+    case TxnState::kEmpty:
+      // Nothing was added: there is nothing to end (Kafka answers this too).
+      break;
+  }
+  return Status(Errc::kInvalidTxnState, std::string(commit ? "commit" : "abort") + " of '" + t->id +
+                                            "' in state " + TxnStateName(t->state));
+}
+
+Status TransactionCoordinator::EndLocked(Txn& t, bool commit) {
+  RIVULET_RETURN_IF_ERROR(PersistLocked(t, commit ? TxnState::kPrepareCommit : TxnState::kPrepareAbort));
+  return CompleteLocked(t);
+}
+
+Status TransactionCoordinator::CompleteLocked(Txn& t) {
+  const bool commit = t.state == TxnState::kPrepareCommit;
+  const ProducerFields producer{t.producer_id, t.epoch, kNoSequence, true};
+  for (const auto& tp : t.partitions) {
+    auto part = log_->GetPartition(tp);
+    if (!part.ok()) {
+      GetLogger("log")->warn("transaction {}: no marker for {}: {}", t.id, tp.ToString(), part.status().ToString());
+      continue;
+    }
+    auto r = (*part)->AppendMarker(producer, commit ? ControlType::kCommit : ControlType::kAbort, 0);
+    if (!r.ok()) return Status(r.status().code(), "marker for " + tp.ToString() + ": " + r.status().message());
+  }
+  if (commit) {
+    std::map<std::string, std::vector<std::pair<TopicPartition, CommittedOffset>>> by_group;
+    for (const auto& [group, o] : t.offsets) by_group[group].push_back(o);
+    for (const auto& [group, offsets] : by_group) {
+      RIVULET_RETURN_IF_ERROR(log_->groups().CommitTransactionalOffsets(group, offsets));
+    }
+  }
+  log_->NotifyData();
+  return PersistLocked(t, commit ? TxnState::kCompleteCommit : TxnState::kCompleteAbort);
+}
+
+Status TransactionCoordinator::FenceAndAbortLocked(Txn& t) {
+  // The markers carry the bumped epoch, so the partitions fence the old
+  // producer too. At the last epoch the id stays there; InitProducerId
+  // moves the transactional id to a new producer id next.
+  const ProducerEpoch old = t.epoch;
+  if (t.epoch < kMaxEpoch) ++t.epoch;
+  if (Status st = PersistLocked(t, TxnState::kPrepareAbort); !st.ok()) {
+    t.epoch = old;
+    return st;
+  }
+  return CompleteLocked(t);
+}
+
+int TransactionCoordinator::AbortExpired(int64_t now_ms) {
+  std::vector<std::shared_ptr<Txn>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, t] : txns_) all.push_back(t);
+  }
+  int aborted = 0;
+  for (const auto& t : all) {
+    std::unique_lock<std::mutex> lock(t->mu, std::try_to_lock);
+    if (!lock.owns_lock()) continue;  // busy: not abandoned
+    Status st;
+    if (t->state == TxnState::kOngoing && t->start_ms >= 0 && now_ms - t->start_ms > t->timeout_ms) {
+      GetLogger("log")->warn("transaction {}: open for {} ms, past its timeout of {} ms; aborting", t->id,
+                             now_ms - t->start_ms, t->timeout_ms);
+      st = FenceAndAbortLocked(*t);
+      if (st.ok()) ++aborted;
+    } else if (t->state == TxnState::kPrepareCommit || t->state == TxnState::kPrepareAbort) {
+      st = CompleteLocked(*t);
+    }
+    if (!st.ok()) GetLogger("log")->error("transaction {}: {}", t->id, st.ToString());
+  }
+  return aborted;
+}
+
+TxnDescription TransactionCoordinator::DescribeLocked(const Txn& t) const {
+  TxnDescription d;
+  d.transactional_id = t.id;
+  d.state = t.state;
+  d.producer_id = t.producer_id;
+  d.epoch = t.epoch;
+  d.timeout_ms = t.timeout_ms;
+  d.start_ms = t.state == TxnState::kOngoing ? t.start_ms : -1;
+  d.update_ms = t.update_ms;
+  d.partitions = t.partitions;
+  d.groups = t.groups;
+  return d;
+}
+
+std::vector<TxnDescription> TransactionCoordinator::List() const {
+  std::vector<std::shared_ptr<Txn>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, t] : txns_) all.push_back(t);
+  }
+  std::vector<TxnDescription> out;
+  for (const auto& t : all) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->producer_id >= 0) out.push_back(DescribeLocked(*t));
+  }
+  return out;
+}
+
+Result<TxnDescription> TransactionCoordinator::Describe(const std::string& transactional_id) const {
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  std::lock_guard<std::mutex> lock(t->mu);
+  if (t->producer_id < 0) return Status(Errc::kNotFound, "unknown transactional id '" + transactional_id + "'");
+  return DescribeLocked(*t);
+}
+
+}  // namespace rivulet::log

@@ -1,0 +1,141 @@
+// The transaction coordinator (KIP-98, KIP-447): producer ids, and for each
+// transactional id its producer id and epoch, its state and the partitions
+// and groups of its open transaction, kept durably in the transaction log
+// (DIR/transactions/, an internal partition replayed on open).
+//
+// States: Empty -> Ongoing (first AddPartitions / AddOffsets) ->
+// PrepareCommit | PrepareAbort (EndTxn; written before any marker) ->
+// CompleteCommit | CompleteAbort (once every partition has its marker and
+// the group offsets of a commit are stored) -> Ongoing again with the next
+// transaction. After a crash, prepared transactions are completed and
+// ongoing ones aborted when the log opens; a transaction open longer than
+// its timeout is aborted by AbortExpired, with the epoch bumped so that the
+// producer that left it is fenced.
+//
+// Threading: thread-safe. One mutex guards the map of transactional ids;
+// each id has its own, held across its log writes (never the map's).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "log/group_coordinator.h"
+#include "log/types.h"
+
+namespace rivulet::log {
+
+class LogManager;
+class Partition;
+
+enum class TxnState : int8_t {
+  kEmpty = 0,
+  kOngoing = 1,
+  kPrepareCommit = 2,
+  kPrepareAbort = 3,
+  kCompleteCommit = 4,
+  kCompleteAbort = 5,
+};
+// "Empty", "Ongoing", ..., as Kafka's tools print them.
+const char* TxnStateName(TxnState s);
+
+struct TxnOptions {
+  int32_t max_timeout_ms = 900000;  // transaction.max.timeout.ms
+  bool sync = true;                 // fsync each transaction-log write
+};
+
+struct ProducerIdAndEpoch {
+  ProducerId id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+};
+
+struct TxnDescription {
+  std::string transactional_id;
+  TxnState state = TxnState::kEmpty;
+  ProducerId producer_id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+  int32_t timeout_ms = 0;
+  int64_t start_ms = -1;  // of the open transaction
+  int64_t update_ms = -1;
+  std::vector<TopicPartition> partitions;
+  std::vector<std::string> groups;
+};
+
+class TransactionCoordinator {
+ public:
+  // Replays the transaction log in `dir` (created if missing), completes
+  // prepared transactions and aborts ongoing ones. `log` must outlive it;
+  // its topics and groups must be loaded.
+  static Result<std::unique_ptr<TransactionCoordinator>> Open(const std::string& dir, LogManager* log,
+                                                              TxnOptions options);
+  ~TransactionCoordinator();
+  TransactionCoordinator(const TransactionCoordinator&) = delete;
+  TransactionCoordinator& operator=(const TransactionCoordinator&) = delete;
+
+  // Without a transactional id: a new producer id, epoch 0 (an idempotent
+  // producer). With one: its producer id with the epoch bumped (a new id is
+  // registered at epoch 0); an open transaction of the previous producer
+  // is aborted first. kInvalidTransactionTimeout outside
+  // (0, max_timeout_ms].
+  Result<ProducerIdAndEpoch> InitProducerId(const std::optional<std::string>& transactional_id,
+                                            int32_t timeout_ms);
+  // Adds partitions to the open transaction (opening one). Errors shared by
+  // the calls below: kNotFound (unknown transactional id or partition),
+  // kInvalidProducerIdMapping (another producer id), kProducerFenced (an
+  // older or newer epoch), kInvalidTxnState.
+  Status AddPartitions(const std::string& transactional_id, ProducerIdAndEpoch producer,
+                       const std::vector<TopicPartition>& partitions);
+  // Makes `group`'s offsets part of the open transaction (opening one).
+  Status AddOffsets(const std::string& transactional_id, ProducerIdAndEpoch producer, const std::string& group);
+  // Offsets to commit to `group` when the transaction commits (AddOffsets first).
+  Status TxnOffsetCommit(const std::string& transactional_id, ProducerIdAndEpoch producer, const std::string& group,
+                         const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
+  // Commits or aborts the open transaction: markers to every partition,
+  // then (commit) the group offsets. A retry of a completed EndTxn with the
+  // same outcome succeeds.
+  Status EndTxn(const std::string& transactional_id, ProducerIdAndEpoch producer, bool commit);
+
+  // Aborts transactions open longer than their timeout and retries the
+  // completion of prepared ones (called periodically). Returns how many it
+  // aborted.
+  int AbortExpired(int64_t now_ms);
+
+  std::vector<TxnDescription> List() const;
+  Result<TxnDescription> Describe(const std::string& transactional_id) const;
+
+ private:
+  struct Txn;
+  TransactionCoordinator(std::string dir, LogManager* log, TxnOptions options);
+  Status Replay();
+  Result<ProducerId> AllocateProducerId();
+  Result<std::shared_ptr<Txn>> Lookup(const std::string& id) const;
+  // Writes the transaction's state to the log (kept only if the write succeeds).
+  Status PersistLocked(Txn& t, TxnState state);
+  Status CheckProducerLocked(const Txn& t, ProducerIdAndEpoch producer) const;
+  // Prepare (if not yet), markers, offsets, complete.
+  Status EndLocked(Txn& t, bool commit);
+  Status CompleteLocked(Txn& t);
+  Status BeginIfNeededLocked(Txn& t);
+  // Aborts the open transaction of t with the epoch bumped (fencing its producer).
+  Status FenceAndAbortLocked(Txn& t);
+  TxnDescription DescribeLocked(const Txn& t) const;
+
+  const std::string dir_;
+  LogManager* const log_;
+  const TxnOptions options_;
+  std::shared_ptr<Partition> txn_log_;
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Txn>> txns_;  // guarded by mu_
+
+  std::mutex pid_mu_;
+  ProducerId next_pid_ = 0;   // guarded by pid_mu_
+  ProducerId block_end_ = 0;  // ids below it are recorded as handed out; guarded by pid_mu_
+};
+
+}  // namespace rivulet::log
