@@ -64,6 +64,10 @@ bool FlexibleVersion(int16_t key, int16_t version) {
   return false;
 }
 
+bool FlexibleResponseHeader(int16_t key, int16_t version) {
+  return key != static_cast<int16_t>(ApiKey::kApiVersions) && FlexibleVersion(key, version);
+}
+
 Result<RequestHeader> ParseRequestHeader(Reader& r) {
   RequestHeader h;
   h.api_key = r.Int16();
@@ -72,9 +76,10 @@ Result<RequestHeader> ParseRequestHeader(Reader& r) {
   h.client_id = r.NullableString();
   if (!r.ok()) return Status(Errc::kCorruption, std::string("request header: ") + r.error());
   if (FlexibleVersion(h.api_key, h.api_version)) {
-    // Tagged fields: an unsigned varint count, then (tag, size, bytes).
-    // Only skipped; a flexible body is not decoded (versions not served).
-    (void)r.Rest();
+    // Header v2: the client id stays a classic nullable string; then the
+    // header's tagged fields, skipped. The flexible body follows.
+    r.SkipTaggedFields();
+    if (!r.ok()) return Status(Errc::kCorruption, std::string("request header tagged fields: ") + r.error());
   }
   return h;
 }

@@ -64,8 +64,15 @@ struct RequestHeader {
 // an unknown key.
 bool FlexibleVersion(int16_t key, int16_t version);
 
+// Whether the response to (key, version) carries response header v1
+// (correlation id, then a tagged-field section) rather than v0 (correlation
+// id only): flexible versions, except ApiVersions, whose response header is
+// always v0 so that a client can read it whatever version it asked for.
+bool FlexibleResponseHeader(int16_t key, int16_t version);
+
 // Parses the request header (v1: key, version, correlation id, client id;
-// v2 adds tagged fields, skipped). Leaves `r` at the body.
+// v2, for flexible versions, adds a tagged-field section, skipped). Leaves
+// `r` at the body.
 Result<RequestHeader> ParseRequestHeader(Reader& r);
 
 }  // namespace rivulet::log::kafka
