@@ -78,8 +78,18 @@ Result<RequestHeader> ParseRequestHeader(Reader& r) {
   if (FlexibleVersion(h.api_key, h.api_version)) {
     // Header v2: the client id stays a classic nullable string; then the
     // header's tagged fields, skipped. The flexible body follows.
-    r.SkipTaggedFields();
-    if (!r.ok()) return Status(Errc::kCorruption, std::string("request header tagged fields: ") + r.error());
+    Reader tags = r;
+    tags.SkipTaggedFields();
+    if (tags.ok()) {
+      r = tags;
+    } else if (h.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {
+      // A probe at a version we do not know need not carry a section as
+      // we expect; ApiVersions is answered from the header alone, so it
+      // still gets UNSUPPORTED_VERSION and the list. Its body is dropped.
+      (void)r.Rest();
+    } else {
+      return Status(Errc::kCorruption, std::string("request header tagged fields: ") + tags.error());
+    }
   }
   return h;
 }

@@ -72,7 +72,8 @@ bool FlexibleResponseHeader(int16_t key, int16_t version);
 
 // Parses the request header (v1: key, version, correlation id, client id;
 // v2, for flexible versions, adds a tagged-field section, skipped). Leaves
-// `r` at the body.
+// `r` at the body. A malformed section is an error, except for ApiVersions:
+// then the body is skipped (see api.cc).
 Result<RequestHeader> ParseRequestHeader(Reader& r);
 
 }  // namespace rivulet::log::kafka

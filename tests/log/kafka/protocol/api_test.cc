@@ -77,6 +77,21 @@ TEST(RequestHeaderTest, BadFlexibleTaggedFieldsFail) {
   }
 }
 
+// tests/broker/test_robustness.py sends ApiVersions v99 with a v1 header
+// (no tag section) and expects UNSUPPORTED_VERSION and the list, not a
+// closed connection.
+TEST(RequestHeaderTest, ApiVersionsProbeWithoutTagSectionParses) {
+  for (const std::string& rest : {""s, "\x05zz"s}) {
+    const std::string in = Header(ApiKey::kApiVersions, 99, "raw") + rest;
+    Reader r(in);
+    auto h = ParseRequestHeader(r);
+    ASSERT_TRUE(h.ok()) << h.status().ToString();
+    EXPECT_EQ(h->api_version, 99);
+    EXPECT_EQ(h->correlation_id, 42);
+    EXPECT_EQ(r.remaining(), 0u);
+  }
+}
+
 TEST(RequestHeaderTest, TruncatedHeaderFails) {
   const std::string in = Header(ApiKey::kMetadata, 8, "client");
   for (size_t n = 0; n < in.size(); ++n) {
