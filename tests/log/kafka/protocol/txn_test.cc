@@ -147,7 +147,10 @@ TEST(AddPartitionsToTxnTest, EncodesResponse) {
   // v3 by hand.
   AddPartitionsToTxnResponse small;
   small.topics = {{"t", {{1, ErrorCode::kProducerFenced}}}};
-  EXPECT_EQ(small.Encode(3), "\x00\x00\x00\x00" "\x02" "\x02t" "\x02" "\x00\x00\x00\x01" "\x00\x5a" "\x00" "\x00" "\x00"s);
+  // Throttle, 1 topic, "t", 1 partition, index 1, error 90, then the tag
+  // sections of the partition, the topic and the response.
+  EXPECT_EQ(small.Encode(3),
+            "\x00\x00\x00\x00" "\x02" "\x02t" "\x02" "\x00\x00\x00\x01" "\x00\x5a" "\x00" "\x00" "\x00"s);
 }
 
 // ---- AddOffsetsToTxn (25) ----
