@@ -1,7 +1,9 @@
-// Kafka's classic binary encoding, shared by the broker's codecs
-// (log/kafka/protocol) and the consumer protocol (consumer_protocol.cc): a
-// bounds-checked Reader and a Writer. Only the non-flexible encodings:
-// big-endian integers, int16-length strings, int32-length bytes and arrays.
+// Kafka's binary encodings, shared by the broker's codecs (log/kafka/protocol)
+// and the consumer protocol (consumer_protocol.cc): a bounds-checked Reader
+// and a Writer. The classic encodings (big-endian integers, int16-length
+// strings, int32-length bytes and arrays) and, for flexible versions
+// (KIP-482), the compact ones: unsigned varints, lengths and counts stored
+// as an unsigned varint of n + 1 (0 = null), and tagged-field sections.
 // A Reader never reads past its end: a short or malformed field sets a
 // sticky error, every later read returns a zero value, and the decoder
 // checks ok() once at the end.
@@ -75,6 +77,71 @@ class Reader {
     }
     return n;
   }
+
+  // Flexible versions (KIP-482).
+
+  // An unsigned LEB128 varint of at most 5 bytes whose value fits in 32 bits.
+  uint32_t UnsignedVarint() {
+    uint32_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      if (p_ == end_) return Fail("truncated varint"), 0;
+      const uint32_t byte = static_cast<unsigned char>(*p_++);
+      if (shift == 28 && byte > 0x0f) return Fail("varint over 32 bits"), 0;
+      v |= (byte & 0x7f) << shift;
+      if (byte < 0x80) return v;
+    }
+    return v;  // not reached: the fifth byte is below 0x10
+  }
+  // A compact string (length + 1; 0 = null); a null one reads as empty.
+  std::string CompactString() {
+    auto s = CompactNullableString();
+    return s ? std::move(*s) : std::string();
+  }
+  std::optional<std::string> CompactNullableString() {
+    auto b = CompactNullableBytes();
+    if (!b) return std::nullopt;
+    return std::string(*b);
+  }
+  // Compact bytes (length + 1; 0 = null); null reads as empty. Views into
+  // the input.
+  std::string_view CompactBytes() {
+    auto b = CompactNullableBytes();
+    return b ? *b : std::string_view();
+  }
+  std::optional<std::string_view> CompactNullableBytes() {
+    const uint32_t n = UnsignedVarint();
+    if (!ok_ || n == 0) return std::nullopt;
+    if (remaining() < n - 1) return Fail("compact length past end"), std::nullopt;
+    std::string_view s(p_, n - 1);
+    p_ += n - 1;
+    return s;
+  }
+  // A compact array count (count + 1; 0 = null, read as 0). Fails as
+  // ArrayCount does when the count is absurd for the bytes left.
+  int32_t CompactArrayCount(size_t min_element_bytes = 1) {
+    const uint32_t n = UnsignedVarint();
+    if (!ok_ || n == 0) return 0;
+    if (n - 1 > static_cast<uint32_t>(kMaxArrayCount) || (n - 1) * min_element_bytes > remaining()) {
+      Fail("compact array count past end");
+      return 0;
+    }
+    return static_cast<int32_t>(n - 1);
+  }
+  // Skips a tagged-field section: a count, then per field its tag, its size
+  // and that many bytes. No tagged field is used by our codecs.
+  void SkipTaggedFields() {
+    const uint32_t n = UnsignedVarint();
+    if (!ok_) return;
+    if (n > remaining() / 2) return Fail("tagged field count past end");  // each takes >= 2 bytes
+    for (uint32_t i = 0; i < n && ok_; ++i) {
+      (void)UnsignedVarint();  // tag
+      const uint32_t size = UnsignedVarint();
+      if (!ok_) return;
+      if (remaining() < size) return Fail("tagged field past end");
+      p_ += size;
+    }
+  }
+
   // Skips the rest (e.g. fields of a newer version we do not use).
   std::string_view Rest() {
     std::string_view s(p_, remaining());
@@ -151,6 +218,32 @@ class Writer {
     Bytes(*b);
   }
   void ArrayCount(size_t n) { Int32(static_cast<int32_t>(n)); }
+
+  // Flexible versions (KIP-482); see Reader.
+  void UnsignedVarint(uint32_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void CompactString(std::string_view s) { CompactBytes(s); }
+  void CompactNullableString(const std::optional<std::string>& s) {
+    if (!s) return UnsignedVarint(0);
+    CompactString(*s);
+  }
+  void CompactBytes(std::string_view b) {
+    UnsignedVarint(static_cast<uint32_t>(b.size()) + 1);
+    out_.append(b);
+  }
+  void CompactNullableBytes(const std::optional<std::string_view>& b) {
+    if (!b) return UnsignedVarint(0);
+    CompactBytes(*b);
+  }
+  void CompactArrayCount(size_t n) { UnsignedVarint(static_cast<uint32_t>(n) + 1); }
+  // An empty tagged-field section (we write no tagged fields).
+  void EmptyTaggedFields() { UnsignedVarint(0); }
+
   void Raw(std::string_view b) { out_.append(b); }
   // Reserves an int32 to be filled in later with PatchInt32.
   size_t Placeholder32() {

@@ -1,5 +1,7 @@
 """Writes a seed corpus for request_fuzzer: one well-formed request (header
-and body) per API, so that fuzzing starts deep inside every decoder."""
+and body) per API, and per version where the layout changes (the
+transaction APIs, classic and flexible), so that fuzzing starts deep inside
+every decoder."""
 import os
 import struct
 import sys
@@ -16,6 +18,63 @@ def by(b):
 
 def header(key, version):
     return struct.pack(">hhi", key, version, 1) + s("seed")
+
+
+# Flexible versions (KIP-482): unsigned varints, lengths and counts + 1,
+# a tagged-field section closing each struct; request header v2.
+def uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def cs(x):
+    return b"\x00" if x is None else uvarint(len(x.encode()) + 1) + x.encode()
+
+
+def carr(n):
+    return uvarint(n + 1)
+
+
+TAGS = b"\x00"
+
+
+def fheader(key, version):
+    return header(key, version) + TAGS
+
+
+def txn_seeds():
+    """Transaction APIs: every version, classic then flexible."""
+    out = {}
+    for v in range(5):  # InitProducerId, flexible from v2
+        flex = v >= 2
+        body = (cs("txn") if flex else s("txn")) + struct.pack(">i", 60000)
+        if v >= 3:
+            body += struct.pack(">qh", 7, 1)
+        out["init_producer_id_v%d" % v] = (fheader(22, v) + body + TAGS) if flex else header(22, v) + body
+    for v in range(4):  # flexible from v3
+        flex = v >= 3
+        st = cs if flex else s
+        arr = carr if flex else (lambda n: struct.pack(">i", n))
+        tags = TAGS if flex else b""
+        hdr = fheader if flex else header
+        ids = st("txn") + struct.pack(">qh", 7, 1)
+        out["add_partitions_v%d" % v] = hdr(24, v) + ids + arr(1) + st("t") + arr(2) + struct.pack(">ii", 0, 1) \
+            + tags + tags
+        out["add_offsets_v%d" % v] = hdr(25, v) + ids + st("g") + tags
+        out["end_txn_v%d" % v] = hdr(26, v) + ids + b"\x01" + tags
+        body = st("txn") + st("g") + struct.pack(">qh", 7, 1)
+        if v >= 3:
+            body += struct.pack(">i", 1) + cs("m") + cs(None)
+        part = struct.pack(">iq", 0, 5) + (struct.pack(">i", -1) if v >= 2 else b"") \
+            + (cs("") if flex else s("")) + tags
+        out["txn_offset_commit_v%d" % v] = hdr(28, v) + body + arr(1) + st("t") + arr(1) + part + tags + tags
+    out["describe_producers_v0"] = fheader(61, 0) + carr(1) + cs("t") + carr(1) + struct.pack(">i", 0) + TAGS + TAGS
+    out["describe_transactions_v0"] = fheader(65, 0) + carr(1) + cs("txn") + TAGS
+    out["list_transactions_v0"] = fheader(66, 0) + carr(1) + cs("Ongoing") + carr(1) + struct.pack(">q", 7) + TAGS
+    return out
 
 
 def batch():
@@ -49,6 +108,7 @@ SEEDS = {
     "delete_topics": header(20, 3) + struct.pack(">i", 1) + s("t") + struct.pack(">i", 1000),
     "batch": batch(),
 }
+SEEDS.update(txn_seeds())
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)

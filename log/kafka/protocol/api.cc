@@ -34,9 +34,7 @@ const ApiVersionRange* FindApi(int16_t key) {
   return nullptr;
 }
 
-namespace {
-// Whether a request header of (key, version) is v2 (flexible).
-bool FlexibleHeader(int16_t key, int16_t version) {
+bool FlexibleVersion(int16_t key, int16_t version) {
   switch (static_cast<ApiKey>(key)) {
     case ApiKey::kProduce: return version >= 9;
     case ApiKey::kFetch: return version >= 12;
@@ -54,10 +52,21 @@ bool FlexibleHeader(int16_t key, int16_t version) {
     case ApiKey::kApiVersions: return version >= 3;
     case ApiKey::kCreateTopics: return version >= 5;
     case ApiKey::kDeleteTopics: return version >= 4;
+    case ApiKey::kInitProducerId: return version >= 2;
+    case ApiKey::kAddPartitionsToTxn: return version >= 3;
+    case ApiKey::kAddOffsetsToTxn: return version >= 3;
+    case ApiKey::kEndTxn: return version >= 3;
+    case ApiKey::kTxnOffsetCommit: return version >= 3;
+    case ApiKey::kDescribeProducers: return version >= 0;
+    case ApiKey::kDescribeTransactions: return version >= 0;
+    case ApiKey::kListTransactions: return version >= 0;
   }
   return false;
 }
-}  // namespace
+
+bool FlexibleResponseHeader(int16_t key, int16_t version) {
+  return key != static_cast<int16_t>(ApiKey::kApiVersions) && FlexibleVersion(key, version);
+}
 
 Result<RequestHeader> ParseRequestHeader(Reader& r) {
   RequestHeader h;
@@ -66,10 +75,21 @@ Result<RequestHeader> ParseRequestHeader(Reader& r) {
   h.correlation_id = r.Int32();
   h.client_id = r.NullableString();
   if (!r.ok()) return Status(Errc::kCorruption, std::string("request header: ") + r.error());
-  if (FlexibleHeader(h.api_key, h.api_version)) {
-    // Tagged fields: an unsigned varint count, then (tag, size, bytes).
-    // Only skipped; a flexible body is not decoded (versions not served).
-    (void)r.Rest();
+  if (FlexibleVersion(h.api_key, h.api_version)) {
+    // Header v2: the client id stays a classic nullable string; then the
+    // header's tagged fields, skipped. The flexible body follows.
+    Reader tags = r;
+    tags.SkipTaggedFields();
+    if (tags.ok()) {
+      r = tags;
+    } else if (h.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {
+      // A probe at a version we do not know need not carry a section as
+      // we expect; ApiVersions is answered from the header alone, so it
+      // still gets UNSUPPORTED_VERSION and the list. Its body is dropped.
+      (void)r.Rest();
+    } else {
+      return Status(Errc::kCorruption, std::string("request header tagged fields: ") + tags.error());
+    }
   }
   return h;
 }

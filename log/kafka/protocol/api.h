@@ -1,6 +1,6 @@
 // Kafka API keys, the versions this broker implements, and the request /
-// response headers. Only non-flexible versions are advertised: flexible
-// versions (tagged fields, compact encodings) are not implemented.
+// response headers. Only non-flexible versions are served so far; the
+// transaction codecs (txn.h) decode and encode flexible versions too.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +30,14 @@ enum class ApiKey : int16_t {
   kApiVersions = 18,
   kCreateTopics = 19,
   kDeleteTopics = 20,
+  kInitProducerId = 22,
+  kAddPartitionsToTxn = 24,
+  kAddOffsetsToTxn = 25,
+  kEndTxn = 26,
+  kTxnOffsetCommit = 28,
+  kDescribeProducers = 61,
+  kDescribeTransactions = 65,
+  kListTransactions = 66,
 };
 
 struct ApiVersionRange {
@@ -51,8 +59,21 @@ struct RequestHeader {
   std::optional<std::string> client_id;
 };
 
+// Whether (key, version) is a flexible version (KIP-482): compact
+// encodings and tagged fields in both bodies, request header v2. False for
+// an unknown key.
+bool FlexibleVersion(int16_t key, int16_t version);
+
+// Whether the response to (key, version) carries response header v1
+// (correlation id, then a tagged-field section) rather than v0 (correlation
+// id only): flexible versions, except ApiVersions, whose response header is
+// always v0 so that a client can read it whatever version it asked for.
+bool FlexibleResponseHeader(int16_t key, int16_t version);
+
 // Parses the request header (v1: key, version, correlation id, client id;
-// v2 adds tagged fields, skipped). Leaves `r` at the body.
+// v2, for flexible versions, adds a tagged-field section, skipped). Leaves
+// `r` at the body. A malformed section is an error, except for ApiVersions:
+// then the body is skipped (see api.cc).
 Result<RequestHeader> ParseRequestHeader(Reader& r);
 
 }  // namespace rivulet::log::kafka

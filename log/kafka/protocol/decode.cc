@@ -8,11 +8,13 @@
 #include "log/kafka/protocol/offsets.h"
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/protocol/topics.h"
+#include "log/kafka/protocol/txn.h"
 
 namespace rivulet::log::kafka {
 
 Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
   const ApiVersionRange* api = FindApi(api_key);
+  if (api == nullptr) api = FindTxnCodec(api_key);  // codecs ahead of their handlers
   if (api == nullptr || v < api->min || v > api->max) {
     return Status(Errc::kNotSupported, "API " + std::to_string(api_key) + " v" + std::to_string(v));
   }
@@ -33,6 +35,14 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kApiVersions: return Status::Ok();  // body unused
     case ApiKey::kCreateTopics: return CreateTopicsRequest::Decode(body, v).status();
     case ApiKey::kDeleteTopics: return DeleteTopicsRequest::Decode(body, v).status();
+    case ApiKey::kInitProducerId: return InitProducerIdRequest::Decode(body, v).status();
+    case ApiKey::kAddPartitionsToTxn: return AddPartitionsToTxnRequest::Decode(body, v).status();
+    case ApiKey::kAddOffsetsToTxn: return AddOffsetsToTxnRequest::Decode(body, v).status();
+    case ApiKey::kEndTxn: return EndTxnRequest::Decode(body, v).status();
+    case ApiKey::kTxnOffsetCommit: return TxnOffsetCommitRequest::Decode(body, v).status();
+    case ApiKey::kDescribeProducers: return DescribeProducersRequest::Decode(body, v).status();
+    case ApiKey::kDescribeTransactions: return DescribeTransactionsRequest::Decode(body, v).status();
+    case ApiKey::kListTransactions: return ListTransactionsRequest::Decode(body, v).status();
   }
   return Status(Errc::kNotSupported, "unknown API");
 }

@@ -21,6 +21,15 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kDescribeGroups: return HandleDescribeGroups;
     case ApiKey::kCreateTopics: return HandleCreateTopics;
     case ApiKey::kDeleteTopics: return HandleDeleteTopics;
+    // Codecs only so far (protocol/txn.h); not in SupportedApis().
+    case ApiKey::kInitProducerId:
+    case ApiKey::kAddPartitionsToTxn:
+    case ApiKey::kAddOffsetsToTxn:
+    case ApiKey::kEndTxn:
+    case ApiKey::kTxnOffsetCommit:
+    case ApiKey::kDescribeProducers:
+    case ApiKey::kDescribeTransactions:
+    case ApiKey::kListTransactions: return nullptr;
   }
   return nullptr;
 }

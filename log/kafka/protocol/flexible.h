@@ -1,0 +1,68 @@
+// Reading and writing one message in either encoding: a codec names its
+// fields once, and the version picks classic (int16/int32 lengths) or
+// flexible (compact lengths, a tagged-field section closing each struct).
+// Thin adaptors over log/wire.h's Reader and Writer.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "log/wire.h"
+
+namespace rivulet::log::kafka {
+
+// Borrows `r`, which must outlive it.
+class FieldReader {
+ public:
+  FieldReader(Reader& r, bool flexible) : r_(r), flexible_(flexible) {}
+
+  bool flexible() const { return flexible_; }
+  Reader& reader() { return r_; }
+
+  std::string String() { return flexible_ ? r_.CompactString() : r_.String(); }
+  std::optional<std::string> NullableString() {
+    return flexible_ ? r_.CompactNullableString() : r_.NullableString();
+  }
+  // An array count (null reads as 0), checked against the bytes left.
+  int32_t ArrayCount(size_t min_element_bytes) {
+    return flexible_ ? r_.CompactArrayCount(min_element_bytes) : r_.ArrayCount(min_element_bytes);
+  }
+  // The end of a struct: skips its tagged fields when flexible.
+  void EndStruct() {
+    if (flexible_) r_.SkipTaggedFields();
+  }
+  // Bytes a string or array length takes at least: lets a codec bound
+  // element counts (ArrayCount's min_element_bytes).
+  size_t MinLength() const { return flexible_ ? 1 : 2; }
+  size_t MinCount() const { return flexible_ ? 1 : 4; }
+  size_t MinStructEnd() const { return flexible_ ? 1 : 0; }
+
+ private:
+  Reader& r_;
+  const bool flexible_;
+};
+
+// Borrows `w`, which must outlive it.
+class FieldWriter {
+ public:
+  FieldWriter(Writer& w, bool flexible) : w_(w), flexible_(flexible) {}
+
+  Writer& writer() { return w_; }
+
+  void String(std::string_view s) { flexible_ ? w_.CompactString(s) : w_.String(s); }
+  void NullableString(const std::optional<std::string>& s) {
+    flexible_ ? w_.CompactNullableString(s) : w_.NullableString(s);
+  }
+  void ArrayCount(size_t n) { flexible_ ? w_.CompactArrayCount(n) : w_.ArrayCount(n); }
+  // The end of a struct: an empty tagged-field section when flexible.
+  void EndStruct() {
+    if (flexible_) w_.EmptyTaggedFields();
+  }
+
+ private:
+  Writer& w_;
+  const bool flexible_;
+};
+
+}  // namespace rivulet::log::kafka
