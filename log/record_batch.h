@@ -264,8 +264,12 @@ class RecordReader {
                                      int64_t ts_delta, int32_t off_delta, int32_t header_count) const {
     out->header_count = header_count;
     out->headers_raw = std::string_view(headers, static_cast<size_t>(rend - headers));
-    out->offset = header_.base_offset + off_delta;
-    out->timestamp = log_append_time_ ? header_.max_timestamp : header_.first_timestamp + ts_delta;
+    // Wrapping sums: a batch from the wire may hold any values (the fuzzer
+    // found signed overflow here); the result is then merely wrong, not UB.
+    out->offset = static_cast<int64_t>(static_cast<uint64_t>(header_.base_offset) + static_cast<uint64_t>(off_delta));
+    out->timestamp = log_append_time_ ? header_.max_timestamp
+                                      : static_cast<int64_t>(static_cast<uint64_t>(header_.first_timestamp) +
+                                                             static_cast<uint64_t>(ts_delta));
     c.p = rend;
     --c.remaining;
   }
