@@ -9,6 +9,13 @@
 #include "log/record_batch.h"
 #include "proto/metadata.pb.h"
 
+// GCC 12 warns that the key of a RecordView filled by NextGeneral may be
+// used uninitialized after it returned true: its false positive for
+// std::optional (GCC bug 80635); every path that returns true sets it.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace rivulet::log {
 namespace {
 

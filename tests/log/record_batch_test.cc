@@ -171,6 +171,29 @@ TEST(RecordBatchTest, ValueLengthCutAtTheBatchEndIsNotReadPast) {
 // of many sizes, deltas of one to five bytes) and the same records with
 // their length and count bytes overwritten at random, both must give the
 // same records and stop at the same place with the same error.
+// Found by libFuzzer: base + delta overflowed int64 (UB under UBSan).
+TEST(RecordBatchTest, Issue12FuzzTimestampAndOffsetSumsWrapInsteadOfOverflowing) {
+  RecordBatchBuilder b;
+  b.Append(0, "k", "a");
+  b.Append(5, "k", "b");
+  std::string batch = b.Finish();
+  char* p = batch.data();
+  PutBigEndian64(p + kBaseOffsetPos, static_cast<uint64_t>(INT64_MAX));
+  PutBigEndian64(p + kFirstTimestampPos, static_cast<uint64_t>(INT64_MAX - 1));
+  PutBigEndian32(p + kCrcPos, Crc32c(p + kAttributesPos, batch.size() - kAttributesPos));
+  auto h = ValidateBatch(std::span<const char>(batch.data(), batch.size()));
+  ASSERT_TRUE(h.ok());
+  for (int general = 0; general < 2; ++general) {
+    auto reader = RecordReader::ForBatch(*h, std::span<const char>(batch.data(), batch.size()));
+    RecordView r;
+    ASSERT_TRUE(general ? reader.NextGeneral(&r) : reader.Next(&r));
+    EXPECT_EQ(r.offset, INT64_MAX);
+    ASSERT_TRUE(general ? reader.NextGeneral(&r) : reader.Next(&r));
+    EXPECT_EQ(r.offset, INT64_MIN);  // wrapped
+    EXPECT_EQ(r.timestamp, static_cast<int64_t>(static_cast<uint64_t>(INT64_MAX - 1) + 5));
+  }
+}
+
 TEST(RecordBatchTest, FastPathDecodesExactlyAsTheGeneralDecoder) {
   std::mt19937_64 rng(7);
   auto pick = [&](uint64_t n) { return static_cast<size_t>(rng() % n); };
