@@ -31,8 +31,8 @@ constexpr size_t kXerialBlockSize = 32 * 1024;  // snappy-java's default
 // length fits the libraries' 32-bit counts (batches are at most 256 MiB).
 constexpr size_t kMaxCompressInput = size_t{1} << 30;
 
-// The first output buffer: a guess from the input size, within the limit.
-constexpr size_t kMinOutput = 64 * 1024;
+// The smallest output buffer (then doubled as needed).
+constexpr size_t kMinOutput = 4 * 1024;
 
 Status Corrupt(Compression codec, const std::string& why) {
   return Status(Errc::kCorruption, std::string(CompressionName(codec)) + ": " + why);
@@ -49,9 +49,12 @@ struct Output {
   size_t used = 0;
   size_t limit;
 
-  Output(size_t max_out, size_t in_size)
+  // The first buffer holds `declared` bytes when the stream says how many
+  // it holds, else four times the input; never more than the limit.
+  Output(size_t max_out, size_t in_size, size_t declared = 0)
       : limit(max_out == std::numeric_limits<size_t>::max() ? max_out : max_out + 1) {
-    const size_t guess = in_size > limit / 4 ? limit : std::max(in_size * 4, kMinOutput);
+    size_t guess = declared;
+    if (guess == 0) guess = in_size > limit / 4 ? limit : std::max(in_size * 4, kMinOutput);
     out.resize(std::min(guess, limit));
   }
   // Ensures room after `used`, doubling the buffer up to the limit. False
@@ -68,6 +71,8 @@ struct Output {
   Result<std::string> Finish(Compression codec) {
     if (used >= limit) return OverBound(codec, limit - 1);
     out.resize(used);
+    // The consumer keeps the buffer while records point into it.
+    if (out.capacity() / 2 > used) out.shrink_to_fit();
     return std::move(out);
   }
 };
@@ -255,10 +260,9 @@ Result<std::string> DecompressZstd(std::string_view in, size_t max_out) {
   if (ZSTD_isError(set)) return Status(Errc::kIoError, std::string("zstd: ") + ZSTD_getErrorName(set));
   // A frame that declares its size is checked against the bound up front.
   const unsigned long long declared = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR && declared > max_out) {
-    return OverBound(kCodec, max_out);
-  }
-  Output out(max_out, in.size());
+  const bool known = declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR;
+  if (known && declared > max_out) return OverBound(kCodec, max_out);
+  Output out(max_out, in.size(), known ? static_cast<size_t>(declared) : 0);
   ZSTD_inBuffer src{in.data(), in.size(), 0};
   for (;;) {
     if (!out.Room()) return OverBound(kCodec, max_out);
