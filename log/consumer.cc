@@ -349,11 +349,20 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
     return Status::Ok();
   }
   if (h->compression() != Compression::kNone) {
-    return Status(Errc::kNotSupported, tp.ToString() + ": compressed batch at offset " +
-                                           std::to_string(h->base_offset) +
-                                           " (the embedded consumer reads uncompressed batches)");
+    // A new buffer per batch: records of the previous one may still be held.
+    const std::string_view packed(rest.data() + kBatchHeaderSize, h->total_size() - kBatchHeaderSize);
+    auto records = DecompressRecords(h->compression(), packed, config_.max_decompressed_batch_bytes);
+    if (!records.ok()) {
+      st.Drop();
+      return Status(Errc::kCorruption, tp.ToString() + ": batch at offset " + std::to_string(h->base_offset) +
+                                           ": " + records.status().message());
+    }
+    st.inflated = std::make_shared<const std::string>(std::move(records).value());
+    st.reader.emplace(*h, *st.inflated);
+  } else {
+    st.inflated.reset();
+    st.reader.emplace(RecordReader::ForBatch(*h, rest));
   }
-  st.reader.emplace(RecordReader::ForBatch(*h, rest));
   st.batch_next_offset = h->next_offset();
   st.batch_size = h->total_size();
   return Status::Ok();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "log/compression.h"
 #include "log/consumer_protocol.h"
 #include "log/group_coordinator.h"
 #include "log/producer_state.h"
@@ -59,6 +60,9 @@ struct ConsumerConfig {
   // skips the records of aborted transactions (and then EndOffsets,
   // SeekToEnd and "latest" mean the last stable offset).
   IsolationLevel isolation_level = IsolationLevel::kReadUncommitted;
+  // Bound on one compressed batch's decompressed records: a batch that
+  // inflates past it is reported as kCorruption.
+  size_t max_decompressed_batch_bytes = kDefaultMaxDecompressedBytes;
 };
 
 // One record: the partition it came from, and the record as RecordView has
@@ -84,7 +88,8 @@ class ConsumerRecords {
  private:
   friend class Consumer;
   std::vector<ConsumerRecord> records_;
-  // The segment mappings and topic names the views point into.
+  // The segment mappings, decompressed batches and topic names the views
+  // point into.
   std::vector<std::shared_ptr<const void>> keepalive_;
 };
 
@@ -125,9 +130,10 @@ class Consumer {
   // Poll without collecting: calls fn(const ConsumerRecord&) for each record
   // Poll would return, in the same order and with the same positions and
   // errors, decoded straight from the log's mapped segments (nothing is
-  // copied). The record's views are valid during the call only. Returns
-  // how many records it passed to fn (0 when the timeout ran out). If fn
-  // throws, the positions cover the records passed so far.
+  // copied; a compressed batch is decompressed into a buffer of its own).
+  // The record's views are valid during the call only. Returns how many
+  // records it passed to fn (0 when the timeout ran out). If fn throws, the
+  // positions cover the records passed so far.
   template <typename Fn>
   Result<size_t> PollEach(std::chrono::milliseconds timeout, Fn&& fn) {
     return PollImpl(timeout, nullptr, fn);
@@ -167,6 +173,9 @@ class Consumer {
     // The batch at data_pos when a poll stopped inside it: validated once,
     // resumed where it stopped. Reset with the data (Drop).
     std::optional<RecordReader> reader;
+    // The decompressed records the reader reads, when the batch is
+    // compressed (null otherwise); shared with the records returned.
+    std::shared_ptr<const std::string> inflated;
     int64_t batch_next_offset = 0;
     size_t batch_size = 0;
     // read_committed: the aborted transactions overlapping the fetched
@@ -177,6 +186,7 @@ class Consumer {
     std::set<ProducerId> aborting;
     void Drop() {
       reader.reset();
+      inflated.reset();
       data = MappedBytes{};
       data_pos = 0;
       aborted.clear();
@@ -282,6 +292,7 @@ Status Consumer::FetchEach(const TopicPartition& tp, PartitionState& st, size_t 
       if (!st.reader) continue;  // skipped a batch, or must fetch more
     }
     if (keep && (keep->empty() || keep->back() != st.data.keep)) keep->push_back(st.data.keep);
+    if (keep && st.inflated) keep->push_back(st.inflated);
     RecordReader& reader = *st.reader;
     {
       // Counted in locals (registers), stored back even if fn throws: the

@@ -18,8 +18,9 @@ PACKAGES=(
   postgresql
   # the Redis Streams baseline of the broker benchmarks
   redis-server libhiredis-dev
-  # real Kafka clients for the broker tests
-  kcat python3-kafka python3-confluent-kafka
+  # real Kafka clients for the broker tests; kafka-python's snappy, lz4 and
+  # zstd codecs (the compressed-batch tests produce with all four)
+  kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard
 )
 # Node.js and npm, unless a Node.js with npm is already installed.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
