@@ -35,6 +35,7 @@ void AddTopicsCommand(CLI::App& app, Action* action);
 void AddProduceCommand(CLI::App& app, Action* action);
 void AddConsumeCommand(CLI::App& app, Action* action);
 void AddGroupsCommand(CLI::App& app, Action* action);
+void AddTransactionsCommand(CLI::App& app, Action* action);
 void AddJobsCommands(CLI::App& app, Action* action);
 void AddBenchCommand(CLI::App& app, Action* action);
 void AddBrokerCommand(CLI::App& app, Action* action);

@@ -22,6 +22,7 @@ struct ConsumeFlags {
   std::string separator = "\t";
   int32_t partition = -1;
   int64_t offset = -1;
+  std::string isolation = "read_uncommitted";
 };
 
 void Print(std::FILE* out, const std::optional<std::string_view>& v) {
@@ -49,7 +50,8 @@ std::optional<std::string_view> View(const std::optional<std::string>& s) {
 Status RunConsumeKafka(const ConsumeFlags& f) {
   namespace k = connectors::kafka;
   const std::string reset = f.from_beginning ? "earliest" : "latest";
-  RIVULET_ASSIGN_OR_RETURN(auto consumer, k::Consumer::Open(f.target.bootstrap, f.group, reset));
+  RIVULET_ASSIGN_OR_RETURN(auto consumer,
+                           k::Consumer::Open(f.target.bootstrap, f.group, reset, {{"isolation.level", f.isolation}}));
   if (!f.group.empty()) {
     RIVULET_RETURN_IF_ERROR(consumer->Subscribe({f.topic}));
   } else {
@@ -108,6 +110,8 @@ Status RunConsume(const ConsumeFlags& f) {
   cc.auto_offset_reset = f.from_beginning ? log::OffsetReset::kEarliest : log::OffsetReset::kLatest;
   cc.enable_auto_commit = !f.group.empty();
   cc.max_poll_records = 1000;
+  cc.isolation_level = f.isolation == "read_committed" ? log::IsolationLevel::kReadCommitted
+                                                       : log::IsolationLevel::kReadUncommitted;
   log::Consumer consumer(lm.get(), cc);
   if (!f.group.empty()) {
     RIVULET_RETURN_IF_ERROR(consumer.Subscribe({f.topic}));
@@ -174,6 +178,9 @@ void AddConsumeCommand(CLI::App& app, Action* action) {
   cmd->add_option("--separator", f->separator, "key/value separator for --print-key (tab)");
   cmd->add_option("--partition", f->partition, "read only this partition");
   cmd->add_option("--offset", f->offset, "start at this offset (with --partition)");
+  cmd->add_option("--isolation-level", f->isolation,
+                  "read_committed: only records of committed transactions, up to the last stable offset")
+      ->check(CLI::IsMember({"read_committed", "read_uncommitted"}));
   cmd->callback([f, action] { *action = [f] { return RunConsume(*f); }; });
 }
 

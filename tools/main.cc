@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   tools::AddProduceCommand(app, &action);
   tools::AddConsumeCommand(app, &action);
   tools::AddGroupsCommand(app, &action);
+  tools::AddTransactionsCommand(app, &action);
   tools::AddJobsCommands(app, &action);
   tools::AddBenchCommand(app, &action);
   try {

@@ -5,7 +5,8 @@ namespace rivulet::log::kafka {
 
 const std::vector<ApiVersionRange>& SupportedApis() {
   // Highest non-flexible version of each API; Produce from v3 and Fetch
-  // from v4 (RecordBatch v2 only); ListOffsets from v1.
+  // from v4 (RecordBatch v2 only); ListOffsets from v1. The transaction
+  // APIs (protocol/txn.h) up to the flexible versions their codecs decode.
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 3, 8, "Produce"},
       {ApiKey::kFetch, 4, 11, "Fetch"},
@@ -23,6 +24,14 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kApiVersions, 0, 2, "ApiVersions"},
       {ApiKey::kCreateTopics, 0, 4, "CreateTopics"},
       {ApiKey::kDeleteTopics, 0, 3, "DeleteTopics"},
+      {ApiKey::kInitProducerId, 0, 4, "InitProducerId"},
+      {ApiKey::kAddPartitionsToTxn, 0, 3, "AddPartitionsToTxn"},
+      {ApiKey::kAddOffsetsToTxn, 0, 3, "AddOffsetsToTxn"},
+      {ApiKey::kEndTxn, 0, 3, "EndTxn"},
+      {ApiKey::kTxnOffsetCommit, 0, 3, "TxnOffsetCommit"},
+      {ApiKey::kDescribeProducers, 0, 0, "DescribeProducers"},
+      {ApiKey::kDescribeTransactions, 0, 0, "DescribeTransactions"},
+      {ApiKey::kListTransactions, 0, 0, "ListTransactions"},
   };
   return apis;
 }

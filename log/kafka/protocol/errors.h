@@ -49,6 +49,7 @@ enum class ErrorCode : int16_t {
   kConcurrentTransactions = 51,
   kTransactionCoordinatorFenced = 52,
   kTransactionalIdAuthorizationFailed = 53,
+  kOperationNotAttempted = 55,
   kKafkaStorageError = 56,
   kUnknownProducerId = 59,
   kNonEmptyGroup = 68,
@@ -87,6 +88,11 @@ inline ErrorCode ToKafkaError(Errc e) {
     case Errc::kInconsistentProtocol: return ErrorCode::kInconsistentGroupProtocol;
     case Errc::kInvalidSessionTimeout: return ErrorCode::kInvalidSessionTimeout;
     case Errc::kJobFailed: return ErrorCode::kUnknownServerError;
+    case Errc::kOutOfOrderSequence: return ErrorCode::kOutOfOrderSequenceNumber;
+    case Errc::kProducerFenced: return ErrorCode::kInvalidProducerEpoch;
+    case Errc::kInvalidTxnState: return ErrorCode::kInvalidTxnState;
+    case Errc::kInvalidProducerIdMapping: return ErrorCode::kInvalidProducerIdMapping;
+    case Errc::kInvalidTransactionTimeout: return ErrorCode::kInvalidTransactionTimeout;
   }
   return ErrorCode::kUnknownServerError;
 }

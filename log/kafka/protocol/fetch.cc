@@ -59,9 +59,13 @@ std::string FetchResponse::Encode(int16_t version) const {
       w.Int32(p.partition);
       w.Int16(Code(p.error));
       w.Int64(p.high_watermark);
-      w.Int64(p.high_watermark);  // last_stable_offset: no transactions
+      w.Int64(p.last_stable_offset >= 0 ? p.last_stable_offset : p.high_watermark);
       if (version >= 5) w.Int64(p.log_start_offset);
-      w.ArrayCount(0);  // aborted_transactions
+      w.ArrayCount(p.aborted_transactions.size());
+      for (const auto& [producer_id, first_offset] : p.aborted_transactions) {
+        w.Int64(producer_id);
+        w.Int64(first_offset);
+      }
       if (version >= 11) w.Int32(-1);  // preferred_read_replica
       w.Bytes(p.records);
     }

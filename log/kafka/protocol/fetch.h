@@ -36,7 +36,10 @@ struct FetchResponse {
     int32_t partition = 0;
     ErrorCode error = ErrorCode::kNone;
     int64_t high_watermark = -1;
+    int64_t last_stable_offset = -1;
     int64_t log_start_offset = -1;
+    // (producer id, first offset) of the aborted transactions in `records`.
+    std::vector<std::pair<int64_t, int64_t>> aborted_transactions;
     std::string records;
   };
   struct Topic {

@@ -122,6 +122,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.broker = &owner_->broker_->info_;
     ctx_.io = &owner_->io_;
     const int32_t correlation_id = ctx_.header.correlation_id;
+    flexible_response_ = FlexibleResponseHeader(ctx_.header.api_key, ctx_.header.api_version);
     no_response_ = api->key == ApiKey::kProduce && ProduceAcks(ctx_.body) == 0;
     auto self = shared_from_this();
     try {
@@ -160,8 +161,11 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
       Done();
       return ReadSize();
     }
-    response_.resize(8);
-    PutBigEndian32(response_.data(), static_cast<uint32_t>(body.size() + 4));
+    // Response header v0 (correlation id), or v1 with an empty tagged-field
+    // section for the flexible versions.
+    const size_t header = flexible_response_ ? 9 : 8;
+    response_.assign(header, '\0');
+    PutBigEndian32(response_.data(), static_cast<uint32_t>(body.size() + header - 4));
     PutBigEndian32(response_.data() + 4, static_cast<uint32_t>(correlation_id));
     response_ += body;
     asio::async_write(socket_, asio::buffer(response_),
@@ -207,6 +211,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   bool busy_ = false;
   bool closed_ = false;
   bool no_response_ = false;
+  bool flexible_response_ = false;  // the request in flight answers with header v1
 };
 
 Status Broker::Impl::Listen() {

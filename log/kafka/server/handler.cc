@@ -21,15 +21,14 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kDescribeGroups: return HandleDescribeGroups;
     case ApiKey::kCreateTopics: return HandleCreateTopics;
     case ApiKey::kDeleteTopics: return HandleDeleteTopics;
-    // Codecs only so far (protocol/txn.h); not in SupportedApis().
-    case ApiKey::kInitProducerId:
-    case ApiKey::kAddPartitionsToTxn:
-    case ApiKey::kAddOffsetsToTxn:
-    case ApiKey::kEndTxn:
-    case ApiKey::kTxnOffsetCommit:
-    case ApiKey::kDescribeProducers:
-    case ApiKey::kDescribeTransactions:
-    case ApiKey::kListTransactions: return nullptr;
+    case ApiKey::kInitProducerId: return HandleInitProducerId;
+    case ApiKey::kAddPartitionsToTxn: return HandleAddPartitionsToTxn;
+    case ApiKey::kAddOffsetsToTxn: return HandleAddOffsetsToTxn;
+    case ApiKey::kEndTxn: return HandleEndTxn;
+    case ApiKey::kTxnOffsetCommit: return HandleTxnOffsetCommit;
+    case ApiKey::kDescribeProducers: return HandleDescribeProducers;
+    case ApiKey::kDescribeTransactions: return HandleDescribeTransactions;
+    case ApiKey::kListTransactions: return HandleListTransactions;
   }
   return nullptr;
 }

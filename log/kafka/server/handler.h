@@ -59,6 +59,14 @@ void HandleListGroups(RequestContext& ctx, Respond respond);
 void HandleDescribeGroups(RequestContext& ctx, Respond respond);
 void HandleCreateTopics(RequestContext& ctx, Respond respond);
 void HandleDeleteTopics(RequestContext& ctx, Respond respond);
+void HandleInitProducerId(RequestContext& ctx, Respond respond);
+void HandleAddPartitionsToTxn(RequestContext& ctx, Respond respond);
+void HandleAddOffsetsToTxn(RequestContext& ctx, Respond respond);
+void HandleEndTxn(RequestContext& ctx, Respond respond);
+void HandleTxnOffsetCommit(RequestContext& ctx, Respond respond);
+void HandleDescribeProducers(RequestContext& ctx, Respond respond);
+void HandleDescribeTransactions(RequestContext& ctx, Respond respond);
+void HandleListTransactions(RequestContext& ctx, Respond respond);
 
 // Wakes long-polling fetches after new records were appended (Produce).
 void WakeFetches();

@@ -4,6 +4,9 @@
 // max_wait_ms passes. A Produce wakes the waiting fetches at once
 // (WakeFetches); the timer also re-checks every few milliseconds, so a
 // wake-up that races with a fetch going to sleep costs at most that.
+// With isolation_level read_committed (1) a fetch returns nothing at or
+// past the last stable offset, and names the aborted transactions in what
+// it returns so that the client skips their records.
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared
 #include <boost/asio.hpp>
 
@@ -94,17 +97,26 @@ FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
         *errors = true;
       } else {
         rp.high_watermark = (*part)->log_end_offset();
+        rp.last_stable_offset = (*part)->last_stable_offset();
         rp.log_start_offset = (*part)->log_start_offset();
         if (*bytes < max_total || *bytes == 0) {
           const size_t limit = std::min<size_t>(static_cast<size_t>(std::max(p.partition_max_bytes, 1)),
                                                 *bytes == 0 ? max_total : max_total - *bytes);
-          auto r = (*part)->Read(p.fetch_offset, limit);
+          const auto isolation = f.req.isolation_level == 1 ? IsolationLevel::kReadCommitted
+                                                            : IsolationLevel::kReadUncommitted;
+          auto r = (*part)->Read(p.fetch_offset, limit, isolation);
           if (!r.ok()) {
             rp.error = ToKafkaError(r.status().code());
             *errors = true;
           } else {
             rp.high_watermark = r->high_watermark;
+            rp.last_stable_offset = r->last_stable_offset;
             rp.log_start_offset = r->log_start_offset;
+            if (isolation == IsolationLevel::kReadCommitted && !r->bytes.empty()) {
+              for (const AbortedTxn& a : (*part)->AbortedTransactions(p.fetch_offset, r->last_stable_offset)) {
+                rp.aborted_transactions.emplace_back(a.producer_id, a.first_offset);
+              }
+            }
             *bytes += r->bytes.size();
             rp.records = std::move(r->bytes);
           }

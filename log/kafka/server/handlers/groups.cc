@@ -13,9 +13,10 @@ void HandleFindCoordinator(RequestContext& ctx, Respond respond) {
   auto req = FindCoordinatorRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   FindCoordinatorResponse resp;
-  if (req->key_type != 0) {
-    resp.error = ErrorCode::kCoordinatorNotAvailable;
-    resp.error_message = "transactions are not supported";
+  // This broker coordinates both groups (key type 0) and transactions (1).
+  if (req->key_type != 0 && req->key_type != 1) {
+    resp.error = ErrorCode::kInvalidRequest;
+    resp.error_message = "unknown coordinator key type " + std::to_string(req->key_type);
     resp.node_id = -1;
   } else {
     resp.node_id = ctx.broker->node_id;

@@ -1,5 +1,6 @@
 // ListOffsets: earliest (-2), latest (-1) or the first offset whose record
-// timestamp is at or after a time.
+// timestamp is at or after a time. With isolation_level read_committed,
+// latest is the last stable offset.
 #include "log/kafka/protocol/list_offsets.h"
 #include "log/kafka/server/handler.h"
 
@@ -20,7 +21,7 @@ void HandleListOffsets(RequestContext& ctx, Respond respond) {
       if (!part.ok()) {
         rp.error = ErrorCode::kUnknownTopicOrPartition;
       } else if (p.timestamp == kLatestTimestamp) {
-        rp.offset = (*part)->log_end_offset();
+        rp.offset = req->isolation_level == 1 ? (*part)->last_stable_offset() : (*part)->log_end_offset();
       } else if (p.timestamp == kEarliestTimestamp) {
         rp.offset = (*part)->log_start_offset();
       } else if (p.timestamp < 0) {

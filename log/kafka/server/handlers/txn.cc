@@ -1,0 +1,195 @@
+// Idempotence and transactions over the wire: each API maps onto the log's
+// transaction coordinator (log/txn_coordinator.h) and partitions; nothing
+// transactional lives in the broker.
+#include "log/kafka/protocol/txn.h"
+#include "log/kafka/server/handler.h"
+
+namespace rivulet::log::kafka {
+namespace {
+
+ErrorCode TxnError(const Status& st) {
+  if (st.ok()) return ErrorCode::kNone;
+  // The coordinator's "unknown transactional id" and "unknown partition"
+  // share kNotFound; a producer that never ran InitProducerId is the
+  // mapping error Kafka answers.
+  if (st.code() == Errc::kNotFound && st.message().starts_with("unknown transactional id")) {
+    return ErrorCode::kInvalidProducerIdMapping;
+  }
+  return ToKafkaError(st.code());
+}
+
+ProducerIdAndEpoch Producer(int64_t id, int16_t epoch) { return ProducerIdAndEpoch{id, epoch}; }
+
+}  // namespace
+
+void HandleInitProducerId(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = InitProducerIdRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  InitProducerIdResponse resp;
+  auto r = ctx.log->transactions().InitProducerId(req->transactional_id, req->transaction_timeout_ms);
+  if (r.ok()) {
+    resp.producer_id = r->id;
+    resp.producer_epoch = r->epoch;
+  } else {
+    resp.error = TxnError(r.status());
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleAddPartitionsToTxn(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = AddPartitionsToTxnRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  std::vector<TopicPartition> tps;
+  for (const auto& t : req->topics) {
+    for (int32_t p : t.partitions) tps.push_back({t.name, p});
+  }
+  Status st = ctx.log->transactions().AddPartitions(req->transactional_id,
+                                                    Producer(req->producer_id, req->producer_epoch), tps);
+  // One outcome for all: the coordinator adds all of them or none.
+  ErrorCode e = TxnError(st);
+  if (st.code() == Errc::kNotFound && !st.message().starts_with("unknown transactional id")) {
+    e = ErrorCode::kUnknownTopicOrPartition;
+  }
+  AddPartitionsToTxnResponse resp;
+  for (const auto& t : req->topics) {
+    TopicPartitionErrors rt;
+    rt.name = t.name;
+    for (int32_t p : t.partitions) {
+      // Kafka marks the partitions that were fine as aborted by the others' failure.
+      ErrorCode pe = e;
+      if (e == ErrorCode::kUnknownTopicOrPartition && ctx.log->GetPartition({t.name, p}).ok()) {
+        pe = ErrorCode::kOperationNotAttempted;
+      }
+      rt.partitions.push_back({p, pe});
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleAddOffsetsToTxn(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = AddOffsetsToTxnRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  AddOffsetsToTxnResponse resp;
+  resp.error = TxnError(ctx.log->transactions().AddOffsets(req->transactional_id,
+                                                           Producer(req->producer_id, req->producer_epoch),
+                                                           req->group_id));
+  respond(resp.Encode(version));
+}
+
+void HandleTxnOffsetCommit(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = TxnOffsetCommitRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  std::vector<std::pair<TopicPartition, CommittedOffset>> offsets;
+  for (const auto& t : req->topics) {
+    for (const auto& p : t.partitions) {
+      offsets.push_back({{t.name, p.partition}, CommittedOffset{p.committed_offset, p.committed_metadata.value_or(""), 0}});
+    }
+  }
+  const ErrorCode e = TxnError(ctx.log->transactions().TxnOffsetCommit(
+      req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->group_id, offsets));
+  TxnOffsetCommitResponse resp;
+  for (const auto& t : req->topics) {
+    TopicPartitionErrors rt;
+    rt.name = t.name;
+    for (const auto& p : t.partitions) rt.partitions.push_back({p.partition, e});
+    resp.topics.push_back(std::move(rt));
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleEndTxn(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = EndTxnRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  EndTxnResponse resp;
+  resp.error = TxnError(ctx.log->transactions().EndTxn(
+      req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->committed));
+  WakeFetches();  // markers move the last stable offset
+  respond(resp.Encode(version));
+}
+
+void HandleDescribeProducers(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = DescribeProducersRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  DescribeProducersResponse resp;
+  for (const auto& t : req->topics) {
+    DescribeProducersResponse::Topic rt;
+    rt.name = t.name;
+    for (int32_t p : t.partitions) {
+      DescribeProducersResponse::Partition rp;
+      rp.partition = p;
+      auto part = ctx.log->GetPartition({t.name, p});
+      if (!part.ok()) {
+        rp.error = ErrorCode::kUnknownTopicOrPartition;
+        rp.error_message = part.status().message();
+      } else {
+        for (const auto& d : (*part)->DescribeProducers()) {
+          rp.active_producers.push_back({d.producer_id, d.epoch, d.last_sequence, d.last_timestamp,
+                                         d.coordinator_epoch, d.current_txn_start_offset});
+        }
+      }
+      rt.partitions.push_back(std::move(rp));
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleDescribeTransactions(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = DescribeTransactionsRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  DescribeTransactionsResponse resp;
+  for (const auto& id : req->transactional_ids) {
+    DescribeTransactionsResponse::Transaction rt;
+    rt.transactional_id = id;
+    auto d = ctx.log->transactions().Describe(id);
+    if (!d.ok()) {
+      rt.error = ErrorCode::kTransactionalIdNotFound;
+    } else {
+      rt.state = TxnStateName(d->state);
+      rt.transaction_timeout_ms = d->timeout_ms;
+      rt.transaction_start_time_ms = d->start_ms;
+      rt.producer_id = d->producer_id;
+      rt.producer_epoch = d->epoch;
+      for (const auto& tp : d->partitions) {
+        auto it = std::find_if(rt.topics.begin(), rt.topics.end(), [&](const auto& t) { return t.name == tp.topic; });
+        if (it == rt.topics.end()) it = rt.topics.insert(rt.topics.end(), TopicPartitions{tp.topic, {}});
+        it->partitions.push_back(tp.partition);
+      }
+    }
+    resp.transactions.push_back(std::move(rt));
+  }
+  respond(resp.Encode(version));
+}
+
+void HandleListTransactions(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = ListTransactionsRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  ListTransactionsResponse resp;
+  static const char* kStates[] = {"Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit",
+                                  "CompleteAbort"};
+  for (const auto& f : req->state_filters) {
+    if (std::find(std::begin(kStates), std::end(kStates), f) == std::end(kStates)) {
+      resp.unknown_state_filters.push_back(f);
+    }
+  }
+  for (const auto& d : ctx.log->transactions().List()) {
+    const std::string state = TxnStateName(d.state);
+    const auto& sf = req->state_filters;
+    const auto& pf = req->producer_id_filters;
+    if (!sf.empty() && std::find(sf.begin(), sf.end(), state) == sf.end()) continue;
+    if (!pf.empty() && std::find(pf.begin(), pf.end(), d.producer_id) == pf.end()) continue;
+    resp.transactions.push_back({d.transactional_id, d.producer_id, state});
+  }
+  respond(resp.Encode(version));
+}
+
+}  // namespace rivulet::log::kafka
