@@ -1,5 +1,6 @@
 """KafkaJS 2.x (Node.js) against rivulet broker: admin, producer with gzip,
-a consumer group reading everything and committing."""
+a consumer group reading everything and committing; an idempotent and a
+transactional producer read with readUncommitted false and true."""
 import json
 import os
 import subprocess
@@ -31,6 +32,17 @@ class KafkaJsTest(unittest.TestCase):
         self.assertTrue(out["topicListed"])
         self.assertEqual(out["consumed"], 500)
         self.assertEqual(out["committed"], 500)
+
+    def test_idempotent_and_transactional_producers(self):
+        topic = f"kjs-txn-{uuid.uuid4().hex[:8]}"
+        r = subprocess.run(["node", os.path.join(HERE, "kafkajs", "transactions.js"), self.broker.bootstrap, topic],
+                           capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = json.loads(r.stdout.decode().strip().splitlines()[-1])
+        self.assertEqual(out["idempotent"], 100)
+        self.assertEqual(out["abortedVisible"], 0)
+        self.assertEqual(out["committed"], 120)  # 100 idempotent + two committed transactions of 10
+        self.assertEqual(out["all"], 130)
 
 
 if __name__ == "__main__":
