@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/postgres/postgres_sink.h"
+#include "log/producer.h"
 #include "tests/test_util.h"
 
 namespace rivulet::tools {
@@ -131,6 +132,45 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
     EXPECT_EQ(Lines(r.err), 1u) << cmd << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("rivulet: ", 0), 0u) << cmd << "\n" << r.err;
   }
+}
+
+TEST(CliTest, ConsumeIsolationLevelsAndTransactionsListAndDescribe) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  {
+    auto lm = std::move(log::LogManager::Open(d)).value();
+    ASSERT_TRUE(lm->CreateTopic("t", 1).ok());
+    log::ProducerConfig pc;
+    pc.transactional_id = "cli-txn";
+    log::Producer p(lm.get(), pc);
+    ASSERT_TRUE(p.InitTransactions().ok());
+    for (const char* v : {"kept", "dropped"}) {
+      ASSERT_TRUE(p.BeginTransaction().ok());
+      ASSERT_TRUE(p.Send("t", std::nullopt, std::string_view(v)).ok());
+      ASSERT_TRUE(std::string_view(v) == "kept" ? p.CommitTransaction().ok() : p.AbortTransaction().ok());
+    }
+  }
+  auto consume = [&](const std::string& isolation) {
+    return Rivulet({"consume", "--data-dir", d, "--topic", "t", "--from-beginning", "--timeout-ms", "300",
+                    "--isolation-level", isolation});
+  };
+  auto committed = consume("read_committed");
+  EXPECT_EQ(committed.exit_code, 0) << committed.err;
+  EXPECT_EQ(committed.out, "kept\n");
+  EXPECT_EQ(consume("read_uncommitted").out, "kept\ndropped\n");
+  EXPECT_NE(consume("sometimes").exit_code, 0);
+
+  auto list = Rivulet({"transactions", "--data-dir", d, "--list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("cli-txn"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("CompleteAbort"), std::string::npos) << list.out;
+  auto describe = Rivulet({"transactions", "--data-dir", d, "--describe", "--transactional-id", "cli-txn"});
+  EXPECT_EQ(describe.exit_code, 0) << describe.err;
+  EXPECT_NE(describe.out.find("TransactionState: CompleteAbort"), std::string::npos) << describe.out;
+  auto missing = Rivulet({"transactions", "--data-dir", d, "--describe", "--transactional-id", "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("unknown transactional id 'nope'"), std::string::npos) << missing.err;
+  EXPECT_NE(Rivulet({"transactions", "--data-dir", d, "--describe"}).exit_code, 0);
 }
 
 TEST(CliTest, ProduceStopsAtALineWithoutSeparatorKeepingEarlierLines) {
