@@ -104,6 +104,12 @@ const std::vector<BenchInfo>& AllBenches() {
        BrokerProduceBench},
       {"broker-consume", "librdkafka consumer <- rivulet broker, against Redis Streams XREAD; latency at half peak",
        2'000'000, BrokerConsumeBench},
+      {"broker-idempotent", "idempotent librdkafka producer -> rivulet broker, against the plain acks=1 producer",
+       2'000'000, BrokerIdempotentBench},
+      {"broker-txn",
+       "transactional producer committing every 100 ms (--set commit_ms=N) against the plain producer; "
+       "read_committed against read_uncommitted consume",
+       2'000'000, BrokerTxnBench},
       {"ysb", "the YSB query on the runtime at parallelism 1 and 2, against a hand-written loop", 20'000'000,
        YsbBench},
       {"sliding", "cost per record of sliding windows at size/slide 1, 10 and 100", 10'000'000, SlidingBench},

@@ -45,6 +45,8 @@ Status LogAppendBench(const BenchOptions& o, std::ostream& out);
 Status LogReadBench(const BenchOptions& o, std::ostream& out);
 Status BrokerProduceBench(const BenchOptions& o, std::ostream& out);
 Status BrokerConsumeBench(const BenchOptions& o, std::ostream& out);
+Status BrokerIdempotentBench(const BenchOptions& o, std::ostream& out);
+Status BrokerTxnBench(const BenchOptions& o, std::ostream& out);
 Status YsbBench(const BenchOptions& o, std::ostream& out);
 Status SlidingBench(const BenchOptions& o, std::ostream& out);
 
