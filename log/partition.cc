@@ -492,6 +492,26 @@ Status Partition::Flush() {
   return FlushLocked();
 }
 
+Result<int64_t> Partition::Roll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+  if (active_->size() > 0) RIVULET_RETURN_IF_ERROR(RollLocked(NowMs()));
+  return active_->base_offset();
+}
+
+Status Partition::DeleteSegmentsBefore(int64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+  while (segments_.size() > 1 && segments_.begin()->second != active_ &&
+         segments_.begin()->second->next_offset() <= offset) {
+    RIVULET_RETURN_IF_ERROR(segments_.begin()->second->Delete());
+    segments_.erase(segments_.begin());
+  }
+  const int64_t new_start = segments_.begin()->first;
+  std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < new_start; });
+  return Status::Ok();
+}
+
 Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {
   RetentionResult result;
   std::lock_guard<std::mutex> lock(mu_);

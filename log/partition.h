@@ -137,6 +137,12 @@ class Partition {
   // and something is unflushed (called periodically by the manager).
   Status MaybeFlush(int64_t now_ms);
   Status Flush();
+  // Starts a new active segment at the log end (if the active one is not
+  // empty) and returns its base offset.
+  Result<int64_t> Roll();
+  // Deletes the whole segments that end at or below `offset` (never the
+  // active one); the log start moves to the first segment kept.
+  Status DeleteSegmentsBefore(int64_t offset);
   // Deletes whole segments past retention.ms / retention.bytes.
   Result<RetentionResult> ApplyRetention(int64_t now_ms);
   void UpdateConfig(const TopicConfig& config);

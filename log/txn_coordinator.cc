@@ -81,6 +81,9 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(con
     }
     if (!st.ok()) logger->error("transaction {}: recovery: {} (retried later)", id, st.ToString());
   }
+  if (auto compacted = c->MaybeCompact(); !compacted.ok()) {
+    logger->warn("transaction log compaction: {} (retried later)", compacted.status().ToString());
+  }
   return c;
 }
 
@@ -101,6 +104,7 @@ Status TransactionCoordinator::Replay() {
       auto reader = RecordReader::ForBatch(*h, rest);
       RecordView rec;
       while (reader.NextGeneral(&rec)) {
+        ++records_;
         if (!rec.key || !rec.value) continue;
         if (*rec.key == kPidKey) {
           proto::ProducerIdBlock b;
@@ -140,16 +144,57 @@ Status TransactionCoordinator::Replay() {
 Result<ProducerId> TransactionCoordinator::AllocateProducerId() {
   std::lock_guard<std::mutex> lock(pid_mu_);
   if (next_pid_ >= block_end_) {
-    proto::ProducerIdBlock b;
-    b.set_next(block_end_ + kPidBlockSize);
-    RecordBatchBuilder builder(256);
-    const std::string value = b.SerializeAsString();
-    builder.Append(NowMs(), std::string_view(kPidKey), value);
-    std::string batch = builder.Finish();
-    RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
-    block_end_ = b.next();
+    RIVULET_RETURN_IF_ERROR(WritePidBlockLocked(block_end_ + kPidBlockSize));
+    block_end_ += kPidBlockSize;
   }
   return next_pid_++;
+}
+
+Status TransactionCoordinator::WritePidBlockLocked(ProducerId next) {
+  proto::ProducerIdBlock b;
+  b.set_next(next);
+  return AppendRecord(kPidKey, b.SerializeAsString());
+}
+
+Status TransactionCoordinator::AppendRecord(const std::string& key, const std::string& value) {
+  RecordBatchBuilder builder(key.size() + value.size() + 128);
+  builder.Append(NowMs(), key, value);
+  std::string batch = builder.Finish();
+  RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
+  ++records_;
+  return Status::Ok();
+}
+
+Result<bool> TransactionCoordinator::MaybeCompact() {
+  size_t live;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    live = txns_.size() + 1;
+  }
+  if (records_.load() <= options_.compact_slack_records + 2 * static_cast<int64_t>(live)) return false;
+  std::lock_guard<std::mutex> compacting(compact_mu_);
+  const int64_t before = records_.load();
+  // Everything below `base` is superseded by what is written after it: each
+  // id's current state, written under its own lock (so no newer state of it
+  // can land before), and the producer-id block.
+  RIVULET_ASSIGN_OR_RETURN(int64_t base, txn_log_->Roll());
+  std::vector<std::shared_ptr<Txn>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, t] : txns_) all.push_back(t);
+  }
+  records_ = 0;
+  for (const auto& t : all) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->producer_id >= 0) RIVULET_RETURN_IF_ERROR(PersistLocked(*t, t->state));
+  }
+  {
+    std::lock_guard<std::mutex> lock(pid_mu_);
+    RIVULET_RETURN_IF_ERROR(WritePidBlockLocked(block_end_));
+  }
+  RIVULET_RETURN_IF_ERROR(txn_log_->DeleteSegmentsBefore(base));
+  GetLogger("log")->info("transaction log compacted: {} records before, {} after", before, records_.load());
+  return true;
 }
 
 Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
@@ -176,12 +221,7 @@ Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
   const int64_t now = NowMs();
   s.set_start_ms(t.start_ms);
   s.set_update_ms(now);
-  RecordBatchBuilder builder(512);
-  const std::string key = kTxnKeyPrefix + t.id;
-  const std::string value = s.SerializeAsString();
-  builder.Append(now, key, value);
-  std::string batch = builder.Finish();
-  RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
+  RIVULET_RETURN_IF_ERROR(AppendRecord(kTxnKeyPrefix + t.id, s.SerializeAsString()));
   t.state = state;
   t.update_ms = now;
   return Status::Ok();
@@ -448,6 +488,9 @@ int TransactionCoordinator::AbortExpired(int64_t now_ms) {
       st = CompleteLocked(*t);
     }
     if (!st.ok()) GetLogger("log")->error("transaction {}: {}", t->id, st.ToString());
+  }
+  if (auto compacted = MaybeCompact(); !compacted.ok()) {
+    GetLogger("log")->warn("transaction log compaction: {} (retried later)", compacted.status().ToString());
   }
   return aborted;
 }

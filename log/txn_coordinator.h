@@ -16,6 +16,7 @@
 // each id has its own, held across its log writes (never the map's).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -47,6 +48,10 @@ const char* TxnStateName(TxnState s);
 struct TxnOptions {
   int32_t max_timeout_ms = 900000;  // transaction.max.timeout.ms
   bool sync = true;                 // fsync each transaction-log write
+  // The transaction log is compacted (live state rewritten, older segments
+  // deleted) once it holds more than this many records beyond twice the
+  // live ones: on open and by the periodic AbortExpired.
+  int64_t compact_slack_records = 10000;
 };
 
 struct ProducerIdAndEpoch {
@@ -105,6 +110,12 @@ class TransactionCoordinator {
   // aborted.
   int AbortExpired(int64_t now_ms);
 
+  // Compacts the transaction log if it has grown past the slack; returns
+  // whether it did.
+  Result<bool> MaybeCompact();
+  // Records in the transaction log (since the last compaction).
+  int64_t log_records() const { return records_.load(); }
+
   std::vector<TxnDescription> List() const;
   Result<TxnDescription> Describe(const std::string& transactional_id) const;
 
@@ -113,6 +124,8 @@ class TransactionCoordinator {
   TransactionCoordinator(std::string dir, LogManager* log, TxnOptions options);
   Status Replay();
   Result<ProducerId> AllocateProducerId();
+  Status WritePidBlockLocked(ProducerId next);
+  Status AppendRecord(const std::string& key, const std::string& value);
   Result<std::shared_ptr<Txn>> Lookup(const std::string& id) const;
   // Writes the transaction's state to the log (kept only if the write succeeds).
   Status PersistLocked(Txn& t, TxnState state);
@@ -132,6 +145,9 @@ class TransactionCoordinator {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Txn>> txns_;  // guarded by mu_
+
+  std::mutex compact_mu_;            // one compaction at a time
+  std::atomic<int64_t> records_{0};  // records in the log
 
   std::mutex pid_mu_;
   ProducerId next_pid_ = 0;   // guarded by pid_mu_

@@ -35,7 +35,9 @@ struct Log {
     LogOptions o;
     o.default_topic_config.segment_bytes = segment_bytes;
     lm = std::move(LogManager::Open(dir.path(), o)).value();
-    if (!lm->PartitionCount("t").ok()) ASSERT_TRUE(lm->CreateTopic("t", 1).ok());
+    if (!lm->PartitionCount("t").ok()) {
+      ASSERT_TRUE(lm->CreateTopic("t", 1).ok());
+    }
     part = *lm->GetPartition({"t", 0});
   }
   void Reopen(int64_t segment_bytes = 1 << 30) {

@@ -232,6 +232,39 @@ TEST(TransactionsTest, ProducerIdsAreNeverHandedOutTwiceAcrossReopens) {
   EXPECT_EQ(p.producer_id().epoch, 0);
 }
 
+TEST(TransactionsTest, TheTransactionLogIsCompactedAndStillReplays) {
+  Fixture f;
+  f.options.transactions.compact_slack_records = 20;
+  f.Reopen();
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  ProducerIdAndEpoch last;
+  {
+    Producer p(f.lm.get(), Transactional("busy"));
+    ASSERT_TRUE(p.InitTransactions().ok());
+    for (int i = 0; i < 60; ++i) {
+      ASSERT_TRUE(p.BeginTransaction().ok());
+      ASSERT_TRUE(SendAll(p, "out", {"v" + std::to_string(i)}).ok());
+      ASSERT_TRUE(p.CommitTransaction().ok());
+    }
+    last = p.producer_id();
+  }
+  ProducerId plain_before = f.lm->transactions().InitProducerId(std::nullopt, 0)->id;
+  // Each transaction writes three records; compaction keeps the log near
+  // its live size (two records) plus the slack.
+  auto compacted = f.lm->transactions().MaybeCompact();
+  ASSERT_TRUE(compacted.ok());
+  EXPECT_LE(f.lm->transactions().log_records(), 20 + 2 * 2 + 3);
+  f.Reopen();
+  auto d = f.lm->transactions().Describe("busy");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->state, TxnState::kCompleteCommit);
+  EXPECT_EQ(d->producer_id, last.id);
+  EXPECT_EQ(d->epoch, last.epoch);
+  EXPECT_LE(f.lm->transactions().log_records(), 20 + 2 * 2 + 3);
+  EXPECT_GT(f.lm->transactions().InitProducerId(std::nullopt, 0)->id, plain_before);
+  EXPECT_EQ(ReadValues(f.lm.get(), "out", IsolationLevel::kReadCommitted).size(), 60u);
+}
+
 TEST(TransactionsTest, TheCoordinatorRefusesWhatItsStateDoesNotAllow) {
   Fixture f;
   ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
