@@ -130,6 +130,7 @@ Status TransactionCoordinator::Replay() {
           }
           t->start_ms = s.start_ms();
           t->update_ms = s.update_ms();
+          by_producer_[t->producer_id] = t;
           txns_[t->id] = std::move(t);
         }
       }
@@ -223,6 +224,11 @@ Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
   s.set_update_ms(now);
   RIVULET_RETURN_IF_ERROR(AppendRecord(kTxnKeyPrefix + t.id, s.SerializeAsString()));
   t.state = state;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = txns_.find(t.id);
+    if (it != txns_.end()) by_producer_[t.producer_id] = it->second;
+  }
   t.update_ms = now;
   return Status::Ok();
 }
@@ -493,6 +499,45 @@ int TransactionCoordinator::AbortExpired(int64_t now_ms) {
     GetLogger("log")->warn("transaction log compaction: {} (retried later)", compacted.status().ToString());
   }
   return aborted;
+}
+
+Status TransactionCoordinator::VerifyTransactionalWrite(ProducerIdAndEpoch producer, const TopicPartition& tp) const {
+  std::shared_ptr<Txn> t;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_producer_.find(producer.id);
+    if (it != by_producer_.end()) t = it->second;
+  }
+  if (!t) {
+    return Status(Errc::kInvalidProducerIdMapping,
+                  "producer id " + std::to_string(producer.id) + " has no transactional id");
+  }
+  std::lock_guard<std::mutex> lock(t->mu);
+  if (t->producer_id == producer.id && producer.epoch < t->epoch) {
+    return Status(Errc::kProducerFenced, "producer epoch " + std::to_string(producer.epoch) + " of '" + t->id +
+                                             "' is fenced by epoch " + std::to_string(t->epoch));
+  }
+  if (t->producer_id != producer.id || t->epoch != producer.epoch || t->state != TxnState::kOngoing ||
+      std::find(t->partitions.begin(), t->partitions.end(), tp) == t->partitions.end()) {
+    return Status(Errc::kInvalidTxnState, tp.ToString() + " is not in the open transaction of '" + t->id + "'");
+  }
+  return Status::Ok();
+}
+
+bool TransactionCoordinator::HasPendingOffsets(const std::string& group, const TopicPartition& tp) const {
+  std::vector<std::shared_ptr<Txn>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, t] : txns_) all.push_back(t);
+  }
+  for (const auto& t : all) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->state != TxnState::kOngoing && t->state != TxnState::kPrepareCommit) continue;
+    for (const auto& [g, o] : t->offsets) {
+      if (g == group && o.first == tp) return true;
+    }
+  }
+  return false;
 }
 
 TxnDescription TransactionCoordinator::DescribeLocked(const Txn& t) const {

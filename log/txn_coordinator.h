@@ -110,6 +110,16 @@ class TransactionCoordinator {
   // aborted.
   int AbortExpired(int64_t now_ms);
 
+  // Ok when `producer` (id and epoch) has an open transaction that holds
+  // `tp` (KIP-890's verification); a transactional write is refused
+  // otherwise, so that a late write can never open a transaction in a
+  // partition that no coordinator will end. kProducerFenced for an epoch
+  // older than the id's, kInvalidTxnState otherwise.
+  Status VerifyTransactionalWrite(ProducerIdAndEpoch producer, const TopicPartition& tp) const;
+  // Whether an open transaction holds offsets for `tp` of `group`, not yet
+  // committed (KIP-447: OffsetFetch with require_stable waits for it).
+  bool HasPendingOffsets(const std::string& group, const TopicPartition& tp) const;
+
   // Compacts the transaction log if it has grown past the slack; returns
   // whether it did.
   Result<bool> MaybeCompact();
@@ -145,6 +155,7 @@ class TransactionCoordinator {
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Txn>> txns_;  // guarded by mu_
+  std::map<ProducerId, std::shared_ptr<Txn>> by_producer_;  // guarded by mu_
 
   std::mutex compact_mu_;            // one compaction at a time
   std::atomic<int64_t> records_{0};  // records in the log

@@ -42,13 +42,14 @@ def varint(n):
             return out + bytes([b])
 
 
-def record_batch(pid, epoch, seq, values, ts=1000):
+def record_batch(pid, epoch, seq, values, ts=1000, transactional=False):
     """A RecordBatch v2 with producer fields (no compression)."""
     records = b""
     for i, v in enumerate(values):
         body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
         records += varint(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, ts, ts, pid, epoch, seq, len(values)) + records
+    attributes = 0x10 if transactional else 0
+    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts, pid, epoch, seq, len(values)) + records
     crc = crc32c(after_crc)
     rest = struct.pack(">ibI", -1, 2, crc) + after_crc
     return struct.pack(">qi", 0, len(rest)) + rest
@@ -297,6 +298,30 @@ class TransactionsTest(unittest.TestCase):
         f.close()
         values = [m.value() for m in self.consume_all(topic, "read_uncommitted", expect=4)]
         self.assertEqual(values, [b"a", b"b", b"c", b"e"])
+
+    def test_raw_transactional_write_needs_its_partition_added_first(self):
+        topic = self.topic(1)
+        f = Frames(self.broker.port)
+        txn_id = b"raw-txn"
+        body = f.call(22, 1, struct.pack(">h", len(txn_id)) + txn_id + struct.pack(">i", 60000))
+        _, err, pid, epoch = struct.unpack(">ihqh", body[:16])
+        self.assertEqual(err, 0)
+        batch = record_batch(pid, epoch, 0, [b"t"], transactional=True)
+        # Not added to a transaction: refused (KIP-890), nothing written.
+        err, _ = parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, batch)))
+        self.assertEqual(err, 48)  # INVALID_TXN_STATE
+        # AddPartitionsToTxn v1, then the same batch is accepted.
+        add = (struct.pack(">h", len(txn_id)) + txn_id + struct.pack(">qh", pid, epoch) + struct.pack(">i", 1)
+               + struct.pack(">h", len(topic)) + topic.encode() + struct.pack(">ii", 1, 0))
+        resp = f.call(24, 1, add)
+        self.assertEqual(resp[-2:], b"\x00\x00")  # the one partition's error: none
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, batch))), (0, 0))
+        # EndTxn v1 (commit): the record becomes visible to read_committed.
+        end = struct.pack(">h", len(txn_id)) + txn_id + struct.pack(">qhb", pid, epoch, 1)
+        self.assertEqual(struct.unpack(">ih", f.call(26, 1, end)[:6])[1], 0)
+        f.close()
+        values = [m.value() for m in self.consume_all(topic, "read_committed", expect=1)]
+        self.assertEqual(values, [b"t"])
 
     def test_broker_killed_mid_transaction_aborts_it_and_keeps_the_committed(self):
         topic = self.topic(2)

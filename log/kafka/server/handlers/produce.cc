@@ -2,10 +2,25 @@
 // appends them as they are, compressed or not; offsets are assigned by the
 // log. acks=all is answered once the records are appended (durable under
 // the topic's flush policy); acks=0 gets no response (see broker.cc).
+// Idempotent batches are checked by the log (a retry is answered with its
+// original offset); a transactional batch is refused unless its partition
+// is in the producer's open transaction (KIP-890).
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/handler.h"
 
 namespace rivulet::log::kafka {
+namespace {
+
+// For a transactional data batch at the front of `records`: whether its
+// producer's open transaction holds `tp` (anything else passes here; the
+// append validates the rest).
+Status VerifyTransactional(RequestContext& ctx, std::string_view records, const TopicPartition& tp) {
+  auto h = ParseBatchHeader(std::span<const char>(records.data(), records.size()));
+  if (!h.ok() || !h->is_transactional() || h->is_control()) return Status::Ok();
+  return ctx.log->transactions().VerifyTransactionalWrite({h->producer_id, h->producer_epoch}, tp);
+}
+
+}  // namespace
 
 void HandleProduce(RequestContext& ctx, Respond respond) {
   const int16_t version = ctx.header.api_version;
@@ -37,6 +52,9 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
         fail(ErrorCode::kCorruptMessage, "no record batch");
       } else if ((*p.records)[kMagicPos] != kMagicV2) {
         fail(ErrorCode::kUnsupportedForMessageFormat, "only RecordBatch v2 (magic 2) is supported");
+      } else if (Status v = VerifyTransactional(ctx, *p.records, {t.name, p.index}); !v.ok()) {
+        // KIP-890: a transactional write must follow AddPartitionsToTxn.
+        fail(ToKafkaError(v.code()), v.message());
       } else {
         scratch.assign(p.records->data(), p.records->size());
         auto info = ctx.log->Append({t.name, p.index}, std::span<char>(scratch.data(), scratch.size()),
