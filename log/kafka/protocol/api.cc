@@ -8,9 +8,9 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // from v4 (RecordBatch v2 only); ListOffsets from v1. The transaction
   // APIs (protocol/txn.h) up to the flexible versions their codecs decode.
   static const std::vector<ApiVersionRange> apis = {
-      {ApiKey::kProduce, 3, 8, "Produce"},
-      {ApiKey::kFetch, 4, 11, "Fetch"},
-      {ApiKey::kListOffsets, 1, 5, "ListOffsets"},
+      {ApiKey::kProduce, 3, 9, "Produce"},
+      {ApiKey::kFetch, 4, 12, "Fetch"},
+      {ApiKey::kListOffsets, 1, 6, "ListOffsets"},
       {ApiKey::kMetadata, 0, 8, "Metadata"},
       {ApiKey::kOffsetCommit, 2, 7, "OffsetCommit"},
       {ApiKey::kOffsetFetch, 1, 5, "OffsetFetch"},
