@@ -58,7 +58,7 @@ class RobustnessTest(unittest.TestCase):
             keys[k] = (lo, hi)
         for k in (0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20):
             self.assertIn(k, keys)
-        self.assertEqual(keys[18], (0, 2))
+        self.assertEqual(keys[18], (0, 3))
 
     def test_too_new_api_versions_gets_unsupported_version_and_list(self):
         # As Kafka does: error 35 with the supported list in the v0 layout.

@@ -15,12 +15,13 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import Broker, read_response
+from broker_fixture import Broker, read_response, record_batch
 
 import confluent_kafka
 import confluent_kafka.admin
 
 
+<<<<<<< HEAD
 def crc32c(data):
     crc = 0xFFFFFFFF
     for b in data:
@@ -55,6 +56,8 @@ def record_batch(pid, epoch, seq, values, ts=1000, transactional=False):
     return struct.pack(">qi", 0, len(rest)) + rest
 
 
+=======
+>>>>>>> flex
 def produce_v3(topic, partition, batch, acks=-1):
     """A Produce v3 request body: no transactional id."""
     return (struct.pack(">hhi", -1, acks, 10000) + struct.pack(">i", 1)

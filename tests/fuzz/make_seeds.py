@@ -110,6 +110,62 @@ SEEDS = {
 }
 SEEDS.update(txn_seeds())
 
+
+def i32(*v):
+    return struct.pack(">" + "i" * len(v), *v)
+
+
+def cb(b):
+    return uvarint(len(b) + 1) + b
+
+
+def flexible_seeds():
+    """The classic APIs at each flexible version they serve."""
+    out = {}
+    b = batch()
+    out["produce_v9"] = fheader(0, 9) + cs(None) + struct.pack(">hi", -1, 1000) + carr(1) + cs("t") + carr(1) \
+        + i32(0) + cb(b) + TAGS + TAGS + TAGS
+    out["fetch_v12"] = fheader(1, 12) + struct.pack(">iiiibii", -1, 500, 1, 1 << 20, 0, 0, -1) + carr(1) + cs("t") \
+        + carr(1) + struct.pack(">iiqiqi", 0, -1, 0, -1, -1, 1 << 20) + TAGS + TAGS + carr(1) + cs("t") + carr(1) \
+        + i32(1) + TAGS + cs("") + TAGS
+    out["list_offsets_v6"] = fheader(2, 6) + struct.pack(">ib", -1, 0) + carr(1) + cs("t") + carr(1) \
+        + struct.pack(">iiq", 0, -1, -1) + TAGS + TAGS + TAGS
+    for v in (9, 10, 11, 12):
+        topic = (b"\x00" * 16 if v >= 10 else b"") + cs("topic") + TAGS
+        flags = b"\x01" + (b"\x00" if v <= 10 else b"") + b"\x00"
+        out["metadata_v%d" % v] = fheader(3, v) + carr(1) + topic + flags + TAGS
+    out["metadata_v12_by_id"] = fheader(3, 12) + carr(1) + b"\x01" * 16 + cs(None) + TAGS + b"\x00\x00" + TAGS
+    out["commit_v8"] = fheader(8, 8) + cs("g") + i32(1) + cs("m") + cs(None) + carr(1) + cs("t") + carr(1) \
+        + struct.pack(">iqi", 0, 5, -1) + cs("") + TAGS + TAGS + TAGS
+    out["offset_fetch_v6"] = fheader(9, 6) + cs("g") + carr(1) + cs("t") + carr(2) + i32(0, 1) + TAGS + TAGS
+    out["offset_fetch_v6_all"] = fheader(9, 6) + cs("g") + b"\x00" + TAGS
+    out["find_coordinator_v3"] = fheader(10, 3) + cs("g") + b"\x00" + TAGS
+    out["find_coordinator_v4"] = fheader(10, 4) + b"\x00" + carr(2) + cs("g") + cs("h") + TAGS
+    meta = b"\x00\x00\x00\x00\x00\x01\x00\x01t\xff\xff\xff\xff"
+    for v in (6, 7):
+        out["join_v%d" % v] = fheader(11, v) + cs("g") + i32(10000, 30000) + cs("") + cs(None) + cs("consumer") \
+            + carr(1) + cs("range") + cb(meta) + TAGS + TAGS
+    out["heartbeat_v4"] = fheader(12, 4) + cs("g") + i32(1) + cs("m") + cs(None) + TAGS
+    out["leave_v4"] = fheader(13, 4) + cs("g") + carr(1) + cs("m") + cs(None) + TAGS + TAGS
+    out["sync_v4"] = fheader(14, 4) + cs("g") + i32(1) + cs("m") + cs(None) + carr(1) + cs("m") + cb(b"\x00\x00") \
+        + TAGS + TAGS
+    out["sync_v5"] = fheader(14, 5) + cs("g") + i32(1) + cs("m") + cs(None) + cs("consumer") + cs("range") \
+        + carr(1) + cs("m") + cb(b"\x00\x00") + TAGS + TAGS
+    out["describe_groups_v5"] = fheader(15, 5) + carr(1) + cs("g") + b"\x00" + TAGS
+    out["list_groups_v3"] = fheader(16, 3) + TAGS
+    out["list_groups_v4"] = fheader(16, 4) + carr(1) + cs("Stable") + TAGS
+    out["api_versions_v3"] = fheader(18, 3) + cs("librdkafka") + cs("2.0.2") + TAGS
+    for v in (5, 6, 7):
+        out["create_topics_v%d" % v] = fheader(19, v) + carr(1) + cs("t") + struct.pack(">ih", 3, 1) + carr(1) \
+            + i32(0) + carr(1) + i32(1) + TAGS + carr(1) + cs("retention.ms") + cs("1000") + TAGS + TAGS \
+            + struct.pack(">ib", 1000, 0) + TAGS
+    for v in (4, 5):
+        out["delete_topics_v%d" % v] = fheader(20, v) + carr(2) + cs("t") + cs("u") + i32(1000) + TAGS
+    return out
+
+
+SEEDS.update(flexible_seeds())
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 for name, data in SEEDS.items():

@@ -1,6 +1,6 @@
 // Kafka API keys, the versions this broker implements, and the request /
-// response headers. Only non-flexible versions are served so far; the
-// transaction codecs (txn.h) decode and encode flexible versions too.
+// response headers. Flexible versions (KIP-482) are served for every API;
+// the codecs write each message once for both encodings (flexible.h).
 #pragma once
 
 #include <cstdint>

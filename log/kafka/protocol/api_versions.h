@@ -1,4 +1,5 @@
-// ApiVersions (key 18), versions 0-2.
+// ApiVersions (key 18), versions 0-3 (v3 flexible, but its response
+// header stays v0: see FlexibleResponseHeader).
 #pragma once
 
 #include <string>
@@ -7,6 +8,12 @@
 #include "log/kafka/protocol/errors.h"
 
 namespace rivulet::log::kafka {
+
+struct ApiVersionsRequest {
+  std::string client_software_name;     // v3+
+  std::string client_software_version;  // v3+
+  static Result<ApiVersionsRequest> Decode(std::string_view body, int16_t version);
+};
 
 struct ApiVersionsResponse {
   ErrorCode error = ErrorCode::kNone;

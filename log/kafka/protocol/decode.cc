@@ -1,6 +1,7 @@
 // DecodeRequestBody: dispatch over every request codec.
 #include "log/kafka/protocol/decode.h"
 
+#include "log/kafka/protocol/api_versions.h"
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/protocol/groups.h"
 #include "log/kafka/protocol/list_offsets.h"
@@ -31,8 +32,8 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kLeaveGroup: return LeaveGroupRequest::Decode(body, v).status();
     case ApiKey::kSyncGroup: return SyncGroupRequest::Decode(body, v).status();
     case ApiKey::kDescribeGroups: return DescribeGroupsRequest::Decode(body, v).status();
-    case ApiKey::kListGroups: return Status::Ok();  // empty body
-    case ApiKey::kApiVersions: return Status::Ok();  // body unused
+    case ApiKey::kListGroups: return ListGroupsRequest::Decode(body, v).status();
+    case ApiKey::kApiVersions: return ApiVersionsRequest::Decode(body, v).status();
     case ApiKey::kCreateTopics: return CreateTopicsRequest::Decode(body, v).status();
     case ApiKey::kDeleteTopics: return DeleteTopicsRequest::Decode(body, v).status();
     case ApiKey::kInitProducerId: return InitProducerIdRequest::Decode(body, v).status();

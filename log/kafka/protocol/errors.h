@@ -59,6 +59,7 @@ enum class ErrorCode : int16_t {
   kMemberIdRequired = 79,
   kInvalidRecord = 87,
   kProducerFenced = 90,
+  kUnknownTopicId = 100,
   kTransactionalIdNotFound = 105,
 };
 

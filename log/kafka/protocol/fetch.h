@@ -1,4 +1,4 @@
-// Fetch (key 1), versions 4-11. Sessionless: every response carries
+// Fetch (key 1), versions 4-12 (v12 flexible). Sessionless: every response carries
 // session id 0, so clients send full requests.
 #pragma once
 

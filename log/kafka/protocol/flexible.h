@@ -24,9 +24,24 @@ class FieldReader {
   std::optional<std::string> NullableString() {
     return flexible_ ? r_.CompactNullableString() : r_.NullableString();
   }
+  // Bytes (null reads as empty); a view into the input.
+  std::string_view Bytes() { return flexible_ ? r_.CompactBytes() : r_.Bytes(); }
+  std::optional<std::string_view> NullableBytes() {
+    return flexible_ ? r_.CompactNullableBytes() : r_.NullableBytes();
+  }
   // An array count (null reads as 0), checked against the bytes left.
   int32_t ArrayCount(size_t min_element_bytes) {
     return flexible_ ? r_.CompactArrayCount(min_element_bytes) : r_.ArrayCount(min_element_bytes);
+  }
+  // An array count, or nullopt for a null array; checked as ArrayCount.
+  std::optional<int32_t> NullableArrayCount(size_t min_element_bytes) {
+    Reader peek = r_;
+    const bool null = flexible_ ? peek.UnsignedVarint() == 0 : peek.Int32() < 0;
+    if (peek.ok() && null) {
+      r_ = peek;
+      return std::nullopt;
+    }
+    return ArrayCount(min_element_bytes);
   }
   // The end of a struct: skips its tagged fields when flexible.
   void EndStruct() {
@@ -54,7 +69,10 @@ class FieldWriter {
   void NullableString(const std::optional<std::string>& s) {
     flexible_ ? w_.CompactNullableString(s) : w_.NullableString(s);
   }
+  void Bytes(std::string_view b) { flexible_ ? w_.CompactBytes(b) : w_.Bytes(b); }
   void ArrayCount(size_t n) { flexible_ ? w_.CompactArrayCount(n) : w_.ArrayCount(n); }
+  // A null array (nullable array fields).
+  void NullArray() { flexible_ ? w_.UnsignedVarint(0) : w_.Int32(-1); }
   // The end of a struct: an empty tagged-field section when flexible.
   void EndStruct() {
     if (flexible_) w_.EmptyTaggedFields();

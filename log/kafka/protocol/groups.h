@@ -1,6 +1,7 @@
-// Group membership APIs: FindCoordinator (10, v0-2), JoinGroup (11, v0-5),
-// SyncGroup (14, v0-3), Heartbeat (12, v0-3), LeaveGroup (13, v0-3),
-// ListGroups (16, v0-2), DescribeGroups (15, v0-4).
+// Group membership APIs: FindCoordinator (10, v0-4; v3+ flexible),
+// JoinGroup (11, v0-7; v6+), SyncGroup (14, v0-5; v4+), Heartbeat (12,
+// v0-4; v4), LeaveGroup (13, v0-4; v4), ListGroups (16, v0-4; v3+),
+// DescribeGroups (15, v0-5; v5).
 #pragma once
 
 #include <optional>
@@ -13,8 +14,9 @@
 namespace rivulet::log::kafka {
 
 struct FindCoordinatorRequest {
-  std::string key;
+  std::string key;      // v0-3
   int8_t key_type = 0;  // 0 group, 1 transaction
+  std::vector<std::string> coordinator_keys;  // v4+, instead of key
   static Result<FindCoordinatorRequest> Decode(std::string_view body, int16_t version);
 };
 
@@ -24,6 +26,8 @@ struct FindCoordinatorResponse {
   int32_t node_id = 0;
   std::string host;
   int32_t port = 0;
+  // v4+: the keys asked for; each gets this same answer.
+  std::vector<std::string> keys;
   std::string Encode(int16_t version) const;
 };
 
@@ -41,6 +45,7 @@ struct JoinGroupRequest {
 struct JoinGroupResponse {
   ErrorCode error = ErrorCode::kNone;
   int32_t generation = -1;
+  std::string protocol_type;  // v7+
   std::string protocol;
   std::string leader;
   std::string member_id;
@@ -58,6 +63,7 @@ struct SyncGroupRequest {
 
 struct SyncGroupResponse {
   ErrorCode error = ErrorCode::kNone;
+  std::string protocol_type, protocol;  // v5+
   std::string assignment;
   std::string Encode(int16_t version) const;
 };
@@ -69,8 +75,8 @@ struct HeartbeatRequest {
   static Result<HeartbeatRequest> Decode(std::string_view body, int16_t version);
 };
 
-// Heartbeat and the simple responses of other APIs: throttle (v1+) + error.
-std::string EncodeErrorOnly(ErrorCode error, int16_t version);
+// The Heartbeat response: throttle time (v1+) and an error.
+std::string EncodeHeartbeatResponse(ErrorCode error, int16_t version);
 
 struct LeaveGroupRequest {
   std::string group_id;
@@ -84,9 +90,17 @@ struct LeaveGroupResponse {
   std::string Encode(int16_t version) const;
 };
 
+struct ListGroupsRequest {
+  std::vector<std::string> states_filter;  // v4+; empty: every state
+  static Result<ListGroupsRequest> Decode(std::string_view body, int16_t version);
+};
+
 struct ListGroupsResponse {
+  struct Group {
+    std::string group_id, protocol_type, state;  // state: v4+
+  };
   ErrorCode error = ErrorCode::kNone;
-  std::vector<std::pair<std::string, std::string>> groups;  // (id, protocol type)
+  std::vector<Group> groups;
   std::string Encode(int16_t version) const;
 };
 

@@ -1,4 +1,4 @@
-// ListOffsets (key 2), versions 1-5.
+// ListOffsets (key 2), versions 1-6 (v6 flexible).
 #pragma once
 
 #include <string>

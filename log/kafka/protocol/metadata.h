@@ -1,4 +1,4 @@
-// Metadata (key 3), versions 0-8.
+// Metadata (key 3), versions 0-12 (v9+ flexible).
 #pragma once
 
 #include <optional>
@@ -14,6 +14,9 @@ struct MetadataRequest {
   // nullopt = all topics (v1+: null array; v0: empty array).
   std::optional<std::vector<std::string>> topics;
   bool allow_auto_topic_creation = true;  // v4+
+  // v10+: topics asked for by id alone (null name); answered
+  // UNKNOWN_TOPIC_ID, as this broker names topics only.
+  int32_t topics_by_id = 0;
 
   static Result<MetadataRequest> Decode(std::string_view body, int16_t version);
 };

@@ -1,89 +1,115 @@
-// OffsetCommit / OffsetFetch codecs.
+// OffsetCommit / OffsetFetch codecs, both encodings through FieldReader /
+// FieldWriter (flexible.h). OffsetCommit up to v8 (flexible); v9 belongs to
+// the KIP-848 consumer protocol. OffsetFetch up to v6 (flexible): v7's
+// require_stable asks the broker to hold back offsets of open transactions,
+// which the group coordinator cannot see (they wait in the transaction
+// coordinator), and v8 batches groups. Decoded and ignored:
+// retention_time_ms (v2-4), group_instance_id (v7+, no static membership),
+// committed_leader_epoch. Written with Kafka's default: leader epoch -1.
 #include "log/kafka/protocol/offsets.h"
 
+#include "log/kafka/protocol/flexible.h"
+
 namespace rivulet::log::kafka {
+namespace {
+bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
+}  // namespace
 
 Result<OffsetCommitRequest> OffsetCommitRequest::Decode(std::string_view body, int16_t version) {
   Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kOffsetCommit, version));
   OffsetCommitRequest req;
-  req.group_id = r.String();
+  req.group_id = f.String();
   req.generation = r.Int32();
-  req.member_id = r.String();
+  req.member_id = f.String();
   if (version >= 2 && version <= 4) (void)r.Int64();  // retention_time_ms
-  if (version >= 7) (void)r.NullableString();         // group_instance_id
-  const int32_t nt = r.ArrayCount(6);
+  if (version >= 7) (void)f.NullableString();         // group_instance_id
+  const int32_t nt = f.ArrayCount(f.MinLength() + f.MinCount() + f.MinStructEnd());
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
     Topic t;
-    t.name = r.String();
-    const int32_t np = r.ArrayCount(14);
+    t.name = f.String();
+    const int32_t np = f.ArrayCount(12 + f.MinLength() + f.MinStructEnd());
     for (int32_t j = 0; j < np && r.ok(); ++j) {
       Partition p;
       p.partition = r.Int32();
       p.offset = r.Int64();
       if (version >= 6) (void)r.Int32();  // committed_leader_epoch
-      p.metadata = r.NullableString().value_or("");
+      p.metadata = f.NullableString().value_or("");
+      f.EndStruct();
       t.partitions.push_back(std::move(p));
     }
+    f.EndStruct();
     req.topics.push_back(std::move(t));
   }
+  f.EndStruct();
   if (!r.ok()) return Status(Errc::kCorruption, std::string("OffsetCommit request: ") + r.error());
   return req;
 }
 
 std::string OffsetCommitResponse::Encode(int16_t version) const {
   Writer w;
-  if (version >= 3) w.Int32(0);
-  w.ArrayCount(topics.size());
+  FieldWriter f(w, Flexible(ApiKey::kOffsetCommit, version));
+  if (version >= 3) w.Int32(0);  // throttle_time_ms
+  f.ArrayCount(topics.size());
   for (const auto& t : topics) {
-    w.String(t.name);
-    w.ArrayCount(t.partitions.size());
+    f.String(t.name);
+    f.ArrayCount(t.partitions.size());
     for (const auto& [p, e] : t.partitions) {
       w.Int32(p);
       w.Int16(Code(e));
+      f.EndStruct();
     }
+    f.EndStruct();
   }
+  f.EndStruct();
   return w.Take();
 }
 
 Result<OffsetFetchRequest> OffsetFetchRequest::Decode(std::string_view body, int16_t version) {
   Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kOffsetFetch, version));
   OffsetFetchRequest req;
-  req.group_id = r.String();
-  const int32_t raw = r.Int32();
-  if (r.ok() && raw >= 0) {
-    if (raw > kMaxArrayCount || static_cast<size_t>(raw) * 6 > r.remaining()) r.Fail("topic count past end");
+  req.group_id = f.String();
+  const std::optional<int32_t> nt = f.NullableArrayCount(f.MinLength() + f.MinCount() + f.MinStructEnd());
+  if (nt) {
     std::vector<std::pair<std::string, std::vector<int32_t>>> topics;
-    for (int32_t i = 0; i < raw && r.ok(); ++i) {
-      std::string name = r.String();
+    for (int32_t i = 0; i < *nt && r.ok(); ++i) {
+      std::string name = f.String();
       std::vector<int32_t> parts;
-      const int32_t np = r.ArrayCount(4);
+      const int32_t np = f.ArrayCount(4);
       for (int32_t j = 0; j < np && r.ok(); ++j) parts.push_back(r.Int32());
+      f.EndStruct();
       topics.emplace_back(std::move(name), std::move(parts));
     }
     req.topics = std::move(topics);
   } else if (r.ok() && version < 2) {
     r.Fail("null topics before OffsetFetch v2");
   }
+  f.EndStruct();
   if (!r.ok()) return Status(Errc::kCorruption, std::string("OffsetFetch request: ") + r.error());
   return req;
 }
 
 std::string OffsetFetchResponse::Encode(int16_t version) const {
   Writer w;
-  if (version >= 3) w.Int32(0);
-  w.ArrayCount(topics.size());
+  FieldWriter f(w, Flexible(ApiKey::kOffsetFetch, version));
+  if (version >= 3) w.Int32(0);  // throttle_time_ms
+  f.ArrayCount(topics.size());
   for (const auto& t : topics) {
-    w.String(t.name);
-    w.ArrayCount(t.partitions.size());
+    f.String(t.name);
+    f.ArrayCount(t.partitions.size());
     for (const auto& p : t.partitions) {
       w.Int32(p.partition);
       w.Int64(p.offset);
       if (version >= 5) w.Int32(-1);  // committed_leader_epoch
-      w.NullableString(p.metadata);
+      f.NullableString(p.metadata);
       w.Int16(Code(p.error));
+      f.EndStruct();
     }
+    f.EndStruct();
   }
   if (version >= 2) w.Int16(Code(error));
+  f.EndStruct();
   return w.Take();
 }
 

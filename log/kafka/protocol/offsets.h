@@ -1,4 +1,5 @@
-// Committed offsets: OffsetCommit (8, v2-7) and OffsetFetch (9, v1-5).
+// Committed offsets: OffsetCommit (8, v2-8; v8 flexible) and OffsetFetch
+// (9, v1-6; v6 flexible).
 #pragma once
 
 #include <optional>

@@ -1,4 +1,4 @@
-// Produce (key 0), versions 3-8 (RecordBatch v2 only).
+// Produce (key 0), versions 3-9 (RecordBatch v2 only; v9 flexible).
 #pragma once
 
 #include <optional>
@@ -25,6 +25,9 @@ struct ProduceRequest {
   std::vector<Topic> topics;
 
   static Result<ProduceRequest> Decode(std::string_view body, int16_t version);
+  // The acks field alone (the broker sends no response to acks=0), or -1
+  // when the body is too short to hold it.
+  static int16_t PeekAcks(std::string_view body, int16_t version);
 };
 
 struct ProduceResponse {

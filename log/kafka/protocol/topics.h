@@ -1,4 +1,5 @@
-// Topic administration: CreateTopics (19, v0-4) and DeleteTopics (20, v0-3).
+// Topic administration: CreateTopics (19, v0-7; v5+ flexible) and
+// DeleteTopics (20, v0-5; v4+ flexible).
 #pragma once
 
 #include <map>
@@ -25,11 +26,24 @@ struct CreateTopicsRequest {
   static Result<CreateTopicsRequest> Decode(std::string_view body, int16_t version);
 };
 
+// Kafka's config sources (DescribeConfigs), as CreateTopics v5+ reports them.
+inline constexpr int8_t kConfigSourceTopic = 1;    // DYNAMIC_TOPIC_CONFIG
+inline constexpr int8_t kConfigSourceDefault = 5;  // DEFAULT_CONFIG
+
 struct TopicErrorsResponse {
+  struct Config {
+    std::string name;
+    std::optional<std::string> value;
+    int8_t source = kConfigSourceDefault;
+  };
   struct Topic {
     std::string name;
     ErrorCode error = ErrorCode::kNone;
-    std::optional<std::string> message;
+    std::optional<std::string> message;  // CreateTopics v1+, DeleteTopics v5+
+    // CreateTopics v5+: the topic as created (Kafka's defaults on error).
+    int32_t num_partitions = -1;
+    int16_t replication_factor = -1;
+    std::vector<Config> configs;
   };
   std::vector<Topic> topics;
   std::string EncodeCreate(int16_t version) const;

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "base/logging.h"
+#include "log/kafka/protocol/produce.h"
 #include "log/wire.h"
 
 namespace rivulet::log::kafka {
@@ -123,7 +124,8 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.io = &owner_->io_;
     const int32_t correlation_id = ctx_.header.correlation_id;
     flexible_response_ = FlexibleResponseHeader(ctx_.header.api_key, ctx_.header.api_version);
-    no_response_ = api->key == ApiKey::kProduce && ProduceAcks(ctx_.body) == 0;
+    no_response_ = api->key == ApiKey::kProduce &&
+                   ProduceRequest::PeekAcks(ctx_.body, ctx_.header.api_version) == 0;
     auto self = shared_from_this();
     try {
       handler(ctx_, [self, correlation_id](std::string body) {
@@ -141,14 +143,6 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   const char* ApiName() const {
     const ApiVersionRange* api = FindApi(ctx_.header.api_key);
     return api ? api->name : "?";
-  }
-
-  // The acks field of a Produce request body (after transactional_id).
-  static int16_t ProduceAcks(std::string_view body) {
-    Reader r(body);
-    (void)r.NullableString();
-    const int16_t acks = r.Int16();
-    return r.ok() ? acks : -1;
   }
 
   void Write(int32_t correlation_id, std::string body) {

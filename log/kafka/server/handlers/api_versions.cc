@@ -14,6 +14,8 @@ void HandleApiVersions(RequestContext& ctx, Respond respond) {
   if (version > self->max || version < 0) {
     resp.error = ErrorCode::kUnsupportedVersion;
     version = 0;
+  } else if (!ApiVersionsRequest::Decode(ctx.body, version).ok()) {
+    resp.error = ErrorCode::kInvalidRequest;  // as Kafka answers a malformed v3 body
   }
   respond(resp.Encode(version));
 }

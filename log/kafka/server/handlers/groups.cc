@@ -1,6 +1,9 @@
 // Group membership handlers: the Kafka requests mapped onto the log's
 // GroupCoordinator. Join and Sync answer from the coordinator's callback,
 // possibly after a rebalance completes; nothing waits on an io thread.
+#include <algorithm>
+#include <cctype>
+
 #include "log/kafka/protocol/groups.h"
 #include "log/kafka/server/handler.h"
 
@@ -23,6 +26,7 @@ void HandleFindCoordinator(RequestContext& ctx, Respond respond) {
     resp.host = ctx.broker->host;
     resp.port = ctx.broker->port;
   }
+  resp.keys = std::move(req->coordinator_keys);
   respond(resp.Encode(version));
 }
 
@@ -49,6 +53,7 @@ void HandleJoinGroup(RequestContext& ctx, Respond respond) {
     JoinGroupResponse resp;
     resp.error = ToKafkaError(r.error);
     resp.generation = r.generation;
+    resp.protocol_type = r.protocol_type;
     resp.protocol = r.protocol;
     resp.leader = r.leader_id;
     resp.member_id = r.member_id;
@@ -69,6 +74,8 @@ void HandleSyncGroup(RequestContext& ctx, Respond respond) {
   ctx.log->groups().SyncGroup(std::move(s), [respond = std::move(respond), version](lg::SyncGroupResponse r) {
     SyncGroupResponse resp;
     resp.error = ToKafkaError(r.error);
+    resp.protocol_type = std::move(r.protocol_type);
+    resp.protocol = std::move(r.protocol);
     resp.assignment = std::move(r.assignment);
     respond(resp.Encode(version));
   });
@@ -79,7 +86,7 @@ void HandleHeartbeat(RequestContext& ctx, Respond respond) {
   auto req = HeartbeatRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   Errc e = ctx.log->groups().Heartbeat(req->group_id, req->member_id, req->generation);
-  respond(EncodeErrorOnly(ToKafkaError(e), version));
+  respond(EncodeHeartbeatResponse(ToKafkaError(e), version));
 }
 
 void HandleLeaveGroup(RequestContext& ctx, Respond respond) {
@@ -96,9 +103,24 @@ void HandleLeaveGroup(RequestContext& ctx, Respond respond) {
 }
 
 void HandleListGroups(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = ListGroupsRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  // v4's filter matches states case-insensitively, as Kafka does.
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto wanted = [&](const std::string& state) {
+    if (req->states_filter.empty()) return true;
+    return std::ranges::any_of(req->states_filter, [&](const std::string& s) { return lower(s) == lower(state); });
+  };
   ListGroupsResponse resp;
-  for (const auto& g : ctx.log->groups().ListGroups()) resp.groups.emplace_back(g.group_id, g.protocol_type);
-  respond(resp.Encode(ctx.header.api_version));
+  for (auto& g : ctx.log->groups().ListGroups()) {
+    if (!wanted(g.state)) continue;
+    resp.groups.push_back({std::move(g.group_id), std::move(g.protocol_type), std::move(g.state)});
+  }
+  respond(resp.Encode(version));
 }
 
 void HandleDescribeGroups(RequestContext& ctx, Respond respond) {

@@ -31,6 +31,11 @@ void HandleMetadata(RequestContext& ctx, Respond respond) {
     }
     resp.topics.push_back(std::move(t));
   }
+  for (int32_t i = 0; i < req->topics_by_id; ++i) {
+    MetadataResponse::Topic t;
+    t.error = ErrorCode::kUnknownTopicId;
+    resp.topics.push_back(std::move(t));
+  }
   respond(resp.Encode(version));
 }
 

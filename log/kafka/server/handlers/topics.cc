@@ -36,6 +36,14 @@ void HandleCreateTopics(RequestContext& ctx, Respond respond) {
                                                                  : ToKafkaError(st.code());
       fail(e, st.message());
     }
+    if (rt.error == ErrorCode::kNone) {  // the topic as created (v5+)
+      rt.num_partitions = partitions;
+      rt.replication_factor = 1;
+      auto cfg = TopicConfig::FromMap(t.configs, ctx.log->options().default_topic_config);
+      for (auto& [k, v] : cfg->ToMap()) {
+        rt.configs.push_back({k, v, t.configs.contains(k) ? kConfigSourceTopic : kConfigSourceDefault});
+      }
+    }
     resp.topics.push_back(std::move(rt));
   }
   respond(resp.EncodeCreate(version));
@@ -50,7 +58,10 @@ void HandleDeleteTopics(RequestContext& ctx, Respond respond) {
     TopicErrorsResponse::Topic rt;
     rt.name = name;
     Status st = ctx.log->DeleteTopic(name);
-    if (!st.ok()) rt.error = ToKafkaError(st.code());
+    if (!st.ok()) {
+      rt.error = ToKafkaError(st.code());
+      rt.message = st.message();  // v5+
+    }
     resp.topics.push_back(std::move(rt));
   }
   respond(resp.EncodeDelete(version));
