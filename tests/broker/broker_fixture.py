@@ -135,13 +135,14 @@ def varint(n):
             return out + bytes([b])
 
 
-def record_batch(pid, epoch, seq, values, ts=1000):
+def record_batch(pid, epoch, seq, values, ts=1000, transactional=False):
     """A RecordBatch v2 with producer fields (no compression)."""
     records = b""
     for i, v in enumerate(values):
         body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
         records += varint(len(body)) + body
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, ts, ts, pid, epoch, seq, len(values)) + records
+    attributes = 0x10 if transactional else 0
+    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts, pid, epoch, seq, len(values)) + records
     crc = crc32c(after_crc)
     rest = struct.pack(">ibI", -1, 2, crc) + after_crc
     return struct.pack(">qi", 0, len(rest)) + rest

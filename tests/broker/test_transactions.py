@@ -21,43 +21,6 @@ import confluent_kafka
 import confluent_kafka.admin
 
 
-<<<<<<< HEAD
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
-def varint(n):
-    n = (n << 1) ^ (n >> 63)
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def record_batch(pid, epoch, seq, values, ts=1000, transactional=False):
-    """A RecordBatch v2 with producer fields (no compression)."""
-    records = b""
-    for i, v in enumerate(values):
-        body = b"\x00" + varint(0) + varint(i) + varint(-1) + varint(len(v)) + v + varint(0)
-        records += varint(len(body)) + body
-    attributes = 0x10 if transactional else 0
-    after_crc = struct.pack(">hiqqqhii", attributes, len(values) - 1, ts, ts, pid, epoch, seq, len(values)) + records
-    crc = crc32c(after_crc)
-    rest = struct.pack(">ibI", -1, 2, crc) + after_crc
-    return struct.pack(">qi", 0, len(rest)) + rest
-
-
-=======
->>>>>>> flex
 def produce_v3(topic, partition, batch, acks=-1):
     """A Produce v3 request body: no transactional id."""
     return (struct.pack(">hhi", -1, acks, 10000) + struct.pack(">i", 1)
