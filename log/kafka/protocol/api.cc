@@ -9,8 +9,7 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // why it stops where it does. Produce from v3 and Fetch from v4
   // (RecordBatch v2 only); ListOffsets from v1. Fetch stops at v12 and
   // DeleteTopics at v5 (later versions name topics by id), ListOffsets at v6
-  // (v7 adds the max-timestamp query), OffsetFetch at v6 (v7's
-  // require_stable cannot be honoured). The transaction APIs (protocol/txn.h)
+  // (v7 adds the max-timestamp query), OffsetFetch at v7 (v8 batches groups). The transaction APIs (protocol/txn.h)
   // up to the flexible versions their codecs decode.
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 3, 9, "Produce"},
@@ -18,7 +17,7 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kListOffsets, 1, 6, "ListOffsets"},
       {ApiKey::kMetadata, 0, 12, "Metadata"},
       {ApiKey::kOffsetCommit, 2, 8, "OffsetCommit"},
-      {ApiKey::kOffsetFetch, 1, 6, "OffsetFetch"},
+      {ApiKey::kOffsetFetch, 1, 7, "OffsetFetch"},
       {ApiKey::kFindCoordinator, 0, 4, "FindCoordinator"},
       {ApiKey::kJoinGroup, 0, 7, "JoinGroup"},
       {ApiKey::kHeartbeat, 0, 4, "Heartbeat"},

@@ -58,6 +58,7 @@ enum class ErrorCode : int16_t {
   kUnsupportedCompressionType = 76,
   kMemberIdRequired = 79,
   kInvalidRecord = 87,
+  kUnstableOffsetCommit = 88,
   kProducerFenced = 90,
   kUnknownTopicId = 100,
   kTransactionalIdNotFound = 105,

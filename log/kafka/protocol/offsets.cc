@@ -1,9 +1,8 @@
 // OffsetCommit / OffsetFetch codecs, both encodings through FieldReader /
 // FieldWriter (flexible.h). OffsetCommit up to v8 (flexible); v9 belongs to
-// the KIP-848 consumer protocol. OffsetFetch up to v6 (flexible): v7's
-// require_stable asks the broker to hold back offsets of open transactions,
-// which the group coordinator cannot see (they wait in the transaction
-// coordinator), and v8 batches groups. Decoded and ignored:
+// the KIP-848 consumer protocol. OffsetFetch up to v7 (flexible; v7's
+// require_stable is answered with UNSTABLE_OFFSET_COMMIT for a partition
+// whose offsets an open transaction holds, KIP-447); v8 batches groups. Decoded and ignored:
 // retention_time_ms (v2-4), group_instance_id (v7+, no static membership),
 // committed_leader_epoch. Written with Kafka's default: leader epoch -1.
 #include "log/kafka/protocol/offsets.h"
@@ -85,6 +84,7 @@ Result<OffsetFetchRequest> OffsetFetchRequest::Decode(std::string_view body, int
   } else if (r.ok() && version < 2) {
     r.Fail("null topics before OffsetFetch v2");
   }
+  if (version >= 7) req.require_stable = r.Bool();
   f.EndStruct();
   if (!r.ok()) return Status(Errc::kCorruption, std::string("OffsetFetch request: ") + r.error());
   return req;

@@ -41,6 +41,7 @@ struct OffsetFetchRequest {
   std::string group_id;
   // nullopt = every committed partition of the group (v2+).
   std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>> topics;
+  bool require_stable = false;  // v7+
   static Result<OffsetFetchRequest> Decode(std::string_view body, int16_t version);
 };
 

@@ -57,7 +57,10 @@ void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
         OffsetFetchResponse::Partition rp;
         rp.partition = p;
         auto it = committed.find({name, p});
-        if (it != committed.end()) {
+        if (req->require_stable && ctx.log->transactions().HasPendingOffsets(req->group_id, {name, p})) {
+          // KIP-447: an open transaction will commit this partition's offset.
+          rp.error = ErrorCode::kUnstableOffsetCommit;
+        } else if (it != committed.end()) {
           rp.offset = it->second.offset;
           rp.metadata = it->second.metadata;
         }

@@ -1,5 +1,5 @@
 // OffsetCommit and OffsetFetch (log/kafka/protocol/offsets.h) at every
-// served version: OffsetCommit v8 and OffsetFetch v6 flexible.
+// served version: OffsetCommit v8 and OffsetFetch v6-v7 flexible.
 #include "log/kafka/protocol/offsets.h"
 
 #include <gtest/gtest.h>
@@ -60,14 +60,16 @@ std::string OffsetFetchBody(int16_t v, bool all) {
   } else {
     b.Count(1).Str("t").Count(2).I32(0).I32(3).UnknownTag();
   }
+  if (v >= 7) b.I8(1);  // require_stable
   return b.Tags().bytes();
 }
 
 TEST(OffsetFetchTest, DecodesEveryVersion) {
-  for (int16_t v = 1; v <= 6; ++v) {
+  for (int16_t v = 1; v <= 7; ++v) {
     auto req = OffsetFetchRequest::Decode(OffsetFetchBody(v, false), v);
     ASSERT_TRUE(req.ok()) << "v" << v << ": " << req.status().ToString();
     EXPECT_EQ(req->group_id, "g");
+    EXPECT_EQ(req->require_stable, v >= 7);
     ASSERT_TRUE(req->topics.has_value());
     ASSERT_EQ(req->topics->size(), 1u);
     EXPECT_EQ((*req->topics)[0].first, "t");
@@ -80,7 +82,7 @@ TEST(OffsetFetchTest, DecodesEveryVersion) {
 }
 
 TEST(OffsetFetchTest, TruncatedFails) {
-  for (int16_t v : {1, 5, 6}) {
+  for (int16_t v : {1, 5, 6, 7}) {
     ExpectTruncationsFail<OffsetFetchRequest>(OffsetFetchBody(v, false), v);
     if (v >= 2) ExpectTruncationsFail<OffsetFetchRequest>(OffsetFetchBody(v, true), v);
   }
