@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "log/varint.h"
 
@@ -182,6 +184,14 @@ class Reader {
   const char* error_ = "";
 };
 
+// Bytes that a Writer's output refers to instead of holding: sent in
+// place (a gather write) at offset `at` of the output; `keep` holds them.
+struct Splice {
+  size_t at = 0;
+  std::span<const char> data;
+  std::shared_ptr<const void> keep;
+};
+
 class Writer {
  public:
   void Int8(int8_t v) { out_.push_back(static_cast<char>(v)); }
@@ -252,12 +262,26 @@ class Writer {
   }
   void PatchInt32(size_t at, int32_t v) { PutBigEndian32(out_.data() + at, static_cast<uint32_t>(v)); }
 
+  // Bytes (int32 length, or compact when `compact`) whose content is not
+  // copied: it is spliced in at this point when the output is sent.
+  void SplicedBytes(std::span<const char> b, std::shared_ptr<const void> keep, bool compact) {
+    if (compact) {
+      UnsignedVarint(static_cast<uint32_t>(b.size()) + 1);
+    } else {
+      Int32(static_cast<int32_t>(b.size()));
+    }
+    if (!b.empty()) splices_.push_back(Splice{out_.size(), b, std::move(keep)});
+  }
+
   size_t size() const { return out_.size(); }
   std::string& buffer() { return out_; }
+  // The output without the spliced bytes (see TakeSplices).
   std::string Take() { return std::move(out_); }
+  std::vector<Splice> TakeSplices() { return std::move(splices_); }
 
  private:
   std::string out_;
+  std::vector<Splice> splices_;
 };
 
 }  // namespace rivulet::log

@@ -61,7 +61,7 @@ Result<FetchRequest> FetchRequest::Decode(std::string_view body, int16_t version
   return req;
 }
 
-std::string FetchResponse::Encode(int16_t version) const {
+std::string FetchResponse::EncodeSpliced(int16_t version, std::vector<Splice>* splices) const {
   Writer w;
   FieldWriter f(w, Flexible(version));
   w.Int32(throttle_time_ms);
@@ -86,12 +86,19 @@ std::string FetchResponse::Encode(int16_t version) const {
         f.EndStruct();
       }
       if (version >= 11) w.Int32(-1);  // preferred_read_replica
-      f.Bytes(p.records);
+      if (p.records_keep && splices) {
+        w.SplicedBytes(p.records_view, p.records_keep, Flexible(version));
+      } else if (p.records_keep) {
+        f.Bytes(std::string_view(p.records_view.data(), p.records_view.size()));
+      } else {
+        f.Bytes(p.records);
+      }
       f.EndStruct();
     }
     f.EndStruct();
   }
   f.EndStruct();
+  if (splices) *splices = w.TakeSplices();
   return w.Take();
 }
 

@@ -2,6 +2,8 @@
 // session id 0, so clients send full requests.
 #pragma once
 
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,10 @@ struct FetchResponse {
     // (producer id, first offset) of the aborted transactions in `records`.
     std::vector<std::pair<int64_t, int64_t>> aborted_transactions;
     std::string records;
+    // Records sent in place (zero copy) instead of `records` when
+    // records_keep is set: a view of a segment's mapping, which it holds.
+    std::span<const char> records_view;
+    std::shared_ptr<const void> records_keep;
   };
   struct Topic {
     std::string name;
@@ -51,7 +57,10 @@ struct FetchResponse {
   int32_t session_id = 0;
   std::vector<Topic> topics;
 
-  std::string Encode(int16_t version) const;
+  // The body; with spliced records, only the bytes around them.
+  std::string Encode(int16_t version) const { return EncodeSpliced(version, nullptr); }
+  // The body, and in *splices where the records_view bytes go.
+  std::string EncodeSpliced(int16_t version, std::vector<Splice>* splices) const;
 };
 
 }  // namespace rivulet::log::kafka

@@ -128,7 +128,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                    ProduceRequest::PeekAcks(ctx_.body, ctx_.header.api_version) == 0;
     auto self = shared_from_this();
     try {
-      handler(ctx_, [self, correlation_id](std::string body) {
+      handler(ctx_, [self, correlation_id](ResponseBody body) {
         asio::post(self->socket_.get_executor(), [self, correlation_id, body = std::move(body)]() mutable {
           self->Write(correlation_id, std::move(body));
         });
@@ -136,7 +136,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     } catch (const std::exception& e) {
       // A handler bug must not take the broker down: drop this connection.
       GetLogger("broker")->error("handler for {} from {} failed: {}", ApiName(), peer_, e.what());
-      Write(correlation_id, std::string());
+      Write(correlation_id, ResponseBody());
     }
   }
 
@@ -145,7 +145,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     return api ? api->name : "?";
   }
 
-  void Write(int32_t correlation_id, std::string body) {
+  void Write(int32_t correlation_id, ResponseBody body) {
     if (body.empty()) {
       Done();
       return Close();
@@ -158,11 +158,22 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     // Response header v0 (correlation id), or v1 with an empty tagged-field
     // section for the flexible versions.
     const size_t header = flexible_response_ ? 9 : 8;
-    response_.assign(header, '\0');
-    PutBigEndian32(response_.data(), static_cast<uint32_t>(body.size() + header - 4));
-    PutBigEndian32(response_.data() + 4, static_cast<uint32_t>(correlation_id));
-    response_ += body;
-    asio::async_write(socket_, asio::buffer(response_),
+    header_.assign(header, '\0');
+    PutBigEndian32(header_.data(), static_cast<uint32_t>(body.size() + header - 4));
+    PutBigEndian32(header_.data() + 4, static_cast<uint32_t>(correlation_id));
+    // One gather write: the header, then the body's own bytes with the
+    // spliced segment bytes between them, straight from their mappings.
+    response_ = std::move(body);
+    buffers_.clear();
+    buffers_.emplace_back(header_.data(), header_.size());
+    size_t at = 0;
+    for (const Splice& sp : response_.splices) {
+      if (sp.at > at) buffers_.emplace_back(response_.bytes.data() + at, sp.at - at);
+      buffers_.emplace_back(sp.data.data(), sp.data.size());
+      at = sp.at;
+    }
+    if (response_.bytes.size() > at) buffers_.emplace_back(response_.bytes.data() + at, response_.bytes.size() - at);
+    asio::async_write(socket_, buffers_,
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
                         self->Done();
                         if (ec) return self->Close();
@@ -200,7 +211,9 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   std::string peer_;
   char size_buf_[4];
   std::string request_;
-  std::string response_;
+  std::string header_;                    // of the response being written
+  ResponseBody response_;                 // its body, alive until written
+  std::vector<asio::const_buffer> buffers_;
   RequestContext ctx_;
   bool busy_ = false;
   bool closed_ = false;

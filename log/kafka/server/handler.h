@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "log/kafka/protocol/api.h"
 #include "log/log_manager.h"
@@ -35,8 +36,24 @@ struct RequestContext {
   boost::asio::io_context* io = nullptr;  // for timers (long polls)
 };
 
+// A response body: bytes, with stored record bytes spliced in at the
+// given offsets (Fetch sends segment bytes from their mapping, uncopied).
+struct ResponseBody {
+  std::string bytes;
+  std::vector<Splice> splices;  // by offset in bytes
+  ResponseBody() = default;
+  ResponseBody(std::string b) : bytes(std::move(b)) {}  // NOLINT(google-explicit-constructor)
+  ResponseBody(std::string b, std::vector<Splice> s) : bytes(std::move(b)), splices(std::move(s)) {}
+  bool empty() const { return bytes.empty() && splices.empty(); }
+  size_t size() const {
+    size_t n = bytes.size();
+    for (const auto& s : splices) n += s.data.size();
+    return n;
+  }
+};
+
 // An empty body closes the connection (a request we cannot answer).
-using Respond = std::function<void(std::string body)>;
+using Respond = std::function<void(ResponseBody body)>;
 using Handler = void (*)(RequestContext& ctx, Respond respond);
 
 // The handler of an API key, or nullptr.

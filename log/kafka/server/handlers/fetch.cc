@@ -1,4 +1,6 @@
-// Fetch: whole batches from the stored bytes (no re-encoding), with long
+// Fetch: whole batches from the stored bytes (no re-encoding, no copy: the
+// response splices in views of the segments' mappings, and the connection
+// sends them with one gather write), with long
 // polling: when fewer than min_bytes are ready, the request waits on an
 // Asio timer (never blocking an io thread) until data arrives or
 // max_wait_ms passes. A Produce wakes the waiting fetches at once
@@ -104,7 +106,8 @@ FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
                                                 *bytes == 0 ? max_total : max_total - *bytes);
           const auto isolation = f.req.isolation_level == 1 ? IsolationLevel::kReadCommitted
                                                             : IsolationLevel::kReadUncommitted;
-          auto r = (*part)->Read(p.fetch_offset, limit, isolation);
+          // A view of the segment's mapping: sent from there, not copied.
+          auto r = (*part)->Map(p.fetch_offset, limit, isolation);
           if (!r.ok()) {
             rp.error = ToKafkaError(r.status().code());
             *errors = true;
@@ -112,13 +115,14 @@ FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
             rp.high_watermark = r->high_watermark;
             rp.last_stable_offset = r->last_stable_offset;
             rp.log_start_offset = r->log_start_offset;
-            if (isolation == IsolationLevel::kReadCommitted && !r->bytes.empty()) {
+            if (isolation == IsolationLevel::kReadCommitted && !r->data.bytes.empty()) {
               for (const AbortedTxn& a : (*part)->AbortedTransactions(p.fetch_offset, r->last_stable_offset)) {
                 rp.aborted_transactions.emplace_back(a.producer_id, a.first_offset);
               }
             }
-            *bytes += r->bytes.size();
-            rp.records = std::move(r->bytes);
+            *bytes += r->data.bytes.size();
+            rp.records_view = r->data.bytes;
+            rp.records_keep = std::move(r->data.keep);
           }
         }
       }
@@ -138,7 +142,9 @@ void Attempt(std::shared_ptr<PendingFetch> f) {
     bool errors = false;
     FetchResponse resp = ReadAll(*f, &bytes, &errors);
     if (errors || bytes >= static_cast<size_t>(std::max(f->req.min_bytes, 1)) || now >= f->deadline) {
-      f->respond(resp.Encode(f->version));
+      std::vector<Splice> splices;
+      std::string body = resp.EncodeSpliced(f->version, &splices);
+      f->respond(ResponseBody(std::move(body), std::move(splices)));
       return;
     }
   }

@@ -86,6 +86,44 @@ TEST(FetchTest, EncodesV12) {
   EXPECT_EQ(Response().Encode(12), b.bytes());
 }
 
+// Zero-copy Fetch: the records are not in the body but spliced in where
+// their bytes go; put back, the body is the one Encode writes.
+TEST(FetchTest, SplicedRecordsReassembleToTheCopiedEncoding) {
+  const std::string a = "first-partition-records", b = "second";
+  auto keep = std::make_shared<std::string>(a + b);
+  for (int16_t v : {4, 11, 12}) {
+    FetchResponse copied, spliced;
+    copied.topics.push_back({"t", {}});
+    for (int32_t p = 0; p < 3; ++p) {
+      FetchResponse::Partition part;
+      part.partition = p;
+      part.high_watermark = 10;
+      part.aborted_transactions = {{7, 3}};
+      copied.topics[0].partitions.push_back(part);
+    }
+    spliced = copied;
+    copied.topics[0].partitions[0].records = a;
+    copied.topics[0].partitions[2].records = b;
+    spliced.topics[0].partitions[0].records_view = std::span<const char>(keep->data(), a.size());
+    spliced.topics[0].partitions[0].records_keep = keep;
+    spliced.topics[0].partitions[2].records_view = std::span<const char>(keep->data() + a.size(), b.size());
+    spliced.topics[0].partitions[2].records_keep = keep;
+    std::vector<Splice> splices;
+    const std::string body = spliced.EncodeSpliced(v, &splices);
+    ASSERT_EQ(splices.size(), 2u);
+    std::string whole;
+    size_t at = 0;
+    for (const Splice& s : splices) {
+      whole.append(body, at, s.at - at);
+      whole.append(s.data.data(), s.data.size());
+      at = s.at;
+    }
+    whole.append(body, at);
+    EXPECT_EQ(whole, copied.Encode(v)) << "v" << v;
+    EXPECT_EQ(spliced.Encode(v), copied.Encode(v)) << "v" << v;  // without splices: copied in
+  }
+}
+
 TEST(FetchTest, EncodesV11) {
   Body b(false);
   b.I32(1).I16(0).I32(0);
