@@ -265,6 +265,34 @@ class TransactionsTest(unittest.TestCase):
         values = [m.value() for m in self.consume_all(topic, "read_uncommitted", expect=4)]
         self.assertEqual(values, [b"a", b"b", b"c", b"e"])
 
+    def test_rivulet_transactions_lists_and_describes_through_the_broker(self):
+        topic = self.topic(1)
+        txn_id = "cli-" + uuid.uuid4().hex[:6]
+        p = self.txn_producer(txn_id)
+        p.begin_transaction()
+        p.produce(topic, value=b"open")
+        p.flush(10)
+
+        def rivulet(*args):
+            return subprocess.run([os.environ.get("RIVULET_BINARY", "rivulet"), "transactions",
+                                   "--bootstrap-server", self.bootstrap, *args], capture_output=True, timeout=30)
+        listed = rivulet("--list")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        line = [l for l in listed.stdout.decode().splitlines() if l.startswith(txn_id)]
+        self.assertEqual(len(line), 1, listed.stdout)
+        self.assertIn("Ongoing", line[0])
+        described = rivulet("--describe", "--transactional-id", txn_id)
+        self.assertEqual(described.returncode, 0, described.stderr)
+        out = described.stdout.decode()
+        self.assertIn("TransactionState: Ongoing", out)
+        self.assertIn(f"TopicPartitions: {topic}-0", out)
+        p.commit_transaction(15)
+        self.assertIn("TransactionState: CompleteCommit",
+                      rivulet("--describe", "--transactional-id", txn_id).stdout.decode())
+        missing = rivulet("--describe", "--transactional-id", "no-such-id")
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("unknown transactional id 'no-such-id'", missing.stderr.decode())
+
     def test_raw_transactional_write_needs_its_partition_added_first(self):
         topic = self.topic(1)
         f = Frames(self.broker.port)

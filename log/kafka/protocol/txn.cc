@@ -332,4 +332,74 @@ std::string ListTransactionsResponse::Encode(int16_t version) const {
   return w.Take();
 }
 
+// ---- The client side of the admin APIs (rivulet transactions --bootstrap-server) ----
+
+std::string DescribeTransactionsRequest::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDescribeTransactions, version));
+  f.ArrayCount(transactional_ids.size());
+  for (const auto& id : transactional_ids) f.String(id);
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<DescribeTransactionsResponse> DescribeTransactionsResponse::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDescribeTransactions, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDescribeTransactions, version));
+  DescribeTransactionsResponse resp;
+  resp.throttle_time_ms = r.Int32();
+  const int32_t n = f.ArrayCount(2 + 2 * f.MinLength() + 22 + f.MinCount() + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    Transaction t;
+    t.error = static_cast<ErrorCode>(r.Int16());
+    t.transactional_id = f.String();
+    t.state = f.String();
+    t.transaction_timeout_ms = r.Int32();
+    t.transaction_start_time_ms = r.Int64();
+    t.producer_id = r.Int64();
+    t.producer_epoch = r.Int16();
+    t.topics = ReadTopicPartitions(f);
+    f.EndStruct();
+    resp.transactions.push_back(std::move(t));
+  }
+  f.EndStruct();
+  if (!r.ok()) return Status(Errc::kCorruption, std::string("DescribeTransactions response: ") + r.error());
+  return resp;
+}
+
+std::string ListTransactionsRequest::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kListTransactions, version));
+  f.ArrayCount(state_filters.size());
+  for (const auto& s : state_filters) f.String(s);
+  f.ArrayCount(producer_id_filters.size());
+  for (int64_t p : producer_id_filters) w.Int64(p);
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<ListTransactionsResponse> ListTransactionsResponse::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kListTransactions, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kListTransactions, version));
+  ListTransactionsResponse resp;
+  resp.throttle_time_ms = r.Int32();
+  resp.error = static_cast<ErrorCode>(r.Int16());
+  const int32_t nu = f.ArrayCount(f.MinLength());
+  for (int32_t i = 0; i < nu && r.ok(); ++i) resp.unknown_state_filters.push_back(f.String());
+  const int32_t n = f.ArrayCount(2 * f.MinLength() + 8 + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    Transaction t;
+    t.transactional_id = f.String();
+    t.producer_id = r.Int64();
+    t.state = f.String();
+    f.EndStruct();
+    resp.transactions.push_back(std::move(t));
+  }
+  f.EndStruct();
+  if (!r.ok()) return Status(Errc::kCorruption, std::string("ListTransactions response: ") + r.error());
+  return resp;
+}
+
 }  // namespace rivulet::log::kafka

@@ -161,6 +161,7 @@ struct DescribeProducersResponse {
 struct DescribeTransactionsRequest {
   std::vector<std::string> transactional_ids;
   static Result<DescribeTransactionsRequest> Decode(std::string_view body, int16_t version);
+  std::string Encode(int16_t version) const;  // client side (rivulet transactions)
 };
 
 struct DescribeTransactionsResponse {
@@ -177,12 +178,14 @@ struct DescribeTransactionsResponse {
   int32_t throttle_time_ms = 0;
   std::vector<Transaction> transactions;
   std::string Encode(int16_t version) const;
+  static Result<DescribeTransactionsResponse> Decode(std::string_view body, int16_t version);  // client side
 };
 
 struct ListTransactionsRequest {
   std::vector<std::string> state_filters;  // empty: every state
   std::vector<int64_t> producer_id_filters;  // empty: every producer
   static Result<ListTransactionsRequest> Decode(std::string_view body, int16_t version);
+  std::string Encode(int16_t version) const;  // client side
 };
 
 struct ListTransactionsResponse {
@@ -196,6 +199,7 @@ struct ListTransactionsResponse {
   std::vector<std::string> unknown_state_filters;  // filters naming no known state
   std::vector<Transaction> transactions;
   std::string Encode(int16_t version) const;
+  static Result<ListTransactionsResponse> Decode(std::string_view body, int16_t version);  // client side
 };
 
 }  // namespace rivulet::log::kafka

@@ -472,5 +472,62 @@ TEST(TxnCodecTest, BadCompactLengthsFail) {
             Errc::kCorruption);
 }
 
+// The client side (rivulet transactions --bootstrap-server) against the
+// server side: what one encodes, the other decodes to the same values.
+TEST(TxnCodecTest, ClientSideAdminCodecsRoundTripWithTheServerSide) {
+  ListTransactionsRequest lreq;
+  lreq.state_filters = {"Ongoing", "Nope"};
+  lreq.producer_id_filters = {7, 9};
+  auto lreq2 = ListTransactionsRequest::Decode(lreq.Encode(0), 0);
+  ASSERT_TRUE(lreq2.ok());
+  EXPECT_EQ(lreq2->state_filters, lreq.state_filters);
+  EXPECT_EQ(lreq2->producer_id_filters, lreq.producer_id_filters);
+
+  ListTransactionsResponse lresp;
+  lresp.unknown_state_filters = {"Nope"};
+  lresp.transactions = {{"a", 7, "Ongoing"}, {"b", 9, "CompleteAbort"}};
+  auto lresp2 = ListTransactionsResponse::Decode(lresp.Encode(0), 0);
+  ASSERT_TRUE(lresp2.ok()) << lresp2.status().ToString();
+  EXPECT_EQ(lresp2->unknown_state_filters, lresp.unknown_state_filters);
+  ASSERT_EQ(lresp2->transactions.size(), 2u);
+  EXPECT_EQ(lresp2->transactions[1].transactional_id, "b");
+  EXPECT_EQ(lresp2->transactions[1].producer_id, 9);
+  EXPECT_EQ(lresp2->transactions[1].state, "CompleteAbort");
+
+  DescribeTransactionsRequest dreq;
+  dreq.transactional_ids = {"a", "b"};
+  EXPECT_EQ(DescribeTransactionsRequest::Decode(dreq.Encode(0), 0)->transactional_ids, dreq.transactional_ids);
+
+  DescribeTransactionsResponse dresp;
+  DescribeTransactionsResponse::Transaction t;
+  t.transactional_id = "a";
+  t.state = "Ongoing";
+  t.transaction_timeout_ms = 5000;
+  t.transaction_start_time_ms = 123;
+  t.producer_id = 7;
+  t.producer_epoch = 2;
+  t.topics = {{"x", {0, 3}}};
+  dresp.transactions = {t};
+  DescribeTransactionsResponse::Transaction missing;
+  missing.error = ErrorCode::kTransactionalIdNotFound;
+  missing.transactional_id = "b";
+  dresp.transactions.push_back(missing);
+  const std::string bytes = dresp.Encode(0);
+  auto dresp2 = DescribeTransactionsResponse::Decode(bytes, 0);
+  ASSERT_TRUE(dresp2.ok()) << dresp2.status().ToString();
+  ASSERT_EQ(dresp2->transactions.size(), 2u);
+  const auto& a = dresp2->transactions[0];
+  EXPECT_EQ(a.state, "Ongoing");
+  EXPECT_EQ(a.transaction_timeout_ms, 5000);
+  EXPECT_EQ(a.transaction_start_time_ms, 123);
+  EXPECT_EQ(a.producer_epoch, 2);
+  ASSERT_EQ(a.topics.size(), 1u);
+  EXPECT_EQ(a.topics[0].partitions, (std::vector<int32_t>{0, 3}));
+  EXPECT_EQ(dresp2->transactions[1].error, ErrorCode::kTransactionalIdNotFound);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(DescribeTransactionsResponse::Decode(bytes.substr(0, cut), 0).ok()) << cut;
+  }
+}
+
 }  // namespace
 }  // namespace rivulet::log::kafka
