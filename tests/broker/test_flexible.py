@@ -12,7 +12,7 @@ import socket
 import struct
 import unittest
 
-from broker_fixture import Broker, read_response, record_batch
+from broker_fixture import Broker, raw_request, read_response, record_batch
 
 
 # ---- building flexible bodies ----
@@ -392,6 +392,30 @@ class FlexibleVersionsTest(unittest.TestCase):
 
         r = parse(self.c.call(13, 4, cstr(group) + carr([cstr(member) + cstr(None) + TAGS]) + TAGS), LEAVE_GROUP_V4)
         self.assertEqual((r["error"], [m["error"] for m in r["members"]]), (0, [0]))
+
+    def test_init_producer_id_v2_and_describe_producers_v0(self):
+        self.create_topic("flex-producers", 1)
+        r = parse(self.c.call(22, 2, cstr(None) + i32(60000) + TAGS),
+                  [("throttle", "i32"), ("error", "i16"), ("pid", "i64"), ("epoch", "i16")])
+        self.assertEqual(r["error"], 0)
+        pid, epoch = r["pid"], r["epoch"]
+        batch = record_batch(pid, epoch, 0, [b"a", b"b", b"c"])
+        topic = b"flex-producers"
+        produce = (struct.pack(">hhi", -1, -1, 10000) + struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic
+                   + struct.pack(">ii", 1, 0) + struct.pack(">i", len(batch)) + batch)
+        self.assertIsNotNone(raw_request(self.broker.port, 0, 3, produce))
+        schema = [("throttle", "i32"), ("topics", ("arr", [("name", "str"), ("partitions", ("arr", [
+            ("partition", "i32"), ("error", "i16"), ("message", "nstr"), ("producers", ("arr", [
+                ("pid", "i64"), ("epoch", "i32"), ("last_seq", "i32"), ("last_ts", "i64"),
+                ("coordinator_epoch", "i32"), ("txn_start", "i64")]))]))]))]
+        r = parse(self.c.call(61, 0, carr([cstr("flex-producers") + carr([i32(0)]) + TAGS]) + TAGS), schema)
+        part = r["topics"][0]["partitions"][0]
+        self.assertEqual(part["error"], 0)
+        self.assertEqual(len(part["producers"]), 1)
+        prod = part["producers"][0]
+        self.assertEqual((prod["pid"], prod["epoch"], prod["last_seq"], prod["txn_start"]), (pid, epoch, 2, -1))
+        r = parse(self.c.call(61, 0, carr([cstr("no-such-topic") + carr([i32(0)]) + TAGS]) + TAGS), schema)
+        self.assertEqual(r["topics"][0]["partitions"][0]["error"], 3)  # UNKNOWN_TOPIC_OR_PARTITION
 
     def test_truncated_flexible_bodies_close(self):
         for key, v in ((0, 9), (1, 12), (2, 6), (3, 12), (8, 8), (9, 6), (10, 4), (11, 7), (12, 4), (13, 4),

@@ -293,6 +293,30 @@ class TransactionsTest(unittest.TestCase):
         self.assertNotEqual(missing.returncode, 0)
         self.assertIn("unknown transactional id 'no-such-id'", missing.stderr.decode())
 
+    def test_raw_retry_after_the_broker_was_killed_is_still_deduplicated(self):
+        topic = self.topic(1)
+        f = Frames(self.broker.port)
+        body = f.call(22, 1, struct.pack(">hi", -1, 60000))
+        _, err, pid, epoch = struct.unpack(">ihqh", body[:16])
+        first = record_batch(pid, epoch, 0, [b"a", b"b"])
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, first))), (0, 0))
+        second = record_batch(pid, epoch, 2, [b"c"])
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, second))), (0, 2))
+        f.close()
+        # SIGKILL: no snapshot on close; the state comes back from the log.
+        self.broker.kill()
+        self.broker.start()
+        f = Frames(self.broker.port)
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, second))), (0, 2))
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, first))), (0, 0))
+        err, _ = parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, record_batch(pid, epoch, 4, [b"x"]))))
+        self.assertEqual(err, 45)
+        self.assertEqual(parse_produce_v3(f.call(0, 3, produce_v3(topic, 0, record_batch(pid, epoch, 3, [b"d"])))),
+                         (0, 3))
+        f.close()
+        values = [m.value() for m in self.consume_all(topic, "read_uncommitted", expect=4)]
+        self.assertEqual(values, [b"a", b"b", b"c", b"d"])
+
     def test_raw_transactional_write_needs_its_partition_added_first(self):
         topic = self.topic(1)
         f = Frames(self.broker.port)
