@@ -255,7 +255,8 @@ class FlexibleVersionsTest(unittest.TestCase):
         apis = {a["key"]: (a["min"], a["max"]) for a in r["apis"]}
         self.assertEqual(apis[18], (0, 3))
         self.assertEqual(apis[3], (0, 12))
-        self.assertEqual(apis[1], (4, 12))
+        self.assertEqual(apis[1], (2, 12))
+        self.assertEqual(apis[0], (0, 9))
 
     def test_api_versions_v3_malformed_body_is_invalid_request(self):
         r = parse(self.c.call(18, 3, b"\x05ab", flexible_response_header=False), API_VERSIONS_V3)

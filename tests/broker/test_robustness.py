@@ -7,7 +7,7 @@ import struct
 import time
 import unittest
 
-from broker_fixture import Broker, raw_request, read_response, recv_exact
+from broker_fixture import Broker, raw_request, record_batch, read_response, recv_exact
 
 API_VERSIONS = 18
 METADATA = 3
@@ -68,6 +68,29 @@ class RobustnessTest(unittest.TestCase):
         self.assertEqual(err, 35)
         self.assertGreaterEqual(n, 16)
         self.assertEqual(len(body), 6 + 6 * n)
+
+    def test_old_produce_versions_take_only_record_batch_v2(self):
+        # Produce v0-v2 are advertised (librdkafka 2.0 compresses with gzip,
+        # snappy and lz4 only then) but take only RecordBatch v2: a v1
+        # message set gets UNSUPPORTED_FOR_MESSAGE_FORMAT (43).
+        topic = b"old-produce"
+
+        def produce(version, records):
+            body = (struct.pack(">hi", -1, 5000) + struct.pack(">i", 1) + struct.pack(">h", len(topic)) + topic
+                    + struct.pack(">ii", 1, 0) + struct.pack(">i", len(records)) + records)
+            corr, resp = raw_request(self.broker.port, 0, version, body)
+            pos = 4 + 2 + len(topic) + 4
+            return struct.unpack(">ihq", resp[pos:pos + 14])[1:]
+
+        msg = b"\x00\x00\x00\x00" + b"\x01" + b"\x00" + struct.pack(">q", 1000) + struct.pack(">i", -1) + \
+            struct.pack(">i", 1) + b"v"
+        message_set_v1 = struct.pack(">qi", 0, len(msg)) + msg
+        for version in (0, 1, 2):
+            err, _ = produce(version, message_set_v1)
+            self.assertEqual(err, 43, f"Produce v{version}")
+        err, base = produce(0, record_batch(-1, -1, -1, [b"a", b"b"]))
+        self.assertEqual((err, base), (0, 0))
+        self.assertServing()
 
     def test_negative_size_closes(self):
         self.send_raw(struct.pack(">i", -5))

@@ -6,14 +6,16 @@ namespace rivulet::log::kafka {
 const std::vector<ApiVersionRange>& SupportedApis() {
   // Every API up to its newest version whose semantics this broker can
   // honour, flexible versions (KIP-482) included; each codec's file says
-  // why it stops where it does. Produce from v3 and Fetch from v4
-  // (RecordBatch v2 only); ListOffsets from v1. Fetch stops at v12 and
+  // why it stops where it does. Produce from v0 and Fetch from v2
+  // (a Produce must carry RecordBatch v2, whatever its version, and Fetch
+  // answers with it: librdkafka 2.0 compresses with gzip, snappy or lz4
+  // only for a broker whose Produce range includes v0 and Fetch range v2); ListOffsets from v1. Fetch stops at v12 and
   // DeleteTopics at v5 (later versions name topics by id), ListOffsets at v6
   // (v7 adds the max-timestamp query), OffsetFetch at v7 (v8 batches groups). The transaction APIs (protocol/txn.h)
   // up to the flexible versions their codecs decode.
   static const std::vector<ApiVersionRange> apis = {
-      {ApiKey::kProduce, 3, 9, "Produce"},
-      {ApiKey::kFetch, 4, 12, "Fetch"},
+      {ApiKey::kProduce, 0, 9, "Produce"},
+      {ApiKey::kFetch, 2, 12, "Fetch"},
       {ApiKey::kListOffsets, 1, 6, "ListOffsets"},
       {ApiKey::kMetadata, 0, 12, "Metadata"},
       {ApiKey::kOffsetCommit, 2, 8, "OffsetCommit"},

@@ -1,5 +1,9 @@
 // Fetch encoding and decoding, both encodings through FieldReader /
-// FieldWriter (flexible.h). Up to v12 (flexible; v13+ names topics by id).
+// FieldWriter (flexible.h). From v2 to v12 (flexible; v13+ names topics by
+// id). v2 and v3 are answered with the stored RecordBatch v2 bytes, as
+// every version is: there is no down-conversion to message format v0/v1
+// (they are served because librdkafka 2.0 compresses with gzip, snappy and
+// lz4 only for a broker whose Fetch range includes v2).
 // Decoded and ignored: replica_id, current_leader_epoch, last_fetched_epoch
 // (v12), log_start_offset (followers only), forgotten topics (no sessions),
 // rack_id, and the tagged cluster_id. Written with Kafka's defaults: no
@@ -77,13 +81,15 @@ std::string FetchResponse::EncodeSpliced(int16_t version, std::vector<Splice>* s
       w.Int32(p.partition);
       w.Int16(Code(p.error));
       w.Int64(p.high_watermark);
-      w.Int64(p.last_stable_offset >= 0 ? p.last_stable_offset : p.high_watermark);
-      if (version >= 5) w.Int64(p.log_start_offset);
-      f.ArrayCount(p.aborted_transactions.size());
-      for (const auto& [producer_id, first_offset] : p.aborted_transactions) {
-        w.Int64(producer_id);
-        w.Int64(first_offset);
-        f.EndStruct();
+      if (version >= 4) {
+        w.Int64(p.last_stable_offset >= 0 ? p.last_stable_offset : p.high_watermark);
+        if (version >= 5) w.Int64(p.log_start_offset);
+        f.ArrayCount(p.aborted_transactions.size());
+        for (const auto& [producer_id, first_offset] : p.aborted_transactions) {
+          w.Int64(producer_id);
+          w.Int64(first_offset);
+          f.EndStruct();
+        }
       }
       if (version >= 11) w.Int32(-1);  // preferred_read_replica
       if (p.records_keep && splices) {
