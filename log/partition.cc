@@ -94,6 +94,17 @@ Status Partition::Load() {
   return LoadProducerState();
 }
 
+std::vector<int64_t> Partition::ListSnapshots() const {
+  std::vector<int64_t> snaps;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const int64_t off = ParseSnapshotName(e.path().filename().string());
+    if (off >= 0) snaps.push_back(off);
+  }
+  std::sort(snaps.rbegin(), snaps.rend());
+  return snaps;
+}
+
 std::string Partition::SnapshotPath(int64_t offset) const {
   char buf[40];
   std::snprintf(buf, sizeof(buf), "/%020lld.snapshot", static_cast<long long>(offset));
@@ -112,13 +123,8 @@ Status Partition::LoadProducerState() {
     RIVULET_ASSIGN_OR_RETURN(auto txns, seg->LoadAbortedTxns());
     aborted_.insert(aborted_.end(), txns.begin(), txns.end());
   }
-  std::vector<int64_t> snaps;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir_, ec)) {
-    const int64_t off = ParseSnapshotName(e.path().filename().string());
-    if (off >= 0) snaps.push_back(off);
-  }
-  std::sort(snaps.rbegin(), snaps.rend());
+  const std::vector<int64_t> snaps = ListSnapshots();
   int64_t scan_from = start;
   for (int64_t off : snaps) {
     if (off > end) {  // the log was cut below it
@@ -180,13 +186,8 @@ Status Partition::LoadProducerState() {
 
 Status Partition::WriteSnapshotLocked(int64_t offset) {
   RIVULET_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(offset), producers_.EncodeSnapshot(offset)));
-  std::vector<int64_t> snaps;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir_, ec)) {
-    const int64_t off = ParseSnapshotName(e.path().filename().string());
-    if (off >= 0) snaps.push_back(off);
-  }
-  std::sort(snaps.rbegin(), snaps.rend());
+  const std::vector<int64_t> snaps = ListSnapshots();
   for (size_t i = kSnapshotsKept; i < snaps.size(); ++i) fs::remove(SnapshotPath(snaps[i]), ec);
   return Status::Ok();
 }

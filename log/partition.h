@@ -158,6 +158,8 @@ class Partition {
   Status LoadProducerState();
   Status WriteSnapshotLocked(int64_t offset);
   std::string SnapshotPath(int64_t offset) const;
+  // Offsets of the producer snapshots in dir_, newest first.
+  std::vector<int64_t> ListSnapshots() const;
   Status RollLocked(int64_t now_ms);
   Status FlushLocked();
   Result<FileSlice> SliceLocked(int64_t offset, size_t max_bytes, IsolationLevel isolation, int64_t* hw,

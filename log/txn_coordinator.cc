@@ -142,6 +142,14 @@ Status TransactionCoordinator::Replay() {
   return Status::Ok();
 }
 
+std::vector<std::shared_ptr<TransactionCoordinator::Txn>> TransactionCoordinator::AllTxns() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Txn>> all;
+  all.reserve(txns_.size());
+  for (const auto& [id, t] : txns_) all.push_back(t);
+  return all;
+}
+
 Result<ProducerId> TransactionCoordinator::AllocateProducerId() {
   std::lock_guard<std::mutex> lock(pid_mu_);
   if (next_pid_ >= block_end_) {
@@ -179,11 +187,7 @@ Result<bool> TransactionCoordinator::MaybeCompact() {
   // id's current state, written under its own lock (so no newer state of it
   // can land before), and the producer-id block.
   RIVULET_ASSIGN_OR_RETURN(int64_t base, txn_log_->Roll());
-  std::vector<std::shared_ptr<Txn>> all;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, t] : txns_) all.push_back(t);
-  }
+  const std::vector<std::shared_ptr<Txn>> all = AllTxns();
   records_ = 0;
   for (const auto& t : all) {
     std::lock_guard<std::mutex> lock(t->mu);
@@ -475,11 +479,7 @@ Status TransactionCoordinator::FenceAndAbortLocked(Txn& t) {
 }
 
 int TransactionCoordinator::AbortExpired(int64_t now_ms) {
-  std::vector<std::shared_ptr<Txn>> all;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, t] : txns_) all.push_back(t);
-  }
+  const std::vector<std::shared_ptr<Txn>> all = AllTxns();
   int aborted = 0;
   for (const auto& t : all) {
     std::unique_lock<std::mutex> lock(t->mu, std::try_to_lock);
@@ -525,11 +525,7 @@ Status TransactionCoordinator::VerifyTransactionalWrite(ProducerIdAndEpoch produ
 }
 
 bool TransactionCoordinator::HasPendingOffsets(const std::string& group, const TopicPartition& tp) const {
-  std::vector<std::shared_ptr<Txn>> all;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, t] : txns_) all.push_back(t);
-  }
+  const std::vector<std::shared_ptr<Txn>> all = AllTxns();
   for (const auto& t : all) {
     std::lock_guard<std::mutex> lock(t->mu);
     if (t->state != TxnState::kOngoing && t->state != TxnState::kPrepareCommit) continue;
@@ -555,11 +551,7 @@ TxnDescription TransactionCoordinator::DescribeLocked(const Txn& t) const {
 }
 
 std::vector<TxnDescription> TransactionCoordinator::List() const {
-  std::vector<std::shared_ptr<Txn>> all;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, t] : txns_) all.push_back(t);
-  }
+  const std::vector<std::shared_ptr<Txn>> all = AllTxns();
   std::vector<TxnDescription> out;
   for (const auto& t : all) {
     std::lock_guard<std::mutex> lock(t->mu);

@@ -137,6 +137,8 @@ class TransactionCoordinator {
   Status WritePidBlockLocked(ProducerId next);
   Status AppendRecord(const std::string& key, const std::string& value);
   Result<std::shared_ptr<Txn>> Lookup(const std::string& id) const;
+  // Every entry, taken under mu_ (each then locked on its own).
+  std::vector<std::shared_ptr<Txn>> AllTxns() const;
   // Writes the transaction's state to the log (kept only if the write succeeds).
   Status PersistLocked(Txn& t, TxnState state);
   Status CheckProducerLocked(const Txn& t, ProducerIdAndEpoch producer) const;

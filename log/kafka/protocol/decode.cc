@@ -15,7 +15,6 @@ namespace rivulet::log::kafka {
 
 Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
   const ApiVersionRange* api = FindApi(api_key);
-  if (api == nullptr) api = FindTxnCodec(api_key);  // codecs ahead of their handlers
   if (api == nullptr || v < api->min || v > api->max) {
     return Status(Errc::kNotSupported, "API " + std::to_string(api_key) + " v" + std::to_string(v));
   }

@@ -7,34 +7,13 @@
 
 namespace rivulet::log::kafka {
 
-const std::vector<ApiVersionRange>& TxnCodecVersions() {
-  static const std::vector<ApiVersionRange> codecs = {
-      {ApiKey::kInitProducerId, 0, 4, "InitProducerId"},
-      {ApiKey::kAddPartitionsToTxn, 0, 3, "AddPartitionsToTxn"},
-      {ApiKey::kAddOffsetsToTxn, 0, 3, "AddOffsetsToTxn"},
-      {ApiKey::kEndTxn, 0, 3, "EndTxn"},
-      {ApiKey::kTxnOffsetCommit, 0, 3, "TxnOffsetCommit"},
-      {ApiKey::kDescribeProducers, 0, 0, "DescribeProducers"},
-      {ApiKey::kDescribeTransactions, 0, 0, "DescribeTransactions"},
-      {ApiKey::kListTransactions, 0, 0, "ListTransactions"},
-  };
-  return codecs;
-}
-
-const ApiVersionRange* FindTxnCodec(int16_t key) {
-  for (const auto& a : TxnCodecVersions()) {
-    if (static_cast<int16_t>(a.key) == key) return &a;
-  }
-  return nullptr;
-}
-
 namespace {
 
 bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
 
 // kOk when `version` is one the codec of `key` implements.
 Status CheckVersion(ApiKey key, int16_t version) {
-  const ApiVersionRange* api = FindTxnCodec(static_cast<int16_t>(key));
+  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
   if (version >= api->min && version <= api->max) return Status::Ok();
   return Status(Errc::kNotSupported, std::string(api->name) + " v" + std::to_string(version));
 }

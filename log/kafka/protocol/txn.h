@@ -15,11 +15,7 @@
 
 namespace rivulet::log::kafka {
 
-// The versions each codec here implements, in key order; a handler
-// advertises these (or a subset) in SupportedApis().
-const std::vector<ApiVersionRange>& TxnCodecVersions();
-// The range for `key` among TxnCodecVersions(), or nullptr.
-const ApiVersionRange* FindTxnCodec(int16_t key);
+// The versions each codec here implements are those SupportedApis() lists.
 
 // Every Decode below returns kNotSupported for a version outside its range
 // and kCorruption for malformed bytes; Encode trusts its version.
