@@ -94,6 +94,7 @@ TEST(CrashTest, KillNineLosesNothingFlushed) {
     // The log opens and holds exactly seq-0 .. seq-(n-1), n > flushed.
     auto lm = LogManager::Open(data);
     ASSERT_TRUE(lm.ok()) << lm.status().ToString();
+    if (flushed < 0 && !(*lm)->PartitionCount("crash").ok()) continue;  // killed before it made the topic
     auto records = testing::ReadAll(**lm, {"crash", 0});
     ASSERT_TRUE(records.ok()) << "round " << round << ": " << records.status().ToString();
     ASSERT_GE(static_cast<int64_t>(records->size()), flushed + 1)
