@@ -4,7 +4,10 @@
 //
 //   broker-idempotent  enable.idempotence=true (acks=all, 5 in flight)
 //                      against enable.idempotence=false, acks=1; a fresh
-//                      broker for each run, the two alternating.
+//                      broker for each run, the two alternating. A third
+//                      producer, plain but limited to the idempotent one's
+//                      5 requests in flight, tells the client's pipeline
+//                      limit from the broker's checks (ratio_same_pipeline).
 //   broker-txn         a transactional producer committing every 100 ms
 //                      (--set commit_ms=N) against the plain producer;
 //                      then the transactional topic read by a
@@ -74,18 +77,24 @@ Status BrokerIdempotentBench(const BenchOptions& o, std::ostream& out) {
   const std::string value(static_cast<size_t>(o.value_bytes), 'v');
   const std::vector<std::pair<std::string, std::string>> idempotent = {
       {"enable.idempotence", "true"}, {"acks", "all"}, {"max.in.flight.requests.per.connection", "5"}};
+  std::vector<std::pair<std::string, std::string>> plain5 = kPlain;
+  plain5.push_back({"max.in.flight.requests.per.connection", "5"});
   Figures f;
   f.bench = "broker-idempotent";
   f.baseline = "the same librdkafka producer without idempotence, acks=1, same broker build";
+  std::vector<double> pipeline5;
   for (int r = 0; r < o.repeats; ++r) {
-    // Alternate which goes first, so that neither always meets a warm cache.
-    for (int which = 0; which < 2; ++which) {
-      const bool idem = (which == 0) == (r % 2 == 0);
-      RIVULET_ASSIGN_OR_RETURN(double rate, ProduceRun(o, keys, value, idem ? idempotent : kPlain, false, 0,
-                                                       idem ? &f.bytes : nullptr));
-      (idem ? f.rates : f.baseline_rates).push_back(rate);
+    // Rotate which goes first, so that none always meets a warm cache.
+    for (int i = 0; i < 3; ++i) {
+      const int which = (i + r) % 3;
+      const auto& settings = which == 0 ? idempotent : which == 1 ? kPlain : plain5;
+      RIVULET_ASSIGN_OR_RETURN(double rate, ProduceRun(o, keys, value, settings, false, 0,
+                                                       which == 0 ? &f.bytes : nullptr));
+      (which == 0 ? f.rates : which == 1 ? f.baseline_rates : pipeline5).push_back(rate);
     }
   }
+  f.extra = {{"plain_5_in_flight_records_per_s", Median(pipeline5)},
+             {"ratio_same_pipeline", Median(f.rates) / Median(pipeline5)}};
   ReportFigures(out, o, f);
   return Status::Ok();
 }

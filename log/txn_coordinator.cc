@@ -81,10 +81,34 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(con
     }
     if (!st.ok()) logger->error("transaction {}: recovery: {} (retried later)", id, st.ToString());
   }
+  c->AbortHangingTransactions();
   if (auto compacted = c->MaybeCompact(); !compacted.ok()) {
     logger->warn("transaction log compaction: {} (retried later)", compacted.status().ToString());
   }
   return c;
+}
+
+void TransactionCoordinator::AbortHangingTransactions() {
+  // After the recovery above no transaction is Ongoing, so a transaction
+  // still open in a partition is one the transaction log lost (a machine
+  // crash before its Ongoing record reached the disk) or never knew: abort
+  // it there, or it would hold that partition's last stable offset forever.
+  auto logger = GetLogger("log");
+  for (const std::string& topic : log_->ListTopics()) {
+    auto n = log_->PartitionCount(topic);
+    if (!n.ok()) continue;
+    for (int32_t p = 0; p < *n; ++p) {
+      auto part = log_->GetPartition({topic, p});
+      if (!part.ok()) continue;
+      for (const ProducerDescription& d : (*part)->DescribeProducers()) {
+        if (d.current_txn_start_offset < 0) continue;
+        logger->warn("{}: aborting a transaction of producer {} open since offset {} that no transactional id holds",
+                     (*part)->topic_partition().ToString(), d.producer_id, d.current_txn_start_offset);
+        auto r = (*part)->AppendMarker(ProducerFields{d.producer_id, d.epoch, kNoSequence, true}, ControlType::kAbort, 0);
+        if (!r.ok()) logger->error("{}: {}", (*part)->topic_partition().ToString(), r.status().ToString());
+      }
+    }
+  }
 }
 
 Status TransactionCoordinator::Replay() {
@@ -162,14 +186,14 @@ Result<ProducerId> TransactionCoordinator::AllocateProducerId() {
 Status TransactionCoordinator::WritePidBlockLocked(ProducerId next) {
   proto::ProducerIdBlock b;
   b.set_next(next);
-  return AppendRecord(kPidKey, b.SerializeAsString());
+  return AppendRecord(kPidKey, b.SerializeAsString(), true);
 }
 
-Status TransactionCoordinator::AppendRecord(const std::string& key, const std::string& value) {
+Status TransactionCoordinator::AppendRecord(const std::string& key, const std::string& value, bool sync) {
   RecordBatchBuilder builder(key.size() + value.size() + 128);
   builder.Append(NowMs(), key, value);
   std::string batch = builder.Finish();
-  RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, options_.sync).status());
+  RIVULET_RETURN_IF_ERROR(txn_log_->Append(std::span<char>(batch.data(), batch.size()), false, sync && options_.sync).status());
   ++records_;
   return Status::Ok();
 }
@@ -203,6 +227,15 @@ Result<bool> TransactionCoordinator::MaybeCompact() {
 }
 
 Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
+  // Only the decisions are fsynced: a new epoch (Empty, from
+  // InitProducerId) and PrepareCommit / PrepareAbort. Lost in a machine
+  // crash, an Ongoing record leaves at worst a transaction the log does not
+  // know, which Open aborts in every partition (AbortHangingTransactions);
+  // a Complete* record, a prepared state completed again on open, whose
+  // markers rewritten are harmless (no later transaction of the producer
+  // can precede one of its own fsynced records in this one file).
+  const bool sync = state == TxnState::kEmpty || state == TxnState::kPrepareCommit ||
+                    state == TxnState::kPrepareAbort;
   proto::TransactionState s;
   s.set_transactional_id(t.id);
   s.set_producer_id(t.producer_id);
@@ -226,7 +259,7 @@ Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
   const int64_t now = NowMs();
   s.set_start_ms(t.start_ms);
   s.set_update_ms(now);
-  RIVULET_RETURN_IF_ERROR(AppendRecord(kTxnKeyPrefix + t.id, s.SerializeAsString()));
+  RIVULET_RETURN_IF_ERROR(AppendRecord(kTxnKeyPrefix + t.id, s.SerializeAsString(), sync));
   t.state = state;
   {
     std::lock_guard<std::mutex> lock(mu_);

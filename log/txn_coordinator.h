@@ -4,11 +4,13 @@
 // (DIR/transactions/, an internal partition replayed on open).
 //
 // States: Empty -> Ongoing (first AddPartitions / AddOffsets) ->
-// PrepareCommit | PrepareAbort (EndTxn; written before any marker) ->
+// PrepareCommit | PrepareAbort (EndTxn; written and fsynced before any
+// marker) ->
 // CompleteCommit | CompleteAbort (once every partition has its marker and
 // the group offsets of a commit are stored) -> Ongoing again with the next
 // transaction. After a crash, prepared transactions are completed and
-// ongoing ones aborted when the log opens; a transaction open longer than
+// ongoing ones aborted when the log opens (so is any transaction still open
+// in a partition after that, one the log lost or never knew); a transaction open longer than
 // its timeout is aborted by AbortExpired, with the epoch bumped so that the
 // producer that left it is fenced.
 //
@@ -133,9 +135,12 @@ class TransactionCoordinator {
   struct Txn;
   TransactionCoordinator(std::string dir, LogManager* log, TxnOptions options);
   Status Replay();
+  // Aborts, in every partition, the open transactions left after recovery.
+  void AbortHangingTransactions();
   Result<ProducerId> AllocateProducerId();
   Status WritePidBlockLocked(ProducerId next);
-  Status AppendRecord(const std::string& key, const std::string& value);
+  // Appends one record; fsynced when `sync` and options_.sync.
+  Status AppendRecord(const std::string& key, const std::string& value, bool sync);
   Result<std::shared_ptr<Txn>> Lookup(const std::string& id) const;
   // Every entry, taken under mu_ (each then locked on its own).
   std::vector<std::shared_ptr<Txn>> AllTxns() const;

@@ -216,6 +216,29 @@ TEST(TransactionsTest, ReopenAbortsOpenTransactionsAndKeepsCommittedOnes) {
   EXPECT_GT(again.producer_id().epoch, d->epoch);
 }
 
+// A transaction open in a partition that the transaction log does not hold
+// (its Ongoing record lost in a machine crash, or a producer id it never
+// gave out) would hold the last stable offset forever: the open aborts it.
+TEST(TransactionsTest, ReopenAbortsATransactionTheTransactionLogDoesNotKnow) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  RecordBatchBuilder b;
+  b.Append(1000, "k", "stray");
+  std::string batch = b.Finish(ProducerFields{424242, 3, 0, /*transactional=*/true});
+  auto part = *f.lm->GetPartition({"out", 0});
+  ASSERT_TRUE(part->Append(std::span<char>(batch.data(), batch.size()), true).ok());
+  Producer plain(f.lm.get());
+  ASSERT_TRUE(SendAll(plain, "out", {"after"}).ok());
+  ASSERT_TRUE(plain.Flush().ok());
+  plain.Close();
+  EXPECT_EQ(part->last_stable_offset(), 0);
+  part.reset();
+  f.Reopen();
+  part = *f.lm->GetPartition({"out", 0});
+  EXPECT_EQ(part->last_stable_offset(), part->log_end_offset());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out", IsolationLevel::kReadCommitted), (std::vector<std::string>{"after"}));
+}
+
 TEST(TransactionsTest, ProducerIdsAreNeverHandedOutTwiceAcrossReopens) {
   Fixture f;
   auto a = f.lm->transactions().InitProducerId(std::nullopt, 0);
