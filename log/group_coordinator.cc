@@ -428,6 +428,14 @@ Errc GroupCoordinator::Heartbeat(const std::string& group_id, const std::string&
   return Errc::kOk;
 }
 
+Errc GroupCoordinator::ValidateMember(const std::string& group_id, const std::string& member_id,
+                                      int32_t generation) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto git = groups_.find(group_id);
+  if (git == groups_.end() || git->second->members.count(member_id) == 0) return Errc::kUnknownMember;
+  return generation == git->second->generation ? Errc::kOk : Errc::kIllegalGeneration;
+}
+
 void GroupCoordinator::RemoveMember(Group& g, const std::string& member_id, int64_t now,
                                     Callbacks* out) {
   auto it = g.members.find(member_id);

@@ -127,6 +127,10 @@ class GroupCoordinator {
   void SyncGroup(SyncGroupRequest request, SyncCallback done);
   // kOk, kRebalanceInProgress (rejoin), kIllegalGeneration, kUnknownMember.
   Errc Heartbeat(const std::string& group_id, const std::string& member_id, int32_t generation);
+  // kOk when `member_id` is a member of the group at `generation`;
+  // kUnknownMember or kIllegalGeneration otherwise (KIP-447: offsets sent
+  // with a transaction by a member of an older generation are refused).
+  Errc ValidateMember(const std::string& group_id, const std::string& member_id, int32_t generation) const;
   // Removes a member; the others rebalance.
   Errc LeaveGroup(const std::string& group_id, const std::string& member_id);
 

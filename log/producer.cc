@@ -296,7 +296,8 @@ Status Producer::BeginTransaction() {
 }
 
 Status Producer::SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets,
-                                          const std::string& group) {
+                                          const std::string& group, const std::string& member_id,
+                                          int32_t generation) {
   std::lock_guard<std::mutex> txn(txn_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (phase_ == TxnPhase::kFatal) return fatal_;
@@ -306,7 +307,7 @@ Status Producer::SendOffsetsToTransaction(const std::map<TopicPartition, int64_t
   if (st.ok()) {
     std::vector<std::pair<TopicPartition, CommittedOffset>> entries;
     for (const auto& [tp, off] : offsets) entries.emplace_back(tp, CommittedOffset{off, "", 0});
-    st = coordinator.TxnOffsetCommit(*config_.transactional_id, pid_, group, entries);
+    st = coordinator.TxnOffsetCommit(*config_.transactional_id, pid_, group, entries, member_id, generation);
   }
   if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
     phase_ = TxnPhase::kFatal;

@@ -113,8 +113,12 @@ class Producer {
   Status InitTransactions();
   Status BeginTransaction();
   // Commits `offsets` (the next offsets to read) to `group` when, and only
-  // if, the transaction commits.
-  Status SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets, const std::string& group);
+  // if, the transaction commits. With a member id (Consumer::member_id())
+  // and generation (Consumer::generation()), they must still be the
+  // group's (kUnknownMember / kIllegalGeneration otherwise): a consumer
+  // that lost its partitions in a rebalance cannot commit them (KIP-447).
+  Status SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets, const std::string& group,
+                                  const std::string& member_id = "", int32_t generation = -1);
   Status CommitTransaction();
   Status AbortTransaction();
   // The producer id and epoch (kNoProducerId when not idempotent).

@@ -424,7 +424,15 @@ Status TransactionCoordinator::AddOffsets(const std::string& transactional_id, P
 
 Status TransactionCoordinator::TxnOffsetCommit(const std::string& transactional_id, ProducerIdAndEpoch producer,
                                                const std::string& group,
-                                               const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets) {
+                                               const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets,
+                                               const std::string& member_id, int32_t generation) {
+  if (!member_id.empty() || generation >= 0) {
+    const Errc e = log_->groups().ValidateMember(group, member_id, generation);
+    if (e != Errc::kOk) {
+      return Status(e, "member '" + member_id + "' generation " + std::to_string(generation) +
+                           " is not current in group '" + group + "'");
+    }
+  }
   RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
   std::lock_guard<std::mutex> lock(t->mu);
   RIVULET_RETURN_IF_ERROR(CheckProducerLocked(*t, producer));

@@ -99,9 +99,14 @@ class TransactionCoordinator {
                        const std::vector<TopicPartition>& partitions);
   // Makes `group`'s offsets part of the open transaction (opening one).
   Status AddOffsets(const std::string& transactional_id, ProducerIdAndEpoch producer, const std::string& group);
-  // Offsets to commit to `group` when the transaction commits (AddOffsets first).
+  // Offsets to commit to `group` when the transaction commits (AddOffsets
+  // first). With a member id or a generation (the consumer's group
+  // metadata, KIP-447), they must be the group's current ones:
+  // kUnknownMember / kIllegalGeneration otherwise, so that a member fenced
+  // by a rebalance cannot commit.
   Status TxnOffsetCommit(const std::string& transactional_id, ProducerIdAndEpoch producer, const std::string& group,
-                         const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets);
+                         const std::vector<std::pair<TopicPartition, CommittedOffset>>& offsets,
+                         const std::string& member_id = "", int32_t generation = -1);
   // Commits or aborts the open transaction: markers to every partition,
   // then (commit) the group offsets. A retry of a completed EndTxn with the
   // same outcome succeeds.

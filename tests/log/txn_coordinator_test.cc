@@ -142,6 +142,30 @@ TEST(TransactionsTest, OffsetsCommitWithTheTransactionOnly) {
   EXPECT_EQ(f.lm->groups().FetchOffsets("g", {in}).at(in).offset, 20);
 }
 
+// KIP-447: offsets sent by a member of an older generation are refused.
+TEST(TransactionsTest, OffsetsOfAStaleGroupMemberAreRefused) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("in", 2).ok());
+  ConsumerConfig cc;
+  cc.group_id = "ctp";
+  cc.enable_auto_commit = false;
+  Consumer c(f.lm.get(), cc);
+  ASSERT_TRUE(c.Subscribe({"in"}).ok());
+  for (int i = 0; i < 50 && c.generation() < 0; ++i) ASSERT_TRUE(c.Poll(20ms).ok());
+  ASSERT_GE(c.generation(), 0);
+  Producer p(f.lm.get(), Transactional("ctp-writer"));
+  ASSERT_TRUE(p.InitTransactions().ok());
+  ASSERT_TRUE(p.BeginTransaction().ok());
+  const TopicPartition in{"in", 0};
+  EXPECT_EQ(p.SendOffsetsToTransaction({{in, 5}}, "ctp", c.member_id(), c.generation() + 1).code(),
+            Errc::kIllegalGeneration);
+  EXPECT_EQ(p.SendOffsetsToTransaction({{in, 5}}, "ctp", "someone-else", c.generation()).code(),
+            Errc::kUnknownMember);
+  ASSERT_TRUE(p.SendOffsetsToTransaction({{in, 7}}, "ctp", c.member_id(), c.generation()).ok());
+  ASSERT_TRUE(p.CommitTransaction().ok());
+  EXPECT_EQ(f.lm->groups().FetchOffsets("ctp", {in}).at(in).offset, 7);
+}
+
 TEST(TransactionsTest, ASecondProducerWithTheIdFencesTheFirst) {
   Fixture f;
   ASSERT_TRUE(f.lm->CreateTopic("out", 2).ok());

@@ -90,8 +90,10 @@ void HandleTxnOffsetCommit(RequestContext& ctx, Respond respond) {
       offsets.push_back({{t.name, p.partition}, CommittedOffset{p.committed_offset, p.committed_metadata.value_or(""), 0}});
     }
   }
+  // v3+ carries the consumer's group metadata: checked as KIP-447 does.
   const ErrorCode e = TxnError(ctx.log->transactions().TxnOffsetCommit(
-      req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->group_id, offsets));
+      req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->group_id, offsets,
+      req->member_id, req->generation_id));
   TxnOffsetCommitResponse resp;
   for (const auto& t : req->topics) {
     TopicPartitionErrors rt;
