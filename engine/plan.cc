@@ -33,19 +33,22 @@ std::vector<int> Graph::Consumers(int id) const {
   return out;
 }
 
-Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism) {
+Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism) {
   if (default_parallelism < 1) return Status(Errc::kInvalidArgument, "parallelism must be at least 1");
   const size_t n = graph.nodes().size();
   if (n == 0) return Status(Errc::kInvalidArgument, "the job has no operators");
+  PhysicalPlan plan;
+  plan.parallelism.resize(n);
+  plan.input_partitioning.resize(n);
   bool has_source = false;
   for (size_t i = 0; i < n; ++i) {
-    Node& node = graph.node(static_cast<int>(i));
-    if (node.parallelism <= 0) node.parallelism = default_parallelism;
+    const Node& node = graph.node(static_cast<int>(i));
+    plan.parallelism[i] = node.parallelism > 0 ? node.parallelism : default_parallelism;
     has_source = has_source || node.is_source;
     if (!node.is_source && node.inputs.empty()) {
       return Status(Errc::kInvalidArgument, "operator '" + node.name + "' has no input");
     }
-    for (auto& e : node.inputs) {
+    for (const auto& e : node.inputs) {
       // The builder adds nodes after their inputs, so ids give a topological order.
       if (e.from < 0 || static_cast<size_t>(e.from) >= i) {
         return Status(Errc::kInvalidArgument, "operator '" + node.name + "' reads an unknown or later operator");
@@ -60,26 +63,23 @@ Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism) {
     }
   }
   // Forward needs equal parallelism; otherwise records are spread evenly.
+  auto par = [&](int id) { return plan.parallelism[static_cast<size_t>(id)]; };
   for (size_t i = 0; i < n; ++i) {
-    Node& node = graph.node(static_cast<int>(i));
-    for (auto& e : node.inputs) {
-      if (e.partitioning == Partitioning::kForward && graph.node(e.from).parallelism != node.parallelism) {
-        e.partitioning = Partitioning::kRebalance;
-        e.writer.reset();  // the runtime makes a rebalance writer
-      }
+    for (const auto& e : graph.node(static_cast<int>(i)).inputs) {
+      const bool spread = e.partitioning == Partitioning::kForward && par(e.from) != plan.parallelism[i];
+      plan.input_partitioning[i].push_back(spread ? Partitioning::kRebalance : e.partitioning);
     }
   }
-  PhysicalPlan plan;
   plan.chain_of.assign(n, -1);
   for (size_t i = 0; i < n; ++i) {
     const Node& node = graph.node(static_cast<int>(i));
     bool chained = false;
     if (node.inputs.size() == 1) {
       const Edge& e = node.inputs[0];
-      const Node& up = graph.node(e.from);
+      const Partitioning p = plan.input_partitioning[i][0];
       // One instance on each side: every partitioning is forward.
-      const bool forward = e.partitioning == Partitioning::kForward || (up.parallelism == 1 && node.parallelism == 1);
-      if (forward && up.parallelism == node.parallelism && graph.Consumers(e.from).size() == 1) {
+      const bool forward = p == Partitioning::kForward || (par(e.from) == 1 && plan.parallelism[i] == 1);
+      if (forward && par(e.from) == plan.parallelism[i] && graph.Consumers(e.from).size() == 1) {
         const int c = plan.chain_of[static_cast<size_t>(e.from)];
         // Chain only onto the tail of the upstream chain.
         if (plan.chains[static_cast<size_t>(c)].nodes.back() == e.from) {
@@ -91,10 +91,11 @@ Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism) {
     }
     if (!chained) {
       plan.chain_of[i] = static_cast<int>(plan.chains.size());
-      plan.chains.push_back(Chain{{node.id}, node.parallelism});
-      for (const auto& e : node.inputs) {
+      plan.chains.push_back(Chain{{node.id}, plan.parallelism[i]});
+      for (size_t k = 0; k < node.inputs.size(); ++k) {
+        const Edge& e = node.inputs[k];
         plan.exchanges.push_back(Exchange{plan.chain_of[static_cast<size_t>(e.from)], plan.chain_of[i], e.from,
-                                          node.id, e.port, e.partitioning});
+                                          node.id, e.port, plan.input_partitioning[i][k]});
       }
     }
   }

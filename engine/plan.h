@@ -31,14 +31,20 @@ struct Chain {
 struct PhysicalPlan {
   std::vector<Chain> chains;  // in topological order
   std::vector<Exchange> exchanges;
-  std::vector<int> chain_of;  // node id -> chain index
+  std::vector<int> chain_of;     // node id -> chain index
+  std::vector<int> parallelism;  // node id -> resolved parallelism
+  // node id -> the partitioning of each of its inputs (in Node::inputs
+  // order), as planned: a forward edge between different parallelisms
+  // becomes rebalance.
+  std::vector<std::vector<Partitioning>> input_partitioning;
 };
 
 // Resolves parallelism (0 -> `default_parallelism`), turns forward edges
-// between different parallelisms into rebalance, and chains. Fails on a
-// graph without sources, a cycle, or a node without inputs that is not a
-// source.
-Result<PhysicalPlan> Plan(Graph& graph, int default_parallelism);
+// between different parallelisms into rebalance, and chains; the resolved
+// values are in the plan, and the graph is left as it was, so that it can
+// be planned again at another parallelism. Fails on a graph without
+// sources, a cycle, or a node without inputs that is not a source.
+Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism);
 
 // The plan as `rivulet run JOB --explain` prints it: tasks with their
 // operators and parallelism, then the exchanges between them.

@@ -167,7 +167,8 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
   metrics.started = Clock::now();
   for (const Node& node : graph.nodes()) {
     metrics.operators.push_back(
-        std::make_unique<OperatorMetrics>(node.name, node.kind, node.parallelism, node.output == nullptr, node.is_source));
+        std::make_unique<OperatorMetrics>(node.name, node.kind, plan.parallelism[static_cast<size_t>(node.id)],
+                                          node.output == nullptr, node.is_source));
   }
   for (size_t c = 0; c < plan.chains.size(); ++c) {
     const Chain& chain = plan.chains[c];
@@ -220,8 +221,9 @@ Status Run(const Graph& graph, const PhysicalPlan& plan, const RunOptions& optio
         }
         const Node& consumer = graph.node(ex.to_node);
         std::shared_ptr<const WriterFactory> factory;
+        // The edge's own writer, unless the planner changed its partitioning.
         for (const auto& e : consumer.inputs) {
-          if (e.from == ex.from_node && e.port == ex.port) factory = e.writer;
+          if (e.from == ex.from_node && e.port == ex.port && e.partitioning == ex.partitioning) factory = e.writer;
         }
         if (!factory) factory = tail.output->Writer(ex.partitioning);
         task.writers.push_back(factory->Make(std::move(to), options.batch_size));

@@ -135,6 +135,31 @@ TEST(RuntimeTest, ExplainShowsChainsAndExchanges) {
             "exchange task 0 -> task 1: hash (split -> count, 4 channels)\n");
 }
 
+// Planning leaves the logical graph alone: a job planned at one
+// parallelism plans (and runs) at another afterwards.
+TEST(RuntimeTest, PlanningAgainAtAnotherParallelismIsNotStuckAtTheFirst) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<int64_t>>();
+  job.FromCollection<int64_t>("numbers", Range(1000)).Map("double", [](int64_t x) { return 2 * x; }).CollectInto("out", out);
+  auto two = job.Explain(2);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_NE(two->find("x2"), std::string::npos) << *two;
+  auto one = job.Explain(1);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->find("x2"), std::string::npos) << *one;
+  EXPECT_NE(one->find("x1"), std::string::npos) << *one;
+  for (int p : {3, 1}) {
+    auto plan = job.Plan(p);
+    ASSERT_TRUE(plan.ok());
+    for (int np : plan->parallelism) EXPECT_EQ(np, p);
+    for (const auto& node : job.graph().nodes()) EXPECT_EQ(node.parallelism, 0) << node.name;  // unresolved
+  }
+  JobRunOptions o;
+  o.parallelism = 3;
+  ASSERT_TRUE(job.Run(o).ok());
+  EXPECT_EQ(out->values().size(), 1000u);
+}
+
 TEST(RuntimeTest, ExceptionInUserCodeFailsTheJobNamingTheOperator) {
   JobBuilder job;
   auto out = std::make_shared<Collected<int64_t>>();
