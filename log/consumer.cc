@@ -420,7 +420,11 @@ Result<ConsumerRecords> Consumer::Poll(std::chrono::milliseconds timeout) {
     c.headers_raw = r.headers_raw;
     c.header_count = r.header_count;
   };
-  RIVULET_RETURN_IF_ERROR(PollImpl(timeout, &out.keepalive_, collect).status());
+  Result<size_t> n = PollImpl(timeout, &out.keepalive_, collect);
+  // Records collected before an error are returned (their positions have
+  // moved past them); the error, at the position reached, comes back at
+  // the next poll.
+  if (!n.ok() && out.records_.empty()) return n.status();
   return out;
 }
 

@@ -326,5 +326,38 @@ TEST(ConsumerTest, CorruptBatchIsReportedAndCanBeSkipped) {
   EXPECT_EQ(Drain(c, 10), Range(2, 12));
 }
 
+// A poll that reads good records and then reaches a corrupt batch returns
+// the good ones (its positions moved past them: dropping them lost them);
+// the next poll reports the corruption.
+TEST(ConsumerTest, RecordsBeforeACorruptBatchAreDeliveredThenTheErrorComes) {
+  TempDir dir;
+  {
+    auto lm = std::move(LogManager::Open(dir.path())).value();
+    ASSERT_TRUE(lm->CreateTopic("t", 1).ok());
+    // Batch 2 is corrupt (CRC mismatch, framing intact); batch 3 behind it
+    // keeps recovery from taking it for a torn tail.
+    for (int b = 0; b < 4; ++b) {
+      std::string batch = testing::MakeBatch({std::to_string(b * 2), std::to_string(b * 2 + 1)});
+      if (b == 2) batch[batch.size() - 1] ^= 0x20;
+      ASSERT_TRUE(lm->Append({"t", 0}, std::span<char>(batch.data(), batch.size()), /*validate=*/false).ok());
+    }
+  }
+  auto lm = std::move(LogManager::Open(dir.path())).value();
+  ConsumerConfig cfg;
+  cfg.auto_offset_reset = OffsetReset::kEarliest;
+  cfg.enable_auto_commit = false;
+  Consumer c(lm.get(), cfg);
+  ASSERT_TRUE(c.Assign({{"t", 0}}).ok());
+  auto first = c.Poll(std::chrono::milliseconds(50));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 4u);
+  EXPECT_EQ((*first)[3].offset, 3);
+  EXPECT_EQ(*c.Position({"t", 0}), 4);
+  auto second = c.Poll(std::chrono::milliseconds(50));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Errc::kCorruption);
+  EXPECT_NE(second.status().message().find("t-0 at offset 4"), std::string::npos) << second.status().message();
+}
+
 }  // namespace
 }  // namespace rivulet::log
