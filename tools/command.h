@@ -39,6 +39,7 @@ void AddTransactionsCommand(CLI::App& app, Action* action);
 void AddJobsCommands(CLI::App& app, Action* action);
 void AddBenchCommand(CLI::App& app, Action* action);
 void AddBrokerCommand(CLI::App& app, Action* action);
+void AddCheckpointsCommand(CLI::App& app, Action* action);
 
 // Parses "k=v" into a pair; kInvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& s);

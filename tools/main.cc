@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   tools::AddGroupsCommand(app, &action);
   tools::AddTransactionsCommand(app, &action);
   tools::AddJobsCommands(app, &action);
+  tools::AddCheckpointsCommand(app, &action);
   tools::AddBenchCommand(app, &action);
   try {
     app.parse(argc, argv);

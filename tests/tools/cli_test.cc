@@ -2,6 +2,7 @@
 // consume, groups, jobs; wrong flags and bad input give one line on stderr
 // and a non-zero exit.
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/postgres/postgres_sink.h"
+#include "engine/checkpoint_store.h"
 #include "log/producer.h"
 #include "tests/test_util.h"
 
@@ -122,6 +124,9 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--parallelism", "-2"},
       {"run", "wordcount", "--metrics-port", "70000"},
       {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
+      {"checkpoints", "--data-dir", d},  // no --job
+      {"checkpoints", "--job", "j"},     // no data directory
+      {"checkpoints", "--job", "j", "--data-dir", dir / "missing"},
       {"nonsense"},
   };
   for (const auto& c : cases) {
@@ -478,6 +483,68 @@ TEST(CliTest, WordcountGivesTheSameCountsAtEveryParallelism) {
     }
     EXPECT_EQ(joined, first) << "parallelism " << p;
   }
+}
+
+TEST(CliTest, CheckpointsListsAJobsCheckpointsNewestFirst) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  auto r = Rivulet({"checkpoints", "--job", "wc", "--data-dir", dir.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "no checkpoints of job wc in " + dir.path() + "/checkpoints/wc\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "checkpoints")) << "listing created the store";
+
+  auto store = engine::CheckpointStore::Open(d, "wc");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int64_t id : {1, 2}) {
+    engine::CheckpointInfo info;
+    info.id = id;
+    info.graph_fingerprint = 0xfeed;
+    info.time_ms = 1'764'638'276'000 + id * 1500;  // 2025-12-02T01:17:56Z
+    info.duration_ms = 40 * id;
+    info.alignment_ms = id;
+    info.final = id == 2;
+    info.parallelism = {{0, 2}, {1, 1}};
+    const std::vector<engine::TaskSnapshot> tasks = {
+        {0, 0, {{0, 0, {{engine::kNoGroup, std::string(3000 * id, 'x')}}}}},
+        {0, 1, {{0, 1, {{7, "split"}}}}},
+        {1, 0, {{1, 0, {}}}}};
+    ASSERT_TRUE((*store)->Write(info, tasks).ok());
+  }
+  r = Rivulet({"checkpoints", "--job", "wc", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header, newest, oldest;
+  std::getline(lines, header);
+  std::getline(lines, newest);
+  std::getline(lines, oldest);
+  EXPECT_EQ(Lines(r.out), 3u) << r.out;
+  EXPECT_EQ(header.rfind("ID ", 0), 0u) << header;
+  for (const char* column : {"TIME", "DURATION-MS", "SIZE", "ALIGNMENT-MS", "FINAL"}) {
+    EXPECT_NE(header.find(column), std::string::npos) << column;
+  }
+  EXPECT_EQ(newest.rfind("2 ", 0), 0u) << r.out;
+  EXPECT_NE(newest.find("2025-12-02T01:17:59.000Z"), std::string::npos) << newest;
+  EXPECT_NE(newest.find(" 80 "), std::string::npos) << newest;
+  EXPECT_NE(newest.find("KiB"), std::string::npos) << newest;
+  EXPECT_NE(newest.find("yes"), std::string::npos) << newest;
+  EXPECT_EQ(oldest.rfind("1 ", 0), 0u) << r.out;
+  EXPECT_NE(oldest.find("2025-12-02T01:17:57.500Z"), std::string::npos) << oldest;
+  EXPECT_NE(oldest.find("no"), std::string::npos) << oldest;
+
+  r = RunProcess({RIVULET_BINARY, "checkpoints", "--job", "wc", "--json"}, "", {"RIVULET_DATA_DIR=" + d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(j.is_array() && j.size() == 2) << r.out;
+  EXPECT_EQ(j[0]["id"], 2);
+  EXPECT_EQ(j[0]["time_ms"], 1'764'638'279'000);
+  EXPECT_EQ(j[0]["duration_ms"], 80);
+  EXPECT_EQ(j[0]["alignment_ms"], 2);
+  EXPECT_EQ(j[0]["final"], true);
+  EXPECT_EQ(j[0]["graph_fingerprint"], "000000000000feed");
+  EXPECT_EQ(j[0]["parallelism"]["0"], 2);
+  EXPECT_EQ(j[1]["id"], 1);
+  EXPECT_GT(j[0]["bytes"].get<int64_t>(), j[1]["bytes"].get<int64_t>());
+  EXPECT_EQ(j[1]["path"], d + "/checkpoints/wc/chk-00000000000000000001");
 }
 
 }  // namespace
