@@ -17,9 +17,12 @@ namespace rivulet::engine {
 
 template <typename T>
 struct Message {
-  enum class Kind { kData, kWatermark, kIdle, kActive, kEnd };
+  // kBarrier: checkpoint barrier `barrier`; every record before it belongs
+  // to that checkpoint, every record after it to the next.
+  enum class Kind { kData, kWatermark, kIdle, kActive, kEnd, kBarrier };
   Kind kind = Kind::kData;
   Timestamp watermark = kMinTimestamp;
+  int64_t barrier = 0;
   Batch<T> batch;
 };
 

@@ -99,8 +99,11 @@ void Executor::Submit(Task* task) {
   });
 }
 
-Status Executor::Run() {
+void Executor::Start() {
   for (Task* t : tasks_) t->Notify();
+}
+
+Status Executor::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return done_ == tasks_.size() || failure_.has_value() || cancelled(); });
   Status result = failure_.value_or(Status::Ok());

@@ -36,7 +36,13 @@ class Executor {
   // Wakes every task once, then waits until all are done, one failed, or
   // Cancel() was called; returns the first failure, or kClosed when
   // cancelled. Waits for running quanta to finish before returning.
-  Status Run();
+  Status Run() {
+    Start();
+    return Wait();
+  }
+  // Run in two halves: Start wakes every task; Wait waits (once).
+  void Start();
+  Status Wait();
   // Stops the job (SIGINT): no task runs again; Run returns.
   void Cancel(Status why);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }

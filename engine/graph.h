@@ -35,17 +35,22 @@ class OutputWriter {
   virtual void FlushPartial() = 0;
   // Tells every downstream instance this output is idle / active again.
   virtual void SetIdle(bool idle) = 0;
+  // Sends checkpoint barrier `id` to every downstream instance, behind
+  // every record given so far.
+  virtual void Barrier(int64_t id) = 0;
 };
 
 // Drains one channel into an input port.
 class InputReader {
  public:
-  enum class Got { kNothing, kData, kWatermark, kIdle, kActive, kEnd };
+  enum class Got { kNothing, kData, kWatermark, kIdle, kActive, kEnd, kBarrier };
   virtual ~InputReader() = default;
   // Delivers the next message; data goes to the port's receiver, control
   // is returned for the task to combine (watermark() holds the value).
   virtual Got Next() = 0;
   virtual Timestamp watermark() const = 0;
+  // The id of the last barrier delivered (after kBarrier).
+  virtual int64_t barrier() const = 0;
 };
 
 class WriterFactory;

@@ -87,6 +87,22 @@ std::string JobMetrics::PrometheusText() const {
     o << "rivulet_exchange_fill_ratio{from=\"" << Label(x.from) << "\",to=\"" << Label(x.to) << "\"} " << x.fill()
       << "\n";
   }
+  const CheckpointMetrics& c = checkpoints;
+  auto gauge = [&](const char* name, const char* help, const char* type, auto value) {
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+  };
+  gauge("rivulet_checkpoint_last_id", "Id of the last completed checkpoint (0: none yet).", "gauge", c.last_id.load());
+  gauge("rivulet_checkpoint_last_duration_ms", "Trigger to completion of the last completed checkpoint.", "gauge",
+        c.last_duration_ms.load());
+  gauge("rivulet_checkpoint_last_bytes", "Size on disk of the last completed checkpoint.", "gauge",
+        c.last_bytes.load());
+  gauge("rivulet_checkpoint_last_alignment_ms", "Longest barrier alignment of a task in the last checkpoint.",
+        "gauge", c.last_alignment_ms.load());
+  gauge("rivulet_checkpoints_completed_total", "Checkpoints completed.", "counter", c.completed.load());
+  gauge("rivulet_checkpoints_failed_total", "Checkpoints that failed (declined, timed out or not written).",
+        "counter", c.failed.load());
+  gauge("rivulet_checkpoint_restored_id", "The checkpoint the job started from (0: none).", "gauge",
+        c.restored_id.load());
   o << "# HELP rivulet_job_uptime_seconds Seconds since the job started.\n"
        "# TYPE rivulet_job_uptime_seconds gauge\n"
     << "rivulet_job_uptime_seconds "
@@ -97,7 +113,7 @@ std::string JobMetrics::PrometheusText() const {
 struct MetricsServer::Impl {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor acceptor{io};
-  const JobMetrics* metrics = nullptr;
+  std::atomic<const JobMetrics*> metrics{nullptr};
   std::thread thread;
 
   void Accept() {
@@ -115,7 +131,7 @@ struct MetricsServer::Impl {
         *socket, boost::asio::dynamic_buffer(*request, 16384), "\r\n\r\n",
         [this, socket, request](const boost::system::error_code& ec, size_t) {
           if (ec) return;
-          const std::string body = metrics->PrometheusText();
+          const std::string body = metrics.load()->PrometheusText();
           auto response = std::make_shared<std::string>(
               "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
@@ -150,6 +166,8 @@ MetricsServer::~MetricsServer() {
   impl_->io.stop();
   impl_->thread.join();
 }
+
+void MetricsServer::Serve(const JobMetrics* metrics) { impl_->metrics.store(metrics); }
 
 uint16_t MetricsServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 

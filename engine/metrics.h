@@ -48,8 +48,20 @@ struct ExchangeMetrics {
   double fill() const;
 };
 
+// The job's checkpoints (zeros while it has taken none).
+struct CheckpointMetrics {
+  std::atomic<int64_t> last_id{0};           // last completed
+  std::atomic<int64_t> last_duration_ms{0};  // trigger to complete (on disk)
+  std::atomic<int64_t> last_bytes{0};
+  std::atomic<int64_t> last_alignment_ms{0}; // longest barrier alignment of a task
+  std::atomic<uint64_t> completed{0};
+  std::atomic<uint64_t> failed{0};           // declined, timed out or not written
+  std::atomic<int64_t> restored_id{0};       // the checkpoint the job started from (0: none)
+};
+
 class JobMetrics {
  public:
+  CheckpointMetrics checkpoints;
   std::vector<std::unique_ptr<OperatorMetrics>> operators;  // by node id
   std::vector<ExchangeMetrics> exchanges;
   std::chrono::steady_clock::time_point started;
@@ -68,6 +80,9 @@ class MetricsServer {
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   uint16_t port() const;
+  // Serves `metrics` from now on (a restarted job's); the old ones must
+  // stay alive as long as the server (a request may still read them).
+  void Serve(const JobMetrics* metrics);
 
  private:
   struct Impl;

@@ -7,10 +7,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <limits>
 
+#include "engine/state.h"
 #include "engine/time.h"
 
 namespace rivulet::engine {
+
+// The id Snapshot and CheckpointComplete see for the job's final
+// checkpoint, taken after the end of the input: later than any other.
+inline constexpr int64_t kFinalCheckpoint = std::numeric_limits<int64_t>::max();
 
 class OperatorInstance {
  public:
@@ -28,6 +35,25 @@ class OperatorInstance {
   virtual void BindLateCounter(std::atomic<uint64_t>* late) { (void)late; }
   // Where a source counts records it could not decode; as above.
   virtual void BindBadRecordCounter(std::atomic<uint64_t>* bad) { (void)bad; }
+
+  // Checkpoints (all called on the task's thread, between records).
+  // The job takes checkpoints: sources commit their positions when one
+  // completes rather than on their own schedule. Called before the start.
+  virtual void EnableCheckpoints() {}
+  // Before the first record, when the job starts from a checkpoint: the
+  // state it holds for this operator (state.h says how to pick entries).
+  virtual void Restore(const RestoreContext& context) { (void)context; }
+  // At barrier `checkpoint_id` (every earlier record processed, no later
+  // one): writes the instance's state; a sink pre-commits here. Throwing
+  // fails the job. Stateless operators write nothing.
+  virtual void Snapshot(int64_t checkpoint_id, SnapshotWriter& out) {
+    (void)checkpoint_id;
+    (void)out;
+  }
+  // Checkpoint `checkpoint_id` and all before it are complete (every task
+  // acknowledged, and it is on disk): a sink commits what it pre-committed.
+  // May come after End (the job's final checkpoint).
+  virtual void CheckpointComplete(int64_t checkpoint_id) { (void)checkpoint_id; }
 };
 
 class SourceInstance : public OperatorInstance {

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "engine/state.h"
+
 namespace rivulet::engine {
 
 const char* PartitioningName(Partitioning p) {
@@ -56,6 +58,17 @@ Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism) {
     }
   }
   if (!has_source) return Status(Errc::kInvalidArgument, "the job has no source");
+  for (size_t i = 0; i < n; ++i) {
+    const Node& node = graph.node(static_cast<int>(i));
+    for (const auto& e : node.inputs) {
+      // Keyed state lives in key groups: one instance holds at least one.
+      if (e.partitioning == Partitioning::kHash && plan.parallelism[i] > kDefaultMaxParallelism) {
+        return Status(Errc::kInvalidArgument, "operator '" + node.name + "' is keyed: its parallelism " +
+                                                  std::to_string(plan.parallelism[i]) + " is above the max " +
+                                                  std::to_string(kDefaultMaxParallelism));
+      }
+    }
+  }
   for (size_t i = 0; i < n; ++i) {
     const Node& node = graph.node(static_cast<int>(i));
     if (node.output && graph.Consumers(node.id).empty()) {

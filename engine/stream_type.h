@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/state.h"
 
 namespace rivulet::engine {
 
@@ -43,16 +44,22 @@ class ChannelReader final : public InputReader {
       case Message<T>::Kind::kEnd:
         got = Got::kEnd;
         break;
+      case Message<T>::Kind::kBarrier:
+        barrier_ = m->barrier;
+        got = Got::kBarrier;
+        break;
     }
     channel_->Recycle(std::move(m));
     return got;
   }
   Timestamp watermark() const override { return watermark_; }
+  int64_t barrier() const override { return barrier_; }
 
  private:
   Channel<T>* channel_;
   Receiver<T>* port_;
   Timestamp watermark_ = kMinTimestamp;
+  int64_t barrier_ = 0;
 };
 
 template <typename T>
@@ -140,12 +147,10 @@ struct HashPartitioner {
   template <typename T>
   size_t Pick(const Event<T>& e, size_t n) {
     using K = std::decay_t<decltype(key(e.value))>;
-    // Mix std::hash (the identity for integers on libstdc++) before the modulo.
-    uint64_t h = std::hash<K>{}(key(e.value));
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return static_cast<size_t>(h % n);
+    // The instance owning the key's key group (state.h), so that keyed
+    // state checkpointed at one parallelism restores at another.
+    const int group = KeyGroupOf(std::hash<K>{}(key(e.value)));
+    return static_cast<size_t>(InstanceOfKeyGroup(group, static_cast<int>(n)));
   }
 };
 struct BroadcastPartitioner {};
@@ -181,6 +186,7 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
   void SetIdle(bool idle) override {
     Control(idle ? Message<T>::Kind::kIdle : Message<T>::Kind::kActive, kMinTimestamp);
   }
+  void Barrier(int64_t id) override { Control(Message<T>::Kind::kBarrier, kMinTimestamp, id); }
 
   bool Flush() override {
     bool all = true;
@@ -225,12 +231,13 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
     if (dest.backlog.empty() && dest.channel->TryPush(m)) return;
     dest.backlog.push_back(std::move(m));
   }
-  void Control(typename Message<T>::Kind kind, Timestamp w) {
+  void Control(typename Message<T>::Kind kind, Timestamp w, int64_t barrier = 0) {
     for (size_t d = 0; d < n_; ++d) {
       if (!dests_[d].buffer.empty()) Seal(d);
       auto m = dests_[d].channel->Fresh();
       m->kind = kind;
       m->watermark = w;
+      m->barrier = barrier;
       Send(d, std::move(m));
     }
   }

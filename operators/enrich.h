@@ -4,17 +4,21 @@
 // (stream-table join: StreamTableJoinOperator, the latest row per key
 // wins, as of when the record is processed). join(record, row or nullptr)
 // returns the output record, or nullopt to drop it (inner join); records
-// without a row are counted.
+// without a row are counted. The stream-table join checkpoints its table
+// per key group (StateCodec of the key and the row).
 #pragma once
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
 
+#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::operators {
@@ -74,9 +78,49 @@ class StreamTableJoinOperator final : public engine::OperatorInstance {
   void Watermark(Timestamp w) override { out_->OnWatermark(w); }
   void End() override { out_->OnEnd(); }
   size_t table_size() const { return table_.size(); }
+
+  void Snapshot(int64_t, engine::SnapshotWriter& out) override {
+    if constexpr (kCheckpointable) {
+      absl::flat_hash_map<uint32_t, std::string> groups;  // key group -> (key, row)...
+      for (const auto& [k, row] : table_) {
+        std::string& b = groups[static_cast<uint32_t>(engine::KeyGroupOf(std::hash<K>{}(k)))];
+        engine::EncodeState(k, &b);
+        engine::EncodeState(row, &b);
+      }
+      for (auto& [g, b] : groups) out.Add(g, std::move(b));
+    } else {
+      NoCodec();
+    }
+  }
+  void Restore(const engine::RestoreContext& ctx) override {
+    if constexpr (kCheckpointable) {
+      const engine::KeyGroupRange mine = ctx.key_groups();
+      for (const auto& e : *ctx.entries) {
+        if (e.group == engine::kNoGroup || !mine.Contains(static_cast<int>(e.group))) continue;
+        std::string_view in = e.bytes;
+        while (!in.empty()) {
+          K k{};
+          Row row{};
+          if (!engine::StateCodec<K>::Decode(&in, &k) || !engine::StateCodec<Row>::Decode(&in, &row)) {
+            throw std::runtime_error("stream-table join state: an entry of key group " + std::to_string(e.group) +
+                                     " is malformed");
+          }
+          table_.insert_or_assign(std::move(k), std::move(row));
+        }
+      }
+    } else {
+      (void)ctx;
+      NoCodec();
+    }
+  }
   uint64_t misses() const { return misses_; }
 
  private:
+  static constexpr bool kCheckpointable = engine::HasStateCodec<K> && engine::HasStateCodec<Row>;
+  [[noreturn]] static void NoCodec() {
+    throw std::runtime_error("stream-table join state cannot be checkpointed: its key or row type has no StateCodec");
+  }
+
   struct Records final : Receiver<In> {
     explicit Records(StreamTableJoinOperator* op) : op(op) {}
     void OnBatch(Batch<In>& batch) override { op->Enrich(batch); }

@@ -1,8 +1,14 @@
 // In-process sinks: into a shared vector (tests, small results), to a
-// callback per batch, or to an output stream one line per record.
+// callback per batch, or to an output stream one line per record. These
+// are at-least-once: after a restart from a checkpoint they see again what
+// came after it. CommittedCollectSink is the exactly-once pattern in
+// miniature (two-phase commit): records become visible when the
+// checkpoint after them completes.
 #pragma once
 
 #include <functional>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -37,6 +43,43 @@ class CollectSink final : public SinkOperator<T> {
 
  private:
   std::shared_ptr<Collected<T>> into_;
+};
+
+// Records reach `into` when the checkpoint whose barrier follows them
+// completes (or at once when the job takes no checkpoints); what a failed
+// run held pending is dropped, as an aborted transaction.
+template <typename T>
+class CommittedCollectSink final : public SinkOperator<T> {
+ public:
+  explicit CommittedCollectSink(std::shared_ptr<Collected<T>> into) : into_(std::move(into)) {}
+  void EnableCheckpoints() override { transactional_ = true; }
+  void OnBatch(Batch<T>& batch) override {
+    if (!transactional_) {
+      std::lock_guard<std::mutex> lock(into_->mu);
+      for (auto& e : batch) into_->events.push_back(std::move(e));
+      return;
+    }
+    for (auto& e : batch) open_.push_back(std::move(e));
+  }
+  void OnEnd() override {}
+  // Pre-commit: the open records belong to checkpoint `id`.
+  void Snapshot(int64_t id, engine::SnapshotWriter&) override {
+    auto& p = pending_[id];
+    p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
+    open_.clear();
+  }
+  void CheckpointComplete(int64_t id) override {
+    std::lock_guard<std::mutex> lock(into_->mu);
+    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
+      for (auto& e : it->second) into_->events.push_back(std::move(e));
+    }
+  }
+
+ private:
+  std::shared_ptr<Collected<T>> into_;
+  bool transactional_ = false;
+  std::vector<Event<T>> open_;
+  std::map<int64_t, std::vector<Event<T>>> pending_;
 };
 
 // Calls f(batch) for each batch and on_end() at the end; each instance has

@@ -3,9 +3,14 @@
 // between parallel instances (a collection in blocks of 4096 records
 // round robin, a generator's sequence numbers round robin),
 // assign timestamps, and emit watermarks by their WatermarkStrategy.
+// Checkpointed: each instance's next position. Restored at another
+// parallelism, an instance skips every record an old instance had emitted
+// (EmittedBefore), so no record is lost or repeated.
 #pragma once
 
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <cstdint>
 #include <type_traits>
 #include <algorithm>
@@ -13,6 +18,7 @@
 #include <vector>
 
 #include "engine/operator.h"
+#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::operators {
@@ -112,6 +118,44 @@ class SourceBase : public engine::SourceInstance {
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
 };
 
+// Where each instance of a split-by-position source stood at a
+// checkpoint: position n was emitted iff n < next[owner(n)], owner being
+// the old instance whose sequence held n.
+class EmittedBefore {
+ public:
+  // Reads every instance's (index, next) entry; throws when one is missing.
+  void Restore(const engine::RestoreContext& ctx, const char* what) {
+    if (ctx.old_parallelism <= 0) throw std::runtime_error(std::string(what) + ": the checkpoint has no position");
+    next_.assign(static_cast<size_t>(ctx.old_parallelism), -1);
+    for (const auto& e : *ctx.entries) {
+      auto v = engine::DecodeState<std::pair<int64_t, int64_t>>(e.bytes);
+      if (!v.ok() || v->first < 0 || v->first >= ctx.old_parallelism) {
+        throw std::runtime_error(std::string(what) + ": bad position entry in the checkpoint");
+      }
+      next_[static_cast<size_t>(v->first)] = v->second;
+    }
+    for (int64_t n : next_) {
+      if (n < 0) throw std::runtime_error(std::string(what) + ": the checkpoint lacks an instance's position");
+    }
+    min_ = next_.empty() ? 0 : *std::min_element(next_.begin(), next_.end());
+    max_ = next_.empty() ? 0 : *std::max_element(next_.begin(), next_.end());
+  }
+  bool restored() const { return !next_.empty(); }
+  int64_t min() const { return min_; }
+  int64_t max() const { return max_; }
+  int64_t next(size_t old_instance) const { return next_[old_instance]; }
+  size_t old_parallelism() const { return next_.size(); }
+
+  static std::string Encode(int index, int64_t next) {
+    return engine::EncodeState(std::pair<int64_t, int64_t>(index, next));
+  }
+
+ private:
+  std::vector<int64_t> next_;
+  int64_t min_ = 0;
+  int64_t max_ = 0;
+};
+
 // Instance i of p reads blocks i, i + p, i + 2p, ... of kBlock records:
 // contiguous memory for each instance, and instances that progress through
 // the data (and its event time) side by side.
@@ -122,7 +166,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
 
   CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
                    WatermarkStrategy wm)
-      : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)),
+      : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)), index_(index),
         next_(static_cast<size_t>(index) * kBlock), stride_(static_cast<size_t>(parallelism) * kBlock) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
@@ -133,15 +177,41 @@ class CollectionSource final : public SourceBase<T, TsFn> {
       const size_t stop = std::min(block_end, next_ + max_records);
       this->AppendRange(data_->data() + next_, data_->data() + stop);
       next_ = stop == block_end ? block_end - kBlock + stride_ : stop;
+      if (stop == block_end && emitted_.restored()) SkipEmitted();
       this->Send();
     }
     return next_ < n ? Poll::kMore : Poll::kEnd;
   }
 
+  void Snapshot(int64_t, engine::SnapshotWriter& out) override {
+    out.Add(engine::kNoGroup, EmittedBefore::Encode(index_, static_cast<int64_t>(next_)));
+  }
+  void Restore(const engine::RestoreContext& ctx) override {
+    emitted_.Restore(ctx, "collection source");
+    SkipEmitted();
+  }
+
  private:
+  // Moves past the records of the blocks an old instance emitted: of each
+  // block, the prefix below its old owner's position.
+  void SkipEmitted() {
+    const size_t n = data_->size();
+    const size_t old_p = emitted_.old_parallelism();
+    while (next_ < n) {
+      const size_t block = next_ / kBlock;
+      const size_t block_end = std::min(n, (block + 1) * kBlock);
+      const int64_t old_next = emitted_.next(block % old_p);
+      next_ = std::max(next_, std::min(block_end, static_cast<size_t>(std::max<int64_t>(old_next, 0))));
+      if (next_ < block_end) return;
+      next_ = block * kBlock + stride_;
+    }
+  }
+
   std::shared_ptr<const std::vector<T>> data_;
+  const int index_;
   size_t next_;
   const size_t stride_;
+  EmittedBefore emitted_;
 };
 
 // Generates record n = gen(n) for n in [0, count) (count < 0: unbounded),
@@ -152,25 +222,38 @@ class GeneratorSource final : public SourceBase<T, TsFn> {
   GeneratorSource(void* out, Gen gen, int64_t count, double rate, int index, int parallelism, TsFn ts,
                   WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), gen_(std::move(gen)), count_(count),
-        rate_(rate / parallelism), next_(index), step_(parallelism) {}
+        rate_(rate / parallelism), index_(index), next_(index), step_(parallelism) {}
+
+  void Snapshot(int64_t, engine::SnapshotWriter& out) override {
+    out.Add(engine::kNoGroup, EmittedBefore::Encode(index_, next_));
+  }
+  void Restore(const engine::RestoreContext& ctx) override {
+    emitted_.Restore(ctx, "generator source");
+    // Below the smallest old position everything was emitted.
+    const int64_t lo = emitted_.min();
+    next_ = lo <= index_ ? index_ : lo + ((index_ - lo) % step_ + step_) % step_;
+    SkipEmitted();
+  }
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
     using Poll = engine::SourceInstance::Poll;
     size_t allowed = max_records;
     if (rate_ > 0) {
       const auto now = std::chrono::steady_clock::now();
-      if (emitted_ == 0) start_ = now;
+      if (emitted_count_ == 0) start_ = now;
       const double due = std::chrono::duration<double>(now - start_).count() * rate_ + 1;
-      if (static_cast<double>(emitted_) >= due) {
-        wait_ = std::chrono::milliseconds(
-            std::max<int64_t>(1, static_cast<int64_t>((static_cast<double>(emitted_) - due + 1) / rate_ * 1000)));
+      if (static_cast<double>(emitted_count_) >= due) {
+        wait_ = std::chrono::milliseconds(std::max<int64_t>(
+            1, static_cast<int64_t>((static_cast<double>(emitted_count_) - due + 1) / rate_ * 1000)));
         return Poll::kIdle;
       }
-      allowed = std::min<size_t>(max_records, static_cast<size_t>(due - static_cast<double>(emitted_)) + 1);
+      allowed = std::min<size_t>(max_records, static_cast<size_t>(due - static_cast<double>(emitted_count_)) + 1);
     }
-    for (size_t n = 0; n < allowed && (count_ < 0 || next_ < count_); ++n, next_ += step_) {
+    for (size_t n = 0; n < allowed && (count_ < 0 || next_ < count_); ++n) {
       this->Append(gen_(static_cast<uint64_t>(next_)));
-      ++emitted_;
+      ++emitted_count_;
+      next_ += step_;
+      if (next_ < emitted_.max()) [[unlikely]] SkipEmitted();
     }
     this->Send();
     return count_ >= 0 && next_ >= count_ ? Poll::kEnd : Poll::kMore;
@@ -178,12 +261,20 @@ class GeneratorSource final : public SourceBase<T, TsFn> {
   std::chrono::milliseconds retry_after() const override { return wait_; }
 
  private:
+  // Moves past the sequence numbers an old instance emitted.
+  void SkipEmitted() {
+    const auto old_p = static_cast<int64_t>(emitted_.old_parallelism());
+    while (next_ < emitted_.max() && next_ < emitted_.next(static_cast<size_t>(next_ % old_p))) next_ += step_;
+  }
+
   Gen gen_;
   const int64_t count_;
   const double rate_;
+  const int64_t index_;
   int64_t next_;
   const int64_t step_;
-  int64_t emitted_ = 0;
+  EmittedBefore emitted_;
+  int64_t emitted_count_ = 0;  // this run: for the rate
   std::chrono::steady_clock::time_point start_;
   std::chrono::milliseconds wait_{1};
 };

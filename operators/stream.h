@@ -79,6 +79,9 @@ class JobBuilder {
   Result<std::string> Explain(int parallelism);
   // Plans and runs to completion.
   Status Run(const JobRunOptions& options);
+  // Plans and starts the job; the handle cancels, checkpoints and waits
+  // for it. The builder must outlive the job.
+  Result<std::unique_ptr<engine::Job>> Start(const JobRunOptions& options);
 
   // Adds a node whose instances `make(index, parallelism, out)` creates.
   template <typename Out, typename MakeFn>
@@ -207,6 +210,13 @@ class Stream {
   void CollectInto(std::string name, std::shared_ptr<Collected<T>> into) {
     job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, void*) {
       return std::make_unique<CollectSink<T>>(into);
+    });
+  }
+  // Exactly once: records reach `into` when the checkpoint after them
+  // completes (CommittedCollectSink).
+  void CollectCommitted(std::string name, std::shared_ptr<Collected<T>> into) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, void*) {
+      return std::make_unique<CommittedCollectSink<T>>(into);
     });
   }
   // f(Batch<T>&) per batch, per instance (a copy of f each); on_end once per instance.
@@ -355,6 +365,11 @@ inline Result<std::string> JobBuilder::Explain(int parallelism) {
 inline Status JobBuilder::Run(const JobRunOptions& options) {
   RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism));
   return engine::Run(graph_, plan, options.runtime);
+}
+
+inline Result<std::unique_ptr<engine::Job>> JobBuilder::Start(const JobRunOptions& options) {
+  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism));
+  return engine::Job::Start(graph_, plan, options.runtime);
 }
 
 }  // namespace rivulet::operators

@@ -7,6 +7,9 @@
 // updates it and the result is emitted again; a record later than that is
 // counted and handed to the late-record handler, never dropped silently.
 // Session windows: session.h.
+// Checkpointed: the panes per key group (each key's accumulators, encoded
+// by StateCodec<K> and StateCodec<Acc>) and the watermark; the sliding
+// windows' queues are rebuilt from the panes.
 #pragma once
 
 #include <atomic>
@@ -14,12 +17,15 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <ostream>
 #include <type_traits>
 #include <absl/container/flat_hash_map.h>
 #include <utility>
 #include <vector>
 
+#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::operators {
@@ -102,6 +108,10 @@ class KeyedWindowOperator
         late_(std::move(late)) {}
 
   void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
+
+  // The window state of key group `g`, being filled by Snapshot.
+  static constexpr bool kCheckpointable = engine::HasStateCodec<K> && engine::HasStateCodec<Acc>;
+  static uint32_t GroupOf(const K& k) { return static_cast<uint32_t>(engine::KeyGroupOf(std::hash<K>{}(k))); }
   void OnWatermark(Timestamp w) override {
     Advance(w);
     this->out_->OnWatermark(w);
@@ -114,6 +124,10 @@ class KeyedWindowOperator
  protected:
   // Fires what the watermark `w` completes (kMaxTimestamp: everything).
   virtual void Advance(Timestamp w) = 0;
+  [[noreturn]] static void NoCodec() {
+    throw std::runtime_error(
+        "window state cannot be checkpointed: its key or accumulator type has no StateCodec (see engine/state_codec.h)");
+  }
   // A record later than the allowed lateness: counted and handed over.
   void Late(const T& value, Timestamp ts) {
     if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
@@ -144,6 +158,57 @@ class PaneWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   PaneWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
       : Base(out, std::move(key), std::move(agg), spec, std::move(late)), size_(spec.size_ms),
         slide_(spec.slide_ms), pane_(std::gcd(spec.size_ms, spec.slide_ms)) {}
+
+  void Snapshot(int64_t, engine::SnapshotWriter& out) override {
+    if constexpr (Base::kCheckpointable) {
+      out.Add(engine::kNoGroup, engine::EncodeState(std::pair<Timestamp, Timestamp>(watermark_, next_end_)));
+      absl::flat_hash_map<uint32_t, std::string> groups;  // key group -> (pane start, key, accumulator)...
+      for (const auto& [start, pane] : panes_) {
+        for (const auto& [k, acc] : pane) {
+          std::string& b = groups[Base::GroupOf(k)];
+          engine::EncodeState(start, &b);
+          engine::EncodeState(k, &b);
+          engine::EncodeState(acc, &b);
+        }
+      }
+      for (auto& [g, b] : groups) out.Add(g, std::move(b));
+    } else {
+      Base::NoCodec();
+    }
+  }
+  void Restore(const engine::RestoreContext& ctx) override {
+    if constexpr (Base::kCheckpointable) {
+      const engine::KeyGroupRange mine = ctx.key_groups();
+      for (const auto& e : *ctx.entries) {
+        if (e.group == engine::kNoGroup) {
+          // Every instance saw the same control messages before the barrier: one watermark.
+          auto v = engine::DecodeState<std::pair<Timestamp, Timestamp>>(e.bytes);
+          if (!v.ok()) throw std::runtime_error("window state: " + v.status().ToString());
+          watermark_ = std::max(watermark_, v->first);
+          next_end_ = std::max(next_end_, v->second);
+          continue;
+        }
+        if (!mine.Contains(static_cast<int>(e.group))) continue;
+        std::string_view in = e.bytes;
+        while (!in.empty()) {
+          Timestamp start = 0;
+          K k{};
+          Acc acc{};
+          if (!engine::StateCodec<Timestamp>::Decode(&in, &start) || !engine::StateCodec<K>::Decode(&in, &k) ||
+              !engine::StateCodec<Acc>::Decode(&in, &acc)) {
+            throw std::runtime_error("window state: a pane entry of key group " + std::to_string(e.group) +
+                                     " is malformed");
+          }
+          panes_[start].insert_or_assign(std::move(k), std::move(acc));
+        }
+      }
+      rebuild_ = true;  // the sliding queues are built again from the panes
+      cached_pane_ = nullptr;
+    } else {
+      (void)ctx;
+      Base::NoCodec();
+    }
+  }
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) {

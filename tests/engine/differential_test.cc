@@ -1,10 +1,16 @@
 // Randomized differential tests: random inputs (random keys, timestamps
 // out of order within the watermark bound) through random small graphs at
 // parallelism 1, 2 and 4 must give exactly the results of a plain
-// single-threaded reference implementation written here.
+// single-threaded reference implementation written here; and the same with
+// failures: an exception thrown at random records, the job restarted from
+// its last checkpoint at a random parallelism each time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <map>
+#include <memory>
+#include <stdexcept>
 #include <random>
 #include <tuple>
 
@@ -113,12 +119,36 @@ std::vector<Result> Reference(const std::vector<Rec>& input, const Shape& s) {
   return out;
 }
 
-std::vector<Result> RunJob(const std::vector<Rec>& input, const Shape& s, int parallelism, int64_t bound,
-                           size_t batch_size) {
-  JobBuilder job;
+// Failures to inject: the map throws when the records it has seen (over
+// all instances and attempts) reach each of `at`.
+struct Failures {
+  std::vector<int64_t> at;
+  std::shared_ptr<std::atomic<int64_t>> seen = std::make_shared<std::atomic<int64_t>>(0);
+};
+
+// The graph of `s` over `input` into `out`: collection sources, or (with
+// failures) rate-limited generators over the same records, so that
+// checkpoints fall inside the run, into an exactly-once sink.
+void Build(JobBuilder& job, const std::vector<Rec>& input, const Shape& s, int64_t bound,
+           std::shared_ptr<Collected<Result>> out, const Failures* failures, double rate) {
   auto ts = [](const Rec& r) { return r.ts; };
   const auto wm = WatermarkStrategy::BoundedOutOfOrderness(bound);
+  auto source = [&](const std::string& name) {
+    if (!failures) return job.FromCollection<Rec>(name, input, ts, wm);
+    auto shared = std::make_shared<const std::vector<Rec>>(input);
+    return job.FromGenerator(name, [shared](uint64_t n) { return (*shared)[n]; },
+                             static_cast<int64_t>(input.size()), rate, ts, wm);
+  };
   auto pipeline = [&](Stream<Rec> in, const std::string& suffix) {
+    if (failures) {
+      in = in.Map("flaky" + suffix, [f = *failures](const Rec& r) {
+        const int64_t n = f.seen->fetch_add(1) + 1;
+        if (std::find(f.at.begin(), f.at.end(), n) != f.at.end()) {
+          throw std::runtime_error("injected failure at record " + std::to_string(n));
+        }
+        return r;
+      });
+    }
     auto mapped = in.Map("map" + suffix, [a = s.a, b = s.b](const Rec& r) { return Rec{r.key, r.ts, r.value * a + b}; })
                       .Filter("filter" + suffix, [m = s.m, rem = s.r](const Rec& r) { return r.key % m != rem; });
     if (!s.flat_map) return mapped;
@@ -127,17 +157,27 @@ std::vector<Result> RunJob(const std::vector<Rec>& input, const Shape& s, int pa
       emit(Rec{r.key + 100, r.ts, r.value / 2});
     });
   };
-  // Collection sources split the input round robin; each instance's
-  // subsequence keeps the out-of-orderness bound of the whole.
-  Stream<Rec> stream = pipeline(job.FromCollection<Rec>("in", input, ts, wm), "");
+  // Sources split the input round robin; each instance's subsequence
+  // keeps the out-of-orderness bound of the whole.
+  Stream<Rec> stream = pipeline(source("in"), "");
   if (s.union_copy) {
-    stream = stream.Union("union", {pipeline(job.FromCollection<Rec>("copy", input, ts, wm).SetParallelism(1), "2")});
+    stream = stream.Union("union", {pipeline(source("copy").SetParallelism(1), "2")});
   }
+  auto windowed = stream.KeyBy([](const Rec& r) { return r.key; })
+                      .Window(s.window)
+                      .Aggregate("sum", SumOf([](const Rec& r) { return r.value; }));
+  if (failures) {
+    windowed.CollectCommitted("out", out);
+  } else {
+    windowed.CollectInto("out", out);
+  }
+}
+
+std::vector<Result> RunJob(const std::vector<Rec>& input, const Shape& s, int parallelism, int64_t bound,
+                           size_t batch_size) {
+  JobBuilder job;
   auto out = std::make_shared<Collected<Result>>();
-  stream.KeyBy([](const Rec& r) { return r.key; })
-      .Window(s.window)
-      .Aggregate("sum", SumOf([](const Rec& r) { return r.value; }))
-      .CollectInto("out", out);
+  Build(job, input, s, bound, out, nullptr, 0);
   JobRunOptions o;
   o.parallelism = parallelism;
   o.runtime.batch_size = batch_size;
@@ -165,6 +205,66 @@ TEST(DifferentialTest, RandomGraphsMatchTheReferenceAtParallelism1_2_4) {
           << shape.window.gap_ms;
     }
   }
+}
+
+// Runs the graph with `failures`, restarting from the last checkpoint
+// (taken every few ms) at a random parallelism after each; returns the
+// committed output and how many restarts there were.
+std::pair<std::vector<Result>, int> RunWithFailures(const std::vector<Rec>& input, const Shape& s, int64_t bound,
+                                                    const Failures& failures, std::mt19937_64& rng, bool* checkpointed) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Result>>();
+  // About 150 ms per run: the interval leaves room for a dozen checkpoints.
+  Build(job, input, s, bound, out, &failures, static_cast<double>(input.size()) / 0.15);
+  std::shared_ptr<const engine::LoadedCheckpoint> last;
+  int restarts = 0;
+  for (;;) {
+    JobRunOptions o;
+    o.parallelism = static_cast<int>(rng() % 3) + 1;
+    o.runtime.batch_size = 1 + rng() % 100;
+    o.runtime.channel_capacity = 4;
+    o.runtime.checkpoints.interval_ms = 5 + static_cast<int64_t>(rng() % 10);
+    o.runtime.checkpoints.restore = last;
+    auto j = job.Start(o);
+    EXPECT_TRUE(j.ok()) << j.status().ToString();
+    if (!j.ok()) break;
+    Status st = (*j)->Wait();
+    if (st.ok()) break;
+    EXPECT_NE(st.message().find("injected failure"), std::string::npos) << st.ToString();
+    if (restarts++ > static_cast<int>(failures.at.size())) break;
+    auto next = (*j)->last_checkpoint();
+    if (next && next != last) *checkpointed = true;
+    last = next;
+  }
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  return {v, restarts};
+}
+
+TEST(DifferentialTest, RandomGraphsWithFailuresRestartFromCheckpointsExactly) {
+  std::mt19937_64 rng(20261202);
+  int restored = 0;
+  for (int round = 0; round < 16; ++round) {
+    const int64_t bound = static_cast<int64_t>(rng() % 200);
+    const auto input = RandomInput(rng, 3000 + rng() % 3000, bound);
+    const Shape shape = RandomShape(rng);
+    const auto want = Reference(input, shape);
+    ASSERT_GT(want.size(), 10u) << "round " << round;
+    Failures failures;
+    const int64_t records = static_cast<int64_t>(input.size()) * (shape.union_copy ? 2 : 1);
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k) {
+      failures.at.push_back(1 + static_cast<int64_t>(rng() % static_cast<uint64_t>(records)));
+    }
+    bool checkpointed = false;
+    auto [got, restarts] = RunWithFailures(input, shape, bound, failures, rng, &checkpointed);
+    EXPECT_GE(restarts, 1) << "round " << round;
+    restored += checkpointed;
+    EXPECT_EQ(got, want) << "round " << round << " window kind " << static_cast<int>(shape.window.kind)
+                         << " size " << shape.window.size_ms << " slide " << shape.window.slide_ms << " gap "
+                         << shape.window.gap_ms << " restarts " << restarts;
+  }
+  // Most rounds failed after a checkpoint (the rest restarted from nothing).
+  EXPECT_GE(restored, 8);
 }
 
 }  // namespace

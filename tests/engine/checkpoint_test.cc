@@ -1,0 +1,282 @@
+// Checkpoints through the job handle: barriers, alignment, snapshots of
+// sources and windows, restore at the same and at other parallelisms, the
+// final checkpoint, stop-at-checkpoint, restarts after a failure, and
+// checkpoints under backpressure. Every test compares the committed output
+// (CommittedCollectSink: records count once their checkpoint completed)
+// with a run without failure: equal, record for record.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "operators/stream.h"
+
+namespace rivulet::operators {
+namespace {
+
+using engine::Job;
+using engine::LoadedCheckpoint;
+
+struct Rec {
+  int64_t key = 0;
+  int64_t ts = 0;
+  int64_t value = 0;
+};
+
+Rec Make(uint64_t n) {
+  // Time advances 1 ms per 10 records; keys cycle through 37 values.
+  return Rec{static_cast<int64_t>(n % 37), static_cast<int64_t>(n / 10), static_cast<int64_t>(n % 1000)};
+}
+
+using Out = WindowResult<int64_t, double>;
+
+// generator (rate-limited so that checkpoints fall inside the run) ->
+// key_by -> window sum -> committed collect; `second` adds a second source
+// through a union (a task with two inputs aligns barriers).
+struct Pipeline {
+  JobBuilder job;
+  std::shared_ptr<Collected<Out>> out = std::make_shared<Collected<Out>>();
+
+  Pipeline(int64_t count, double rate, WindowSpec window, bool second = false) {
+    auto ts = [](const Rec& r) { return r.ts; };
+    const auto wm = WatermarkStrategy::BoundedOutOfOrderness(0);
+    Stream<Rec> in = job.FromGenerator("gen", Make, count, rate, ts, wm);
+    if (second) {
+      in = in.Union("union", {job.FromGenerator(
+                                     "gen2", [](uint64_t n) { return Make(n * 3 + 1); }, count / 2, rate / 2, ts, wm)
+                                  .SetParallelism(1)});
+    }
+    in.KeyBy([](const Rec& r) { return r.key; })
+        .Window(window)
+        .Aggregate("sum", SumOf([](const Rec& r) { return r.value; }))
+        .CollectCommitted("out", out);
+  }
+
+  std::vector<Out> Sorted() {
+    auto v = out->values();
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
+
+JobRunOptions Options(int parallelism, int64_t interval_ms, std::shared_ptr<const LoadedCheckpoint> restore = {}) {
+  JobRunOptions o;
+  o.parallelism = parallelism;
+  o.runtime.channel_capacity = 4;
+  o.runtime.batch_size = 64;
+  o.runtime.checkpoints.interval_ms = interval_ms;
+  o.runtime.checkpoints.restore = std::move(restore);
+  return o;
+}
+
+std::vector<Out> Reference(int64_t count, WindowSpec window, bool second = false) {
+  Pipeline p(count, 0, window, second);
+  Status st = p.job.Run(Options(1, 0));
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return p.Sorted();
+}
+
+struct Rescale {
+  int before;
+  int after;
+  WindowSpec window;
+  bool second;
+};
+
+class CheckpointRestoreTest : public ::testing::TestWithParam<Rescale> {};
+
+std::string RescaleName(const ::testing::TestParamInfo<Rescale>& info) {
+  static const char* const kKinds[] = {"tumbling", "sliding", "session"};
+  return std::string(kKinds[static_cast<int>(info.param.window.kind)]) + "_p" + std::to_string(info.param.before) +
+         "_to_p" + std::to_string(info.param.after) + (info.param.second ? "_union" : "") + "_" +
+         std::to_string(info.index);
+}
+
+// A job cancelled (as if killed) after a few checkpoints and started again
+// from the last one, maybe at another parallelism: nothing lost, nothing
+// twice.
+TEST_P(CheckpointRestoreTest, CancelledAfterCheckpointsAndRestoredGivesTheSameResults) {
+  const Rescale r = GetParam();
+  constexpr int64_t kCount = 40'000;
+  const auto want = Reference(kCount, r.window, r.second);
+  ASSERT_GT(want.size(), 100u);
+
+  Pipeline p(kCount, 100'000, r.window, r.second);  // about 0.4 s
+  auto job = p.job.Start(Options(r.before, 10));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
+  (*job)->Cancel();
+  EXPECT_EQ((*job)->Wait().code(), Errc::kClosed);
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  EXPECT_GE(last->info.id, 3);
+  EXPECT_FALSE(last->info.final);
+  const size_t committed_before = p.out->values().size();
+  EXPECT_LT(committed_before, want.size()) << "the job was cancelled too late to test anything";
+
+  auto again = p.job.Start(Options(r.after, 10, last));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  Status st = (*again)->Wait();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(p.Sorted(), want);
+  EXPECT_EQ((*again)->metrics().checkpoints.restored_id.load(), last->info.id);
+  auto final_checkpoint = (*again)->last_checkpoint();
+  ASSERT_NE(final_checkpoint, nullptr);
+  EXPECT_TRUE(final_checkpoint->info.final);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Windows, CheckpointRestoreTest,
+    ::testing::Values(Rescale{1, 1, Tumbling(100), false}, Rescale{2, 2, Tumbling(100), false},
+                      Rescale{2, 1, Tumbling(100), false}, Rescale{2, 4, Tumbling(100), false},
+                      Rescale{1, 3, Sliding(300, 100), false}, Rescale{2, 2, Sliding(300, 100), true},
+                      Rescale{2, 1, Session(3), true}, Rescale{1, 2, Session(3), false},
+                      Rescale{2, 4, Tumbling(100).AllowedLateness(50), true}),
+    RescaleName);
+
+TEST(CheckpointTest, AFinishedJobRestoredFromItsFinalCheckpointEmitsNothingMore) {
+  Pipeline p(5'000, 0, Tumbling(100));
+  auto job = p.job.Start(Options(2, 1000));
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE((*job)->Wait().ok());
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  EXPECT_TRUE(last->info.final);
+  const auto first = p.Sorted();
+  EXPECT_EQ(first, Reference(5'000, Tumbling(100)));
+  auto again = p.job.Start(Options(1, 1000, last));
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->Wait().ok());
+  EXPECT_EQ(p.Sorted(), first);
+}
+
+TEST(CheckpointTest, StopFlagStopsAtACheckpointAndARerunGoesOnFromIt) {
+  constexpr int64_t kCount = 40'000;
+  const auto want = Reference(kCount, Sliding(200, 50));
+  Pipeline p(kCount, 50'000, Sliding(200, 50));
+  std::atomic<bool> stop{false};
+  JobRunOptions o = Options(2, 50);
+  o.runtime.stop = &stop;
+  auto job = p.job.Start(o);
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE((*job)->AwaitCheckpoint(2, std::chrono::seconds(20)).ok());
+  stop = true;
+  ASSERT_TRUE((*job)->Wait().ok());  // a stop is no failure
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  EXPECT_FALSE(last->info.final);
+  // Nothing was flushed at the stop: every window output so far belongs to
+  // a completed checkpoint, and no window fired early.
+  const auto partial = p.Sorted();
+  EXPECT_LT(partial.size(), want.size());
+  for (const auto& o2 : partial) EXPECT_TRUE(std::binary_search(want.begin(), want.end(), o2));
+  auto again = p.job.Start(Options(2, 50, last));
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->Wait().ok());
+  EXPECT_EQ(p.Sorted(), want);
+}
+
+TEST(CheckpointTest, AUserFunctionThatThrowsRestartsFromTheLastCheckpoint) {
+  constexpr int64_t kCount = 30'000;
+  const auto want = Reference(kCount, Tumbling(100));
+  // The same pipeline with a map that throws at its 12000th and 25000th record.
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Out>>();
+  auto seen = std::make_shared<std::atomic<int64_t>>(0);
+  job.FromGenerator("gen", Make, kCount, 100'000, [](const Rec& r) { return r.ts; },
+                    WatermarkStrategy::BoundedOutOfOrderness(0))
+      .Map("flaky",
+           [seen](const Rec& r) {
+             const int64_t n = seen->fetch_add(1) + 1;
+             if (n == 12'000 || n == 25'000) throw std::runtime_error("flaky at " + std::to_string(n));
+             return r;
+           })
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Window(Tumbling(100))
+      .Aggregate("sum", SumOf([](const Rec& r) { return r.value; }))
+      .CollectCommitted("out", out);
+  std::shared_ptr<const LoadedCheckpoint> last;
+  int failures = 0;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto j = job.Start(Options(attempt % 2 + 1, 10, last));
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    Status st = (*j)->Wait();
+    if (st.ok()) break;
+    EXPECT_EQ(st.code(), Errc::kJobFailed);
+    EXPECT_NE(st.message().find("flaky"), std::string::npos) << st.ToString();
+    ++failures;
+    last = (*j)->last_checkpoint();
+  }
+  EXPECT_EQ(failures, 2);
+  ASSERT_NE(last, nullptr) << "no checkpoint before the failures: the test tests nothing";
+  auto v = out->values();
+  std::sort(v.begin(), v.end());
+  EXPECT_EQ(v, want);
+}
+
+TEST(CheckpointTest, CheckpointsCompleteUnderBackpressure) {
+  // A sink far slower than the source: channels stay full, and barriers
+  // still get through behind the records.
+  JobBuilder job;
+  std::atomic<int64_t> got{0};
+  job.FromGenerator("gen", Make, -1, 0)
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Window(Tumbling(10))
+      .Aggregate("count", Count{})
+      .Sink("slow", [&got](Batch<WindowResult<int64_t, int64_t>>& b) {
+        got += static_cast<int64_t>(b.size());
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      });
+  auto j = job.Start(Options(2, 20));
+  ASSERT_TRUE(j.ok());
+  Status st = (*j)->AwaitCheckpoint(3, std::chrono::seconds(30));
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_GT((*j)->metrics().checkpoints.completed.load(), 2u);
+  (*j)->Cancel();
+  (void)(*j)->Wait();
+}
+
+TEST(CheckpointTest, TriggerIsRefusedWhenOffOrBusyAndAForeignCheckpointIsRefused) {
+  Pipeline p(-1, 10'000, Tumbling(100));
+  auto off = p.job.Start(Options(1, 0));
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ((*off)->TriggerCheckpoint().status().code(), Errc::kInvalidArgument);
+  (*off)->Cancel();
+  (void)(*off)->Wait();
+
+  JobRunOptions o = Options(1, 0);
+  o.runtime.checkpoints.store = nullptr;
+  o.runtime.checkpoints.interval_ms = 60'000;  // on, but only when asked
+  auto on = p.job.Start(o);
+  ASSERT_TRUE(on.ok());
+  auto id = (*on)->TriggerCheckpoint();
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE((*on)->AwaitCheckpoint(*id, std::chrono::seconds(10)).ok());
+  auto last = (*on)->last_checkpoint();
+  (*on)->Cancel();
+  (void)(*on)->Wait();
+
+  // The checkpoint of one graph does not restore into another.
+  Pipeline other(-1, 10'000, Tumbling(200), /*second=*/true);
+  auto refused = other.job.Start(Options(1, 0, last));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("another job graph"), std::string::npos);
+}
+
+TEST(CheckpointTest, KeyGroupsSplitEvenlyAndCoverEveryGroupOnce) {
+  for (int p : {1, 2, 3, 4, 7, 128}) {
+    int next = 0;
+    for (int i = 0; i < p; ++i) {
+      const engine::KeyGroupRange r = engine::KeyGroupsOf(i, p);
+      EXPECT_EQ(r.first, next) << p;
+      EXPECT_GE(r.last, r.first) << p;
+      for (int g = r.first; g <= r.last; ++g) EXPECT_EQ(engine::InstanceOfKeyGroup(g, p), i);
+      next = r.last + 1;
+    }
+    EXPECT_EQ(next, engine::kDefaultMaxParallelism);
+  }
+}
+
+}  // namespace
+}  // namespace rivulet::operators
