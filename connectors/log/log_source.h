@@ -11,7 +11,12 @@
 // counted and fails the job, is skipped with a log line, or is copied to a
 // dead-letter topic, as configured.
 // With a group, the instance commits the positions it has emitted every
-// commit interval and at the end (at-least-once).
+// commit interval and at the end (at-least-once). In a job that takes
+// checkpoints the positions are part of each checkpoint (one entry per
+// partition: next offset, end, largest timestamp), a restored instance
+// goes on from them, and the group's offsets are committed when a
+// checkpoint completes (for tools and monitoring: the truth is the
+// checkpoint).
 #pragma once
 
 #include <algorithm>
@@ -21,11 +26,13 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "base/logging.h"
 #include "connectors/serde/serde.h"
 #include "engine/operator.h"
+#include "engine/state_codec.h"
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
@@ -66,7 +73,35 @@ class LogSource final : public engine::SourceInstance {
 
   void End() override {
     out_->OnEnd();  // chained sinks finish first: a failure there commits nothing
-    Commit();
+    if (!checkpointing_) Commit();
+  }
+
+  void EnableCheckpoints() override { checkpointing_ = true; }
+  void Restore(const engine::RestoreContext& ctx) override {
+    for (const auto& e : *ctx.entries) {
+      if (e.group == engine::kNoGroup || static_cast<int>(e.group) % parallelism_ != index_) continue;
+      auto v = engine::DecodeState<std::tuple<int64_t, int64_t, Timestamp>>(e.bytes);
+      if (!v.ok()) throw std::runtime_error("log source state of partition " + std::to_string(e.group) + ": " +
+                                            v.status().ToString());
+      restored_[static_cast<int32_t>(e.group)] = *v;
+    }
+  }
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (!consumer_) Start();  // a barrier before the first poll: the start positions
+    if (dead_letters_) Check(dead_letters_->Flush());  // before positions past them are recorded
+    std::map<log::TopicPartition, int64_t> offsets;
+    for (const auto& [p, st] : partitions_) {
+      out.Add(static_cast<uint32_t>(p), engine::EncodeState(std::make_tuple(st.next, st.end, st.max_ts)));
+      offsets[{options_.topic, p}] = st.next;
+    }
+    if (!options_.group.empty()) pending_commits_[id] = std::move(offsets);
+  }
+  void CheckpointComplete(int64_t id) override {
+    auto last = pending_commits_.end();
+    for (auto it = pending_commits_.begin(); it != pending_commits_.end() && it->first <= id; ++it) last = it;
+    if (last == pending_commits_.end()) return;
+    if (!last->second.empty()) Check(consumer_->CommitSync(last->second));
+    pending_commits_.erase(pending_commits_.begin(), std::next(last));
   }
 
   Poll PollRecords(size_t max_records) override {
@@ -170,10 +205,15 @@ class LogSource final : public engine::SourceInstance {
           break;
         }
       }
-      Check(consumer_->Seek(tp, from));
       PartitionState st;
       st.next = from;
       st.end = ends->at(tp);
+      if (auto r = restored_.find(tp.partition); r != restored_.end()) {
+        // From the checkpoint: its position, and (bounded) the end it had.
+        std::tie(st.next, st.end, st.max_ts) = r->second;
+        if (!options_.bounded) st.end = ends->at(tp);
+      }
+      Check(consumer_->Seek(tp, st.next));
       partitions_[tp.partition] = st;
     }
     last_commit_ = std::chrono::steady_clock::now();
@@ -204,7 +244,7 @@ class LogSource final : public engine::SourceInstance {
   }
 
   void MaybeCommit() {
-    if (options_.group.empty()) return;
+    if (options_.group.empty() || checkpointing_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_commit_ < std::chrono::milliseconds(options_.commit_interval_ms)) return;
     Commit();
@@ -255,6 +295,9 @@ class LogSource final : public engine::SourceInstance {
   std::chrono::steady_clock::time_point last_commit_;
   std::unique_ptr<log::Producer> dead_letters_;
   std::string why_;  // a decoder's reason, reused
+  bool checkpointing_ = false;
+  std::map<int32_t, std::tuple<int64_t, int64_t, Timestamp>> restored_;  // partition -> (next, end, max ts)
+  std::map<int64_t, std::map<log::TopicPartition, int64_t>> pending_commits_;  // checkpoint -> offsets
 };
 
 }  // namespace rivulet::connectors
