@@ -14,6 +14,7 @@
 #include "connectors/serde/serde.h"
 #include "connectors/sqlite/sqlite_job_sink.h"
 #include "events.pb.h"
+#include "engine/state_codec.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
 #include "operators/stream.h"
@@ -42,6 +43,8 @@ struct PageCount {
   std::string section;
   int64_t views = 0;
 };
+// The top-pages window keeps each window's counts: checkpointed with it.
+RIVULET_STATE_FIELDS(PageCount, window_start, page, title, section, views)
 
 constexpr uint32_t kPages = 40;
 const char* const kSections[] = {"news", "sport", "tech", "culture"};
@@ -127,7 +130,7 @@ Status RunClickstream(JobContext& ctx) {
       return std::make_pair(std::optional<std::string>(std::to_string(v.user)), serde.Encode(m));
     });
     if (ctx.explain) out << "pipeline 1: generate -> " << topic << "\n";
-    RIVULET_RETURN_IF_ERROR(ctx.Execute(produce));
+    RIVULET_RETURN_IF_ERROR(ctx.Execute(produce, "generate"));
     if (!ctx.explain) out << "produced " << views << " page views to topic " << topic << "\n";
   }
   JobBuilder job;

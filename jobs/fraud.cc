@@ -84,7 +84,7 @@ Status RunFraud(JobContext& ctx) {
       m.set_amount(t.amount);
       return std::make_pair(std::optional<std::string>(std::to_string(t.card)), serde.Encode(m));
     });
-    RIVULET_RETURN_IF_ERROR(ctx.Execute(produce));
+    RIVULET_RETURN_IF_ERROR(ctx.Execute(produce, "generate"));
   }
   auto owners = std::make_shared<std::map<uint32_t, std::string>>();
   const char* names[] = {"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"};

@@ -12,6 +12,8 @@
 #include <ostream>
 #include <thread>
 
+#include "engine/checkpoint_store.h"
+#include "engine/time.h"
 #include "log/log_manager.h"
 #include "operators/stream.h"
 
@@ -137,6 +139,11 @@ class Progress {
       std::snprintf(b, sizeof(b), "  channels %.0f%% full", fill * 100);
       line += b;
     }
+    if (const int64_t id = m_->checkpoints.last_id.load(); id > 0) {
+      std::snprintf(b, sizeof(b), "  checkpoint %lld (%lld ms)", static_cast<long long>(id),
+                    static_cast<long long>(m_->checkpoints.last_duration_ms.load()));
+      line += b;
+    }
     return line;
   }
 
@@ -214,26 +221,97 @@ Result<std::unique_ptr<log::LogManager>> JobContext::OpenLog(
   return lm;
 }
 
-Status JobContext::Execute(operators::JobBuilder& builder) {
+namespace {
+
+std::string Describe(const engine::CheckpointInfo& info) {
+  char b[160];
+  std::snprintf(b, sizeof(b), "checkpoint %lld (taken %.1f s ago, %lld bytes)", static_cast<long long>(info.id),
+                static_cast<double>(engine::WallClockMs() - info.time_ms) / 1000.0,
+                static_cast<long long>(info.bytes));
+  return b;
+}
+
+}  // namespace
+
+Status JobContext::Execute(operators::JobBuilder& builder, const std::string& phase) {
   if (explain) {
     RIVULET_ASSIGN_OR_RETURN(std::string plan, builder.Explain(parallelism));
     *out << plan;
     return Status::Ok();
   }
-  engine::JobMetrics metrics;
-  operators::JobRunOptions o;
-  o.parallelism = parallelism;
-  o.runtime.stop = stop;
-  o.runtime.metrics = &metrics;
+  const std::string name = (job ? job->name : std::string("job")) + (phase.empty() ? "" : "." + phase);
+  // Checkpoints: where they go, and the one to start from.
+  std::unique_ptr<engine::CheckpointStore> store;
+  std::shared_ptr<const engine::LoadedCheckpoint> restore;
+  if (checkpoint_interval_ms < 0) return Status(Errc::kInvalidArgument, "--checkpoint-interval-ms must not be negative");
+  if (checkpoint_interval_ms > 0 && !data_dir.empty()) {
+    RIVULET_ASSIGN_OR_RETURN(store, engine::CheckpointStore::Open(data_dir, name));
+    const uint64_t fingerprint = engine::GraphFingerprint(builder.graph());
+    if (!from_checkpoint.empty() && phase.empty()) {
+      RIVULET_ASSIGN_OR_RETURN(auto loaded, engine::CheckpointStore::Load(from_checkpoint));
+      if (loaded.info.graph_fingerprint != fingerprint) {
+        return Status(Errc::kInvalidArgument,
+                      "checkpoint " + from_checkpoint + " is of another job graph than " + name);
+      }
+      restore = std::make_shared<engine::LoadedCheckpoint>(std::move(loaded));
+    } else if (!fresh) {
+      RIVULET_ASSIGN_OR_RETURN(auto latest, store->LoadLatest(fingerprint));
+      if (latest && latest->info.final) {
+        std::fprintf(stderr, "rivulet: the last run of %s finished (checkpoint %lld): starting a new run\n",
+                     name.c_str(), static_cast<long long>(latest->info.id));
+      } else if (latest) {
+        restore = std::make_shared<engine::LoadedCheckpoint>(std::move(*latest));
+      }
+    }
+    if (restore) std::fprintf(stderr, "rivulet: %s resumes from %s\n", name.c_str(), Describe(restore->info).c_str());
+  }
+  // One set of metrics per attempt, all kept until the server is gone.
+  std::vector<std::unique_ptr<engine::JobMetrics>> metrics;
+  metrics.push_back(std::make_unique<engine::JobMetrics>());
   std::unique_ptr<engine::MetricsServer> server;
   if (metrics_port > 0) {
-    RIVULET_ASSIGN_OR_RETURN(server, engine::MetricsServer::Start(static_cast<uint16_t>(metrics_port), &metrics));
+    RIVULET_ASSIGN_OR_RETURN(server,
+                             engine::MetricsServer::Start(static_cast<uint16_t>(metrics_port), metrics.back().get()));
     std::fprintf(stderr, "rivulet: metrics on http://127.0.0.1:%d/metrics\n", metrics_port);
   }
-  std::unique_ptr<Progress> progress;
-  if (this->progress) progress = std::make_unique<Progress>(&metrics);
-  Status st = builder.Run(o);
-  if (progress) progress->Stop(/*summary=*/st.ok());
+  Status st;
+  for (int attempt = 0;; ++attempt) {
+    if (attempt > 0) {
+      metrics.push_back(std::make_unique<engine::JobMetrics>());
+      if (server) server->Serve(metrics.back().get());
+    }
+    operators::JobRunOptions o;
+    o.parallelism = parallelism;
+    o.runtime.stop = stop;
+    o.runtime.metrics = metrics.back().get();
+    o.runtime.checkpoints.interval_ms = store ? checkpoint_interval_ms : 0;
+    o.runtime.checkpoints.store = store.get();
+    o.runtime.checkpoints.job = name;
+    o.runtime.checkpoints.first_id = store ? store->NextId() : 1;
+    o.runtime.checkpoints.restore = restore;
+    std::unique_ptr<Progress> progress;
+    std::unique_ptr<engine::Job> running;
+    {
+      auto started = builder.Start(o);
+      if (!started.ok()) return started.status();
+      running = std::move(*started);
+    }
+    if (this->progress) progress = std::make_unique<Progress>(metrics.back().get());
+    st = running->Wait();
+    if (progress) progress->Stop(/*summary=*/st.ok());
+    if (st.ok() || st.code() != Errc::kJobFailed || !store || attempt >= restarts) break;
+    if (auto last = running->last_checkpoint()) restore = last;
+    const auto backoff = std::chrono::milliseconds(std::min<int64_t>(5000, int64_t{200} << attempt));
+    std::fprintf(stderr, "rivulet: %s: %s\nrivulet: restarting %s from %s in %lld ms (restart %d of %d)\n",
+                 name.c_str(), st.ToString().c_str(), name.c_str(),
+                 restore ? Describe(restore->info).c_str() : "the beginning",
+                 static_cast<long long>(backoff.count()), attempt + 1, restarts);
+    running.reset();
+    std::this_thread::sleep_for(backoff);
+  }
+  if (!st.ok() && st.code() == Errc::kJobFailed && store && restarts > 0) {
+    return Status(st.code(), st.message() + " (after " + std::to_string(restarts) + " restarts)");
+  }
   return st;
 }
 

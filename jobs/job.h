@@ -50,6 +50,11 @@ struct JobContext {
   bool progress = true;                 // a progress line on stderr
   const std::atomic<bool>* stop = nullptr;  // set on SIGINT
   std::ostream* out = nullptr;          // results and summary (stdout)
+  // Checkpoints (in DATA_DIR/checkpoints/JOB[.PHASE]/; none without a data dir).
+  int64_t checkpoint_interval_ms = 1000;  // 0: off
+  bool fresh = false;                     // do not resume from a checkpoint
+  std::string from_checkpoint;            // resume from this checkpoint directory
+  int restarts = 3;                       // restarts from the last checkpoint after a failure
 
   // The value of a declared parameter: the --set value or its default.
   std::string Get(const std::string& key) const;
@@ -64,8 +69,12 @@ struct JobContext {
       const std::vector<std::pair<std::string, int32_t>>& create = {}) const;
 
   // Plans `job`; with explain prints the plan to `out`; otherwise runs it
-  // to completion with progress and metrics.
-  Status Execute(operators::JobBuilder& job);
+  // to completion with progress and metrics. With checkpoints, it resumes
+  // from the newest checkpoint of an unfinished run (one line says which),
+  // and restarts from the last checkpoint when an operator fails, up to
+  // `restarts` times with backoff. A job of several pipelines names each
+  // after the first (`phase`): each has its own checkpoints.
+  Status Execute(operators::JobBuilder& job, const std::string& phase = "");
 };
 
 struct JobInfo {

@@ -19,6 +19,10 @@ struct RunFlags {
   bool explain = false;
   int metrics_port = 0;
   bool no_progress = false;
+  int64_t checkpoint_interval_ms = 1000;
+  bool fresh = false;
+  std::string from_checkpoint;
+  int restarts = 3;
 };
 
 const char* TypeName(jobs::JobParam::Type t) {
@@ -50,8 +54,17 @@ Status RunJob(const RunFlags& f) {
   ctx.explain = f.explain;
   ctx.metrics_port = f.metrics_port;
   ctx.progress = !f.no_progress;
+  if (f.restarts < 0) return Status(Errc::kInvalidArgument, "--restarts must not be negative");
+  if (f.fresh && !f.from_checkpoint.empty()) {
+    return Status(Errc::kInvalidArgument, "--fresh and --from-checkpoint exclude each other");
+  }
+  ctx.checkpoint_interval_ms = f.checkpoint_interval_ms;
+  ctx.fresh = f.fresh;
+  ctx.from_checkpoint = f.from_checkpoint;
+  ctx.restarts = f.restarts;
   ctx.out = &std::cout;
-  // SIGINT / SIGTERM stop the job gracefully (sources end, windows flush).
+  // SIGINT / SIGTERM stop the job gracefully: at a checkpoint (a rerun goes
+  // on from there), or without checkpoints by ending the input (windows flush).
   std::atomic<bool> stop{false};
   std::atomic<bool> done{false};
   std::thread watcher([&] {
@@ -96,6 +109,13 @@ void AddJobsCommands(CLI::App& app, Action* action) {
   run->add_flag("--explain", f->explain, "print the physical plan and exit");
   run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");
   run->add_flag("--no-progress", f->no_progress, "no progress line on stderr");
+  run->add_option("--checkpoint-interval-ms", f->checkpoint_interval_ms,
+                  "checkpoint every N ms into DATA_DIR/checkpoints/JOB (0: off)")
+      ->capture_default_str();
+  run->add_flag("--fresh", f->fresh, "start from nothing, not from the job's last checkpoint");
+  run->add_option("--from-checkpoint", f->from_checkpoint, "resume from this checkpoint directory (chk-N)");
+  run->add_option("--restarts", f->restarts, "restarts from the last checkpoint after a failure")
+      ->capture_default_str();
   run->callback([f, action] { *action = [f] { return RunJob(*f); }; });
 }
 
