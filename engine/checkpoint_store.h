@@ -62,7 +62,8 @@ class CheckpointStore {
 
   // Writes checkpoint `info.id`: the task files, then the manifest; then
   // deletes complete checkpoints older than the last `retain`, and
-  // incomplete directories older than this one. Fills info.bytes.
+  // incomplete directories older than this one. Fills info.bytes, and
+  // info.duration_ms up to the task files written (from info.time_ms).
   Status Write(CheckpointInfo& info, const std::vector<TaskSnapshot>& tasks);
 
   // Complete checkpoints (readable manifest), newest first.

@@ -489,7 +489,7 @@ struct Job::Impl final : CheckpointSink {
         }
       }
     }
-    info.duration_ms = MillisSince(start);
+    info.duration_ms = std::max(info.duration_ms, MillisSince(start));
     auto loaded = std::make_shared<LoadedCheckpoint>();
     loaded->info = info;
     for (const auto& t : snapshots) {
