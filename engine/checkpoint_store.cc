@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -19,7 +20,6 @@
 #include <utility>
 
 #include "base/file.h"
-#include "base/clock.h"
 #include "base/logging.h"
 #include "proto/checkpoint.pb.h"
 
@@ -496,8 +496,12 @@ Status CheckpointStore::Write(CheckpointInfo& info, const std::vector<TaskSnapsh
   if (st.ok()) st = SyncDir(path);
   if (st.ok()) {
     // The duration includes writing the task files: trigger to (nearly) now.
-    if (info.time_ms > 0) info.duration_ms = std::max(info.duration_ms, WallClockMs() - info.time_ms);
-    m.set_duration_ms(info.duration_ms);
+    if (info.started != std::chrono::steady_clock::time_point{}) {
+      info.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                               info.started)
+                             .count();
+      m.set_duration_ms(info.duration_ms);
+    }
     std::string bytes = m.SerializeAsString();
     char crc[4];
     PutU32(crc, Crc32c(bytes));

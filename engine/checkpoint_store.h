@@ -6,6 +6,7 @@
 // in docs/guide/checkpoints.md ("On disk").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +44,8 @@ struct CheckpointInfo {
   bool final = false;              // taken at the end of the input (the job finished)
   std::map<int, int> parallelism;  // node id -> parallelism it was taken at
   std::string path;                // its directory (filled when listed or loaded)
+  // When the checkpoint was triggered (not stored; for Write's duration).
+  std::chrono::steady_clock::time_point started{};
 };
 
 // A checkpoint read back: per node, the entries of all its instances.
@@ -63,7 +66,7 @@ class CheckpointStore {
   // Writes checkpoint `info.id`: the task files, then the manifest; then
   // deletes complete checkpoints older than the last `retain`, and
   // incomplete directories older than this one. Fills info.bytes, and
-  // info.duration_ms up to the task files written (from info.time_ms).
+  // info.duration_ms (up to the task files written) when info.started is set.
   Status Write(CheckpointInfo& info, const std::vector<TaskSnapshot>& tasks);
 
   // Complete checkpoints (readable manifest), newest first.

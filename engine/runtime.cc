@@ -480,7 +480,7 @@ struct Job::Impl final : CheckpointSink {
                                                           const std::vector<TaskSnapshot>& snapshots,
                                                           Clock::time_point start) {
     if (options.checkpoints.store) {
-      info.duration_ms = MillisSince(start);
+      info.started = start;
       RIVULET_RETURN_IF_ERROR(options.checkpoints.store->Write(info, snapshots));
     } else {
       for (const auto& t : snapshots) {

@@ -113,7 +113,7 @@ Status RunClickstream(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog({{topic, static_cast<int32_t>(partitions)}}));
   // Views happen from now on (event time starts at the current window), so
   // a second run adds new windows instead of replaying old ones.
-  const int64_t start_ms = engine::WallClockMs() / window_ms * window_ms;
+  RIVULET_ASSIGN_OR_RETURN(const int64_t start_ms, ctx.StartMs("generate", window_ms));
   {
     JobBuilder produce;
     auto generated = produce.FromGenerator(
@@ -207,6 +207,8 @@ RIVULET_REGISTER_JOB(clickstream,
                        {"view_interval_us", Type::kInt, "200", "event time between views"},
                        {"top", Type::kInt, "3", "pages printed per window"},
                        {"rate", Type::kDouble, "0", "views generated per second (0: as fast as possible)"},
+                       {"start_ms", Type::kInt, "-1",
+                        "event time of the first view (-1: now, or the interrupted run's when it resumes)"},
                        {"db", Type::kString, "", "SQLite file (default DATA_DIR/clickstream.db)"}},
                       RunClickstream});
 

@@ -64,6 +64,8 @@ Status RunFraud(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(int64_t count, ctx.GetInt("transactions"));
   RIVULET_ASSIGN_OR_RETURN(double threshold, ctx.GetDouble("threshold"));
   RIVULET_ASSIGN_OR_RETURN(int64_t interval_ms, ctx.GetInt("interval_ms"));
+  RIVULET_ASSIGN_OR_RETURN(double rate, ctx.GetDouble("rate"));
+  if (rate < 0) return Status(Errc::kInvalidArgument, "rate must not be negative");
   const std::string source = ctx.Get("source");
   const std::string topic = ctx.Get("topic");
   const std::string alerts = ctx.Get("alerts");
@@ -72,11 +74,11 @@ Status RunFraud(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(auto lm, ctx.OpenLog({{topic, 4}, {alerts, 4}}));
   std::ostream& out = *ctx.out;
   if (source == "generator") {
-    const int64_t start_ms = engine::WallClockMs() / 10'000 * 10'000;
+    RIVULET_ASSIGN_OR_RETURN(const int64_t start_ms, ctx.StartMs("generate", 10'000));
     operators::JobBuilder produce;
     auto txs = produce.FromGenerator(
         "transactions", [start_ms, interval_ms](uint64_t n) { return MakeTransaction(n, start_ms, interval_ms); },
-        count, 0, [](const Transaction& t) { return t.ts; });
+        count, rate, [](const Transaction& t) { return t.ts; });
     txs.SetParallelism(1);  // one producer: partitions in event-time order
     connectors::ToLog(txs, "to " + topic, lm.get(), topic, [serde = TransactionSerde()](const Transaction& t) {
       events::Transaction m;
@@ -134,6 +136,10 @@ RIVULET_REGISTER_JOB(fraud, {"fraud",
                              {{"source", Type::kString, "generator", "generator (write transactions first) or log"},
                               {"transactions", Type::kInt, "200000", "transactions to generate"},
                               {"interval_ms", Type::kInt, "10", "event time between generated transactions"},
+                              {"rate", Type::kDouble, "0", "transactions generated per second (0: as fast as possible)"},
+                              {"start_ms", Type::kInt, "-1",
+                               "event time of the first transaction (-1: now, or the interrupted run's when it "
+                               "resumes)"},
                               {"threshold", Type::kDouble, "2000", "alert when a card spends more in a window"},
                               {"topic", Type::kString, "transactions", "input topic"},
                               {"alerts", Type::kString, "alerts", "output topic"}},

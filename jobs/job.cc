@@ -12,6 +12,7 @@
 #include <ostream>
 #include <thread>
 
+#include "base/file.h"
 #include "engine/checkpoint_store.h"
 #include "engine/time.h"
 #include "log/log_manager.h"
@@ -223,6 +224,45 @@ Result<std::unique_ptr<log::LogManager>> JobContext::OpenLog(
 
 namespace {
 
+std::string PhaseName(const JobInfo* job, const std::string& phase) {
+  return (job ? job->name : std::string("job")) + (phase.empty() ? "" : "." + phase);
+}
+
+}  // namespace
+
+Result<int64_t> JobContext::StartMs(const std::string& phase, int64_t align_ms) const {
+  if (job && std::any_of(job->params.begin(), job->params.end(), [](const JobParam& p) { return p.name == "start_ms"; })) {
+    RIVULET_ASSIGN_OR_RETURN(int64_t given, GetInt("start_ms"));
+    if (given >= 0) return given;
+  }
+  const int64_t now = engine::WallClockMs() / align_ms * align_ms;
+  if (explain || data_dir.empty() || checkpoint_interval_ms <= 0) return now;
+  const std::string name = PhaseName(job, phase);
+  const std::string file = data_dir + "/checkpoints/" + name + "/start_ms";
+  bool resumes = false;
+  if (!fresh) {
+    if (phase.empty() && !from_checkpoint.empty()) {
+      resumes = true;
+    } else {
+      RIVULET_ASSIGN_OR_RETURN(auto store, engine::CheckpointStore::Open(data_dir, name));
+      RIVULET_ASSIGN_OR_RETURN(auto list, store->List());
+      resumes = !list.empty() && !list.front().final;
+    }
+  }
+  if (resumes) {
+    auto kept = ReadFileToString(file);
+    if (kept.ok()) {
+      auto v = ParseInt("start_ms", *kept);
+      if (v.ok()) return *v;
+    }
+  }
+  RIVULET_ASSIGN_OR_RETURN(auto store, engine::CheckpointStore::Open(data_dir, name));  // creates the directory
+  RIVULET_RETURN_IF_ERROR(WriteFileAtomic(file, std::to_string(now)));
+  return now;
+}
+
+namespace {
+
 std::string Describe(const engine::CheckpointInfo& info) {
   char b[160];
   std::snprintf(b, sizeof(b), "checkpoint %lld (taken %.1f s ago, %lld bytes)", static_cast<long long>(info.id),
@@ -239,7 +279,7 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
     *out << plan;
     return Status::Ok();
   }
-  const std::string name = (job ? job->name : std::string("job")) + (phase.empty() ? "" : "." + phase);
+  const std::string name = PhaseName(job, phase);
   // Checkpoints: where they go, and the one to start from.
   std::unique_ptr<engine::CheckpointStore> store;
   std::shared_ptr<const engine::LoadedCheckpoint> restore;

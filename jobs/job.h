@@ -68,6 +68,13 @@ struct JobContext {
   Result<std::unique_ptr<log::LogManager>> OpenLog(
       const std::vector<std::pair<std::string, int32_t>>& create = {}) const;
 
+  // Event time of the first generated record of pipeline `phase`: the
+  // start_ms setting when given (>= 0); else, when the pipeline resumes
+  // from a checkpoint, the value its interrupted run used (kept beside its
+  // checkpoints); else now, rounded down to `align_ms`, kept for a resume.
+  // So a resumed generator goes on with the same records.
+  Result<int64_t> StartMs(const std::string& phase, int64_t align_ms) const;
+
   // Plans `job`; with explain prints the plan to `out`; otherwise runs it
   // to completion with progress and metrics. With checkpoints, it resumes
   // from the newest checkpoint of an unfinished run (one line says which),
