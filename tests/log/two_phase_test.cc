@@ -2,7 +2,10 @@
 // transaction survives a reopen and its timeout, keep_prepared hands it to
 // a new epoch, a fencing InitProducerId still aborts it, and the flag and
 // the transaction numbers survive reopen and compaction of the transaction
-// log, whose records without them still replay.
+// log, whose records without them still replay. Then the embedded
+// producer's side, as an exactly-once sink uses it: PrepareTransaction at
+// the barrier, and after a crash InitTransactions(keep_prepared) and
+// CompletePreparedTransaction with what the restored checkpoint holds.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/partition.h"
+#include "log/producer.h"
 #include "log/record_batch.h"
 #include "log/txn_coordinator.h"
 #include "proto/metadata.pb.h"
@@ -275,6 +279,204 @@ TEST(TwoPhaseCoordinatorTest, AStateRecordWithoutTheNewFieldsReplaysAsANormalId)
   ASSERT_TRUE(pe.ok());
   ASSERT_TRUE(f.tc().AddPartitions("legacy", *pe, {tp}).ok());
   EXPECT_EQ((*f.tc().OpenTransaction("legacy"))->txn_seq, 1);
+}
+
+ProducerConfig TwoPhase(const std::string& id) {
+  ProducerConfig c;
+  c.transactional_id = id;
+  c.two_phase_commit = true;
+  c.linger_ms = 0;
+  return c;
+}
+
+Status SendAll(Producer& p, const std::string& topic, const std::vector<std::string>& values) {
+  for (const auto& v : values) RIVULET_RETURN_IF_ERROR(p.Send(topic, v, v));
+  return Status::Ok();
+}
+
+// Writes the transaction of one checkpoint epoch and prepares it.
+Result<PreparedTxn> WriteAndPrepare(Producer& p, const std::vector<std::string>& values) {
+  RIVULET_RETURN_IF_ERROR(p.BeginTransaction());
+  RIVULET_RETURN_IF_ERROR(SendAll(p, "out", values));
+  return p.PrepareTransaction();
+}
+
+TEST(TwoPhaseProducerTest, APreparedTransactionSurvivesReopenAndTheNextInstanceCommitsIt) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 2).ok());
+  PreparedTxn prepared;
+  {
+    Producer p(f.lm.get(), TwoPhase("sink"));
+    ASSERT_TRUE(p.InitTransactions().ok());
+    ASSERT_TRUE(p.BeginTransaction().ok());
+    for (const char* v : {"e1-a", "e1-b", "e1-c", "e1-d"}) {
+      ASSERT_TRUE(p.Send("out", v, v, nullptr, /*partition=*/v[3] - 'a' < 2 ? 0 : 1).ok());
+    }
+    auto r = p.PrepareTransaction();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    prepared = *r;
+    EXPECT_EQ(prepared.producer_id, p.producer_id().id);
+    EXPECT_EQ(prepared.epoch, p.producer_id().epoch);
+    EXPECT_EQ(prepared.txn_seq, 1);
+    EXPECT_EQ(p.Send("out", "late", "late").code(), Errc::kInvalidTxnState);  // prepared: no more sends
+    // Records after it, transactional or not, wait for it too.
+    Producer plain(f.lm.get());
+    ASSERT_TRUE(plain.Send("out", "k", "plain-0", nullptr, 0).ok());
+    ASSERT_TRUE(plain.Send("out", "k", "plain-1", nullptr, 1).ok());
+    ASSERT_TRUE(plain.Flush().ok());
+    p.Close();  // the process dies before the checkpoint completes
+  }
+  f.Reopen();
+  EXPECT_EQ(**f.tc().OpenTransaction("sink"), prepared);
+  for (int32_t i = 0; i < 2; ++i) {
+    const TopicPartition tp{"out", i};
+    EXPECT_EQ(LastStable(f.lm.get(), tp), 0);
+    EXPECT_EQ(LogEnd(f.lm.get(), tp), 3);
+  }
+  EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out", IsolationLevel::kReadUncommitted).size(), 6u);
+  {
+    ConsumerConfig cc;
+    cc.isolation_level = IsolationLevel::kReadCommitted;
+    Consumer c(f.lm.get(), cc);
+    auto end = c.EndOffsets({{"out", 0}, {"out", 1}});
+    ASSERT_TRUE(end.ok());
+    EXPECT_EQ(end->at({"out", 0}), 0);  // the last stable offset
+    EXPECT_EQ(end->at({"out", 1}), 0);
+  }
+
+  // The restarted job found checkpoint 1 complete: it commits.
+  Producer q(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(q.InitTransactions(/*keep_prepared=*/true).ok());
+  EXPECT_GT(q.producer_id().epoch, prepared.epoch);
+  EXPECT_EQ(q.BeginTransaction().code(), Errc::kInvalidTxnState);  // the kept one first
+  ASSERT_TRUE(q.CompletePreparedTransaction(prepared).ok());
+  const std::vector<std::string> committed{"e1-a", "e1-b", "e1-c", "e1-d", "plain-0", "plain-1"};
+  EXPECT_EQ(ReadValues(f.lm.get(), "out"), committed);
+  EXPECT_EQ(f.tc().Describe("sink")->state, TxnState::kCompleteCommit);
+  // A retry finds nothing open: ok, and nothing changes.
+  ASSERT_TRUE(q.CompletePreparedTransaction(prepared).ok());
+  // And the sink goes on with its next epoch.
+  auto next = WriteAndPrepare(q, {"e2"});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->txn_seq, 2);
+  ASSERT_TRUE(q.CommitTransaction().ok());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out").size(), committed.size() + 1);
+}
+
+TEST(TwoPhaseProducerTest, CompletingWithAnOlderTransactionNumberAborts) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 2).ok());
+  PreparedTxn prepared;
+  {
+    Producer p(f.lm.get(), TwoPhase("sink"));
+    ASSERT_TRUE(p.InitTransactions().ok());
+    auto r = WriteAndPrepare(p, {"a", "b", "c"});
+    ASSERT_TRUE(r.ok());
+    prepared = *r;
+  }
+  f.Reopen();
+  Producer q(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(q.InitTransactions(/*keep_prepared=*/true).ok());
+  // The restored checkpoint holds the transaction before this one.
+  PreparedTxn older = prepared;
+  --older.txn_seq;
+  ASSERT_TRUE(q.CompletePreparedTransaction(older).ok());
+  EXPECT_EQ(f.tc().Describe("sink")->state, TxnState::kCompleteAbort);
+  EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out", IsolationLevel::kReadUncommitted).size(), 3u);
+  for (int32_t i = 0; i < 2; ++i) EXPECT_EQ(LastStable(f.lm.get(), {"out", i}), LogEnd(f.lm.get(), {"out", i}));
+}
+
+TEST(TwoPhaseProducerTest, CompletingWithTheCommittedTransactionAbortsTheNextOne) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  PreparedTxn committed;
+  {
+    Producer p(f.lm.get(), TwoPhase("sink"));
+    ASSERT_TRUE(p.InitTransactions().ok());
+    auto r = WriteAndPrepare(p, {"epoch-1"});
+    ASSERT_TRUE(r.ok());
+    committed = *r;
+    ASSERT_TRUE(p.CommitTransaction().ok());  // checkpoint 1 completed
+    ASSERT_TRUE(p.BeginTransaction().ok());
+    ASSERT_TRUE(SendAll(p, "out", {"epoch-2"}).ok());
+    ASSERT_TRUE(p.Flush().ok());
+    // Dies before the barrier of epoch 2: same producer id and epoch as
+    // the committed transaction, another number.
+    EXPECT_EQ(**f.tc().OpenTransaction("sink"), (PreparedTxn{committed.producer_id, committed.epoch, 2}));
+  }
+  f.Reopen();
+  Producer q(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(q.InitTransactions(/*keep_prepared=*/true).ok());
+  ASSERT_TRUE(q.CompletePreparedTransaction(committed).ok());
+  EXPECT_FALSE(f.tc().OpenTransaction("sink")->has_value());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out"), std::vector<std::string>{"epoch-1"});
+}
+
+TEST(TwoPhaseProducerTest, FencingWithoutKeepPreparedAbortsAndFencesTheOldProducer) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  Producer old(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(old.InitTransactions().ok());
+  auto prepared = WriteAndPrepare(old, {"a"});
+  ASSERT_TRUE(prepared.ok());
+  Producer next(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(next.InitTransactions().ok());
+  EXPECT_FALSE(f.tc().OpenTransaction("sink")->has_value());
+  EXPECT_EQ(old.CommitTransaction().code(), Errc::kProducerFenced);
+  EXPECT_EQ(old.BeginTransaction().code(), Errc::kProducerFenced);  // fatal from now on
+  EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
+  // Nothing open to complete: ok (the checkpoint's transaction was aborted).
+  ASSERT_TRUE(next.CompletePreparedTransaction(*prepared).ok());
+
+  // A producer caught in the middle of its transaction: its next send fails.
+  Producer writer(f.lm.get(), TwoPhase("sink-2"));
+  ASSERT_TRUE(writer.InitTransactions().ok());
+  ASSERT_TRUE(writer.BeginTransaction().ok());
+  ASSERT_TRUE(SendAll(writer, "out", {"b"}).ok());
+  ASSERT_TRUE(writer.Flush().ok());
+  Producer taker(f.lm.get(), TwoPhase("sink-2"));
+  ASSERT_TRUE(taker.InitTransactions().ok());
+  ASSERT_TRUE(SendAll(writer, "out", {"c"}).ok());  // queued; the append is refused
+  EXPECT_EQ(writer.Flush().code(), Errc::kProducerFenced);
+  EXPECT_EQ(writer.CommitTransaction().code(), Errc::kProducerFenced);
+  EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
+}
+
+TEST(TwoPhaseProducerTest, TheCallsRefuseWhatTheirStateDoesNotAllow) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  ProducerConfig normal = TwoPhase("normal");
+  normal.two_phase_commit = false;
+  Producer n(f.lm.get(), normal);
+  EXPECT_EQ(n.InitTransactions(/*keep_prepared=*/true).code(), Errc::kInvalidArgument);
+  ASSERT_TRUE(n.InitTransactions().ok());
+  EXPECT_FALSE(f.tc().Describe("normal")->two_phase);
+  ASSERT_TRUE(n.BeginTransaction().ok());
+  EXPECT_EQ(n.PrepareTransaction().status().code(), Errc::kInvalidTxnState);
+  EXPECT_EQ(n.CompletePreparedTransaction({}).code(), Errc::kInvalidTxnState);
+  ASSERT_TRUE(n.AbortTransaction().ok());
+
+  Producer p(f.lm.get(), TwoPhase("sink"));
+  EXPECT_EQ(p.CompletePreparedTransaction({}).code(), Errc::kInvalidTxnState);  // before InitTransactions
+  ASSERT_TRUE(p.InitTransactions(/*keep_prepared=*/true).ok());  // nothing to keep
+  EXPECT_TRUE(f.tc().Describe("sink")->two_phase);
+  EXPECT_EQ(p.PrepareTransaction().status().code(), Errc::kInvalidTxnState);  // no transaction
+  ASSERT_TRUE(p.BeginTransaction().ok());
+  EXPECT_EQ(p.CompletePreparedTransaction({}).code(), Errc::kInvalidTxnState);  // its own, not prepared
+  // A transaction that wrote nothing has no number of its own.
+  auto empty = p.PrepareTransaction();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->txn_seq, 0);
+  EXPECT_EQ(p.PrepareTransaction().status().code(), Errc::kInvalidTxnState);  // already
+  EXPECT_EQ(p.SendOffsetsToTransaction({{{"out", 0}, 1}}, "g").code(), Errc::kInvalidTxnState);
+  ASSERT_TRUE(p.CommitTransaction().ok());
+  auto first = WriteAndPrepare(p, {"x"});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->txn_seq, 1);
+  ASSERT_TRUE(p.AbortTransaction().ok());  // a prepared transaction can still be aborted
+  EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
 }
 
 }  // namespace
