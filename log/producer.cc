@@ -59,6 +59,7 @@ void Producer::SealLocked(TopicState& t, int32_t partition) {
     seq = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
   }
   b.pending.bytes = b.builder->Finish(producer);
+  if (producer.transactional) b.pending.txn_producer = pid_;
   queued_bytes_ += b.pending.bytes.size();
   TopicPartition tp = b.pending.tp;
   ready_.push_back(std::move(b.pending));
@@ -202,13 +203,21 @@ void Producer::SenderLoop() {
     // (until Flush), so that a failure never leaves a gap followed by
     // newer records.
     auto failed = failed_partitions_.find(batch.tp);
-    std::optional<Status> earlier_failure;
-    if (failed != failed_partitions_.end()) earlier_failure = failed->second;
+    std::optional<Status> refused;
+    if (failed != failed_partitions_.end()) refused = failed->second;
     lock.unlock();
+    // KIP-890's verification, as the broker applies it to Kafka clients: a
+    // transactional batch of an epoch the coordinator has moved past is
+    // refused even where no marker has told the partition yet (a
+    // keep_prepared InitProducerId writes none).
+    if (!refused && batch.txn_producer.id >= 0) {
+      Status st = log_->transactions().VerifyTransactionalWrite(batch.txn_producer, batch.tp);
+      if (!st.ok()) refused = std::move(st);
+    }
     Result<AppendInfo> result =
-        earlier_failure ? Result<AppendInfo>(*earlier_failure)
-                        : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
-                                       /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
+        refused ? Result<AppendInfo>(*refused)
+                : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
+                               /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
     Complete(batch, result);
     lock.lock();
     queued_bytes_ -= batch.bytes.size();

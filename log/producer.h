@@ -11,7 +11,9 @@
 // CommitTransaction or AbortTransaction; read_committed consumers see a
 // transaction's records only once it commits, and never an aborted one. A
 // second producer with the same transactional id fences the first: its
-// later calls fail with kProducerFenced and its open transaction is aborted.
+// later calls fail with kProducerFenced and its open transaction is aborted
+// (each transactional batch is checked with the coordinator before it is
+// appended, as the broker checks a Kafka client's: KIP-890).
 //
 // With two_phase_commit (KIP-939, for exactly-once sinks) a transaction can
 // be prepared: PrepareTransaction at the checkpoint barrier makes its
@@ -165,6 +167,9 @@ class Producer {
     std::string bytes;
     std::vector<std::pair<int32_t, SendCallback>> callbacks;  // (record index, callback)
     std::vector<int64_t> timestamps;  // per callback, for RecordMetadata
+    // Of a transactional batch (else kNoProducerId): checked with the
+    // coordinator before the append.
+    ProducerIdAndEpoch txn_producer;
   };
   struct PartitionBuffer {
     std::unique_ptr<RecordBatchBuilder> builder;

@@ -444,6 +444,30 @@ TEST(TwoPhaseProducerTest, FencingWithoutKeepPreparedAbortsAndFencesTheOldProduc
   EXPECT_TRUE(ReadValues(f.lm.get(), "out").empty());
 }
 
+// keep_prepared writes no marker, so until the transaction ends the
+// partitions know only the old epoch: a late write of the old instance
+// would land in the transaction that the new one commits, but for the
+// producer's check with the coordinator before each transactional append.
+TEST(TwoPhaseProducerTest, KeepPreparedFencesTheLateWritesOfTheOldInstance) {
+  Fixture f;
+  ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
+  Producer old(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(old.InitTransactions().ok());
+  ASSERT_TRUE(old.BeginTransaction().ok());
+  ASSERT_TRUE(SendAll(old, "out", {"a"}).ok());
+  ASSERT_TRUE(old.Flush().ok());
+  Producer next(f.lm.get(), TwoPhase("sink"));
+  ASSERT_TRUE(next.InitTransactions(/*keep_prepared=*/true).ok());
+  ASSERT_TRUE(SendAll(old, "out", {"late"}).ok());  // queued; the append is refused
+  EXPECT_EQ(old.Flush().code(), Errc::kProducerFenced);
+  EXPECT_EQ(old.CommitTransaction().code(), Errc::kProducerFenced);
+  auto open = f.tc().OpenTransaction("sink");
+  ASSERT_TRUE(open.ok() && open->has_value());
+  ASSERT_TRUE(next.CompletePreparedTransaction(**open).ok());
+  EXPECT_EQ(ReadValues(f.lm.get(), "out"), std::vector<std::string>{"a"});
+  EXPECT_EQ(ReadValues(f.lm.get(), "out", IsolationLevel::kReadUncommitted), std::vector<std::string>{"a"});
+}
+
 TEST(TwoPhaseProducerTest, TheCallsRefuseWhatTheirStateDoesNotAllow) {
   Fixture f;
   ASSERT_TRUE(f.lm->CreateTopic("out", 1).ok());
