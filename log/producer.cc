@@ -18,8 +18,10 @@ Producer::Producer(LogManager* log, ProducerConfig config)
   sender_ = std::thread([this] { SenderLoop(); });
 }
 
-Status Producer::InitProducerIdLocked() {
-  auto r = log_->transactions().InitProducerId(config_.transactional_id, config_.transaction_timeout_ms);
+Status Producer::InitProducerIdLocked(bool keep_prepared) {
+  const InitOptions options{.two_phase = config_.two_phase_commit && config_.transactional_id.has_value(),
+                            .keep_prepared = keep_prepared};
+  auto r = log_->transactions().InitProducerId(config_.transactional_id, config_.transaction_timeout_ms, options);
   if (!r.ok()) return r.status();
   pid_ = *r;
   next_sequence_.clear();
@@ -57,6 +59,7 @@ void Producer::SealLocked(TopicState& t, int32_t partition) {
     seq = static_cast<int32_t>(next > INT32_MAX ? next - INT32_MAX - 1 : next);
   }
   b.pending.bytes = b.builder->Finish(producer);
+  if (producer.transactional) b.pending.txn_producer = pid_;
   queued_bytes_ += b.pending.bytes.size();
   TopicPartition tp = b.pending.tp;
   ready_.push_back(std::move(b.pending));
@@ -81,6 +84,9 @@ Status Producer::Send(const std::string& topic, std::optional<std::string_view> 
   if (closed_) return Status(Errc::kClosed, "producer is closed");
   if (phase_ == TxnPhase::kFatal) return fatal_;
   if (!pid_error_.ok()) return pid_error_;
+  if (phase_ == TxnPhase::kPrepared) {
+    return Status(Errc::kInvalidTxnState, "the transaction is prepared: no more sends in it");
+  }
   if (config_.transactional_id && phase_ != TxnPhase::kInTransaction) {
     return Status(Errc::kInvalidTxnState, "a transactional producer sends only inside a transaction "
                                           "(InitTransactions, then BeginTransaction)");
@@ -197,13 +203,21 @@ void Producer::SenderLoop() {
     // (until Flush), so that a failure never leaves a gap followed by
     // newer records.
     auto failed = failed_partitions_.find(batch.tp);
-    std::optional<Status> earlier_failure;
-    if (failed != failed_partitions_.end()) earlier_failure = failed->second;
+    std::optional<Status> refused;
+    if (failed != failed_partitions_.end()) refused = failed->second;
     lock.unlock();
+    // KIP-890's verification, as the broker applies it to Kafka clients: a
+    // transactional batch of an epoch the coordinator has moved past is
+    // refused even where no marker has told the partition yet (a
+    // keep_prepared InitProducerId writes none).
+    if (!refused && batch.txn_producer.id >= 0) {
+      Status st = log_->transactions().VerifyTransactionalWrite(batch.txn_producer, batch.tp);
+      if (!st.ok()) refused = std::move(st);
+    }
     Result<AppendInfo> result =
-        earlier_failure ? Result<AppendInfo>(*earlier_failure)
-                        : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
-                                       /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
+        refused ? Result<AppendInfo>(*refused)
+                : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
+                               /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
     Complete(batch, result);
     lock.lock();
     queued_bytes_ -= batch.bytes.size();
@@ -259,24 +273,37 @@ Status Producer::AddToTransactionLocked(const TopicPartition& tp) {
   if (std::find(txn_partitions_.begin(), txn_partitions_.end(), tp) != txn_partitions_.end()) {
     return Status::Ok();
   }
-  Status st = log_->transactions().AddPartitions(*config_.transactional_id, pid_, {tp});
-  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
-    phase_ = TxnPhase::kFatal;
-    fatal_ = st;
-  }
+  Status st = NoteFencingLocked(log_->transactions().AddPartitions(*config_.transactional_id, pid_, {tp}));
   if (st.ok()) txn_partitions_.push_back(tp);
   return st;
 }
 
-Status Producer::InitTransactions() {
+Status Producer::InitTransactions(bool keep_prepared) {
   std::lock_guard<std::mutex> txn(txn_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (!config_.transactional_id) return Status(Errc::kInvalidTxnState, "InitTransactions needs a transactional_id");
+  if (keep_prepared && !config_.two_phase_commit) {
+    return Status(Errc::kInvalidArgument, "keep_prepared needs ProducerConfig::two_phase_commit");
+  }
   if (phase_ != TxnPhase::kUninitialized) {
     return Status(Errc::kInvalidTxnState, "InitTransactions was already called");
   }
-  RIVULET_RETURN_IF_ERROR(InitProducerIdLocked());
+  RIVULET_RETURN_IF_ERROR(InitProducerIdLocked(keep_prepared));
   phase_ = TxnPhase::kReady;
+  if (!keep_prepared) return Status::Ok();
+  // The kept transaction, if any: what EndTxn will end.
+  auto d = log_->transactions().Describe(*config_.transactional_id);
+  if (!d.ok()) return d.status();
+  if (d->producer_id != pid_.id || d->epoch != pid_.epoch) {
+    return NoteFencingLocked(Status(Errc::kProducerFenced, "transactional id '" + *config_.transactional_id +
+                                                               "' was taken over by epoch " +
+                                                               std::to_string(d->epoch)));
+  }
+  if (d->state == TxnState::kOngoing) {
+    txn_partitions_ = d->partitions;
+    txn_offsets_ = !d->groups.empty();
+    phase_ = TxnPhase::kPrepared;
+  }
   return Status::Ok();
 }
 
@@ -285,9 +312,11 @@ Status Producer::BeginTransaction() {
   std::lock_guard<std::mutex> lock(mu_);
   if (phase_ == TxnPhase::kFatal) return fatal_;
   if (phase_ != TxnPhase::kReady) {
-    return Status(Errc::kInvalidTxnState, phase_ == TxnPhase::kInTransaction
-                                              ? "a transaction is already open"
-                                              : "BeginTransaction before InitTransactions");
+    const char* why = phase_ == TxnPhase::kInTransaction ? "a transaction is already open"
+                      : phase_ == TxnPhase::kPrepared
+                          ? "a prepared transaction is open: commit, abort or complete it first"
+                          : "BeginTransaction before InitTransactions";
+    return Status(Errc::kInvalidTxnState, why);
   }
   txn_partitions_.clear();
   txn_offsets_ = false;
@@ -301,6 +330,7 @@ Status Producer::SendOffsetsToTransaction(const std::map<TopicPartition, int64_t
   std::lock_guard<std::mutex> txn(txn_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (phase_ == TxnPhase::kFatal) return fatal_;
+  if (phase_ == TxnPhase::kPrepared) return Status(Errc::kInvalidTxnState, "the transaction is prepared");
   if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
   auto& coordinator = log_->transactions();
   Status st = coordinator.AddOffsets(*config_.transactional_id, pid_, group);
@@ -309,10 +339,7 @@ Status Producer::SendOffsetsToTransaction(const std::map<TopicPartition, int64_t
     for (const auto& [tp, off] : offsets) entries.emplace_back(tp, CommittedOffset{off, "", 0});
     st = coordinator.TxnOffsetCommit(*config_.transactional_id, pid_, group, entries, member_id, generation);
   }
-  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
-    phase_ = TxnPhase::kFatal;
-    fatal_ = st;
-  }
+  (void)NoteFencingLocked(st);
   if (st.ok()) txn_offsets_ = true;
   return st;
 }
@@ -322,7 +349,9 @@ Status Producer::CommitTransaction() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (phase_ == TxnPhase::kFatal) return fatal_;
-    if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
+    if (phase_ != TxnPhase::kInTransaction && phase_ != TxnPhase::kPrepared) {
+      return Status(Errc::kInvalidTxnState, "no open transaction");
+    }
   }
   if (Status st = Flush(); !st.ok()) {
     return Status(st.code(), "the transaction cannot commit (abort it): " + st.message());
@@ -335,10 +364,92 @@ Status Producer::AbortTransaction() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (phase_ == TxnPhase::kFatal) return fatal_;
-    if (phase_ != TxnPhase::kInTransaction) return Status(Errc::kInvalidTxnState, "no open transaction");
+    if (phase_ != TxnPhase::kInTransaction && phase_ != TxnPhase::kPrepared) {
+      return Status(Errc::kInvalidTxnState, "no open transaction");
+    }
   }
   (void)Flush();  // what was sent is appended, then aborted by the marker
   return EndTransaction(false);
+}
+
+Result<PreparedTxn> Producer::PrepareTransaction() {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  std::vector<TopicPartition> partitions;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (phase_ == TxnPhase::kFatal) return fatal_;
+    if (!config_.two_phase_commit) {
+      return Status(Errc::kInvalidTxnState, "PrepareTransaction needs ProducerConfig::two_phase_commit");
+    }
+    if (phase_ != TxnPhase::kInTransaction) {
+      return Status(Errc::kInvalidTxnState, phase_ == TxnPhase::kPrepared ? "the transaction is already prepared"
+                                                                          : "no open transaction");
+    }
+    phase_ = TxnPhase::kPrepared;  // from here Send refuses
+    partitions = txn_partitions_;
+  }
+  // Durable against a machine crash too, since the sink will not write
+  // these records again once its checkpoint holds the PreparedTxn. (The
+  // coordinator fsyncs the state of a two-phase id's transaction itself.)
+  Status st = Flush();
+  if (st.ok() && config_.acks != ProducerConfig::Acks::kAllSync) {
+    for (const TopicPartition& tp : partitions) {
+      auto part = log_->GetPartition(tp);
+      st = part.ok() ? (*part)->Flush() : part.status();
+      if (!st.ok()) break;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!st.ok()) {
+    if (phase_ == TxnPhase::kPrepared) phase_ = TxnPhase::kInTransaction;
+    return Status(st.code(), "the transaction cannot be prepared (abort it): " + st.message());
+  }
+  auto d = log_->transactions().Describe(*config_.transactional_id);
+  if (d.ok() && (d->producer_id != pid_.id || d->epoch != pid_.epoch)) {
+    return NoteFencingLocked(Status(Errc::kProducerFenced, "transactional id '" + *config_.transactional_id +
+                                                               "' was taken over by epoch " +
+                                                               std::to_string(d->epoch)));
+  }
+  if (d.ok() && (!partitions.empty() || txn_offsets_) && d->state != TxnState::kOngoing) {
+    d = Status(Errc::kInvalidTxnState, "the transaction of '" + *config_.transactional_id + "' is no longer open (" +
+                                           TxnStateName(d->state) + ")");
+  }
+  if (!d.ok()) {
+    phase_ = TxnPhase::kInTransaction;
+    return d.status();
+  }
+  return PreparedTxn{pid_.id, pid_.epoch, d->txn_seq};
+}
+
+Status Producer::CompletePreparedTransaction(const PreparedTxn& prepared) {
+  std::lock_guard<std::mutex> txn(txn_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (phase_ == TxnPhase::kFatal) return fatal_;
+  if (!config_.two_phase_commit) {
+    return Status(Errc::kInvalidTxnState, "CompletePreparedTransaction needs ProducerConfig::two_phase_commit");
+  }
+  if (phase_ != TxnPhase::kReady && phase_ != TxnPhase::kPrepared) {
+    return Status(Errc::kInvalidTxnState, phase_ == TxnPhase::kInTransaction
+                                              ? "a transaction of this producer is open and not prepared"
+                                              : "CompletePreparedTransaction before InitTransactions");
+  }
+  auto& coordinator = log_->transactions();
+  RIVULET_ASSIGN_OR_RETURN(std::optional<PreparedTxn> open, coordinator.OpenTransaction(*config_.transactional_id));
+  Status st;
+  if (open) {
+    // The epoch may differ (InitTransactions bumped it); the number does not.
+    const bool commit = open->producer_id == prepared.producer_id && open->txn_seq == prepared.txn_seq;
+    st = coordinator.EndTxn(*config_.transactional_id, pid_, commit);
+  }
+  return AfterEndLocked(st);
+}
+
+Status Producer::NoteFencingLocked(Status st) {
+  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
+    phase_ = TxnPhase::kFatal;
+    fatal_ = st;
+  }
+  return st;
 }
 
 Status Producer::EndTransaction(bool commit) {
@@ -347,12 +458,11 @@ Status Producer::EndTransaction(bool commit) {
   if (!txn_partitions_.empty() || txn_offsets_) {
     st = log_->transactions().EndTxn(*config_.transactional_id, pid_, commit);
   }
-  if (st.code() == Errc::kProducerFenced || st.code() == Errc::kInvalidProducerIdMapping) {
-    phase_ = TxnPhase::kFatal;
-    fatal_ = st;
-    return st;
-  }
-  if (!st.ok()) return st;
+  return AfterEndLocked(st);
+}
+
+Status Producer::AfterEndLocked(Status st) {
+  RIVULET_RETURN_IF_ERROR(NoteFencingLocked(std::move(st)));
   txn_partitions_.clear();
   txn_offsets_ = false;
   phase_ = TxnPhase::kReady;

@@ -11,7 +11,19 @@
 // CommitTransaction or AbortTransaction; read_committed consumers see a
 // transaction's records only once it commits, and never an aborted one. A
 // second producer with the same transactional id fences the first: its
-// later calls fail with kProducerFenced and its open transaction is aborted.
+// later calls fail with kProducerFenced and its open transaction is aborted
+// (each transactional batch is checked with the coordinator before it is
+// appended, as the broker checks a Kafka client's: KIP-890).
+//
+// With two_phase_commit (KIP-939, for exactly-once sinks) a transaction can
+// be prepared: PrepareTransaction at the checkpoint barrier makes its
+// records durable and returns its PreparedTxn, which the sink keeps in the
+// checkpoint; CommitTransaction once the checkpoint completed. The log
+// never aborts such a transaction itself (not on restart, not on timeout).
+// After a crash the new instance calls InitTransactions(keep_prepared =
+// true), which fences the old one but keeps its open transaction, and
+// CompletePreparedTransaction with the PreparedTxn of the checkpoint it
+// restored: that transaction is committed, any other aborted.
 //
 // When a send counts as durable: its callback fires (or its future becomes
 // ready) after the record has been appended to the partition's segment
@@ -62,6 +74,10 @@ struct ProducerConfig {
   bool enable_idempotence = true;         // enable.idempotence
   std::optional<std::string> transactional_id;  // transactional.id: turns transactions on
   int32_t transaction_timeout_ms = 60000;       // transaction.timeout.ms
+  // transaction.two.phase.commit.enable (KIP-939): the id is registered as
+  // two-phase (InitOptions::two_phase); PrepareTransaction and
+  // CompletePreparedTransaction are allowed; the timeout does not apply.
+  bool two_phase_commit = false;
 };
 
 struct RecordMetadata {
@@ -110,7 +126,13 @@ class Producer {
   // transaction must be aborted. Errors: kInvalidTxnState (wrong order, or
   // no transactional id), kProducerFenced (fatal: a newer producer took
   // over the id).
-  Status InitTransactions();
+  //
+  // With two_phase_commit, `keep_prepared` keeps the id's open transaction
+  // (still fencing the earlier producer): if there is one, the producer is
+  // then in it, prepared, until CompletePreparedTransaction,
+  // CommitTransaction or AbortTransaction ends it. kInvalidArgument for
+  // keep_prepared without two_phase_commit.
+  Status InitTransactions(bool keep_prepared = false);
   Status BeginTransaction();
   // Commits `offsets` (the next offsets to read) to `group` when, and only
   // if, the transaction commits. With a member id (Consumer::member_id())
@@ -119,8 +141,23 @@ class Producer {
   // that lost its partitions in a rebalance cannot commit them (KIP-447).
   Status SendOffsetsToTransaction(const std::map<TopicPartition, int64_t>& offsets, const std::string& group,
                                   const std::string& member_id = "", int32_t generation = -1);
+  // Commits or aborts the open transaction, prepared or not.
   Status CommitTransaction();
   Status AbortTransaction();
+  // Two-phase: flushes every record of the open transaction and fsyncs its
+  // partitions, and returns its producer id, epoch and number. No sends in
+  // it afterwards, only CommitTransaction or AbortTransaction. For a
+  // transaction that wrote nothing, the number is that of the id's last
+  // transaction (completing it later ends nothing of this one). A send
+  // failure is returned as for CommitTransaction (abort it);
+  // kInvalidTxnState without two_phase_commit or outside a transaction.
+  Result<PreparedTxn> PrepareTransaction();
+  // Two-phase, after InitTransactions (KIP-939's completeTransaction): if
+  // the id's open transaction is `prepared` (same producer id and number)
+  // it is committed; another open transaction is aborted; with none open
+  // (already committed or aborted) it is ok. kInvalidTxnState before
+  // InitTransactions or inside a transaction begun by this producer.
+  Status CompletePreparedTransaction(const PreparedTxn& prepared);
   // The producer id and epoch (kNoProducerId when not idempotent).
   ProducerIdAndEpoch producer_id() const;
 
@@ -130,6 +167,9 @@ class Producer {
     std::string bytes;
     std::vector<std::pair<int32_t, SendCallback>> callbacks;  // (record index, callback)
     std::vector<int64_t> timestamps;  // per callback, for RecordMetadata
+    // Of a transactional batch (else kNoProducerId): checked with the
+    // coordinator before the append.
+    ProducerIdAndEpoch txn_producer;
   };
   struct PartitionBuffer {
     std::unique_ptr<RecordBatchBuilder> builder;
@@ -142,14 +182,21 @@ class Producer {
     std::vector<PartitionBuffer> buffers;
   };
 
-  enum class TxnPhase { kUninitialized, kReady, kInTransaction, kFatal };
+  // kPrepared: a transaction is open but takes no more sends (prepared, or
+  // kept by InitTransactions(keep_prepared)).
+  enum class TxnPhase { kUninitialized, kReady, kInTransaction, kPrepared, kFatal };
 
   Result<TopicState*> TopicFor(const std::string& topic);
   // Registers `tp` with the open transaction before its first record.
   Status AddToTransactionLocked(const TopicPartition& tp);
   // A new producer id (idempotent) or epoch (transactional); sequences restart.
-  Status InitProducerIdLocked();
+  Status InitProducerIdLocked(bool keep_prepared = false);
   Status EndTransaction(bool commit);
+  // After the coordinator's EndTxn answered `st` (ok when nothing was
+  // asked): fatal on fencing, else ready for the next transaction.
+  Status AfterEndLocked(Status st);
+  // Fatal for fencing errors; returns `st`.
+  Status NoteFencingLocked(Status st);
   void SealLocked(TopicState& t, int32_t partition);
   void SenderLoop();
   void Complete(PendingBatch& batch, Result<AppendInfo>& result);

@@ -46,6 +46,8 @@ struct TransactionCoordinator::Txn {
   ProducerId producer_id = kNoProducerId;
   ProducerEpoch epoch = kNoProducerEpoch;
   int32_t timeout_ms = 60000;
+  bool two_phase = false;
+  int64_t txn_seq = 0;  // of the open transaction, or else of the last one
   TxnState state = TxnState::kEmpty;
   std::vector<TopicPartition> partitions;
   std::vector<std::string> groups;
@@ -67,7 +69,8 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(con
   RIVULET_ASSIGN_OR_RETURN(auto part, Partition::Open(dir, TopicPartition{"__transaction_state", 0}, config, nullptr));
   c->txn_log_ = std::move(part);
   RIVULET_RETURN_IF_ERROR(c->Replay());
-  // Recovery: finish what was prepared, abort what was open.
+  // Recovery: finish what was prepared, abort what was open (but the
+  // transactions of two-phase ids: their producers decide).
   auto logger = GetLogger("log");
   for (auto& [id, t] : c->txns_) {
     std::lock_guard<std::mutex> lock(t->mu);
@@ -75,6 +78,9 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(con
     if (t->state == TxnState::kPrepareCommit || t->state == TxnState::kPrepareAbort) {
       logger->info("transaction {}: completing {} after restart", id, TxnStateName(t->state));
       st = c->CompleteLocked(*t);
+    } else if (t->state == TxnState::kOngoing && t->two_phase) {
+      logger->info("transaction {}: two-phase transaction {} kept open after restart for its producer to end", id,
+                   t->txn_seq);
     } else if (t->state == TxnState::kOngoing) {
       logger->info("transaction {}: aborting the transaction left open before restart", id);
       st = c->FenceAndAbortLocked(*t);
@@ -89,10 +95,17 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::Open(con
 }
 
 void TransactionCoordinator::AbortHangingTransactions() {
-  // After the recovery above no transaction is Ongoing, so a transaction
-  // still open in a partition is one the transaction log lost (a machine
-  // crash before its Ongoing record reached the disk) or never knew: abort
-  // it there, or it would hold that partition's last stable offset forever.
+  // After the recovery above only the transactions of two-phase ids are
+  // Ongoing, so any other transaction still open in a partition is one the
+  // transaction log lost (a machine crash before its Ongoing record reached
+  // the disk) or never knew: abort it there, or it would hold that
+  // partition's last stable offset forever. (The Ongoing records of
+  // two-phase ids are fsynced, so none of theirs is lost.)
+  std::map<ProducerId, std::vector<TopicPartition>> kept;
+  for (const auto& t : AllTxns()) {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->state == TxnState::kOngoing && t->two_phase) kept[t->producer_id] = t->partitions;
+  }
   auto logger = GetLogger("log");
   for (const std::string& topic : log_->ListTopics()) {
     auto n = log_->PartitionCount(topic);
@@ -102,6 +115,10 @@ void TransactionCoordinator::AbortHangingTransactions() {
       if (!part.ok()) continue;
       for (const ProducerDescription& d : (*part)->DescribeProducers()) {
         if (d.current_txn_start_offset < 0) continue;
+        if (auto k = kept.find(d.producer_id); k != kept.end()) {
+          const TopicPartition tp{topic, p};
+          if (std::find(k->second.begin(), k->second.end(), tp) != k->second.end()) continue;
+        }
         logger->warn("{}: aborting a transaction of producer {} open since offset {} that no transactional id holds",
                      (*part)->topic_partition().ToString(), d.producer_id, d.current_txn_start_offset);
         auto r = (*part)->AppendMarker(ProducerFields{d.producer_id, d.epoch, kNoSequence, true}, ControlType::kAbort, 0);
@@ -145,6 +162,8 @@ Status TransactionCoordinator::Replay() {
           t->producer_id = s.producer_id();
           t->epoch = static_cast<ProducerEpoch>(s.producer_epoch());
           t->timeout_ms = s.timeout_ms();
+          t->two_phase = s.two_phase();
+          t->txn_seq = s.txn_seq();
           t->state = static_cast<TxnState>(s.state());
           for (const auto& p : s.partitions()) t->partitions.push_back(TopicPartition{p.topic(), p.partition()});
           for (const auto& g : s.groups()) t->groups.push_back(g);
@@ -234,13 +253,17 @@ Status TransactionCoordinator::PersistLocked(Txn& t, TxnState state) {
   // a Complete* record, a prepared state completed again on open, whose
   // markers rewritten are harmless (no later transaction of the producer
   // can precede one of its own fsynced records in this one file).
+  // The Ongoing records of a two-phase id are fsynced too: its transaction
+  // must outlive a machine crash whole, partitions and epoch included.
   const bool sync = state == TxnState::kEmpty || state == TxnState::kPrepareCommit ||
-                    state == TxnState::kPrepareAbort;
+                    state == TxnState::kPrepareAbort || (state == TxnState::kOngoing && t.two_phase);
   proto::TransactionState s;
   s.set_transactional_id(t.id);
   s.set_producer_id(t.producer_id);
   s.set_producer_epoch(t.epoch);
   s.set_timeout_ms(t.timeout_ms);
+  s.set_two_phase(t.two_phase);
+  s.set_txn_seq(t.txn_seq);
   s.set_state(static_cast<int32_t>(state));
   for (const auto& tp : t.partitions) {
     auto* p = s.add_partitions();
@@ -290,7 +313,10 @@ Status TransactionCoordinator::CheckProducerLocked(const Txn& t, ProducerIdAndEp
 }
 
 Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::optional<std::string>& transactional_id,
-                                                                  int32_t timeout_ms) {
+                                                                  int32_t timeout_ms, InitOptions options) {
+  if (options.keep_prepared && !options.two_phase) {
+    return Status(Errc::kInvalidArgument, "keep_prepared is for two-phase transactional ids only");
+  }
   if (!transactional_id) {
     RIVULET_ASSIGN_OR_RETURN(ProducerId id, AllocateProducerId());
     return ProducerIdAndEpoch{id, 0};
@@ -316,6 +342,7 @@ Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::opt
     RIVULET_ASSIGN_OR_RETURN(t->producer_id, AllocateProducerId());
     t->epoch = 0;
     t->timeout_ms = timeout_ms;
+    t->two_phase = options.two_phase;
     RIVULET_RETURN_IF_ERROR(PersistLocked(*t, TxnState::kEmpty));
     return ProducerIdAndEpoch{t->producer_id, t->epoch};
   }
@@ -323,11 +350,15 @@ Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::opt
   if (t->state == TxnState::kPrepareCommit || t->state == TxnState::kPrepareAbort) {
     RIVULET_RETURN_IF_ERROR(CompleteLocked(*t));
   } else if (t->state == TxnState::kOngoing) {
+    // Only a transaction opened under two-phase is kept: any other may have
+    // been left past its timeout, and was never prepared.
+    if (options.keep_prepared && t->two_phase) return FenceAndKeepLocked(*t, timeout_ms);
     RIVULET_RETURN_IF_ERROR(FenceAndAbortLocked(*t));
     bumped = true;
   }
   const ProducerId old_id = t->producer_id;
   const ProducerEpoch old_epoch = t->epoch;
+  const bool old_two_phase = t->two_phase;
   if (!bumped) {
     if (t->epoch >= kMaxEpoch) {
       RIVULET_ASSIGN_OR_RETURN(t->producer_id, AllocateProducerId());
@@ -337,6 +368,7 @@ Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::opt
     }
   }
   t->timeout_ms = timeout_ms;
+  t->two_phase = options.two_phase;
   t->partitions.clear();
   t->groups.clear();
   t->offsets.clear();
@@ -346,9 +378,43 @@ Result<ProducerIdAndEpoch> TransactionCoordinator::InitProducerId(const std::opt
       t->producer_id = old_id;
       t->epoch = old_epoch;
     }
+    t->two_phase = old_two_phase;
     return st;
   }
   return ProducerIdAndEpoch{t->producer_id, t->epoch};
+}
+
+Result<ProducerIdAndEpoch> TransactionCoordinator::FenceAndKeepLocked(Txn& t, int32_t timeout_ms) {
+  // The producer id stays: the transaction's records carry it, and so must
+  // its markers. The partitions accept those markers at the new epoch (a
+  // marker needs an epoch no older than the producer's there). Until a
+  // marker is written they know only the old epoch: it is
+  // VerifyTransactionalWrite that refuses the old producer's writes.
+  if (t.epoch >= kMaxEpoch) {
+    return Status(Errc::kInvalidTxnState, "transactional id '" + t.id + "' is at its last epoch (" +
+                                              std::to_string(t.epoch) +
+                                              "): its open transaction cannot be kept (InitProducerId without "
+                                              "keep_prepared aborts it)");
+  }
+  const ProducerEpoch old_epoch = t.epoch;
+  const int32_t old_timeout = t.timeout_ms;
+  ++t.epoch;
+  t.timeout_ms = timeout_ms;
+  if (Status st = PersistLocked(t, TxnState::kOngoing); !st.ok()) {
+    t.epoch = old_epoch;
+    t.timeout_ms = old_timeout;
+    return st;
+  }
+  GetLogger("log")->info("transaction {}: two-phase transaction {} handed to epoch {}", t.id, t.txn_seq, t.epoch);
+  return ProducerIdAndEpoch{t.producer_id, t.epoch};
+}
+
+Result<std::optional<PreparedTxn>> TransactionCoordinator::OpenTransaction(const std::string& transactional_id) const {
+  RIVULET_ASSIGN_OR_RETURN(auto t, Lookup(transactional_id));
+  std::lock_guard<std::mutex> lock(t->mu);
+  if (t->producer_id < 0) return Status(Errc::kNotFound, "unknown transactional id '" + transactional_id + "'");
+  if (t->state != TxnState::kOngoing) return std::optional<PreparedTxn>();
+  return std::optional<PreparedTxn>(PreparedTxn{t->producer_id, t->epoch, t->txn_seq});
 }
 
 Status TransactionCoordinator::BeginIfNeededLocked(Txn& t) {
@@ -363,6 +429,7 @@ Status TransactionCoordinator::BeginIfNeededLocked(Txn& t) {
       t.groups.clear();
       t.offsets.clear();
       t.start_ms = NowMs();
+      ++t.txn_seq;
       return Status::Ok();
   }
 }
@@ -378,6 +445,7 @@ Status TransactionCoordinator::AddPartitions(const std::string& transactional_id
   const auto saved_partitions = t->partitions;
   const auto saved_offsets = t->offsets;
   const int64_t saved_start = t->start_ms;
+  const int64_t saved_seq = t->txn_seq;
   RIVULET_RETURN_IF_ERROR(BeginIfNeededLocked(*t));
   bool added = false;
   for (const auto& tp : partitions) {
@@ -393,6 +461,7 @@ Status TransactionCoordinator::AddPartitions(const std::string& transactional_id
     t->partitions = saved_partitions;
     t->offsets = saved_offsets;
     t->start_ms = saved_start;
+    t->txn_seq = saved_seq;
   }
   return st;
 }
@@ -408,6 +477,7 @@ Status TransactionCoordinator::AddOffsets(const std::string& transactional_id, P
   const auto saved_partitions = t->partitions;
   const auto saved_offsets = t->offsets;
   const int64_t saved_start = t->start_ms;
+  const int64_t saved_seq = t->txn_seq;
   RIVULET_RETURN_IF_ERROR(BeginIfNeededLocked(*t));
   const bool added = std::find(t->groups.begin(), t->groups.end(), group) == t->groups.end();
   if (added) t->groups.push_back(group);
@@ -418,6 +488,7 @@ Status TransactionCoordinator::AddOffsets(const std::string& transactional_id, P
     t->partitions = saved_partitions;
     t->offsets = saved_offsets;
     t->start_ms = saved_start;
+    t->txn_seq = saved_seq;
   }
   return st;
 }
@@ -526,7 +597,8 @@ int TransactionCoordinator::AbortExpired(int64_t now_ms) {
     std::unique_lock<std::mutex> lock(t->mu, std::try_to_lock);
     if (!lock.owns_lock()) continue;  // busy: not abandoned
     Status st;
-    if (t->state == TxnState::kOngoing && t->start_ms >= 0 && now_ms - t->start_ms > t->timeout_ms) {
+    if (t->state == TxnState::kOngoing && !t->two_phase && t->start_ms >= 0 &&
+        now_ms - t->start_ms > t->timeout_ms) {
       GetLogger("log")->warn("transaction {}: open for {} ms, past its timeout of {} ms; aborting", t->id,
                              now_ms - t->start_ms, t->timeout_ms);
       st = FenceAndAbortLocked(*t);
@@ -584,6 +656,8 @@ TxnDescription TransactionCoordinator::DescribeLocked(const Txn& t) const {
   d.producer_id = t.producer_id;
   d.epoch = t.epoch;
   d.timeout_ms = t.timeout_ms;
+  d.two_phase = t.two_phase;
+  d.txn_seq = t.txn_seq;
   d.start_ms = t.state == TxnState::kOngoing ? t.start_ms : -1;
   d.update_ms = t.update_ms;
   d.partitions = t.partitions;

@@ -14,6 +14,14 @@
 // its timeout is aborted by AbortExpired, with the epoch bumped so that the
 // producer that left it is fenced.
 //
+// Two-phase ids (InitOptions::two_phase; Kafka's KIP-939, for exactly-once
+// sinks that pre-commit at a checkpoint and commit once it is durable): an
+// Ongoing transaction is kept open across a restart and past its timeout,
+// and only EndTxn or a fencing InitProducerId ends it. InitProducerId with
+// keep_prepared fences the old producer but hands the open transaction to
+// the new epoch, which then commits or aborts it. Each transaction of an id
+// has a number (txn_seq) so that a sink can tell its own from a later one.
+//
 // Threading: thread-safe. One mutex guards the map of transactional ids;
 // each id has its own, held across its log writes (never the map's).
 #pragma once
@@ -61,12 +69,35 @@ struct ProducerIdAndEpoch {
   ProducerEpoch epoch = kNoProducerEpoch;
 };
 
+// How InitProducerId registers a transactional id (kept with its state).
+struct InitOptions {
+  // The id's open transaction survives a restart and its timeout; only
+  // EndTxn or a fencing InitProducerId ends it.
+  bool two_phase = false;
+  // With two_phase: the epoch is still bumped (fencing the older producer),
+  // but the open transaction is kept and handed to the new epoch.
+  bool keep_prepared = false;
+};
+
+// One transaction of a transactional id, as a two-phase producer prepared
+// it: what an exactly-once sink keeps in its checkpoint to decide later.
+struct PreparedTxn {
+  ProducerId producer_id = kNoProducerId;
+  ProducerEpoch epoch = kNoProducerEpoch;
+  // The id's transaction number, counted from 1 as each transaction opens
+  // (its first partition or group added); never reused.
+  int64_t txn_seq = 0;
+  bool operator==(const PreparedTxn&) const = default;
+};
+
 struct TxnDescription {
   std::string transactional_id;
   TxnState state = TxnState::kEmpty;
   ProducerId producer_id = kNoProducerId;
   ProducerEpoch epoch = kNoProducerEpoch;
   int32_t timeout_ms = 0;
+  bool two_phase = false;
+  int64_t txn_seq = 0;    // of the open transaction, or else of the last one
   int64_t start_ms = -1;  // of the open transaction
   int64_t update_ms = -1;
   std::vector<TopicPartition> partitions;
@@ -76,8 +107,8 @@ struct TxnDescription {
 class TransactionCoordinator {
  public:
   // Replays the transaction log in `dir` (created if missing), completes
-  // prepared transactions and aborts ongoing ones. `log` must outlive it;
-  // its topics and groups must be loaded.
+  // prepared transactions and aborts ongoing ones (but those of two-phase
+  // ids). `log` must outlive it; its topics and groups must be loaded.
   static Result<std::unique_ptr<TransactionCoordinator>> Open(const std::string& dir, LogManager* log,
                                                               TxnOptions options);
   ~TransactionCoordinator();
@@ -87,10 +118,17 @@ class TransactionCoordinator {
   // Without a transactional id: a new producer id, epoch 0 (an idempotent
   // producer). With one: its producer id with the epoch bumped (a new id is
   // registered at epoch 0); an open transaction of the previous producer
-  // is aborted first. kInvalidTransactionTimeout outside
-  // (0, max_timeout_ms].
+  // is aborted first, unless `options` keeps it (keep_prepared, for an id
+  // that was two-phase when it opened). `options` is stored with the id.
+  // kInvalidTransactionTimeout outside (0, max_timeout_ms];
+  // kInvalidArgument for keep_prepared without two_phase; kInvalidTxnState
+  // when keep_prepared cannot bump the epoch (it is at its maximum: only a
+  // fencing InitProducerId, which aborts, moves the id on).
   Result<ProducerIdAndEpoch> InitProducerId(const std::optional<std::string>& transactional_id,
-                                            int32_t timeout_ms);
+                                            int32_t timeout_ms, InitOptions options = {});
+  // The id's open (Ongoing) transaction with the current epoch, or nullopt
+  // when none is open. kNotFound for an unknown id.
+  Result<std::optional<PreparedTxn>> OpenTransaction(const std::string& transactional_id) const;
   // Adds partitions to the open transaction (opening one). Errors shared by
   // the calls below: kNotFound (unknown transactional id or partition),
   // kInvalidProducerIdMapping (another producer id), kProducerFenced (an
@@ -112,9 +150,9 @@ class TransactionCoordinator {
   // same outcome succeeds.
   Status EndTxn(const std::string& transactional_id, ProducerIdAndEpoch producer, bool commit);
 
-  // Aborts transactions open longer than their timeout and retries the
-  // completion of prepared ones (called periodically). Returns how many it
-  // aborted.
+  // Aborts transactions open longer than their timeout (not those of
+  // two-phase ids) and retries the completion of prepared ones (called
+  // periodically). Returns how many it aborted.
   int AbortExpired(int64_t now_ms);
 
   // Ok when `producer` (id and epoch) has an open transaction that holds
@@ -140,7 +178,8 @@ class TransactionCoordinator {
   struct Txn;
   TransactionCoordinator(std::string dir, LogManager* log, TxnOptions options);
   Status Replay();
-  // Aborts, in every partition, the open transactions left after recovery.
+  // Aborts, in every partition, the open transactions left after recovery
+  // (but those of the Ongoing transactions of two-phase ids).
   void AbortHangingTransactions();
   Result<ProducerId> AllocateProducerId();
   Status WritePidBlockLocked(ProducerId next);
@@ -158,6 +197,8 @@ class TransactionCoordinator {
   Status BeginIfNeededLocked(Txn& t);
   // Aborts the open transaction of t with the epoch bumped (fencing its producer).
   Status FenceAndAbortLocked(Txn& t);
+  // Bumps the epoch of t and keeps its open transaction (keep_prepared).
+  Result<ProducerIdAndEpoch> FenceAndKeepLocked(Txn& t, int32_t timeout_ms);
   TxnDescription DescribeLocked(const Txn& t) const;
 
   const std::string dir_;
