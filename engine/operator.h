@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "engine/state.h"
 #include "engine/time.h"
@@ -18,6 +19,16 @@ namespace rivulet::engine {
 // The id Snapshot and CheckpointComplete see for the job's final
 // checkpoint, taken after the end of the input: later than any other.
 inline constexpr int64_t kFinalCheckpoint = std::numeric_limits<int64_t>::max();
+
+// Where an operator instance stands in a job that takes checkpoints (for
+// names that must stay the same across restarts, such as a sink's
+// transactional ids).
+struct CheckpointScope {
+  std::string job;            // the job's name (CheckpointOptions::job)
+  std::string operator_name;  // the operator's name in the graph
+  int index = 0;
+  int parallelism = 1;
+};
 
 class OperatorInstance {
  public:
@@ -39,7 +50,7 @@ class OperatorInstance {
   // Checkpoints (all called on the task's thread, between records).
   // The job takes checkpoints: sources commit their positions when one
   // completes rather than on their own schedule. Called before the start.
-  virtual void EnableCheckpoints() {}
+  virtual void EnableCheckpoints(const CheckpointScope& scope) { (void)scope; }
   // Before the first record, when the job starts from a checkpoint: the
   // state it holds for this operator (state.h says how to pick entries).
   virtual void Restore(const RestoreContext& context) { (void)context; }

@@ -698,7 +698,10 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       task.nodes = chain.nodes;
       for (size_t k = 0; k < chain.nodes.size(); ++k) {
         OperatorInstance& op = *task.operators[k];
-        if (j.checkpointing) op.EnableCheckpoints();
+        if (j.checkpointing) {
+          op.EnableCheckpoints(CheckpointScope{cp.job.empty() ? "job" : cp.job, graph.node(chain.nodes[k]).name, i,
+                                               chain.parallelism});
+        }
         if (!cp.restore) continue;
         static const std::vector<StateEntry> kNone;
         const int node = chain.nodes[k];

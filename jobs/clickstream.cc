@@ -137,6 +137,7 @@ Status RunClickstream(JobContext& ctx) {
   connectors::LogSourceOptions source;
   source.topic = topic;
   source.group = "clickstream";
+  source.read_committed = true;  // what the generating pipeline committed (exactly once)
   // Where the group left off (the beginning on the first run).
   source.start = connectors::LogSourceOptions::Start::kCommitted;
   source.max_out_of_orderness_ms = 1000;

@@ -95,6 +95,7 @@ Status RunFraud(JobContext& ctx) {
   connectors::LogSourceOptions o;
   o.topic = topic;
   o.group = "fraud";
+  o.read_committed = true;  // what the generating pipeline committed (exactly once)
   o.start = connectors::LogSourceOptions::Start::kCommitted;
   o.max_out_of_orderness_ms = 1000;
   auto flagged =

@@ -52,7 +52,7 @@ template <typename T>
 class CommittedCollectSink final : public SinkOperator<T> {
  public:
   explicit CommittedCollectSink(std::shared_ptr<Collected<T>> into) : into_(std::move(into)) {}
-  void EnableCheckpoints() override { transactional_ = true; }
+  void EnableCheckpoints(const engine::CheckpointScope&) override { transactional_ = true; }
   void OnBatch(Batch<T>& batch) override {
     if (!transactional_) {
       std::lock_guard<std::mutex> lock(into_->mu);

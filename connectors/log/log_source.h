@@ -49,6 +49,9 @@ struct LogSourceOptions {
   bool bounded = true;             // stop at the log end seen at the start
   int64_t max_out_of_orderness_ms = 0;
   int64_t commit_interval_ms = 1000;
+  // Read only committed transactions (as Kafka's isolation.level): what an
+  // exactly-once writer (a job's log sink with checkpoints) has committed.
+  bool read_committed = false;
   using OnBadRecord = connectors::OnBadRecord;
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   // kDeadLetter: bad records are copied, as they are, to this topic (with
@@ -76,7 +79,7 @@ class LogSource final : public engine::SourceInstance {
     if (!checkpointing_) Commit();
   }
 
-  void EnableCheckpoints() override { checkpointing_ = true; }
+  void EnableCheckpoints(const engine::CheckpointScope&) override { checkpointing_ = true; }
   void Restore(const engine::RestoreContext& ctx) override {
     for (const auto& e : *ctx.entries) {
       if (e.group == engine::kNoGroup || static_cast<int>(e.group) % parallelism_ != index_) continue;
@@ -146,6 +149,13 @@ class LogSource final : public engine::SourceInstance {
     });
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
+    // Transaction markers (and, read_committed, aborted records) take
+    // offsets no record shows: the consumer's position is past them.
+    for (auto& [p, st] : partitions_) {
+      if (st.next >= st.end && options_.bounded) continue;
+      auto pos = consumer_->Position({options_.topic, p});
+      if (pos.ok()) st.next = std::max(st.next, *pos);
+    }
     if (!batch_.empty()) out_->OnBatch(batch_);
     EmitWatermark();
     MaybeCommit();
@@ -173,6 +183,7 @@ class LogSource final : public engine::SourceInstance {
     cc.enable_auto_commit = false;
     cc.auto_offset_reset = log::OffsetReset::kEarliest;
     cc.max_poll_records = kMaxPollRecords;
+    if (options_.read_committed) cc.isolation_level = log::IsolationLevel::kReadCommitted;
     consumer_ = std::make_unique<log::Consumer>(log_, cc);
     auto count = log_->PartitionCount(options_.topic);
     if (!count.ok()) throw std::runtime_error("topic " + options_.topic + ": " + count.status().ToString());
