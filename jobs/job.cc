@@ -7,9 +7,11 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <ostream>
+#include <sstream>
 #include <thread>
 
 #include "base/file.h"
@@ -280,6 +282,24 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
     return Status::Ok();
   }
   const std::string name = PhaseName(job, phase);
+  // A run of the job resumes as a whole: DATA_DIR/checkpoints/JOB.run
+  // exists from its first pipeline's start until its main pipeline (the
+  // one without a phase name, always the last) finished. While it exists,
+  // a pipeline whose newest checkpoint is final finished in the
+  // interrupted run and is not run again; without it, a final checkpoint
+  // is a finished earlier run, and the pipeline starts anew.
+  const bool checkpointing = checkpoint_interval_ms > 0 && !data_dir.empty();
+  const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
+  if (checkpointing && !run_started_) {  // the first pipeline of this process
+    std::error_code ec;
+    run_interrupted_ = !fresh && std::filesystem::exists(run_file, ec);
+    if (!run_interrupted_) {
+      std::filesystem::create_directories(data_dir + "/checkpoints", ec);
+      RIVULET_RETURN_IF_ERROR(WriteFileAtomic(run_file, "running\n"));
+    }
+    run_started_ = true;
+  }
+  const bool interrupted = checkpointing && run_interrupted_;
   // Checkpoints: where they go, and the one to start from.
   std::unique_ptr<engine::CheckpointStore> store;
   std::shared_ptr<const engine::LoadedCheckpoint> restore;
@@ -296,6 +316,12 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
       restore = std::make_shared<engine::LoadedCheckpoint>(std::move(loaded));
     } else if (!fresh) {
       RIVULET_ASSIGN_OR_RETURN(auto latest, store->LoadLatest(fingerprint));
+      if (latest && latest->info.final && interrupted) {
+        std::fprintf(stderr, "rivulet: %s finished in the interrupted run (checkpoint %lld): not run again\n",
+                     name.c_str(), static_cast<long long>(latest->info.id));
+        if (phase.empty()) std::filesystem::remove(run_file);
+        return Status::Ok();
+      }
       if (latest && latest->info.final) {
         std::fprintf(stderr, "rivulet: the last run of %s finished (checkpoint %lld): starting a new run\n",
                      name.c_str(), static_cast<long long>(latest->info.id));
@@ -351,6 +377,10 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
   }
   if (!st.ok() && st.code() == Errc::kJobFailed && store && restarts > 0) {
     return Status(st.code(), st.message() + " (after " + std::to_string(restarts) + " restarts)");
+  }
+  if (st.ok() && checkpointing && phase.empty() && !(stop && stop->load())) {
+    std::error_code ec;
+    std::filesystem::remove(run_file, ec);  // the run is complete
   }
   return st;
 }

@@ -55,6 +55,8 @@ struct JobContext {
   bool fresh = false;                     // do not resume from a checkpoint
   std::string from_checkpoint;            // resume from this checkpoint directory
   int restarts = 3;                       // restarts from the last checkpoint after a failure
+  bool run_started_ = false;              // Execute: this run's marker is written
+  bool run_interrupted_ = false;          // Execute: this run resumes an interrupted one
 
   // The value of a declared parameter: the --set value or its default.
   std::string Get(const std::string& key) const;

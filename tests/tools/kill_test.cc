@@ -1,0 +1,172 @@
+// Jobs killed with SIGKILL at random moments — while generating their
+// input, while processing it, while a checkpoint is being written — and
+// started again with the same command each time, alternating parallelism
+// 1 and 2: the final output equals that of a run without failure.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "log/consumer.h"
+#include "log/log_manager.h"
+#include "tests/test_util.h"
+
+extern char** environ;
+
+namespace rivulet {
+namespace {
+
+using testing::ProcessResult;
+using testing::RunProcess;
+using testing::TempDir;
+
+ProcessResult Rivulet(std::vector<std::string> args) {
+  args.insert(args.begin(), RIVULET_BINARY);
+  return RunProcess(args);
+}
+
+// Starts `rivulet args...` with its output thrown away; returns its pid.
+pid_t Spawn(std::vector<std::string> args) {
+  args.insert(args.begin(), RIVULET_BINARY);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+std::vector<std::string> SortedLines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Records of `topic` a read_committed consumer reads from the beginning.
+size_t CountCommitted(const std::string& data_dir, const std::string& topic) {
+  auto lm = log::LogManager::Open(data_dir, {});
+  EXPECT_TRUE(lm.ok()) << lm.status().ToString();
+  if (!lm.ok()) return 0;
+  log::ConsumerConfig cc;
+  cc.group_id = "count";
+  cc.enable_auto_commit = false;
+  cc.isolation_level = log::IsolationLevel::kReadCommitted;
+  log::Consumer c(lm->get(), cc);
+  auto n = (*lm)->PartitionCount(topic);
+  EXPECT_TRUE(n.ok());
+  std::vector<log::TopicPartition> tps;
+  for (int32_t p = 0; p < *n; ++p) tps.push_back({topic, p});
+  EXPECT_TRUE(c.Assign(tps).ok());
+  EXPECT_TRUE(c.SeekToBeginning(tps).ok());
+  auto ends = c.EndOffsets(tps);
+  EXPECT_TRUE(ends.ok());
+  size_t count = 0;
+  for (int polls = 0; polls < 10000; ++polls) {
+    auto recs = c.Poll(std::chrono::milliseconds(10));
+    EXPECT_TRUE(recs.ok());
+    if (!recs.ok()) break;
+    for (const auto& r : *recs) {
+      (void)r;
+      ++count;
+    }
+    bool done = true;
+    for (const auto& tp : tps) done = done && *c.Position(tp) >= ends->at(tp);
+    if (done) break;
+  }
+  return count;
+}
+
+struct KillStats {
+  int kills = 0;
+  int completed_on_its_own = 0;
+};
+
+// Runs `args` (plus --data-dir and --parallelism) as children killed after
+// a random 50..700 ms, `kills` times, alternating parallelism; stops
+// killing once a run completed (the job's run marker is gone: killing a
+// finished job and running it again would start a new run); then runs it
+// to completion.
+KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std::vector<std::string> args,
+                       int kills, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  KillStats stats;
+  const std::string marker = data_dir + "/checkpoints/" + job + ".run";
+  for (int i = 0; i < kills; ++i) {
+    std::vector<std::string> a = {"run", job, "--data-dir", data_dir, "--parallelism", std::to_string(i % 2 + 1),
+                                  "--no-progress", "--checkpoint-interval-ms", "100"};
+    a.insert(a.end(), args.begin(), args.end());
+    const pid_t pid = Spawn(a);
+    EXPECT_GT(pid, 0);
+    if (pid <= 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 650));
+    int status = 0;
+    const bool exited = waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      ++stats.kills;
+    } else {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "run " << i << " failed on its own";
+      ++stats.completed_on_its_own;
+    }
+    if (std::filesystem::exists(data_dir) && !std::filesystem::exists(marker) && i > 0) break;
+  }
+  if (std::filesystem::exists(marker) || !std::filesystem::exists(data_dir)) {
+    std::vector<std::string> a = {"run", job, "--data-dir", data_dir, "--parallelism", "2", "--no-progress",
+                                  "--checkpoint-interval-ms", "100"};
+    a.insert(a.end(), args.begin(), args.end());
+    auto r = Rivulet(a);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  return stats;
+}
+
+TEST(KillTest, FraudAlertsReadCommittedAreThoseOfARunWithoutFailure) {
+  TempDir dir;
+  const std::vector<std::string> args = {"--set", "transactions=60000", "--set", "rate=15000", "--set",
+                                         "start_ms=1700000000000"};
+  auto alerts = [](const std::string& d) {
+    auto r = Rivulet({"consume", "--topic", "alerts", "--from-beginning", "--timeout-ms", "300", "--isolation-level",
+                      "read_committed", "--data-dir", d});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return SortedLines(r.out);
+  };
+  // The reference: one run, no failure.
+  std::vector<std::string> ref_args = {"run", "fraud", "--data-dir", dir / "ref", "--no-progress"};
+  ref_args.insert(ref_args.end(), args.begin(), args.end());
+  auto r = Rivulet(ref_args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto want = alerts(dir / "ref");
+  ASSERT_EQ(want.size(), 33u);
+
+  for (uint64_t round = 0; round < 2; ++round) {
+    const std::string d = dir / ("killed" + std::to_string(round));
+    const KillStats stats = KillAndRerun(d, "fraud", args, 12, 20261202 + round);
+    EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
+    EXPECT_EQ(alerts(d), want) << "round " << round << " after " << stats.kills << " kills";
+    // The input was generated once too.
+    EXPECT_EQ(CountCommitted(d, "transactions"), 60000u) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace rivulet
