@@ -30,6 +30,8 @@ class SqliteSink {
   // Binds `values` (text; an int64 when the text is an integer) and inserts.
   Status Insert(const std::vector<std::string>& values);
   Status Commit();
+  // Runs statements without results (e.g. CREATE TABLE ..., DELETE ...).
+  Status Execute(const std::string& sql) { return Exec(sql); }
   // Runs a query returning one integer (e.g. SELECT COUNT(*) ...).
   Result<int64_t> QueryInt(const std::string& sql);
   // Runs a query; every row's columns as text.

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/sqlite/sqlite_sink.h"
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "tests/test_util.h"
@@ -105,6 +106,8 @@ struct KillStats {
 // killing once a run completed (the job's run marker is gone: killing a
 // finished job and running it again would start a new run); then runs it
 // to completion.
+// Once the main pipeline has started (its checkpoint directory exists),
+// the kills come sooner (100..400 ms), so that more land while it runs.
 KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std::vector<std::string> args,
                        int kills, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -117,7 +120,8 @@ KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std:
     const pid_t pid = Spawn(a);
     EXPECT_GT(pid, 0);
     if (pid <= 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 650));
+    const bool main_started = std::filesystem::exists(data_dir + "/checkpoints/" + job);
+    std::this_thread::sleep_for(std::chrono::milliseconds(main_started ? 100 + rng() % 300 : 50 + rng() % 650));
     int status = 0;
     const bool exited = waitpid(pid, &status, WNOHANG) == pid;
     if (!exited) {
@@ -166,6 +170,35 @@ TEST(KillTest, FraudAlertsReadCommittedAreThoseOfARunWithoutFailure) {
     // The input was generated once too.
     EXPECT_EQ(CountCommitted(d, "transactions"), 60000u) << "round " << round;
   }
+}
+
+TEST(KillTest, ClickstreamTableInSqliteIsThatOfARunWithoutFailure) {
+  TempDir dir;
+  const std::vector<std::string> args = {"--set", "views=2000000", "--set", "rate=600000", "--set", "window_ms=1000",
+                                         "--set", "start_ms=1700000000000"};
+  auto table = [](const std::string& d) {
+    auto db = connectors::SqliteSink::Open(d + "/clickstream.db", "SELECT 1", "SELECT 1");
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    if (!db.ok()) return std::vector<std::vector<std::string>>{};
+    auto rows = (*db)->QueryRows("SELECT window_start, page, views FROM page_views ORDER BY window_start, page");
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() ? *rows : std::vector<std::vector<std::string>>{};
+  };
+  std::vector<std::string> ref_args = {"run", "clickstream", "--data-dir", dir / "ref", "--no-progress"};
+  ref_args.insert(ref_args.end(), args.begin(), args.end());
+  auto r = Rivulet(ref_args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto want = table(dir / "ref");
+  ASSERT_GT(want.size(), 400u);
+  int64_t total = 0;
+  for (const auto& row : want) total += std::stoll(row[2]);
+  ASSERT_EQ(total, 2000000);
+
+  const std::string d = dir / "killed";
+  const KillStats stats = KillAndRerun(d, "clickstream", args, 16, 20261203);
+  EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
+  EXPECT_EQ(table(d), want) << "after " << stats.kills << " kills";
+  EXPECT_EQ(CountCommitted(d, "pageviews"), 2000000u);
 }
 
 }  // namespace
