@@ -283,19 +283,28 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
   }
   const std::string name = PhaseName(job, phase);
   // A run of the job resumes as a whole: DATA_DIR/checkpoints/JOB.run
-  // exists from its first pipeline's start until its main pipeline (the
-  // one without a phase name, always the last) finished. While it exists,
-  // a pipeline whose newest checkpoint is final finished in the
-  // interrupted run and is not run again; without it, a final checkpoint
-  // is a finished earlier run, and the pipeline starts anew.
+  // (holding the run's start time) exists from its first pipeline's start
+  // until its main pipeline (the one without a phase name, always the
+  // last) finished. While it exists, a pipeline whose newest checkpoint is
+  // a final one taken since that start finished in the interrupted run
+  // and is not run again; any other final checkpoint is an earlier
+  // finished run, and the pipeline starts anew.
   const bool checkpointing = checkpoint_interval_ms > 0 && !data_dir.empty();
   const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
   if (checkpointing && !run_started_) {  // the first pipeline of this process
-    std::error_code ec;
-    run_interrupted_ = !fresh && std::filesystem::exists(run_file, ec);
+    run_interrupted_ = false;
+    if (!fresh) {
+      if (auto kept = ReadFileToString(run_file); kept.ok()) {
+        auto t = ParseInt("run start", std::string(kept->substr(0, kept->find('\n'))));
+        run_interrupted_ = t.ok();
+        if (t.ok()) run_start_ms_ = *t;
+      }
+    }
     if (!run_interrupted_) {
+      run_start_ms_ = engine::WallClockMs();
+      std::error_code ec;
       std::filesystem::create_directories(data_dir + "/checkpoints", ec);
-      RIVULET_RETURN_IF_ERROR(WriteFileAtomic(run_file, "running\n"));
+      RIVULET_RETURN_IF_ERROR(WriteFileAtomic(run_file, std::to_string(run_start_ms_) + "\n"));
     }
     run_started_ = true;
   }
@@ -316,7 +325,7 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
       restore = std::make_shared<engine::LoadedCheckpoint>(std::move(loaded));
     } else if (!fresh) {
       RIVULET_ASSIGN_OR_RETURN(auto latest, store->LoadLatest(fingerprint));
-      if (latest && latest->info.final && interrupted) {
+      if (latest && latest->info.final && interrupted && latest->info.time_ms >= run_start_ms_) {
         std::fprintf(stderr, "rivulet: %s finished in the interrupted run (checkpoint %lld): not run again\n",
                      name.c_str(), static_cast<long long>(latest->info.id));
         if (phase.empty()) std::filesystem::remove(run_file);

@@ -57,6 +57,7 @@ struct JobContext {
   int restarts = 3;                       // restarts from the last checkpoint after a failure
   bool run_started_ = false;              // Execute: this run's marker is written
   bool run_interrupted_ = false;          // Execute: this run resumes an interrupted one
+  int64_t run_start_ms_ = 0;              // Execute: when the (interrupted) run started
 
   // The value of a declared parameter: the --set value or its default.
   std::string Get(const std::string& key) const;
