@@ -16,7 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rivulet::engine {
@@ -71,6 +73,21 @@ class SnapshotWriter {
   std::vector<StateEntry> entries_;
 };
 
+// Keyed state being snapshotted: one buffer per key group, each written
+// as one entry.
+class KeyGroupedWriter {
+ public:
+  // The bytes of `key_group`'s entry, to append to.
+  std::string& For(int key_group) { return groups_[static_cast<uint32_t>(key_group)]; }
+  void WriteTo(SnapshotWriter& out) {
+    for (auto& [g, b] : groups_) out.Add(g, std::move(b));
+    groups_.clear();
+  }
+
+ private:
+  std::map<uint32_t, std::string> groups_;
+};
+
 // What a restored instance is given: the entries of all instances of its
 // operator in the checkpoint, with the parallelism they were taken at.
 struct RestoreContext {
@@ -80,6 +97,20 @@ struct RestoreContext {
   int parallelism = 1;  // now
   int max_parallelism = kDefaultMaxParallelism;
   KeyGroupRange key_groups() const { return KeyGroupsOf(index, parallelism, max_parallelism); }
+
+  // Calls keyed(group, bytes) for each keyed entry of a key group this
+  // instance owns, and other(bytes) for each entry of no group.
+  template <typename Keyed, typename Other>
+  void ForEach(Keyed keyed, Other other) const {
+    const KeyGroupRange mine = key_groups();
+    for (const auto& e : *entries) {
+      if (e.group == kNoGroup) {
+        other(std::string_view(e.bytes));
+      } else if (mine.Contains(static_cast<int>(e.group))) {
+        keyed(e.group, std::string_view(e.bytes));
+      }
+    }
+  }
 };
 
 }  // namespace rivulet::engine

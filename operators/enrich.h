@@ -81,33 +81,32 @@ class StreamTableJoinOperator final : public engine::OperatorInstance {
 
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
     if constexpr (kCheckpointable) {
-      absl::flat_hash_map<uint32_t, std::string> groups;  // key group -> (key, row)...
+      engine::KeyGroupedWriter groups;  // per key group: (key, row)...
       for (const auto& [k, row] : table_) {
-        std::string& b = groups[static_cast<uint32_t>(engine::KeyGroupOf(std::hash<K>{}(k)))];
+        std::string& b = groups.For(engine::KeyGroupOf(std::hash<K>{}(k)));
         engine::EncodeState(k, &b);
         engine::EncodeState(row, &b);
       }
-      for (auto& [g, b] : groups) out.Add(g, std::move(b));
+      groups.WriteTo(out);
     } else {
       NoCodec();
     }
   }
   void Restore(const engine::RestoreContext& ctx) override {
     if constexpr (kCheckpointable) {
-      const engine::KeyGroupRange mine = ctx.key_groups();
-      for (const auto& e : *ctx.entries) {
-        if (e.group == engine::kNoGroup || !mine.Contains(static_cast<int>(e.group))) continue;
-        std::string_view in = e.bytes;
-        while (!in.empty()) {
-          K k{};
-          Row row{};
-          if (!engine::StateCodec<K>::Decode(&in, &k) || !engine::StateCodec<Row>::Decode(&in, &row)) {
-            throw std::runtime_error("stream-table join state: an entry of key group " + std::to_string(e.group) +
-                                     " is malformed");
-          }
-          table_.insert_or_assign(std::move(k), std::move(row));
-        }
-      }
+      ctx.ForEach(
+          [&](uint32_t group, std::string_view in) {
+            while (!in.empty()) {
+              K k{};
+              Row row{};
+              if (!engine::StateCodec<K>::Decode(&in, &k) || !engine::StateCodec<Row>::Decode(&in, &row)) {
+                throw std::runtime_error("stream-table join state: an entry of key group " + std::to_string(group) +
+                                         " is malformed");
+              }
+              table_.insert_or_assign(std::move(k), std::move(row));
+            }
+          },
+          [](std::string_view) {});
     } else {
       (void)ctx;
       NoCodec();

@@ -39,9 +39,9 @@ class SessionWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
     if constexpr (Base::kCheckpointable) {
       out.Add(engine::kNoGroup, engine::EncodeState(watermark_));
-      absl::flat_hash_map<uint32_t, std::string> groups;  // key group -> (key, sessions)...
+      engine::KeyGroupedWriter groups;  // per key group: (key, sessions)...
       for (const auto& [k, sessions] : by_key_) {
-        std::string& b = groups[Base::GroupOf(k)];
+        std::string& b = groups.For(Base::GroupOf(k));
         engine::EncodeState(k, &b);
         engine::EncodeState(static_cast<uint64_t>(sessions.size()), &b);
         for (const auto& [start, s] : sessions) {
@@ -51,47 +51,43 @@ class SessionWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
           engine::EncodeState(s.acc, &b);
         }
       }
-      for (auto& [g, b] : groups) out.Add(g, std::move(b));
+      groups.WriteTo(out);
     } else {
       Base::NoCodec();
     }
   }
   void Restore(const engine::RestoreContext& ctx) override {
     if constexpr (Base::kCheckpointable) {
-      const engine::KeyGroupRange mine = ctx.key_groups();
-      auto bad = [](uint32_t g) {
-        return std::runtime_error("session state: an entry of key group " + std::to_string(g) + " is malformed");
-      };
-      for (const auto& e : *ctx.entries) {
-        if (e.group == engine::kNoGroup) {
-          auto w = engine::DecodeState<Timestamp>(e.bytes);
-          if (!w.ok()) throw std::runtime_error("session state: " + w.status().ToString());
-          watermark_ = std::max(watermark_, *w);
-          continue;
-        }
-        if (!mine.Contains(static_cast<int>(e.group))) continue;
-        std::string_view in = e.bytes;
-        while (!in.empty()) {
-          K k{};
-          uint64_t n = 0;
-          if (!engine::StateCodec<K>::Decode(&in, &k) || !engine::StateCodec<uint64_t>::Decode(&in, &n)) {
-            throw bad(e.group);
-          }
-          Sessions& sessions = by_key_[k];
-          for (uint64_t i = 0; i < n; ++i) {
-            Timestamp start = 0;
-            Session s{};
-            if (!engine::StateCodec<Timestamp>::Decode(&in, &start) ||
-                !engine::StateCodec<Timestamp>::Decode(&in, &s.end) || !engine::StateCodec<bool>::Decode(&in, &s.fired) ||
-                !engine::StateCodec<Acc>::Decode(&in, &s.acc)) {
-              throw bad(e.group);
+      ctx.ForEach(
+          [&](uint32_t group, std::string_view in) {
+            auto bad = [&] {
+              return std::runtime_error("session state: an entry of key group " + std::to_string(group) +
+                                        " is malformed");
+            };
+            while (!in.empty()) {
+              K k{};
+              uint64_t n = 0;
+              if (!engine::StateCodec<K>::Decode(&in, &k) || !engine::StateCodec<uint64_t>::Decode(&in, &n)) throw bad();
+              Sessions& sessions = by_key_[k];
+              for (uint64_t i = 0; i < n; ++i) {
+                Timestamp start = 0;
+                Session s{};
+                if (!engine::StateCodec<Timestamp>::Decode(&in, &start) ||
+                    !engine::StateCodec<Timestamp>::Decode(&in, &s.end) ||
+                    !engine::StateCodec<bool>::Decode(&in, &s.fired) || !engine::StateCodec<Acc>::Decode(&in, &s.acc)) {
+                  throw bad();
+                }
+                // The timer it had: firing (end - 1), or clean-up after the lateness.
+                timers_.emplace(s.fired ? s.end - 1 + lateness_ : s.end - 1, Timer{k, start, s.end});
+                sessions.insert_or_assign(start, std::move(s));
+              }
             }
-            // The timer it had: firing (end - 1), or clean-up after the lateness.
-            timers_.emplace(s.fired ? s.end - 1 + lateness_ : s.end - 1, Timer{k, start, s.end});
-            sessions.insert_or_assign(start, std::move(s));
-          }
-        }
-      }
+          },
+          [&](std::string_view bytes) {
+            auto w = engine::DecodeState<Timestamp>(bytes);
+            if (!w.ok()) throw std::runtime_error("session state: " + w.status().ToString());
+            watermark_ = std::max(watermark_, *w);
+          });
     } else {
       (void)ctx;
       Base::NoCodec();

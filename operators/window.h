@@ -111,7 +111,7 @@ class KeyedWindowOperator
 
   // The window state of key group `g`, being filled by Snapshot.
   static constexpr bool kCheckpointable = engine::HasStateCodec<K> && engine::HasStateCodec<Acc>;
-  static uint32_t GroupOf(const K& k) { return static_cast<uint32_t>(engine::KeyGroupOf(std::hash<K>{}(k))); }
+  static int GroupOf(const K& k) { return engine::KeyGroupOf(std::hash<K>{}(k)); }
   void OnWatermark(Timestamp w) override {
     Advance(w);
     this->out_->OnWatermark(w);
@@ -162,46 +162,43 @@ class PaneWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
     if constexpr (Base::kCheckpointable) {
       out.Add(engine::kNoGroup, engine::EncodeState(std::pair<Timestamp, Timestamp>(watermark_, next_end_)));
-      absl::flat_hash_map<uint32_t, std::string> groups;  // key group -> (pane start, key, accumulator)...
+      engine::KeyGroupedWriter groups;  // per key group: (pane start, key, accumulator)...
       for (const auto& [start, pane] : panes_) {
         for (const auto& [k, acc] : pane) {
-          std::string& b = groups[Base::GroupOf(k)];
+          std::string& b = groups.For(Base::GroupOf(k));
           engine::EncodeState(start, &b);
           engine::EncodeState(k, &b);
           engine::EncodeState(acc, &b);
         }
       }
-      for (auto& [g, b] : groups) out.Add(g, std::move(b));
+      groups.WriteTo(out);
     } else {
       Base::NoCodec();
     }
   }
   void Restore(const engine::RestoreContext& ctx) override {
     if constexpr (Base::kCheckpointable) {
-      const engine::KeyGroupRange mine = ctx.key_groups();
-      for (const auto& e : *ctx.entries) {
-        if (e.group == engine::kNoGroup) {
-          // Every instance saw the same control messages before the barrier: one watermark.
-          auto v = engine::DecodeState<std::pair<Timestamp, Timestamp>>(e.bytes);
-          if (!v.ok()) throw std::runtime_error("window state: " + v.status().ToString());
-          watermark_ = std::max(watermark_, v->first);
-          next_end_ = std::max(next_end_, v->second);
-          continue;
-        }
-        if (!mine.Contains(static_cast<int>(e.group))) continue;
-        std::string_view in = e.bytes;
-        while (!in.empty()) {
-          Timestamp start = 0;
-          K k{};
-          Acc acc{};
-          if (!engine::StateCodec<Timestamp>::Decode(&in, &start) || !engine::StateCodec<K>::Decode(&in, &k) ||
-              !engine::StateCodec<Acc>::Decode(&in, &acc)) {
-            throw std::runtime_error("window state: a pane entry of key group " + std::to_string(e.group) +
-                                     " is malformed");
-          }
-          panes_[start].insert_or_assign(std::move(k), std::move(acc));
-        }
-      }
+      ctx.ForEach(
+          [&](uint32_t group, std::string_view in) {
+            while (!in.empty()) {
+              Timestamp start = 0;
+              K k{};
+              Acc acc{};
+              if (!engine::StateCodec<Timestamp>::Decode(&in, &start) || !engine::StateCodec<K>::Decode(&in, &k) ||
+                  !engine::StateCodec<Acc>::Decode(&in, &acc)) {
+                throw std::runtime_error("window state: a pane entry of key group " + std::to_string(group) +
+                                         " is malformed");
+              }
+              panes_[start].insert_or_assign(std::move(k), std::move(acc));
+            }
+          },
+          [&](std::string_view bytes) {
+            // Every instance saw the same control messages before the barrier: one watermark.
+            auto v = engine::DecodeState<std::pair<Timestamp, Timestamp>>(bytes);
+            if (!v.ok()) throw std::runtime_error("window state: " + v.status().ToString());
+            watermark_ = std::max(watermark_, v->first);
+            next_end_ = std::max(next_end_, v->second);
+          });
       rebuild_ = true;  // the sliding queues are built again from the panes
       cached_pane_ = nullptr;
     } else {
