@@ -113,6 +113,10 @@ const std::vector<BenchInfo>& AllBenches() {
       {"ysb", "the YSB query on the runtime at parallelism 1 and 2, against a hand-written loop", 20'000'000,
        YsbBench},
       {"sliding", "cost per record of sliding windows at size/slide 1, 10 and 100", 10'000'000, SlidingBench},
+      {"checkpoint",
+       "the YSB query with 100,000 campaigns, checkpoints every second to disk against checkpoints off; "
+       "checkpoint duration, size and restore time",
+       400'000'000, CheckpointBench},
   };
   return all;
 }

@@ -49,6 +49,7 @@ Status BrokerIdempotentBench(const BenchOptions& o, std::ostream& out);
 Status BrokerTxnBench(const BenchOptions& o, std::ostream& out);
 Status YsbBench(const BenchOptions& o, std::ostream& out);
 Status SlidingBench(const BenchOptions& o, std::ostream& out);
+Status CheckpointBench(const BenchOptions& o, std::ostream& out);
 
 // What a benchmark reports: per-run rates of Rivulet and of the baseline,
 // and extra figures (name, value) printed as they are.

@@ -25,6 +25,9 @@ for b in ysb sliding; do
 done
 # The YSB query with its events read from the embedded log, against memory.
 build/rivulet bench ysb --set source=log --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
+# Checkpoints every second to disk against none, in the same run: the YSB
+# query with 100,000 campaigns (400 M events replayed from 2^25 in memory).
+build/rivulet bench checkpoint --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
 build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
 /usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/results.svg"
 echo "results in $out/"
