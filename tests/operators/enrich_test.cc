@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "engine/state_codec.h"
 #include "operators/stream.h"
 
 namespace rivulet::operators {
@@ -19,6 +20,7 @@ struct Page {
   int page;
   std::string title;
 };
+RIVULET_STATE_FIELDS(Page, page, title)
 using Enriched = std::pair<int64_t, std::string>;  // click n, title ("?" without a row)
 
 auto JoinTitle() {
@@ -99,6 +101,58 @@ TEST(EnrichTest, StreamTableJoinRoutesRowsAndRecordsTogether) {
       EXPECT_EQ(title, "title-" + std::to_string(n % 50)) << "parallelism " << p;
     }
     EXPECT_GT(matched, 3000u) << "parallelism " << p;
+  }
+}
+
+// The join's table checkpointed by one instance is split between the
+// instances of another parallelism by key group: every row lands in the
+// instance the hash exchange sends its key's records to, once.
+TEST(EnrichTest, StreamTableJoinTableRestoresAtAnotherParallelism) {
+  auto key = [](const Click& c) { return c.page; };
+  auto row_key = [](const Page& p) { return p.page; };
+  using Join = StreamTableJoinOperator<Click, Page, Enriched, decltype(key), decltype(row_key), decltype(JoinTitle())>;
+  struct Out final : Receiver<Enriched> {
+    std::vector<Enriched> got;
+    void OnBatch(Batch<Enriched>& b) override {
+      for (auto& e : b) got.push_back(e.value);
+    }
+    void OnWatermark(Timestamp) override {}
+    void OnEnd() override {}
+  };
+  Out out_before;
+  Join before(static_cast<Receiver<Enriched>*>(&out_before), key, row_key, JoinTitle());
+  Batch<Page> rows;
+  for (int p = 0; p < 500; ++p) rows.push_back({0, Page{p, "title " + std::to_string(p)}});
+  static_cast<Receiver<Page>*>(before.input(1))->OnBatch(rows);
+  engine::SnapshotWriter w;
+  before.Snapshot(1, w);
+  ASSERT_GT(w.entries().size(), 1u);  // one entry per key group that has rows
+
+  for (int parallelism : {1, 3}) {
+    size_t rows_restored = 0;
+    for (int i = 0; i < parallelism; ++i) {
+      Out out;
+      Join after(static_cast<Receiver<Enriched>*>(&out), key, row_key, JoinTitle());
+      engine::RestoreContext ctx;
+      ctx.entries = &w.entries();
+      ctx.old_parallelism = 1;
+      ctx.index = i;
+      ctx.parallelism = parallelism;
+      after.Restore(ctx);
+      rows_restored += after.table_size();
+      // The clicks the hash exchange routes to this instance all find their row.
+      Batch<Click> clicks;
+      for (int p = 0; p < 500; ++p) {
+        const int group = engine::KeyGroupOf(std::hash<int>{}(p));
+        if (engine::InstanceOfKeyGroup(group, parallelism) == i) clicks.push_back({0, Click{p, p}});
+      }
+      const size_t n = clicks.size();
+      static_cast<Receiver<Click>*>(after.input(0))->OnBatch(clicks);
+      ASSERT_EQ(out.got.size(), n);
+      for (const auto& [click, title] : out.got) EXPECT_EQ(title, "title " + std::to_string(click));
+      EXPECT_EQ(after.misses(), 0u);
+    }
+    EXPECT_EQ(rows_restored, 500u) << "parallelism " << parallelism;
   }
 }
 
