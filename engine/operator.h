@@ -8,17 +8,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <string>
 
 #include "engine/state.h"
 #include "engine/time.h"
 
 namespace rivulet::engine {
-
-// The id Snapshot and CheckpointComplete see for the job's final
-// checkpoint, taken after the end of the input: later than any other.
-inline constexpr int64_t kFinalCheckpoint = std::numeric_limits<int64_t>::max();
 
 // Where an operator instance stands in a job that takes checkpoints (for
 // names that must stay the same across restarts, such as a sink's
@@ -56,7 +51,9 @@ class OperatorInstance {
   virtual void Restore(const RestoreContext& context) { (void)context; }
   // At barrier `checkpoint_id` (every earlier record processed, no later
   // one): writes the instance's state; a sink pre-commits here. Throwing
-  // fails the job. Stateless operators write nothing.
+  // fails the job. Stateless operators write nothing. Ids grow across the
+  // runs of a job that share a checkpoint store, the final checkpoint's
+  // included (taken after End), so a sink may record them as progress.
   virtual void Snapshot(int64_t checkpoint_id, SnapshotWriter& out) {
     (void)checkpoint_id;
     (void)out;

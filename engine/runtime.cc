@@ -30,6 +30,9 @@ class CheckpointSink {
   virtual void Ack(int64_t id, TaskSnapshot snapshot, int64_t alignment_ms) = 0;
   // The task could not snapshot at barrier `id`.
   virtual void Decline(int64_t id, const std::string& why) = 0;
+  // The id of the job's final checkpoint, taken after the end of the
+  // input; from the first call on, no other checkpoint starts.
+  virtual int64_t FinalId() = 0;
   // The task finished: its state after the end of its input (for the
   // final checkpoint; nullopt when it could not be taken).
   virtual void Finished(std::optional<TaskSnapshot> snapshot, bool is_source) = 0;
@@ -128,7 +131,7 @@ class ChainTask final : public Task {
     if (checkpoints_) {
       std::optional<TaskSnapshot> snap;
       try {
-        snap = TakeSnapshot(kFinalCheckpoint);
+        snap = TakeSnapshot(checkpoints_->FinalId());
       } catch (const std::exception& e) {
         GetLogger("engine")->warn("task '{}': no state at the end of its input: {}", name(), e.what());
       }
@@ -317,6 +320,7 @@ struct Job::Impl final : CheckpointSink {
   std::condition_variable cv;
   std::optional<Pending> pending;
   int64_t next_id = 1;
+  int64_t final_id = 0;  // reserved by the first task that ended (FinalId)
   int64_t last_completed = 0;
   int64_t last_failed = 0;
   std::shared_ptr<const LoadedCheckpoint> last;
@@ -344,6 +348,11 @@ struct Job::Impl final : CheckpointSink {
     if (!pending || pending->id != id) return;
     if (pending->declined.empty()) pending->declined = why;
     cv.notify_all();
+  }
+  int64_t FinalId() override {
+    std::lock_guard<std::mutex> lock(mu);
+    if (final_id == 0) final_id = next_id++;
+    return final_id;
   }
   void Finished(std::optional<TaskSnapshot> snapshot, bool is_source) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -398,7 +407,7 @@ struct Job::Impl final : CheckpointSink {
   Result<int64_t> TriggerLocked() {
     if (!checkpointing) return Status(Errc::kInvalidArgument, "checkpoints are off");
     if (pending) return Status(Errc::kInvalidArgument, "checkpoint " + std::to_string(pending->id) + " is running");
-    if (source_ended) return Status(Errc::kInvalidArgument, "a source ended: no more checkpoints");
+    if (source_ended || final_id != 0) return Status(Errc::kInvalidArgument, "a source ended: no more checkpoints");
     if (executor->cancelled()) return Status(Errc::kClosed, "the job is not running");
     Pending p;
     p.id = next_id++;
@@ -544,23 +553,21 @@ struct Job::Impl final : CheckpointSink {
     if (coordinator.joinable()) coordinator.join();
     if (watcher.joinable()) watcher.join();
     if (stopped_at_checkpoint && st.code() == Errc::kClosed) st = Status::Ok();
-    int64_t complete = last_completed;
     if (st.ok() && checkpointing && !stopped_at_checkpoint) {
       if (finals.size() != task_count) {
         return Status(Errc::kJobFailed, "no final checkpoint: a task could not snapshot its state at the end");
       }
-      CheckpointInfo info = Info(next_id++, WallClockMs(), 0, /*final=*/true);
+      CheckpointInfo info = Info(final_id, WallClockMs(), 0, /*final=*/true);
       auto loaded = Persist(info, finals, Clock::now());
       if (!loaded.ok()) return Status(loaded.status().code(), "final checkpoint: " + loaded.status().message());
       last = *loaded;
       last_completed = info.id;
-      complete = kFinalCheckpoint;
     }
     // No task runs now: completions go to the operators from here.
     try {
       for (auto& per_chain : tasks) {
         for (auto& t : per_chain) {
-          t->completed.store(complete);
+          t->completed.store(last_completed);
           t->NotifyCompleted();
         }
       }

@@ -232,13 +232,39 @@ std::string PhaseName(const JobInfo* job, const std::string& phase) {
 
 }  // namespace
 
-Result<int64_t> JobContext::StartMs(const std::string& phase, int64_t align_ms) const {
+Status JobContext::BeginRun() {
+  if (run_started_) return Status::Ok();
+  const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
+  run_interrupted_ = false;
+  if (!fresh) {
+    if (auto kept = ReadFileToString(run_file); kept.ok()) {
+      auto t = ParseInt("run start", std::string(kept->substr(0, kept->find('\n'))));
+      run_interrupted_ = t.ok();
+      if (t.ok()) run_start_ms_ = *t;
+    }
+  }
+  if (!run_interrupted_) {
+    run_start_ms_ = engine::WallClockMs();
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir + "/checkpoints", ec);
+    RIVULET_RETURN_IF_ERROR(WriteFileAtomic(run_file, std::to_string(run_start_ms_) + "\n"));
+  }
+  run_started_ = true;
+  return Status::Ok();
+}
+
+bool JobContext::Resumes(const engine::CheckpointInfo& newest) const {
+  return !newest.final || (run_interrupted_ && newest.time_ms >= run_start_ms_);
+}
+
+Result<int64_t> JobContext::StartMs(const std::string& phase, int64_t align_ms) {
   if (job && std::any_of(job->params.begin(), job->params.end(), [](const JobParam& p) { return p.name == "start_ms"; })) {
     RIVULET_ASSIGN_OR_RETURN(int64_t given, GetInt("start_ms"));
     if (given >= 0) return given;
   }
   const int64_t now = engine::WallClockMs() / align_ms * align_ms;
   if (explain || data_dir.empty() || checkpoint_interval_ms <= 0) return now;
+  RIVULET_RETURN_IF_ERROR(BeginRun());
   const std::string name = PhaseName(job, phase);
   const std::string file = data_dir + "/checkpoints/" + name + "/start_ms";
   bool resumes = false;
@@ -248,7 +274,7 @@ Result<int64_t> JobContext::StartMs(const std::string& phase, int64_t align_ms) 
     } else {
       RIVULET_ASSIGN_OR_RETURN(auto store, engine::CheckpointStore::Open(data_dir, name));
       RIVULET_ASSIGN_OR_RETURN(auto list, store->List());
-      resumes = !list.empty() && !list.front().final;
+      resumes = !list.empty() && Resumes(list.front());
     }
   }
   if (resumes) {
@@ -285,35 +311,20 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
   // A run of the job resumes as a whole: DATA_DIR/checkpoints/JOB.run
   // (holding the run's start time) exists from its first pipeline's start
   // until its main pipeline (the one without a phase name, always the
-  // last) finished. While it exists, a pipeline whose newest checkpoint is
-  // a final one taken since that start finished in the interrupted run
-  // and is not run again; any other final checkpoint is an earlier
-  // finished run, and the pipeline starts anew.
+  // last) finished. While it exists, every pipeline resumes from its
+  // newest checkpoint, a final one taken since that start included: the
+  // interrupted run may have been killed before its sinks committed it,
+  // and a pipeline restored at the end of its input only completes those
+  // commits. Any other final checkpoint is an earlier finished run, and
+  // the pipeline starts anew.
   const bool checkpointing = checkpoint_interval_ms > 0 && !data_dir.empty();
   const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
-  if (checkpointing && !run_started_) {  // the first pipeline of this process
-    run_interrupted_ = false;
-    if (!fresh) {
-      if (auto kept = ReadFileToString(run_file); kept.ok()) {
-        auto t = ParseInt("run start", std::string(kept->substr(0, kept->find('\n'))));
-        run_interrupted_ = t.ok();
-        if (t.ok()) run_start_ms_ = *t;
-      }
-    }
-    if (!run_interrupted_) {
-      run_start_ms_ = engine::WallClockMs();
-      std::error_code ec;
-      std::filesystem::create_directories(data_dir + "/checkpoints", ec);
-      RIVULET_RETURN_IF_ERROR(WriteFileAtomic(run_file, std::to_string(run_start_ms_) + "\n"));
-    }
-    run_started_ = true;
-  }
-  const bool interrupted = checkpointing && run_interrupted_;
+  if (checkpointing) RIVULET_RETURN_IF_ERROR(BeginRun());
   // Checkpoints: where they go, and the one to start from.
   std::unique_ptr<engine::CheckpointStore> store;
   std::shared_ptr<const engine::LoadedCheckpoint> restore;
   if (checkpoint_interval_ms < 0) return Status(Errc::kInvalidArgument, "--checkpoint-interval-ms must not be negative");
-  if (checkpoint_interval_ms > 0 && !data_dir.empty()) {
+  if (checkpointing) {
     RIVULET_ASSIGN_OR_RETURN(store, engine::CheckpointStore::Open(data_dir, name));
     const uint64_t fingerprint = engine::GraphFingerprint(builder.graph());
     if (!from_checkpoint.empty() && phase.empty()) {
@@ -325,20 +336,17 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
       restore = std::make_shared<engine::LoadedCheckpoint>(std::move(loaded));
     } else if (!fresh) {
       RIVULET_ASSIGN_OR_RETURN(auto latest, store->LoadLatest(fingerprint));
-      if (latest && latest->info.final && interrupted && latest->info.time_ms >= run_start_ms_) {
-        std::fprintf(stderr, "rivulet: %s finished in the interrupted run (checkpoint %lld): not run again\n",
-                     name.c_str(), static_cast<long long>(latest->info.id));
-        if (phase.empty()) std::filesystem::remove(run_file);
-        return Status::Ok();
-      }
-      if (latest && latest->info.final) {
+      if (latest && !Resumes(latest->info)) {
         std::fprintf(stderr, "rivulet: the last run of %s finished (checkpoint %lld): starting a new run\n",
                      name.c_str(), static_cast<long long>(latest->info.id));
       } else if (latest) {
         restore = std::make_shared<engine::LoadedCheckpoint>(std::move(*latest));
       }
     }
-    if (restore) std::fprintf(stderr, "rivulet: %s resumes from %s\n", name.c_str(), Describe(restore->info).c_str());
+    if (restore) {
+      std::fprintf(stderr, "rivulet: %s resumes from %s%s\n", name.c_str(), Describe(restore->info).c_str(),
+                   restore->info.final ? ", taken at the end of its input: completing its commits" : "");
+    }
   }
   // One set of metrics per attempt, all kept until the server is gone.
   std::vector<std::unique_ptr<engine::JobMetrics>> metrics;

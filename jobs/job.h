@@ -19,6 +19,10 @@
 
 #include "base/status.h"
 
+namespace rivulet::engine {
+struct CheckpointInfo;
+}
+
 namespace rivulet::log {
 class LogManager;
 }
@@ -55,9 +59,9 @@ struct JobContext {
   bool fresh = false;                     // do not resume from a checkpoint
   std::string from_checkpoint;            // resume from this checkpoint directory
   int restarts = 3;                       // restarts from the last checkpoint after a failure
-  bool run_started_ = false;              // Execute: this run's marker is written
-  bool run_interrupted_ = false;          // Execute: this run resumes an interrupted one
-  int64_t run_start_ms_ = 0;              // Execute: when the (interrupted) run started
+  bool run_started_ = false;              // BeginRun: this run's marker is read or written
+  bool run_interrupted_ = false;          // BeginRun: this run resumes an interrupted one
+  int64_t run_start_ms_ = 0;              // BeginRun: when the (interrupted) run started
 
   // The value of a declared parameter: the --set value or its default.
   std::string Get(const std::string& key) const;
@@ -76,7 +80,7 @@ struct JobContext {
   // from a checkpoint, the value its interrupted run used (kept beside its
   // checkpoints); else now, rounded down to `align_ms`, kept for a resume.
   // So a resumed generator goes on with the same records.
-  Result<int64_t> StartMs(const std::string& phase, int64_t align_ms) const;
+  Result<int64_t> StartMs(const std::string& phase, int64_t align_ms);
 
   // Plans `job`; with explain prints the plan to `out`; otherwise runs it
   // to completion with progress and metrics. With checkpoints, it resumes
@@ -85,6 +89,17 @@ struct JobContext {
   // `restarts` times with backoff. A job of several pipelines names each
   // after the first (`phase`): each has its own checkpoints.
   Status Execute(operators::JobBuilder& job, const std::string& phase = "");
+
+  // Once per process: reads the run marker DATA_DIR/checkpoints/JOB.run
+  // (an interrupted run resumes) or writes it with the time now (a new
+  // run starts).
+  Status BeginRun();
+  // Whether a pipeline whose newest checkpoint is `newest` resumes from it
+  // (after BeginRun): an unfinished one always does; a final one only when
+  // it was taken in the interrupted run, whose commits may not all have
+  // happened; an older final one ended an earlier run, and the pipeline
+  // starts anew.
+  bool Resumes(const engine::CheckpointInfo& newest) const;
 };
 
 struct JobInfo {

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "operators/stream.h"
@@ -149,6 +151,73 @@ TEST(CheckpointTest, AFinishedJobRestoredFromItsFinalCheckpointEmitsNothingMore)
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*again)->Wait().ok());
   EXPECT_EQ(p.Sorted(), first);
+}
+
+// The checkpoint ids a sink saw: snapshots and completions, in order.
+struct SeenIds {
+  std::mutex mu;
+  std::vector<int64_t> snapshots, completions;
+};
+
+template <typename T>
+class IdRecordingSink final : public SinkOperator<T> {
+ public:
+  explicit IdRecordingSink(std::shared_ptr<SeenIds> seen) : seen_(std::move(seen)) {}
+  void OnBatch(Batch<T>&) override {}
+  void OnEnd() override {}
+  void EnableCheckpoints(const engine::CheckpointScope&) override {}
+  void Snapshot(int64_t id, engine::SnapshotWriter&) override {
+    std::lock_guard<std::mutex> lock(seen_->mu);
+    seen_->snapshots.push_back(id);
+  }
+  void CheckpointComplete(int64_t id) override {
+    std::lock_guard<std::mutex> lock(seen_->mu);
+    seen_->completions.push_back(id);
+  }
+
+ private:
+  std::shared_ptr<SeenIds> seen_;
+};
+
+// Sinks record checkpoint ids as their progress (SqliteJobSink's
+// rivulet_sink_progress), so the final checkpoint's id must be an id like
+// the others: after them, and before those of a later run on the same
+// store.
+TEST(CheckpointTest, TheFinalCheckpointsIdFollowsTheOthersAndOperatorsSeeIt) {
+  std::shared_ptr<const LoadedCheckpoint> previous;
+  for (int run = 0; run < 2; ++run) {
+    JobBuilder job;
+    auto seen = std::make_shared<SeenIds>();
+    // 20,000 records at 100,000/s: about 200 ms, checkpoints every 20 ms.
+    auto in = job.FromGenerator("gen", Make, 20'000, 100'000, [](const Rec& r) { return r.ts; },
+                                WatermarkStrategy::BoundedOutOfOrderness(0));
+    in.job()->template AddNode<void>("ids", "sink", {in.Forward()}, [seen](int, int, void*) {
+      return std::make_unique<IdRecordingSink<Rec>>(seen);
+    });
+    auto started = job.Start(Options(1, 20, previous));
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    ASSERT_TRUE((*started)->Wait().ok());
+    auto last = (*started)->last_checkpoint();
+    ASSERT_NE(last, nullptr);
+    ASSERT_TRUE(last->info.final);
+    const int64_t final_id = last->info.id;
+    std::lock_guard<std::mutex> lock(seen->mu);
+    ASSERT_FALSE(seen->snapshots.empty());
+    EXPECT_TRUE(std::is_sorted(seen->snapshots.begin(), seen->snapshots.end()));
+    EXPECT_EQ(seen->snapshots.back(), final_id) << "the final snapshot carries the final checkpoint's id";
+    ASSERT_FALSE(seen->completions.empty());
+    EXPECT_EQ(seen->completions.back(), final_id);
+    if (!previous) {
+      ASSERT_GE(seen->snapshots.size(), 3u) << "too few checkpoints during the run";
+      EXPECT_LT(seen->snapshots[seen->snapshots.size() - 2], final_id);
+    } else {
+      // Restored from the final checkpoint (as a run that completes an
+      // interrupted one's commits): only a new final one, after it.
+      EXPECT_EQ(seen->snapshots.size(), 1u);
+      EXPECT_GT(final_id, previous->info.id);
+    }
+    previous = last;
+  }
 }
 
 TEST(CheckpointTest, StopFlagStopsAtACheckpointAndARerunGoesOnFromIt) {

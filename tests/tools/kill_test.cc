@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
@@ -96,6 +97,27 @@ size_t CountCommitted(const std::string& data_dir, const std::string& topic) {
   return count;
 }
 
+// The rows only one side has, as "+ row" (got) and "- row" (want).
+std::string RowDiff(std::vector<std::vector<std::string>> got, std::vector<std::vector<std::string>> want) {
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  std::vector<std::vector<std::string>> only_got, only_want;
+  std::set_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(only_got));
+  std::set_difference(want.begin(), want.end(), got.begin(), got.end(), std::back_inserter(only_want));
+  std::string out;
+  auto add = [&](char sign, const std::vector<std::vector<std::string>>& rows) {
+    for (size_t i = 0; i < rows.size() && i < 20; ++i) {
+      out += sign;
+      for (const auto& f : rows[i]) out += " " + f;
+      out += "\n";
+    }
+    if (rows.size() > 20) out += sign + std::string(" ... ") + std::to_string(rows.size() - 20) + " more\n";
+  };
+  add('+', only_got);
+  add('-', only_want);
+  return out;
+}
+
 struct KillStats {
   int kills = 0;
   int completed_on_its_own = 0;
@@ -172,18 +194,21 @@ TEST(KillTest, FraudAlertsReadCommittedAreThoseOfARunWithoutFailure) {
   }
 }
 
+// clickstream's table page_views in DATA_DIR/clickstream.db, ordered.
+std::vector<std::vector<std::string>> PageViews(const std::string& data_dir) {
+  auto db = connectors::SqliteSink::Open(data_dir + "/clickstream.db", "SELECT 1", "SELECT 1");
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  if (!db.ok()) return {};
+  auto rows = (*db)->QueryRows("SELECT window_start, page, views FROM page_views ORDER BY window_start, page");
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  return rows.ok() ? *rows : std::vector<std::vector<std::string>>{};
+}
+
 TEST(KillTest, ClickstreamTableInSqliteIsThatOfARunWithoutFailure) {
   TempDir dir;
   const std::vector<std::string> args = {"--set", "views=2000000", "--set", "rate=600000", "--set", "window_ms=1000",
                                          "--set", "start_ms=1700000000000"};
-  auto table = [](const std::string& d) {
-    auto db = connectors::SqliteSink::Open(d + "/clickstream.db", "SELECT 1", "SELECT 1");
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    if (!db.ok()) return std::vector<std::vector<std::string>>{};
-    auto rows = (*db)->QueryRows("SELECT window_start, page, views FROM page_views ORDER BY window_start, page");
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() ? *rows : std::vector<std::vector<std::string>>{};
-  };
+  const auto table = PageViews;
   std::vector<std::string> ref_args = {"run", "clickstream", "--data-dir", dir / "ref", "--no-progress"};
   ref_args.insert(ref_args.end(), args.begin(), args.end());
   auto r = Rivulet(ref_args);
@@ -197,8 +222,59 @@ TEST(KillTest, ClickstreamTableInSqliteIsThatOfARunWithoutFailure) {
   const std::string d = dir / "killed";
   const KillStats stats = KillAndRerun(d, "clickstream", args, 16, 20261203);
   EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
-  EXPECT_EQ(table(d), want) << "after " << stats.kills << " kills";
+  const auto got = table(d);
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want) << "after " << stats.kills << " kills, " << stats.completed_on_its_own
+                           << " runs ended on their own; rows that differ:\n"
+                           << RowDiff(got, want);
   EXPECT_EQ(CountCommitted(d, "pageviews"), 2000000u);
+}
+
+
+// A run that wrote its final checkpoint but died before its sink committed
+// it (here the database refuses the commit; a kill between the two does
+// the same) leaves the run unfinished: the next run restores that final
+// checkpoint and makes the commit, so the table is complete, once.
+TEST(KillTest, AFinalCheckpointsCommitThatDidNotHappenIsMadeByTheNextRun) {
+  TempDir dir;
+  const std::vector<std::string> args = {"run", "clickstream", "--no-progress", "--set", "views=50000", "--set",
+                                         "window_ms=1000", "--set", "start_ms=1700000000000"};
+  auto with = [&](const std::string& d, std::vector<std::string> more) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), {"--data-dir", d});
+    a.insert(a.end(), more.begin(), more.end());
+    return Rivulet(a);
+  };
+  auto r = with(dir / "ref", {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto want = PageViews(dir / "ref");
+  ASSERT_GT(want.size(), 10u);
+
+  const std::string d = dir / "refused";
+  std::filesystem::create_directories(d);
+  {
+    auto db = connectors::SqliteSink::Open(
+        d + "/clickstream.db",
+        "CREATE TABLE page_views (window_start INTEGER, page INTEGER, title TEXT, section TEXT, views INTEGER, "
+        "PRIMARY KEY (window_start, page)); CREATE TRIGGER refuse BEFORE INSERT ON page_views BEGIN SELECT "
+        "RAISE(ABORT, 'refused by the test'); END",
+        "SELECT 1");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+  }
+  // No checkpoint but the final one: every row waits for its commit.
+  r = with(d, {"--checkpoint-interval-ms", "3600000", "--restarts", "0"});
+  ASSERT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("refused by the test"), std::string::npos) << r.err;
+  EXPECT_TRUE(PageViews(d).empty());
+  {
+    auto db = connectors::SqliteSink::Open(d + "/clickstream.db", "DROP TRIGGER refuse", "SELECT 1");
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+  }
+  r = with(d, {"--checkpoint-interval-ms", "3600000", "--restarts", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("taken at the end of its input: completing its commits"), std::string::npos) << r.err;
+  EXPECT_EQ(PageViews(d), want);
+  EXPECT_FALSE(std::filesystem::exists(d + "/checkpoints/clickstream.run")) << "the run is complete";
 }
 
 }  // namespace
