@@ -4,7 +4,6 @@
 #include "engine/checkpoint_store.h"
 
 #include <fcntl.h>
-#include <isa-l/crc.h>
 
 #include <algorithm>
 #include <charconv>
@@ -19,6 +18,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/crc32c.h"
 #include "base/file.h"
 #include "base/logging.h"
 #include "proto/checkpoint.pb.h"
@@ -45,22 +45,6 @@ constexpr std::string_view kDirPrefix = "chk-";
 constexpr int kIdDigits = 20;  // chk-00000000000000000042: names sort as ids do
 
 std::shared_ptr<spdlog::logger> Logger() { return GetLogger("engine"); }
-
-// CRC-32C through ISA-L, as log/crc32c.cc computes it (engine/ does not
-// depend on log/): crc32_iscsi neither inverts its start value nor its
-// result, and takes an int length.
-uint32_t Crc32cExtend(uint32_t crc, const char* data, size_t n) {
-  auto* p = reinterpret_cast<unsigned char*>(const_cast<char*>(data));  // read only
-  uint32_t c = ~crc;
-  while (n > 0) {
-    const size_t chunk = std::min(n, size_t{1} << 30);
-    c = crc32_iscsi(p, static_cast<int>(chunk), c);
-    p += chunk;
-    n -= chunk;
-  }
-  return ~c;
-}
-uint32_t Crc32c(std::string_view bytes) { return Crc32cExtend(0, bytes.data(), bytes.size()); }
 
 void PutU32(char* dst, uint32_t v) {
   dst[0] = static_cast<char>(v >> 24);

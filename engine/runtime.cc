@@ -300,7 +300,6 @@ struct Job::Impl final : CheckpointSink {
   std::atomic<bool> drain{false};
   std::unique_ptr<Executor> executor;
 
-  const Graph* graph = nullptr;
   RunOptions options;
   bool checkpointing = false;
   size_t task_count = 0;
@@ -378,14 +377,14 @@ struct Job::Impl final : CheckpointSink {
           Complete(lock);
           continue;
         }
-        const bool timed_out =
-            MillisSince(pending->start) >= options.checkpoints.timeout_ms;
+        const auto deadline = pending->start + std::chrono::milliseconds(options.checkpoints.timeout_ms);
+        const bool timed_out = Clock::now() >= deadline;
         if (!pending->declined.empty() || timed_out) {
-          Fail(lock, timed_out ? "timed out after " + std::to_string(options.checkpoints.timeout_ms) + " ms"
-                               : pending->declined);
+          Fail(timed_out ? "timed out after " + std::to_string(options.checkpoints.timeout_ms) + " ms"
+                         : pending->declined);
           continue;
         }
-        cv.wait_for(lock, std::chrono::milliseconds(50));
+        cv.wait_until(lock, deadline);  // acks, declines and shutdown notify
         continue;
       }
       if (interval.count() > 0 && Clock::now() >= next_trigger) {
@@ -452,11 +451,10 @@ struct Job::Impl final : CheckpointSink {
     cv.notify_all();
   }
 
-  void Fail(std::unique_lock<std::mutex>& lock, const std::string& why) {
+  void Fail(const std::string& why) {  // under mu
     const int64_t id = pending->id;
     pending.reset();
     RecordFailure(id, why);
-    (void)lock;
   }
   void RecordFailure(int64_t id, const std::string& why) {
     last_failed = std::max(last_failed, id);
@@ -592,7 +590,6 @@ Job::~Job() {
 Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& plan, const RunOptions& options) {
   auto impl = std::make_unique<Impl>();
   Impl& j = *impl;
-  j.graph = &graph;
   j.options = options;
   j.fingerprint = GraphFingerprint(graph);
   const CheckpointOptions& cp = options.checkpoints;

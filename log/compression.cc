@@ -14,7 +14,7 @@
 #include <limits>
 #include <memory>
 
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/varint.h"
 
 namespace rivulet::log {

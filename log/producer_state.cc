@@ -2,7 +2,7 @@
 // see producer_state.h. The rules follow Kafka's (KIP-98).
 #include "log/producer_state.h"
 
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/varint.h"
 #include "proto/metadata.pb.h"
 

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <limits>
 
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/varint.h"
 
 namespace rivulet::log {

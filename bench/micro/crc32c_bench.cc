@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/murmur2.h"
 #include "log/varint.h"
 

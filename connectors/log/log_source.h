@@ -150,11 +150,15 @@ class LogSource final : public engine::SourceInstance {
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
     // Transaction markers (and, read_committed, aborted records) take
-    // offsets no record shows: the consumer's position is past them.
-    for (auto& [p, st] : partitions_) {
-      if (st.next >= st.end && options_.bounded) continue;
-      auto pos = consumer_->Position({options_.topic, p});
-      if (pos.ok()) st.next = std::max(st.next, *pos);
+    // offsets no record shows: the consumer's position is past them. Only
+    // a short poll (caught up) needs it — a bounded source ends on it;
+    // elsewhere a position behind them only re-reads what is skipped.
+    if (batch_.size() < static_cast<size_t>(kMaxPollRecords)) {
+      for (auto& [p, st] : partitions_) {
+        if (st.next >= st.end && options_.bounded) continue;
+        auto pos = consumer_->Position({options_.topic, p});
+        if (pos.ok()) st.next = std::max(st.next, *pos);
+      }
     }
     if (!batch_.empty()) out_->OnBatch(batch_);
     EmitWatermark();

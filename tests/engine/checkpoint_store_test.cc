@@ -11,7 +11,7 @@
 #include <functional>
 
 #include "base/file.h"
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/varint.h"
 #include "proto/checkpoint.pb.h"
 #include "tests/test_util.h"
@@ -139,7 +139,7 @@ void SetU32(std::string& b, size_t at, uint32_t v) {
 // updating the manifest to match: only the structure inside is wrong.
 void ReplaceTaskFileConsistently(const std::string& chk, const std::string& name, std::string body) {
   char crc[4];
-  log::PutBigEndian32(crc, log::Crc32c(body.data(), body.size()));
+  log::PutBigEndian32(crc, Crc32c(body.data(), body.size()));
   body.append(crc, 4);
   WriteAll(chk + "/" + name, body);
   std::string manifest = ReadAll(chk + "/_manifest");
@@ -148,11 +148,11 @@ void ReplaceTaskFileConsistently(const std::string& chk, const std::string& name
   for (auto& f : *m.mutable_files()) {
     if (f.name() == name) {
       f.set_size(body.size());
-      f.set_crc32c(log::Crc32c(body.data(), body.size() - 4));
+      f.set_crc32c(Crc32c(body.data(), body.size() - 4));
     }
   }
   manifest = m.SerializeAsString();
-  log::PutBigEndian32(crc, log::Crc32c(manifest.data(), manifest.size()));
+  log::PutBigEndian32(crc, Crc32c(manifest.data(), manifest.size()));
   manifest.append(crc, 4);
   WriteAll(chk + "/_manifest", manifest);
 }

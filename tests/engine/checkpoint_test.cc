@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "operators/stream.h"
 
@@ -162,11 +164,13 @@ struct SeenIds {
 template <typename T>
 class IdRecordingSink final : public SinkOperator<T> {
  public:
-  explicit IdRecordingSink(std::shared_ptr<SeenIds> seen) : seen_(std::move(seen)) {}
+  explicit IdRecordingSink(std::shared_ptr<SeenIds> seen, std::chrono::milliseconds first_snapshot_takes = {})
+      : seen_(std::move(seen)), first_snapshot_takes_(first_snapshot_takes) {}
   void OnBatch(Batch<T>&) override {}
   void OnEnd() override {}
   void EnableCheckpoints(const engine::CheckpointScope&) override {}
   void Snapshot(int64_t id, engine::SnapshotWriter&) override {
+    std::this_thread::sleep_for(std::exchange(first_snapshot_takes_, {}));
     std::lock_guard<std::mutex> lock(seen_->mu);
     seen_->snapshots.push_back(id);
   }
@@ -177,6 +181,7 @@ class IdRecordingSink final : public SinkOperator<T> {
 
  private:
   std::shared_ptr<SeenIds> seen_;
+  std::chrono::milliseconds first_snapshot_takes_;
 };
 
 // Sinks record checkpoint ids as their progress (SqliteJobSink's
@@ -218,6 +223,41 @@ TEST(CheckpointTest, TheFinalCheckpointsIdFollowsTheOthersAndOperatorsSeeIt) {
     }
     previous = last;
   }
+}
+
+// A task slower than the checkpoint timeout: that checkpoint fails (and
+// is counted), its late acknowledgement is ignored, and the next one
+// completes.
+TEST(CheckpointTest, ACheckpointThatTimesOutFailsAndTheNextOneCompletes) {
+  JobBuilder job;
+  auto seen = std::make_shared<SeenIds>();
+  auto in = job.FromGenerator("gen", Make, 1'000'000, 500'000, [](const Rec& r) { return r.ts; },
+                              WatermarkStrategy::BoundedOutOfOrderness(0));
+  in.job()->template AddNode<void>("slow", "sink", {in.Forward()}, [seen](int, int, void*) {
+    return std::make_unique<IdRecordingSink<Rec>>(seen, std::chrono::milliseconds(1500));
+  });
+  JobRunOptions o = Options(1, 3'600'000);  // only the triggered checkpoints
+  o.runtime.checkpoints.timeout_ms = 100;
+  auto started = job.Start(o);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  Job& j = **started;
+  auto first = j.TriggerCheckpoint();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = j.AwaitCheckpoint(*first, std::chrono::seconds(10));
+  EXPECT_FALSE(st.ok()) << "checkpoint " << *first << " should have timed out";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(1000))
+      << "failed at its deadline, not when the slow task answered";
+  EXPECT_EQ(j.metrics().checkpoints.failed.load(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the slow snapshot ends
+  auto second = j.TriggerCheckpoint();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_GT(*second, *first);
+  EXPECT_TRUE(j.AwaitCheckpoint(*second, std::chrono::seconds(10)).ok());
+  ASSERT_NE(j.last_checkpoint(), nullptr);
+  EXPECT_EQ(j.last_checkpoint()->info.id, *second);
+  j.Cancel();
+  (void)j.Wait();
 }
 
 TEST(CheckpointTest, StopFlagStopsAtACheckpointAndARerunGoesOnFromIt) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "log/consumer.h"
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/log_manager.h"
 #include "log/varint.h"
 #include "tests/test_util.h"

@@ -1,7 +1,7 @@
 // CRC-32C: standard check values, ISA-L's code against a bit-at-a-time
 // reference on random data of many lengths and alignments (the lengths
 // where its block paths start and end), and incremental extension.
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <string>
 
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 #include "log/varint.h"
 #include "tests/test_util.h"
 

@@ -98,6 +98,19 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
   TempDir dir;
   const std::string d = dir / "data";
   ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  // A checkpoint of another job graph, for --from-checkpoint.
+  std::string foreign;
+  {
+    auto store = engine::CheckpointStore::Open(d, "other");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    engine::CheckpointInfo info;
+    info.id = 1;
+    info.graph_fingerprint = 0xfeed;
+    ASSERT_TRUE((*store)->Write(info, {{0, 0, {{0, 0, {}}}}}).ok());
+    auto list = (*store)->List();
+    ASSERT_TRUE(list.ok() && list->size() == 1u);
+    foreign = list->front().path;
+  }
   const std::vector<std::vector<std::string>> cases = {
       {"consume", "--topic", "missing", "--data-dir", d},
       {"topics", "--create", "--topic", "t", "--data-dir", d},
@@ -123,6 +136,10 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
       {"run", "wordcount", "--parallelism", "-2"},
       {"run", "wordcount", "--metrics-port", "70000"},
+      {"run", "wordcount", "--restarts", "-1", "--data-dir", d},
+      {"run", "wordcount", "--fresh", "--from-checkpoint", foreign, "--data-dir", d},
+      {"run", "wordcount", "--from-checkpoint", foreign, "--data-dir", d},  // another graph's
+      {"run", "wordcount", "--from-checkpoint", dir / "no-such-checkpoint", "--data-dir", d},
       {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
       {"checkpoints", "--data-dir", d},  // no --job
       {"checkpoints", "--job", "j"},     // no data directory
@@ -383,9 +400,12 @@ TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");
   ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, "not json\n").exit_code, 0);
-  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
+  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--restarts", "2"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("could not be decoded"), std::string::npos) << r.err;
+  // Restarted from its last checkpoint twice, failing the same way.
+  EXPECT_NE(r.err.find("(restart 2 of 2)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(after 2 restarts)"), std::string::npos) << r.err;
   r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--set", "bad_records=dead-letter"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "table numbers: 1500 rows, 1500 distinct numbers, 0 duplicates\n");

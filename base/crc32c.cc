@@ -1,11 +1,11 @@
 // CRC-32C through ISA-L; see crc32c.h.
-#include "log/crc32c.h"
+#include "base/crc32c.h"
 
 #include <climits>
 
 #include <isa-l/crc.h>
 
-namespace rivulet::log {
+namespace rivulet {
 
 uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
   // crc32_iscsi neither inverts its start value nor its result (the
@@ -23,4 +23,4 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
 
 uint32_t Crc32c(const void* data, size_t n) { return Crc32cExtend(0, data, n); }
 
-}  // namespace rivulet::log
+}  // namespace rivulet

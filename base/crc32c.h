@@ -7,12 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
-namespace rivulet::log {
+namespace rivulet {
 
 // Returns the CRC-32C of data[0,n).
 uint32_t Crc32c(const void* data, size_t n);
 // Continues a CRC-32C: Crc32cExtend(Crc32c(a), b) == Crc32c(a+b).
 uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n);
+inline uint32_t Crc32c(std::string_view bytes) { return Crc32c(bytes.data(), bytes.size()); }
 
-}  // namespace rivulet::log
+}  // namespace rivulet
