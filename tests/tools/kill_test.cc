@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <random>
@@ -118,6 +119,15 @@ std::string RowDiff(std::vector<std::vector<std::string>> got, std::vector<std::
   return out;
 }
 
+// Rounds of kills per test: 1 (fraud: 2) in the suite; more under
+// scripts/soak.sh, which sets RIVULET_KILL_ROUNDS. Each round has its own
+// seed and data directory.
+uint64_t Rounds(uint64_t in_suite) {
+  const char* env = std::getenv("RIVULET_KILL_ROUNDS");
+  const uint64_t n = env ? std::strtoull(env, nullptr, 10) : 0;
+  return n > 0 ? n : in_suite;
+}
+
 struct KillStats {
   int kills = 0;
   int completed_on_its_own = 0;
@@ -184,7 +194,7 @@ TEST(KillTest, FraudAlertsReadCommittedAreThoseOfARunWithoutFailure) {
   const auto want = alerts(dir / "ref");
   ASSERT_EQ(want.size(), 33u);
 
-  for (uint64_t round = 0; round < 2; ++round) {
+  for (uint64_t round = 0; round < Rounds(2); ++round) {
     const std::string d = dir / ("killed" + std::to_string(round));
     const KillStats stats = KillAndRerun(d, "fraud", args, 12, 20261202 + round);
     EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
@@ -219,36 +229,41 @@ TEST(KillTest, ClickstreamTableInSqliteIsThatOfARunWithoutFailure) {
   for (const auto& row : want) total += std::stoll(row[2]);
   ASSERT_EQ(total, 2000000);
 
-  const std::string d = dir / "killed";
-  const KillStats stats = KillAndRerun(d, "clickstream", args, 16, 20261203);
-  EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
-  const auto got = table(d);
-  EXPECT_EQ(got.size(), want.size());
-  EXPECT_TRUE(got == want) << "after " << stats.kills << " kills, " << stats.completed_on_its_own
-                           << " runs ended on their own; rows that differ:\n"
-                           << RowDiff(got, want);
-  EXPECT_EQ(CountCommitted(d, "pageviews"), 2000000u);
+  for (uint64_t round = 0; round < Rounds(1); ++round) {
+    const std::string d = dir / ("killed" + std::to_string(round));
+    const KillStats stats = KillAndRerun(d, "clickstream", args, 16, 20261203 + round);
+    EXPECT_GE(stats.kills, 10) << "the job ended before it could be killed often enough";
+    const auto got = table(d);
+    EXPECT_EQ(got.size(), want.size());
+    EXPECT_TRUE(got == want) << "round " << round << " after " << stats.kills << " kills, "
+                             << stats.completed_on_its_own << " runs ended on their own; rows that differ:\n"
+                             << RowDiff(got, want);
+    EXPECT_EQ(CountCommitted(d, "pageviews"), 2000000u);
+  }
 }
-
 
 // numtest reads JSON numbers from a topic into SQLite (an exactly-once
 // sink with checkpoints), killed while it reads: every number once.
 TEST(KillTest, NumtestTableHoldsEveryNumberOnce) {
   TempDir dir;
-  const std::string d = dir / "data";
   constexpr int kNumbers = 600'000;
-  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "numtest", "--partitions", "3", "--data-dir", d}).exit_code, 0);
   std::string input;
   for (int i = 0; i < kNumbers; ++i) input += "{\"number\": " + std::to_string(i) + "}\n";
-  auto r = Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, input);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const KillStats stats = KillAndRerun(d, "numtest", {}, 12, 20261204);
-  EXPECT_GE(stats.kills, 6) << "the job ended before it could be killed often enough";
-  // One more run: nothing new to read; it prints what the table holds.
-  r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "table numbers: 600000 rows, 600000 distinct numbers, 0 duplicates\n")
-      << "after " << stats.kills << " kills, " << stats.completed_on_its_own << " runs ended on their own";
+  for (uint64_t round = 0; round < Rounds(1); ++round) {
+    const std::string d = dir / ("data" + std::to_string(round));
+    ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "numtest", "--partitions", "3", "--data-dir", d}).exit_code,
+              0);
+    auto r = Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, input);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const KillStats stats = KillAndRerun(d, "numtest", {}, 12, 20261204 + round);
+    EXPECT_GE(stats.kills, 6) << "the job ended before it could be killed often enough";
+    // One more run: nothing new to read; it prints what the table holds.
+    r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "table numbers: 600000 rows, 600000 distinct numbers, 0 duplicates\n")
+        << "round " << round << " after " << stats.kills << " kills, " << stats.completed_on_its_own
+        << " runs ended on their own";
+  }
 }
 
 // A run that wrote its final checkpoint but died before its sink committed
