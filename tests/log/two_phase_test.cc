@@ -18,33 +18,19 @@
 #include "log/record_batch.h"
 #include "log/txn_coordinator.h"
 #include "proto/metadata.pb.h"
-#include "tests/test_util.h"
+#include "tests/log/txn_test_util.h"
 
 namespace rivulet::log {
 namespace {
 
-using testing::TempDir;
+using testing::ReadValues;
 using namespace std::chrono_literals;
 
 constexpr InitOptions kTwoPhase{.two_phase = true};
 constexpr InitOptions kKeepPrepared{.two_phase = true, .keep_prepared = true};
 
-struct Fixture {
-  TempDir dir;
-  LogOptions options;
-  std::unique_ptr<LogManager> lm;
-  Fixture() {
-    // The periodic AbortExpired must not race the tests' own calls.
-    options.flush_check_interval_ms = 3600 * 1000;
-    Open();
-  }
-  void Open() { lm = std::move(LogManager::Open(dir.path(), options)).value(); }
-  void Reopen() {
-    ASSERT_TRUE(lm->Close().ok());
-    lm.reset();
-    Open();
-  }
-  TransactionCoordinator& tc() { return lm->transactions(); }
+struct Fixture : testing::LogFixture {
+  Fixture() : LogFixture(3600 * 1000) {}
 };
 
 // Appends `values` to `tp` as one transactional batch of `producer`
@@ -55,29 +41,6 @@ Status WriteTxn(LogManager* lm, const TopicPartition& tp, ProducerIdAndEpoch pro
   for (const auto& v : values) b.Append(1000, v, v);
   std::string batch = b.Finish(ProducerFields{producer.id, producer.epoch, seq, /*transactional=*/true});
   return lm->Append(tp, std::span<char>(batch.data(), batch.size()), /*validate=*/true).status();
-}
-
-// Every value readable from `topic` (all partitions) at `isolation`.
-std::vector<std::string> ReadValues(LogManager* lm, const std::string& topic,
-                                    IsolationLevel isolation = IsolationLevel::kReadCommitted) {
-  ConsumerConfig cc;
-  cc.isolation_level = isolation;
-  cc.enable_auto_commit = false;
-  Consumer c(lm, cc);
-  std::vector<TopicPartition> tps;
-  const int32_t n = *lm->PartitionCount(topic);
-  for (int32_t p = 0; p < n; ++p) tps.push_back({topic, p});
-  EXPECT_TRUE(c.Assign(tps).ok());
-  EXPECT_TRUE(c.SeekToBeginning(tps).ok());
-  std::vector<std::string> out;
-  for (;;) {
-    auto recs = c.Poll(50ms);
-    EXPECT_TRUE(recs.ok()) << recs.status().ToString();
-    if (!recs.ok() || recs->empty()) break;
-    for (const auto& r : *recs) out.emplace_back(*r.value);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 int64_t LastStable(LogManager* lm, const TopicPartition& tp) { return (*lm->GetPartition(tp))->last_stable_offset(); }

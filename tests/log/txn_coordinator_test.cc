@@ -13,28 +13,16 @@
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
-#include "tests/test_util.h"
+#include "tests/log/txn_test_util.h"
 
 namespace rivulet::log {
 namespace {
 
-using testing::TempDir;
+using testing::ReadValues;
 using namespace std::chrono_literals;
 
-struct Fixture {
-  TempDir dir;
-  LogOptions options;
-  std::unique_ptr<LogManager> lm;
-  Fixture() {
-    options.flush_check_interval_ms = 20;
-    Open();
-  }
-  void Open() { lm = std::move(LogManager::Open(dir.path(), options)).value(); }
-  void Reopen() {
-    ASSERT_TRUE(lm->Close().ok());
-    lm.reset();
-    Open();
-  }
+struct Fixture : testing::LogFixture {
+  Fixture() : LogFixture(20) {}
 };
 
 ProducerConfig Transactional(const std::string& id, int32_t timeout_ms = 60000) {
@@ -43,28 +31,6 @@ ProducerConfig Transactional(const std::string& id, int32_t timeout_ms = 60000) 
   c.transaction_timeout_ms = timeout_ms;
   c.linger_ms = 0;
   return c;
-}
-
-// Every value readable from `topic` (all partitions) at `isolation`.
-std::vector<std::string> ReadValues(LogManager* lm, const std::string& topic, IsolationLevel isolation) {
-  ConsumerConfig cc;
-  cc.isolation_level = isolation;
-  cc.enable_auto_commit = false;
-  Consumer c(lm, cc);
-  std::vector<TopicPartition> tps;
-  const int32_t n = *lm->PartitionCount(topic);
-  for (int32_t p = 0; p < n; ++p) tps.push_back({topic, p});
-  EXPECT_TRUE(c.Assign(tps).ok());
-  EXPECT_TRUE(c.SeekToBeginning(tps).ok());
-  std::vector<std::string> out;
-  for (;;) {
-    auto recs = c.Poll(50ms);
-    EXPECT_TRUE(recs.ok()) << recs.status().ToString();
-    if (!recs.ok() || recs->empty()) break;
-    for (const auto& r : *recs) out.emplace_back(*r.value);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 Status SendAll(Producer& p, const std::string& topic, const std::vector<std::string>& values) {
