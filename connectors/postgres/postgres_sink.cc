@@ -76,14 +76,7 @@ Result<std::unique_ptr<PostgresSink>> PostgresSink::Open(PostgresSinkOptions opt
   s->conn_ = PQconnectdb(o.conninfo.c_str());
   if (!s->conn_ || PQstatus(s->conn_) != CONNECTION_OK) return s->Error("connect");
   RIVULET_RETURN_IF_ERROR(s->Exec("SET client_min_messages = warning"));
-  if (!o.schema.empty()) {
-    // Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL (the
-    // catalog's unique index): the job's instances take turns.
-    RIVULET_RETURN_IF_ERROR(s->Exec("SELECT pg_advisory_lock(hashtext('rivulet schema'))"));
-    Status st = s->Exec(o.schema);
-    RIVULET_RETURN_IF_ERROR(s->Exec("SELECT pg_advisory_unlock(hashtext('rivulet schema'))"));
-    RIVULET_RETURN_IF_ERROR(st);
-  }
+  if (!o.schema.empty()) RIVULET_RETURN_IF_ERROR(s->ExecSchema(o.schema));
   if (!o.key.empty()) {
     RIVULET_RETURN_IF_ERROR(s->Exec("CREATE TEMPORARY TABLE rivulet_staging (LIKE " + o.table +
                                     " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"));
@@ -112,6 +105,15 @@ Status PostgresSink::Exec(const std::string& sql) {
   const auto st = PQresultStatus(r.r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Error(sql);
   return Status::Ok();
+}
+
+Status PostgresSink::ExecSchema(const std::string& sql) {
+  // Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL (the
+  // catalog's unique index): the job's instances take turns.
+  RIVULET_RETURN_IF_ERROR(Exec("SELECT pg_advisory_lock(hashtext('rivulet schema'))"));
+  Status st = Exec(sql);
+  RIVULET_RETURN_IF_ERROR(Exec("SELECT pg_advisory_unlock(hashtext('rivulet schema'))"));
+  return st;
 }
 
 void PostgresSink::AddRow(const std::vector<std::string>& values) {
@@ -143,16 +145,32 @@ Status PostgresSink::Copy(const std::string& target) {
 
 Status PostgresSink::Flush() {
   if (rows_ == 0) return Status::Ok();
-  Status st = Exec("BEGIN");
-  if (st.ok()) st = Copy(options_.key.empty() ? options_.table : "rivulet_staging");
-  if (st.ok() && !options_.key.empty()) st = Exec(merge_sql_);
-  if (st.ok()) st = Exec("COMMIT");
-  if (!st.ok() && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-    ResultGuard r{PQexec(conn_, "ROLLBACK")};
-  }
+  Status st = Begin();
+  if (st.ok()) st = WriteBuffered();
+  if (st.ok()) st = Commit();
+  if (!st.ok()) Rollback();
   copy_data_.clear();
   rows_ = 0;
   return st;
+}
+
+Status PostgresSink::Begin() { return Exec("BEGIN"); }
+
+Status PostgresSink::WriteBuffered() {
+  if (rows_ == 0) return Status::Ok();
+  Status st = Copy(options_.key.empty() ? options_.table : "rivulet_staging");
+  if (st.ok() && !options_.key.empty()) st = Exec(merge_sql_);
+  copy_data_.clear();
+  rows_ = 0;
+  return st;
+}
+
+Status PostgresSink::Commit() { return Exec("COMMIT"); }
+
+void PostgresSink::Rollback() {
+  if (conn_ && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
+    ResultGuard r{PQexec(conn_, "ROLLBACK")};
+  }
 }
 
 Result<int64_t> PostgresSink::QueryInt(const std::string& sql) {

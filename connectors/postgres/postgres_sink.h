@@ -42,11 +42,27 @@ class PostgresSink {
   // either way.
   Status Flush();
 
+  // The same in steps, for a caller that writes more in the transaction
+  // (a job sink's progress): Begin, WriteBuffered (COPY, and the merge of
+  // an upsert; the buffer is emptied either way), then Commit; after a
+  // failure, Rollback. The staging table of upserts empties only at the
+  // commit, so a second WriteBuffered in one transaction merges the first
+  // one's rows again (the later rows still win): add every row first and
+  // write once.
+  Status Begin();
+  Status WriteBuffered();
+  Status Commit();
+  // Ends the open transaction, if any, without writing it.
+  void Rollback();
+
   // Runs a query returning one integer (e.g. SELECT COUNT(*) ...).
   Result<int64_t> QueryInt(const std::string& sql);
   // Runs a query; every row's columns as text (NULL as "").
   Result<std::vector<std::vector<std::string>>> QueryRows(const std::string& sql);
   Status Exec(const std::string& sql);
+  // Runs a schema statement (CREATE TABLE IF NOT EXISTS ...) while no other
+  // connection of a sink runs one (an advisory lock of the server).
+  Status ExecSchema(const std::string& sql);
 
  private:
   explicit PostgresSink(PostgresSinkOptions options) : options_(std::move(options)) {}

@@ -10,20 +10,18 @@
 // then written in one database transaction together with the epoch's
 // checkpoint id in rivulet_sink_progress (one row per job, sink and
 // instance). A restarted job writes the rows its checkpoint recorded
-// unless that table says they were written already.
+// unless that table says they were written already (connectors/epoch_buffer.h).
 #pragma once
 
-#include <iterator>
-#include <map>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "connectors/epoch_buffer.h"
 #include "connectors/sqlite/sqlite_sink.h"
-#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 #include "operators/stream.h"
 
@@ -36,14 +34,14 @@ struct SqliteSinkOptions {
 };
 
 template <typename T, typename Row>
-class SqliteJobSink final : public operators::SinkOperator<T> {
+class SqliteJobSink final : public operators::SinkOperator<T>, private EpochDatabase {
  public:
   SqliteJobSink(SqliteSinkOptions options, Row row) : options_(std::move(options)), row_(std::move(row)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
     OpenOnce();
-    if (!key_prefix_.empty()) {
-      for (const auto& e : batch) open_.push_back(row_(e.value));
+    if (epochs_.enabled()) {
+      for (const auto& e : batch) epochs_.Add(row_(e.value));
       return;
     }
     Check(db_->Begin());
@@ -52,78 +50,44 @@ class SqliteJobSink final : public operators::SinkOperator<T> {
   }
   void OnEnd() override { OpenOnce(); }
 
-  void EnableCheckpoints(const engine::CheckpointScope& scope) override {
-    key_prefix_ = scope.job + "/" + scope.operator_name + "/";
-    index_ = scope.index;
-    parallelism_ = scope.parallelism;
-  }
-  void Restore(const engine::RestoreContext& ctx) override {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      if (!v.ok()) throw std::runtime_error("sqlite sink state: " + v.status().ToString());
-      if (std::get<0>(*v) % parallelism_ == index_) restored_.push_back(std::move(*v));
-    }
-  }
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override { epochs_.Enable(scope); }
+  void Restore(const engine::RestoreContext& ctx) override { epochs_.Restore(ctx); }
   // Pre-commit: the epoch's rows wait for their checkpoint, and are part of it.
   void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (key_prefix_.empty()) return;
+    if (!epochs_.enabled()) return;
     OpenOnce();  // restored rows are written before the next checkpoint forgets them
-    if (!open_.empty()) {
-      auto& p = pending_[id];
-      p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
-      open_.clear();
-    }
-    for (const auto& [checkpoint, rows] : pending_) out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, checkpoint, rows}));
+    epochs_.Snapshot(id, out);
   }
   void CheckpointComplete(int64_t id) override {
-    if (key_prefix_.empty()) return;
+    if (!epochs_.enabled()) return;
     OpenOnce();
-    if (pending_.empty() || pending_.begin()->first > id) return;
-    Check(db_->Begin());
-    int64_t last = 0;
-    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
-      for (const auto& r : it->second) Check(db_->Insert(r));
-      last = it->first;
-    }
-    Check(SetProgress(index_, last));
-    Check(db_->Commit());
+    epochs_.Commit(id, *this);
   }
 
  private:
-  // (instance, checkpoint id, rows): what one instance pre-committed.
-  using Epoch = std::tuple<int, int64_t, std::vector<std::vector<std::string>>>;
+  // EpochDatabase: one BEGIN IMMEDIATE ... COMMIT transaction.
+  void Begin() override { Check(db_->Begin()); }
+  int64_t Progress(const std::string& sink) override {
+    auto done = db_->QueryInt("SELECT COALESCE(MAX(checkpoint), 0) FROM rivulet_sink_progress WHERE sink = " +
+                              Quote(sink));
+    Check(done.status());
+    return *done;
+  }
+  void Write(const std::vector<std::vector<std::string>>& rows) override {
+    for (const auto& r : rows) Check(db_->Insert(r));
+  }
+  void SetProgress(const std::string& sink, int64_t checkpoint) override {
+    Check(db_->Execute("INSERT INTO rivulet_sink_progress VALUES (" + Quote(sink) + ", " +
+                       std::to_string(checkpoint) +
+                       ") ON CONFLICT (sink) DO UPDATE SET checkpoint = excluded.checkpoint"));
+  }
+  void Commit() override { Check(db_->Commit()); }
+  void Rollback() noexcept override { (void)db_->Execute("ROLLBACK"); }
 
-  std::string Key(int instance) const {
-    std::string k = key_prefix_ + std::to_string(instance);
+  static std::string Quote(const std::string& s) {
     std::string quoted;
-    for (char c : k) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    for (char c : s) quoted += c == '\'' ? std::string("''") : std::string(1, c);
     return "'" + quoted + "'";
-  }
-  Status SetProgress(int instance, int64_t checkpoint) {
-    return db_->Execute("INSERT INTO rivulet_sink_progress VALUES (" + Key(instance) + ", " +
-                        std::to_string(checkpoint) +
-                        ") ON CONFLICT (sink) DO UPDATE SET checkpoint = excluded.checkpoint");
-  }
-  // Writes what the restored checkpoint recorded and the database lacks:
-  // per old instance, the epochs after the one its progress row names.
-  void Recover() {
-    std::map<int, std::map<int64_t, const std::vector<std::vector<std::string>>*>> by_instance;
-    for (const auto& [instance, checkpoint, rows] : restored_) by_instance[instance][checkpoint] = &rows;
-    for (const auto& [instance, epochs] : by_instance) {
-      Check(db_->Begin());
-      auto done = db_->QueryInt("SELECT COALESCE(MAX(checkpoint), 0) FROM rivulet_sink_progress WHERE sink = " +
-                                Key(instance));
-      Check(done.status());
-      int64_t last = *done;
-      for (const auto& [checkpoint, rows] : epochs) {
-        if (checkpoint <= *done) continue;
-        for (const auto& r : *rows) Check(db_->Insert(r));
-        last = checkpoint;
-      }
-      Check(SetProgress(instance, last));
-      Check(db_->Commit());
-    }
-    restored_.clear();
   }
 
   // Opens on the first batch, or at the end when none came, so that the
@@ -133,10 +97,10 @@ class SqliteJobSink final : public operators::SinkOperator<T> {
     auto db = SqliteSink::Open(options_.path, options_.schema, options_.statement);
     if (!db.ok()) throw std::runtime_error(db.status().ToString());
     db_ = std::move(db).value();
-    if (!key_prefix_.empty()) {
+    if (epochs_.enabled()) {
       Check(db_->Execute("CREATE TABLE IF NOT EXISTS rivulet_sink_progress (sink TEXT PRIMARY KEY, checkpoint "
                          "INTEGER NOT NULL)"));
-      Recover();
+      epochs_.Recover(*this);
     }
   }
   static void Check(const Status& st) {
@@ -145,12 +109,7 @@ class SqliteJobSink final : public operators::SinkOperator<T> {
   SqliteSinkOptions options_;
   Row row_;
   std::unique_ptr<SqliteSink> db_;
-  std::string key_prefix_;  // JOB/SINK/ once checkpoints are on
-  int index_ = 0;
-  int parallelism_ = 1;
-  std::vector<Epoch> restored_;
-  std::vector<std::vector<std::string>> open_;                      // rows since the last barrier
-  std::map<int64_t, std::vector<std::vector<std::string>>> pending_;  // checkpoint -> its rows
+  EpochBuffer epochs_{"sqlite sink"};
 };
 
 // Writes `stream` to SQLite: row(const T&) -> std::vector<std::string>.
