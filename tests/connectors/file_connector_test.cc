@@ -1,13 +1,21 @@
 // Files as a job's source and sink: JSON lines and CSV, bad lines,
-// following a growing file, and writing lines.
+// following a growing file, writing lines, and the source's position in
+// checkpoints (whole lines only), restored at several parallelisms.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "connectors/file/file_connector.h"
@@ -171,6 +179,208 @@ TEST(FileConnectorTest, SinkThatCannotWriteFailsTheJob) {
   EXPECT_EQ(st.code(), Errc::kJobFailed);
   EXPECT_NE(st.message().find("no-such-dir/out.txt: open: No such file or directory"), std::string::npos)
       << st.message();
+}
+
+
+// ---- Checkpoints -------------------------------------------------------
+
+std::vector<int64_t> Iota(int64_t n) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  std::iota(v.begin(), v.end(), int64_t{0});
+  return v;
+}
+
+const auto ParseNumber = [](std::string_view s) -> std::optional<int64_t> {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+};
+
+JobRunOptions CheckpointEvery(int parallelism, int64_t interval_ms,
+                              std::shared_ptr<const engine::LoadedCheckpoint> restore = {}) {
+  JobRunOptions o;
+  o.parallelism = parallelism;
+  o.runtime.channel_capacity = 4;
+  o.runtime.batch_size = 64;
+  o.runtime.checkpoints.interval_ms = interval_ms;
+  o.runtime.checkpoints.job = "files";
+  o.runtime.checkpoints.restore = std::move(restore);
+  return o;
+}
+
+// The file source's position in checkpoint `c`.
+FileSourcePosition PositionIn(const engine::LoadedCheckpoint& c, int node) {
+  auto it = c.state.find(node);
+  EXPECT_NE(it, c.state.end());
+  if (it == c.state.end() || it->second.size() != 1) {
+    ADD_FAILURE() << "the file source has no single entry in the checkpoint";
+    return {};
+  }
+  EXPECT_EQ(it->second[0].group, kFileSplit);
+  auto p = engine::DecodeState<FileSourcePosition>(it->second[0].bytes);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return p.ok() ? *p : FileSourcePosition{};
+}
+
+// file of numbers -> slow map (so that checkpoints fall inside the run) ->
+// committed collect.
+struct LinesJob {
+  JobBuilder job;
+  std::shared_ptr<Collected<int64_t>> out = std::make_shared<Collected<int64_t>>();
+  int source = -1;
+  LinesJob(const std::string& path, bool follow) {
+    FileSourceOptions o;
+    o.path = path;
+    o.follow = follow;
+    auto lines = FromFile<int64_t>(job, "lines", o, ParseNumber, [](const int64_t& x) { return x / 10; });
+    source = lines.node();
+    lines
+        .Map("slow",
+             [](const int64_t& x) {
+               if (x % 16 == 0) std::this_thread::sleep_for(std::chrono::microseconds(500));
+               return x;
+             })
+        .CollectCommitted("out", out);
+  }
+  std::vector<int64_t> Sorted() {
+    auto v = out->values();
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
+
+class FileSourceCheckpointTest : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+// A bounded file source cancelled (as if killed) after a few checkpoints
+// and restored, maybe at another parallelism of the job: every line once
+// in the committed output, and each checkpoint's position the start of a
+// line.
+TEST_P(FileSourceCheckpointTest, CancelledAndRestoredReadsEveryLineOnce) {
+  const auto [before, after] = GetParam();
+  constexpr int64_t kLines = 20'000;
+  TempDir dir;
+  const std::string path = dir / "numbers.txt";
+  std::string text;
+  for (int64_t i = 0; i < kLines; ++i) text += std::to_string(i) + "\n";
+  Write(path, text);
+
+  LinesJob p(path, false);
+  auto job = p.job.Start(CheckpointEvery(before, 10));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
+  (*job)->Cancel();
+  EXPECT_EQ((*job)->Wait().code(), Errc::kClosed);
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  ASSERT_FALSE(last->info.final) << "the job ended before the cancel: the test tests nothing";
+  const FileSourcePosition pos = PositionIn(*last, p.source);
+  ASSERT_GT(pos.offset, 0);
+  ASSERT_LT(pos.offset, static_cast<int64_t>(text.size()));
+  EXPECT_EQ(text[static_cast<size_t>(pos.offset - 1)], '\n') << "a position inside a line";
+  EXPECT_EQ(std::count(text.begin(), text.begin() + pos.offset, '\n'), pos.line);
+  EXPECT_EQ(pos.max_ts, (pos.line - 1) / 10);
+  EXPECT_LT(p.out->values().size(), static_cast<size_t>(kLines));
+
+  auto again = p.job.Start(CheckpointEvery(after, 10, last));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  Status st = (*again)->Wait();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(p.Sorted(), Iota(kLines));
+}
+
+INSTANTIATE_TEST_SUITE_P(Parallelism, FileSourceCheckpointTest,
+                         ::testing::Values(std::pair{1, 1}, std::pair{2, 2}, std::pair{1, 3}, std::pair{3, 1}));
+
+// Waits until `pred` holds (or about 20 s ran out).
+template <typename Pred>
+bool WaitFor(Pred pred) {
+  for (int i = 0; i < 2000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+// A followed file whose last line is half written when checkpoints are
+// taken: the position is the start of that line, and after a restore the
+// line, completed, is read once and whole.
+TEST(FileConnectorTest, FollowedFileWithAPartialLineAtTheCheckpoint) {
+  TempDir dir;
+  const std::string path = dir / "grow.txt";
+  std::string whole;
+  for (int64_t i = 0; i < 100; ++i) whole += std::to_string(i) + "\n";
+  Write(path, whole + "12");  // "1234\n", half written
+
+  LinesJob p(path, true);
+  auto job = p.job.Start(CheckpointEvery(2, 10));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE(WaitFor([&] { return p.out->values().size() == 100; }));
+  const int64_t seen = (*job)->metrics().checkpoints.completed.load();
+  ASSERT_TRUE((*job)->AwaitCheckpoint(seen + 2, std::chrono::seconds(20)).ok());  // taken with "12" read
+  (*job)->Cancel();
+  (void)(*job)->Wait();
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  const FileSourcePosition pos = PositionIn(*last, p.source);
+  EXPECT_EQ(pos.offset, static_cast<int64_t>(whole.size()));
+  EXPECT_EQ(pos.line, 100);
+  EXPECT_EQ(pos.path, path);
+
+  Write(path, "34\n200\n201\n", true);
+  std::atomic<bool> stop{false};
+  JobRunOptions o = CheckpointEvery(1, 10, last);
+  o.runtime.stop = &stop;
+  auto again = p.job.Start(o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  const bool all = WaitFor([&] { return p.out->values().size() >= 103; });
+  stop.store(true);
+  Status st = (*again)->Wait();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_TRUE(all) << p.out->values().size() << " records";
+  std::vector<int64_t> want = Iota(100);
+  want.insert(want.end(), {200, 201, 1234});
+  EXPECT_EQ(p.Sorted(), want);
+}
+
+// A restored source refuses a file that is shorter than its position, or
+// another file than the one it read, naming it.
+TEST(FileConnectorTest, RestoredSourceRefusesAShorterOrReplacedFile) {
+  TempDir dir;
+  const std::string path = dir / "numbers.txt";
+  std::string text;
+  for (int64_t i = 0; i < 1000; ++i) text += std::to_string(i) + "\n";
+  Write(path, text);
+  LinesJob p(path, false);
+  auto job = p.job.Start(CheckpointEvery(1, 10));
+  ASSERT_TRUE(job.ok());
+  ASSERT_TRUE((*job)->Wait().ok());
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  ASSERT_TRUE(last->info.final);
+  EXPECT_EQ(PositionIn(*last, p.source).offset, static_cast<int64_t>(text.size()));
+
+  auto restart = [&]() -> Status {
+    auto again = p.job.Start(CheckpointEvery(1, 10, last));
+    if (!again.ok()) return again.status();
+    return (*again)->Wait();
+  };
+  ASSERT_TRUE(restart().ok()) << "the same file restores";
+
+  ASSERT_EQ(::truncate(path.c_str(), 100), 0);
+  Status st = restart();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(path + ": 100 bytes, shorter than the " + std::to_string(text.size()) +
+                              " the checkpoint had read (line 1000)"),
+            std::string::npos)
+      << st.ToString();
+
+  // As long as before, but another file (a rotated log, a new export).
+  Write(dir / "new.txt", text);
+  std::filesystem::rename(dir / "new.txt", path);
+  st = restart();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find(path + ": another file than the checkpoint read"), std::string::npos) << st.ToString();
 }
 
 }  // namespace
