@@ -8,6 +8,10 @@
 // rejects fails the job naming path:line and the reason, or is skipped
 // with a log line, as configured. ToFile writes format(record) + "\n" per
 // record from one instance, flushed and fsynced at the end of input.
+// With checkpoints both are exactly once: the source records the offset
+// of its next whole line, the sink commits its pending part files into
+// the output when a checkpoint completes (file_source.h, file_sink.h,
+// part_files.h; docs/connectors/file.md).
 #pragma once
 
 #include <memory>
