@@ -3,7 +3,11 @@
 // key, its value transformed (upper-cased by default). Several `rivulet run
 // relay` processes with the same group split the input's partitions; when
 // one stops, the others take over its partitions from the committed
-// offsets (scale-out).
+// offsets (scale-out). That is without checkpoints (no data directory);
+// with them (RIVULET_DATA_DIR set, or --data-dir) the job's instances
+// split the partitions among themselves and the output is exactly once for
+// read_committed readers: scale with --parallelism instead
+// (docs/connectors/kafka.md).
 #include <cctype>
 #include <ostream>
 

@@ -4,7 +4,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
+
+#include "base/logging.h"
 
 namespace rivulet::connectors::kafka {
 namespace {
@@ -140,11 +144,103 @@ Status Producer::Flush(std::chrono::milliseconds timeout) {
   return Status::Ok();
 }
 
+Status Producer::LoadMetadata(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk, 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err) return KafkaError("metadata of " + topic, err);
+  rd_kafka_metadata_destroy(md);
+  return Status::Ok();
+}
+
+namespace {
+
+// A transactional call's error as a Status (nullptr: ok); frees `e`.
+Status TxnStatus(const std::string& what, rd_kafka_error_t* e) {
+  if (e == nullptr) return Status::Ok();
+  Errc code = Errc::kIoError;
+  if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__FENCED ||
+      rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+      rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
+    code = Errc::kProducerFenced;
+  } else if (rd_kafka_error_txn_requires_abort(e)) {
+    code = Errc::kInvalidTxnState;
+  } else if (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    code = Errc::kTimeout;
+  }
+  Status st(code, what + ": " + rd_kafka_error_string(e));
+  rd_kafka_error_destroy(e);
+  return st;
+}
+
+// Runs a transactional call until it succeeds, fails for good, or
+// `timeout` has passed (retriable errors are retried, as librdkafka's
+// documentation asks).
+template <typename Call>
+Status RetryTxn(const std::string& what, std::chrono::milliseconds timeout, Call call) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    rd_kafka_error_t* e = call(static_cast<int>(timeout.count()));
+    if (e == nullptr) return Status::Ok();
+    if (!rd_kafka_error_is_retriable(e) || std::chrono::steady_clock::now() >= deadline) return TxnStatus(what, e);
+    rd_kafka_error_destroy(e);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+Status Producer::InitTransactions(std::chrono::milliseconds timeout) {
+  return RetryTxn("init transactions", timeout,
+                  [&](int ms) { return rd_kafka_init_transactions(impl_->rk, ms); });
+}
+
+Status Producer::BeginTransaction() { return TxnStatus("begin transaction", rd_kafka_begin_transaction(impl_->rk)); }
+
+Status Producer::SendOffsetsToTransaction(const std::string& group, const std::string& topic, int32_t partition,
+                                          int64_t offset, const std::string& metadata,
+                                          std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  tp->offset = offset;
+  tp->metadata = rd_kafka_mem_malloc(impl_->rk, metadata.size());
+  std::copy(metadata.begin(), metadata.end(), static_cast<char*>(tp->metadata));
+  tp->metadata_size = metadata.size();
+  rd_kafka_consumer_group_metadata_t* md = rd_kafka_consumer_group_metadata_new(group.c_str());
+  Status st = RetryTxn("send offsets to transaction (group " + group + ")", timeout, [&](int ms) {
+    return rd_kafka_send_offsets_to_transaction(impl_->rk, list, md, ms);
+  });
+  rd_kafka_consumer_group_metadata_destroy(md);
+  rd_kafka_topic_partition_list_destroy(list);
+  return st;
+}
+
+Status Producer::CommitTransaction(std::chrono::milliseconds timeout) {
+  Status st = RetryTxn("commit transaction", timeout,
+                       [&](int ms) { return rd_kafka_commit_transaction(impl_->rk, ms); });
+  if (st.code() == Errc::kInvalidTxnState) {
+    Status aborted = AbortTransaction(timeout);
+    if (!aborted.ok()) return aborted;
+  }
+  // A delivery that failed made the commit fail: name it.
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!st.ok() && !impl_->first_error.ok()) st = Status(st.code(), st.message() + " (" + impl_->first_error.message() + ")");
+  impl_->first_error = Status::Ok();
+  return st;
+}
+
+Status Producer::AbortTransaction(std::chrono::milliseconds timeout) {
+  return RetryTxn("abort transaction", timeout, [&](int ms) { return rd_kafka_abort_transaction(impl_->rk, ms); });
+}
+
 // ---------------------------------------------------------------- consumer
 
 struct Consumer::Impl {
   rd_kafka_t* rk = nullptr;
   bool closed = false;
+  std::string group;
+  std::atomic<bool> explicit_commits{false};  // Commit was called
   ~Impl() {
     if (rk) {
       if (!closed) rd_kafka_consumer_close(rk);
@@ -164,6 +260,16 @@ Result<std::unique_ptr<Consumer>> Consumer::Open(const std::string& bootstrap, c
   RIVULET_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, MakeConf(bootstrap, base, config));
   auto c = std::unique_ptr<Consumer>(new Consumer());
   c->impl_ = std::make_unique<Impl>();
+  c->impl_->group = base["group.id"];
+  rd_kafka_conf_set_opaque(conf, c->impl_.get());
+  // Called (from Poll) for commits: only the failures of asynchronous ones
+  // made through Commit are news (auto-commit's are retried by librdkafka).
+  rd_kafka_conf_set_offset_commit_cb(
+      conf, [](rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque) {
+        auto* impl = static_cast<Impl*>(opaque);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET || !impl->explicit_commits) return;
+        GetLogger("connectors")->warn("committing offsets of group {}: {}", impl->group, rd_kafka_err2str(err));
+      });
   RIVULET_ASSIGN_OR_RETURN(c->impl_->rk, MakeHandle(RD_KAFKA_CONSUMER, conf));
   rd_kafka_poll_set_consumer(c->impl_->rk);
   return c;
@@ -198,6 +304,49 @@ Status Consumer::Assign(const std::string& topic, const std::vector<int32_t>& pa
   rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err) return KafkaError("assign", err);
+  return Status::Ok();
+}
+
+Status Consumer::Assign(const std::string& topic, const std::map<int32_t, int64_t>& offsets) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [p, offset] : offsets) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_assign(impl_->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return KafkaError("assign", err);
+  return Status::Ok();
+}
+
+Result<int32_t> Consumer::PartitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk, 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err) return KafkaError("metadata of " + topic, err);
+  rd_kafka_resp_err_t topic_err = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+  const int32_t n = topic_err ? 0 : md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  if (topic_err) return KafkaError("topic '" + topic + "'", topic_err);
+  if (n == 0) return Status(Errc::kNotFound, "topic '" + topic + "' has no partitions");
+  return n;
+}
+
+Result<std::pair<int64_t, int64_t>> Consumer::Watermarks(const std::string& topic, int32_t partition,
+                                                         std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &low, &high,
+                                                             static_cast<int>(timeout.count()));
+  if (err) return KafkaError("offsets of " + topic + "/" + std::to_string(partition), err);
+  return std::make_pair(low, high);
+}
+
+Status Consumer::Commit(const std::string& topic, const std::map<int32_t, int64_t>& next, bool async) {
+  if (next.empty()) return Status::Ok();
+  impl_->explicit_commits = true;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
+  for (const auto& [p, offset] : next) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = offset;
+  rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk, list, async ? 1 : 0);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return KafkaError("commit offsets of group " + impl_->group, err);
   return Status::Ok();
 }
 

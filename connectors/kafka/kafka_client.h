@@ -61,6 +61,27 @@ class Producer {
   // Waits until everything queued is delivered; returns the first delivery
   // error seen since the last Flush.
   Status Flush(std::chrono::milliseconds timeout);
+  // Looks `topic` up now, so that the first Send to it does not wait for
+  // librdkafka's metadata refresh (about a second in 2.0, which a commit
+  // right after the Send would wait for too).
+  Status LoadMetadata(const std::string& topic, std::chrono::milliseconds timeout);
+
+  // Transactions (a producer opened with `transactional.id` set; each call
+  // waits at most `timeout`, retrying what librdkafka calls retriable).
+  // InitTransactions registers the id and fences any earlier producer of
+  // it: the broker aborts that producer's open transaction.
+  Status InitTransactions(std::chrono::milliseconds timeout);
+  Status BeginTransaction();
+  // Commits `offset` (with `metadata`) for `group` on topic/partition in
+  // the open transaction: visible together with its records or not at all.
+  // The group needs no members (generation -1, as a simple consumer's).
+  Status SendOffsetsToTransaction(const std::string& group, const std::string& topic, int32_t partition,
+                                  int64_t offset, const std::string& metadata, std::chrono::milliseconds timeout);
+  // Flushes and commits. A failure that leaves the transaction abortable
+  // (e.g. a refused delivery) aborts it and returns kInvalidTxnState; a
+  // fenced producer gets kProducerFenced and can only be destroyed.
+  Status CommitTransaction(std::chrono::milliseconds timeout);
+  Status AbortTransaction(std::chrono::milliseconds timeout);
 
  private:
   struct Impl;
@@ -77,6 +98,14 @@ class Consumer {
   Status Subscribe(const std::vector<std::string>& topics);
   // Assigns partitions starting at `offset` (-2 beginning, -1 end, or an offset).
   Status Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset);
+  // Assigns `topic`'s partitions each at its own offset (partition -> offset).
+  Status Assign(const std::string& topic, const std::map<int32_t, int64_t>& offsets);
+  // The number of partitions of `topic` (kNotFound when it does not exist).
+  Result<int32_t> PartitionCount(const std::string& topic, std::chrono::milliseconds timeout);
+  // The earliest and the end offset of a partition (the end is the last
+  // stable offset for a read_committed consumer).
+  Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int32_t partition,
+                                                 std::chrono::milliseconds timeout);
   // The partitions the consumer has now (its group's assignment, or Assign).
   std::vector<int32_t> AssignedPartitions();
   // The next message, nullopt after `timeout` with none; errors other than
@@ -88,6 +117,9 @@ class Consumer {
   // The same for several partitions of `topic` at once: partition -> the
   // next offset to read (the last handled + 1).
   Status StoreOffsets(const std::string& topic, const std::map<int32_t, int64_t>& next);
+  // Commits `next` (partition -> next offset) to the group, with or without
+  // waiting; an asynchronous commit that fails is logged (connectors logger).
+  Status Commit(const std::string& topic, const std::map<int32_t, int64_t>& next, bool async);
   // The group's committed offsets of `topic`'s partitions (-1 when none).
   Result<std::map<int32_t, int64_t>> Committed(const std::string& topic, int32_t partitions,
                                                std::chrono::milliseconds timeout);

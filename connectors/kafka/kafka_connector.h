@@ -14,25 +14,48 @@
 // smallest over the partitions the instance has read, minus the bound.
 // With idle_end_ms >= 0 the source ends after that long without records,
 // counted from when the group first assigned it partitions.
+// With checkpoints the source does not join the group: instance i of p
+// reads partitions q with q % p == i (assigned by hand, as the log source
+// does), from the checkpoint's offsets when restored, else from the
+// group's committed offsets, else from auto_offset_reset. A checkpoint
+// holds one entry per partition (split id = the partition: next offset,
+// largest timestamp), so it restores at any parallelism; when a checkpoint
+// completes its offsets are committed to the group asynchronously (for
+// tools and monitoring; the truth is the checkpoint).
 //
 // ToKafka: a producer per instance; encode(record) -> {optional key,
 // value}; keys pick partitions as the Java client does; the end of input
-// flushes, a failed delivery fails the job.
+// flushes, a failed delivery fails the job (at-least-once).
+// With checkpoints it is exactly once for read_committed readers: an
+// epoch's records (between two barriers) are kept, and recorded in the
+// checkpoint, until the checkpoint completes; then they are written in
+// one transaction of the instance's transactional producer
+// (rivulet/JOB/SINK/INSTANCE), which also commits the epoch's checkpoint
+// id as the offset of partition 0 of the topic for the group
+// rivulet/JOB/SINK/INSTANCE (the sink's progress). A restored instance
+// first fences the ids of the old instances it answers for (old % p),
+// reads their progress and writes only the recorded epochs after it.
+// See docs/connectors/kafka.md.
 #pragma once
 
 #include <chrono>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "base/logging.h"
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/serde/serde.h"
 #include "engine/operator.h"
+#include "engine/state.h"
+#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 #include "operators/stream.h"
 
@@ -62,12 +85,61 @@ class KafkaSource final : public engine::SourceInstance {
   }
 
   void End() override {
-    out_->OnEnd();                      // chained sinks finish first
-    if (consumer_) consumer_->Close();  // commits the stored offsets, leaves the group
+    out_->OnEnd();  // chained sinks finish first
+    ended_ = true;
+    // Without checkpoints: commits the stored offsets, leaves the group.
+    // With them the final checkpoint's completion (after End) commits.
+    if (consumer_ && !checkpointing_) consumer_->Close();
   }
 
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override {
+    checkpointing_ = true;
+    index_ = scope.index;
+    parallelism_ = scope.parallelism;
+  }
+  // Keeps the entries of the partitions this instance reads (q % p == i).
+  void Restore(const engine::RestoreContext& ctx) override {
+    for (const auto& e : *ctx.entries) {
+      if (e.group == engine::kNoGroup || static_cast<int>(e.group % static_cast<uint32_t>(parallelism_)) != index_) {
+        continue;
+      }
+      auto v = engine::DecodeState<std::tuple<int64_t, engine::Timestamp>>(e.bytes);
+      if (!v.ok()) {
+        throw std::runtime_error("kafka source state of " + options_.topic + "/" + std::to_string(e.group) + ": " +
+                                 v.status().ToString());
+      }
+      const auto p = static_cast<int32_t>(e.group);
+      next_[p] = std::get<0>(*v);
+      if (std::get<1>(*v) != engine::kMinTimestamp) max_ts_[p] = std::get<1>(*v);
+    }
+  }
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (!checkpointing_) return;
+    if (!started_) Start();  // a barrier before the first poll: the start positions (when the topic exists)
+    for (const auto& [p, next] : next_) {
+      auto ts = max_ts_.find(p);
+      out.Add(static_cast<uint32_t>(p),
+              engine::EncodeState(std::make_tuple(next, ts == max_ts_.end() ? engine::kMinTimestamp : ts->second)));
+    }
+    if (!next_.empty()) pending_commits_[id] = next_;
+  }
+  // Commits the newest completed checkpoint's offsets to the group: without
+  // waiting while the source runs (librdkafka sends it; a failure is
+  // logged), waiting after End (the consumer closes soon after).
+  void CheckpointComplete(int64_t id) override {
+    auto last = pending_commits_.end();
+    for (auto it = pending_commits_.begin(); it != pending_commits_.end() && it->first <= id; ++it) last = it;
+    if (last == pending_commits_.end()) return;
+    Status st = consumer_->Commit(options_.topic, last->second, /*async=*/!ended_);
+    if (!st.ok()) GetLogger("connectors")->warn("kafka source {}: {}", options_.topic, st.ToString());
+    pending_commits_.erase(pending_commits_.begin(), std::next(last));
+  }
+  // An instance with no partition to read (more instances than
+  // partitions) holds no watermark back.
+  bool idle() const override { return checkpointing_ && started_ && next_.empty(); }
+
   Poll PollRecords(size_t max_records) override {
-    if (!consumer_) Start();
+    if (!started_ && !Start()) return Poll::kIdle;  // the topic does not exist yet
     batch_.clear();
     while (batch_.size() < max_records) {
       auto m = consumer_->Poll(std::chrono::milliseconds(0));
@@ -97,6 +169,10 @@ class KafkaSource final : public engine::SourceInstance {
       out_->OnBatch(batch_);
       EmitWatermark();
     }
+    if (checkpointing_) {
+      for (const auto& [p, next] : next_offsets_) next_[p] = next;  // for the next barrier
+      next_offsets_.clear();
+    }
     // Emitted (or skipped): their offsets may be committed now, one call
     // per poll.
     if (!next_offsets_.empty()) {
@@ -123,14 +199,67 @@ class KafkaSource final : public engine::SourceInstance {
   std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(10); }
 
  private:
-  void Start() {
+  static constexpr std::chrono::milliseconds kMetadataTimeout{10000};
+
+  // Opens the consumer: joins the group, or with checkpoints assigns this
+  // instance's partitions. False when the topic does not exist yet (tried
+  // again after 500 ms).
+  bool Start() {
     if (options_.group.empty()) throw std::runtime_error("a kafka source needs a consumer group");
-    auto c = kafka::Consumer::Open(options_.bootstrap, options_.group, options_.auto_offset_reset, options_.config);
-    if (!c.ok()) throw std::runtime_error(c.status().ToString());
-    consumer_ = std::move(c).value();
-    Status st = consumer_->Subscribe({options_.topic});
-    if (!st.ok()) throw std::runtime_error(st.ToString());
+    const auto now = std::chrono::steady_clock::now();
+    if (!consumer_) {
+      kafka::Config config = options_.config;
+      if (checkpointing_) config["enable.auto.commit"] = "false";  // checkpoint completions commit
+      auto c = kafka::Consumer::Open(options_.bootstrap, options_.group, options_.auto_offset_reset, config);
+      if (!c.ok()) throw std::runtime_error(c.status().ToString());
+      consumer_ = std::move(c).value();
+    } else if (now < next_start_) {
+      return false;
+    }
+    if (checkpointing_) {
+      if (!AssignMine()) {
+        next_start_ = now + std::chrono::milliseconds(500);
+        return false;
+      }
+    } else {
+      Check(consumer_->Subscribe({options_.topic}));
+    }
+    started_ = true;
     last_record_ = std::chrono::steady_clock::now();
+    return true;
+  }
+
+  // Assigns partitions q % parallelism == index, each at its restored
+  // offset, else the group's committed one, else auto_offset_reset's.
+  bool AssignMine() {
+    auto count = consumer_->PartitionCount(options_.topic, kMetadataTimeout);
+    if (!count.ok() && count.status().code() == Errc::kNotFound) return false;
+    Check(count.status());
+    std::erase_if(next_, [&](const auto& e) { return e.first >= *count; });  // partitions gone (topic re-created)
+    std::vector<int32_t> unknown;
+    for (int32_t q = index_; q < *count; q += parallelism_) {
+      if (!next_.count(q)) unknown.push_back(q);
+    }
+    if (!unknown.empty()) {
+      auto committed = consumer_->Committed(options_.topic, *count, kMetadataTimeout);
+      Check(committed.status());
+      for (int32_t q : unknown) {
+        auto c = committed->find(q);
+        if (c != committed->end() && c->second >= 0) {
+          next_[q] = c->second;
+          continue;
+        }
+        auto w = consumer_->Watermarks(options_.topic, q, kMetadataTimeout);
+        Check(w.status());
+        next_[q] = options_.auto_offset_reset == "latest" ? w->second : w->first;
+      }
+    }
+    Check(consumer_->Assign(options_.topic, next_));
+    assigned_ = true;  // idleness counts from now
+    return true;
+  }
+  void Check(const Status& st) {
+    if (!st.ok()) throw std::runtime_error("kafka topic " + options_.topic + ": " + st.ToString());
   }
   void EmitWatermark() {
     // Partitions the group has moved to another member no longer hold the
@@ -161,6 +290,15 @@ class KafkaSource final : public engine::SourceInstance {
   engine::Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_record_;
   bool assigned_ = false;
+  bool started_ = false;
+  bool ended_ = false;
+  std::chrono::steady_clock::time_point next_start_;  // when to look for a missing topic again
+  // With checkpoints:
+  bool checkpointing_ = false;
+  int index_ = 0;
+  int parallelism_ = 1;
+  std::map<int32_t, int64_t> next_;  // per partition read: the offset of the next record to emit
+  std::map<int64_t, std::map<int32_t, int64_t>> pending_commits_;  // checkpoint -> its offsets
 };
 
 template <typename T, typename Encode>
@@ -169,7 +307,29 @@ class KafkaSink final : public operators::SinkOperator<T> {
   KafkaSink(std::string bootstrap, std::string topic, Encode encode, kafka::Config config)
       : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), encode_(std::move(encode)),
         config_(std::move(config)) {}
+
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override {
+    prefix_ = "rivulet/" + scope.job + "/" + scope.operator_name + "/";
+    index_ = scope.index;
+    parallelism_ = scope.parallelism;
+  }
+  // Keeps the epochs of the old instances this one answers for (old % p).
+  void Restore(const engine::RestoreContext& ctx) override {
+    for (const auto& e : *ctx.entries) {
+      auto v = engine::DecodeState<Epoch>(e.bytes);
+      if (!v.ok()) throw std::runtime_error("kafka sink state of topic " + topic_ + ": " + v.status().ToString());
+      if (std::get<0>(*v) % parallelism_ == index_) restored_.push_back(std::move(*v));
+    }
+  }
+
   void OnBatch(operators::Batch<T>& batch) override {
+    if (!prefix_.empty()) {  // kept until the epoch's checkpoint completes
+      for (const auto& e : batch) {
+        auto kv = encode_(e.value);
+        open_.emplace_back(std::optional<std::string>(std::move(kv.first)), std::string(std::move(kv.second)));
+      }
+      return;
+    }
     if (!producer_) {
       auto p = kafka::Producer::Open(bootstrap_, config_);
       if (!p.ok()) throw std::runtime_error(p.status().ToString());
@@ -182,17 +342,122 @@ class KafkaSink final : public operators::SinkOperator<T> {
     }
   }
   void OnEnd() override {
+    if (!prefix_.empty()) {
+      Recover();
+      return;
+    }
     if (!producer_) return;
     Status st = producer_->Flush(std::chrono::milliseconds(30000));
     if (!st.ok()) throw std::runtime_error("kafka topic " + topic_ + ": " + st.ToString());
   }
 
+  // Pre-commit: the epoch's records wait for their checkpoint, and are part
+  // of it (with every earlier epoch still waiting).
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (prefix_.empty()) return;
+    Recover();  // restored epochs are written before this checkpoint forgets them
+    if (!open_.empty()) {
+      auto& p = pending_[id];
+      p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
+      open_.clear();
+    }
+    for (const auto& [checkpoint, records] : pending_) {
+      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, checkpoint, records}));
+    }
+  }
+  // Commit: the epochs up to `id` in one transaction, with `id` as this
+  // instance's progress.
+  void CheckpointComplete(int64_t id) override {
+    if (prefix_.empty()) return;
+    Recover();
+    if (pending_.empty() || pending_.begin()->first > id) return;
+    std::map<int64_t, const std::vector<Record>*> epochs;
+    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; ++it) epochs[it->first] = &it->second;
+    Write(*own_, index_, epochs);
+    pending_.erase(pending_.begin(), pending_.upper_bound(id));
+  }
+
  private:
+  using Record = std::pair<std::optional<std::string>, std::string>;  // key, value
+  // (instance, checkpoint id, records): one epoch an instance pre-committed.
+  using Epoch = std::tuple<int, int64_t, std::vector<Record>>;
+  static constexpr std::chrono::milliseconds kTxnTimeout{30000};
+
+  std::string IdOf(int instance) const { return prefix_ + std::to_string(instance); }
+
+  std::unique_ptr<kafka::Producer> OpenTransactional(int instance) {
+    kafka::Config c = config_;
+    c["transactional.id"] = IdOf(instance);
+    c["enable.idempotence"] = "true";
+    auto p = kafka::Producer::Open(bootstrap_, c);
+    Check(p.status(), "transactional producer " + IdOf(instance));
+    Check((*p)->InitTransactions(kTxnTimeout), "registering transactional id " + IdOf(instance));  // fences
+    Check((*p)->LoadMetadata(topic_, kTxnTimeout), "looking up the topic");
+    return std::move(p).value();
+  }
+
+  // The last checkpoint id `instance` committed (0: none), read after its
+  // transactional id was fenced, so no transaction of it is open.
+  int64_t Progress(int instance) {
+    auto c = kafka::Consumer::Open(bootstrap_, IdOf(instance), "earliest",
+                                   {{"isolation.level", "read_committed"}, {"enable.auto.commit", "false"}});
+    Check(c.status(), "reading the progress of " + IdOf(instance));
+    auto committed = (*c)->Committed(topic_, 1, kTxnTimeout);
+    (*c)->Close();
+    Check(committed.status(), "reading the progress of " + IdOf(instance));
+    auto it = committed->find(0);
+    return it == committed->end() || it->second < 0 ? 0 : it->second;
+  }
+
+  // Writes `epochs` of `instance` and their last id as its progress, in
+  // one transaction of `producer` (a failed one is aborted: the job
+  // restarts from its checkpoint, which still holds them).
+  void Write(kafka::Producer& producer, int instance, const std::map<int64_t, const std::vector<Record>*>& epochs) {
+    Check(producer.BeginTransaction(), "beginning a transaction");
+    for (const auto& [checkpoint, records] : epochs) {
+      for (const auto& [key, value] : *records) Check(producer.Send(topic_, key, value), "writing");
+    }
+    Check(producer.SendOffsetsToTransaction(IdOf(instance), topic_, 0, epochs.rbegin()->first, "rivulet sink progress",
+                                            kTxnTimeout),
+          "recording the progress of " + IdOf(instance));
+    Check(producer.CommitTransaction(kTxnTimeout), "committing a transaction");
+  }
+
+  // Once, before anything is written: fences this instance's id, then for
+  // each old instance it answers for fences that one's id, reads its
+  // progress and writes the recorded epochs after it.
+  void Recover() {
+    if (own_) return;
+    own_ = OpenTransactional(index_);
+    std::map<int, std::map<int64_t, const std::vector<Record>*>> by_instance;
+    for (const auto& [instance, checkpoint, records] : restored_) by_instance[instance][checkpoint] = &records;
+    for (auto& [instance, epochs] : by_instance) {
+      std::unique_ptr<kafka::Producer> other;
+      if (instance != index_) other = OpenTransactional(instance);
+      const int64_t done = Progress(instance);
+      std::erase_if(epochs, [done](const auto& e) { return e.first <= done; });
+      if (!epochs.empty()) Write(instance == index_ ? *own_ : *other, instance, epochs);
+    }
+    restored_.clear();
+  }
+
+  void Check(const Status& st, const std::string& what) {
+    if (!st.ok()) throw std::runtime_error("kafka topic " + topic_ + ": " + what + ": " + st.ToString());
+  }
+
   std::string bootstrap_;
   std::string topic_;
   Encode encode_;
   kafka::Config config_;
-  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<kafka::Producer> producer_;  // without checkpoints
+  // With checkpoints:
+  std::string prefix_;  // rivulet/JOB/SINK/ (empty: at-least-once)
+  int index_ = 0;
+  int parallelism_ = 1;
+  std::unique_ptr<kafka::Producer> own_;  // transactional, rivulet/JOB/SINK/INDEX; set once recovered
+  std::vector<Epoch> restored_;           // from the checkpoint, of the old instances this one answers for
+  std::vector<Record> open_;              // since the last barrier
+  std::map<int64_t, std::vector<Record>> pending_;  // checkpoint -> its records
 };
 
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>

@@ -1,7 +1,11 @@
 // The Kafka connector against a real `rivulet broker` process on loopback:
 // bad records through the source (the job fails naming the record and the
-// reason, or skips it, counted either way) and a delivery the broker
-// refuses failing the sink's job.
+// reason, or skips it, counted either way), a delivery the broker
+// refuses failing the sink's job, and checkpoints: a source restored at
+// the same and other parallelisms reads every record once, the
+// exactly-once sink's output read read_committed holds every record once
+// across cancellations and restores, and the source commits the offsets
+// of completed checkpoints to its group.
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -10,7 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <numeric>
 #include <thread>
 
 #include "connectors/kafka/kafka_connector.h"
@@ -143,6 +151,363 @@ TEST(KafkaConnectorTest, DeliveryTheBrokerRefusesFailsTheJob) {
   EXPECT_EQ(st.code(), Errc::kJobFailed);
   EXPECT_NE(st.message().find("operator 'to out'"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("too large"), std::string::npos) << st.message();
+}
+
+
+// ---------------------------------------------------------------- checkpoints
+
+using engine::LoadedCheckpoint;
+
+operators::JobRunOptions CheckpointOptions(int parallelism, int64_t interval_ms,
+                                           std::shared_ptr<const LoadedCheckpoint> restore = {}) {
+  operators::JobRunOptions o;
+  o.parallelism = parallelism;
+  o.runtime.channel_capacity = 4;
+  o.runtime.batch_size = 64;
+  o.runtime.checkpoints.interval_ms = interval_ms;
+  o.runtime.checkpoints.restore = std::move(restore);
+  return o;
+}
+
+// Writes "0" .. "n-1" to `topic` (keyed, so spread over its partitions).
+void ProduceNumbers(const std::string& bootstrap, const std::string& topic, int n) {
+  auto producer = kafka::Producer::Open(bootstrap);
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE((*producer)->Send(topic, "k" + std::to_string(i), std::to_string(i)).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+}
+
+// Every value of `topic` (all partitions from the beginning), read
+// read_committed or not, until 1.5 s pass without one (at most 30 s).
+std::vector<int64_t> ReadNumbers(const std::string& bootstrap, const std::string& topic, int32_t partitions,
+                                 bool read_committed) {
+  auto c = kafka::Consumer::Open(bootstrap, "", "earliest",
+                                 {{"isolation.level", read_committed ? "read_committed" : "read_uncommitted"}});
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  std::vector<int32_t> all(partitions);
+  std::iota(all.begin(), all.end(), 0);
+  EXPECT_TRUE((*c)->Assign(topic, all, -2).ok());
+  std::vector<int64_t> out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto quiet = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  while (std::chrono::steady_clock::now() < std::min(deadline, quiet)) {
+    auto m = (*c)->Poll(std::chrono::milliseconds(100));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    if (!m.ok() || !m->has_value()) continue;
+    out.push_back(std::stoll((*m)->value.value_or("-1")));
+    quiet = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  }
+  (*c)->Close();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<int64_t> Iota(int n) {
+  std::vector<int64_t> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+// "" when `got` is 0 .. n-1 each once; else what is missing and repeated.
+std::string OnceEach(const std::vector<int64_t>& got, int n) {
+  std::map<int64_t, int> seen;
+  for (int64_t v : got) ++seen[v];
+  int missing = 0, repeated = 0;
+  for (int64_t v = 0; v < n; ++v) {
+    auto it = seen.find(v);
+    if (it == seen.end()) {
+      ++missing;
+    } else {
+      repeated += it->second - 1;
+    }
+  }
+  if (missing == 0 && repeated == 0 && got.size() == static_cast<size_t>(n)) return "";
+  return std::to_string(got.size()) + " records: " + std::to_string(missing) + " missing, " + std::to_string(repeated) +
+         " repeated";
+}
+
+std::optional<int64_t> DecodeNumber(kafka::Message& m) {
+  if (!m.value) return std::nullopt;
+  return std::stoll(*m.value);
+}
+
+// What the test sink below committed, and which (instance, checkpoint)
+// epochs it committed them in.
+struct Committed {
+  std::mutex mu;
+  std::vector<int64_t> values;
+  std::set<std::pair<int, int64_t>> epochs;
+};
+
+// An exactly-once sink into memory, as the SQLite sink is into a database:
+// an epoch's values are part of its checkpoint and committed when it
+// completes or, restored, unless `Committed::epochs` shows them committed.
+// (CollectCommitted loses the last epoch of a job cancelled before its
+// sinks heard that the checkpoint completed.)
+class ExactlyOnceCollect final : public operators::SinkOperator<int64_t> {
+ public:
+  ExactlyOnceCollect(std::shared_ptr<Committed> into, int index, int parallelism)
+      : into_(std::move(into)), index_(index), parallelism_(parallelism) {}
+  void OnBatch(operators::Batch<int64_t>& batch) override {
+    for (const auto& e : batch) open_.push_back(e.value);
+  }
+  void OnEnd() override {}
+  void Restore(const engine::RestoreContext& ctx) override {
+    for (const auto& e : *ctx.entries) {
+      auto v = engine::DecodeState<Epoch>(e.bytes);
+      ASSERT_TRUE(v.ok());
+      if (std::get<0>(*v) % parallelism_ == index_) Commit(std::get<0>(*v), std::get<1>(*v), std::get<2>(*v));
+    }
+  }
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (!open_.empty()) pending_[id] = std::move(open_);
+    open_.clear();
+    for (const auto& [c, values] : pending_) out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, c, values}));
+  }
+  void CheckpointComplete(int64_t id) override {
+    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
+      Commit(index_, it->first, it->second);
+    }
+  }
+
+ private:
+  using Epoch = std::tuple<int, int64_t, std::vector<int64_t>>;
+  void Commit(int instance, int64_t checkpoint, const std::vector<int64_t>& values) {
+    std::lock_guard<std::mutex> lock(into_->mu);
+    if (!into_->epochs.insert({instance, checkpoint}).second) return;
+    into_->values.insert(into_->values.end(), values.begin(), values.end());
+  }
+  std::shared_ptr<Committed> into_;
+  int index_;
+  int parallelism_;
+  std::vector<int64_t> open_;
+  std::map<int64_t, std::vector<int64_t>> pending_;
+};
+
+// Kafka topic "in" -> a map that takes 0.5 ms a record (so that a run can
+// be cancelled half-way) -> ExactlyOnceCollect.
+struct KafkaToCollect {
+  operators::JobBuilder job;
+  std::shared_ptr<Committed> out = std::make_shared<Committed>();
+  KafkaToCollect(const std::string& bootstrap, const std::string& group) {
+    KafkaSourceOptions o;
+    o.bootstrap = bootstrap;
+    o.topic = "in";
+    o.group = group;
+    o.idle_end_ms = 1000;
+    auto slow = FromKafka<int64_t>(job, "in", o, DecodeNumber).Map("slow", [](const int64_t& v) {
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+      return v;
+    });
+    job.AddNode<void>("out", "sink", {slow.Forward()}, [into = out](int index, int parallelism, void*) {
+      return std::make_unique<ExactlyOnceCollect>(into, index, parallelism);
+    });
+  }
+  std::vector<int64_t> Sorted() {
+    std::lock_guard<std::mutex> lock(out->mu);
+    auto v = out->values;
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
+
+struct Rescale {
+  int before;
+  int after;
+};
+class KafkaSourceRestoreTest : public ::testing::TestWithParam<Rescale> {};
+
+// A job reading Kafka, cancelled after a few checkpoints and restored (at
+// the same or another parallelism, with the group's offsets moved back to
+// 0 meanwhile: the checkpoint is the truth): every record exactly once.
+TEST_P(KafkaSourceRestoreTest, CancelledAndRestoredReadsEveryRecordOnce) {
+  const Rescale r = GetParam();
+  constexpr int kCount = 2000;
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("in", 4, {}).ok());
+  ProduceNumbers(broker.bootstrap(), "in", kCount);
+
+  KafkaToCollect p(broker.bootstrap(), "readers");
+  auto job = p.job.Start(CheckpointOptions(r.before, 50));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
+  (*job)->Cancel();
+  auto last = (*job)->last_checkpoint();
+  ASSERT_NE(last, nullptr);
+  ASSERT_FALSE(last->info.final) << "the job ended before it was cancelled: the test tests nothing";
+  EXPECT_LT(p.Sorted().size(), static_cast<size_t>(kCount));
+
+  auto rewind = kafka::Consumer::Open(broker.bootstrap(), "readers", "earliest");
+  ASSERT_TRUE(rewind.ok());
+  ASSERT_TRUE((*rewind)->Commit("in", {{0, 0}, {1, 0}, {2, 0}, {3, 0}}, /*async=*/false).ok());
+  (*rewind)->Close();
+
+  auto again = p.job.Start(CheckpointOptions(r.after, 50, last));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  Status st = (*again)->Wait();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ((*again)->metrics().checkpoints.restored_id.load(), last->info.id);
+  EXPECT_EQ(OnceEach(p.Sorted(), kCount), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Parallelisms, KafkaSourceRestoreTest,
+                         ::testing::Values(Rescale{2, 2}, Rescale{2, 3}, Rescale{3, 1}),
+                         [](const ::testing::TestParamInfo<Rescale>& i) {
+                           return "p" + std::to_string(i.param.before) + "_to_p" + std::to_string(i.param.after);
+                         });
+
+// Completed checkpoints commit their offsets to the group while the job
+// runs, and the final one the end of every partition.
+TEST(KafkaConnectorTest, CheckpointCompletionCommitsOffsetsToTheGroup) {
+  constexpr int kCount = 2000;
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("in", 3, {}).ok());
+  ProduceNumbers(broker.bootstrap(), "in", kCount);
+
+  KafkaToCollect p(broker.bootstrap(), "watched");
+  auto job = p.job.Start(CheckpointOptions(1, 50));
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  ASSERT_TRUE((*job)->AwaitCheckpoint(2, std::chrono::seconds(20)).ok());
+  int64_t during = 0;
+  for (int i = 0; i < 100 && during == 0; ++i) {
+    auto committed = (*admin)->CommittedOffsets("watched");
+    ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+    for (const auto& [tp, offset] : *committed) during += offset;
+    if (during == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GT(during, 0) << "no offsets committed while the job ran";
+  ASSERT_TRUE((*job)->Wait().ok());
+  EXPECT_LT(during, kCount) << "the job was done before its offsets were looked at";
+  auto committed = (*admin)->CommittedOffsets("watched");
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  auto ends = (*admin)->DescribeTopic("in");
+  ASSERT_TRUE(ends.ok());
+  for (const auto& part : *ends) {
+    EXPECT_EQ((*committed)[std::make_pair(std::string("in"), part.partition)], part.high) << "partition " << part.partition;
+  }
+  EXPECT_EQ(OnceEach(p.Sorted(), kCount), "");
+}
+
+auto EncodeNumber = [](const int64_t& v) {
+  return std::make_pair(std::optional<std::string>("k" + std::to_string(v % 13)), std::to_string(v));
+};
+
+// A generator writing 0 .. n-1 through the exactly-once sink, cancelled
+// twice (each time after some checkpoints) and restored at other
+// parallelisms, then run to its end: a read_committed reader sees every
+// record once.
+TEST(KafkaConnectorTest, ExactlyOnceSinkCancelledAndRestoredWritesEveryRecordOnce) {
+  constexpr int kCount = 3000;
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("out", 3, {}).ok());
+  operators::JobBuilder job;
+  ToKafka(job.FromGenerator("gen", [](uint64_t n) { return static_cast<int64_t>(n); }, kCount, 1500),
+          "to out", broker.bootstrap(), "out", EncodeNumber);
+
+  auto first = job.Start(CheckpointOptions(2, 30));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE((*first)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
+  (*first)->Cancel();
+  auto c1 = (*first)->last_checkpoint();
+  ASSERT_NE(c1, nullptr);
+  ASSERT_FALSE(c1->info.final);
+
+  auto second = job.Start(CheckpointOptions(3, 30, c1));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->AwaitCheckpoint(c1->info.id + 3, std::chrono::seconds(20)).ok())
+      << "the second run: " << (*second)->Wait().ToString();
+  (*second)->Cancel();
+  auto c2 = (*second)->last_checkpoint();
+  ASSERT_NE(c2, nullptr);
+  ASSERT_FALSE(c2->info.final) << "the second run ended before it was cancelled: the test tests less";
+
+  auto third = job.Start(CheckpointOptions(1, 30, c2));
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  Status st = (*third)->Wait();
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 3, /*read_committed=*/true), kCount), "");
+}
+
+// The sink alone: an epoch recorded in a checkpoint but not committed
+// (the job died between the checkpoint and its completion) is written by
+// the restored instance; restoring the same checkpoint again, or one whose
+// epochs were committed, writes nothing more.
+TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("out", 2, {}).ok());
+  using Sink = KafkaSink<int64_t, decltype(EncodeNumber)>;
+  auto make = [&](int index, int parallelism) {
+    auto s = std::make_unique<Sink>(broker.bootstrap(), "out", EncodeNumber, kafka::Config{});
+    s->EnableCheckpoints(engine::CheckpointScope{"job", "to out", index, parallelism});
+    return s;
+  };
+  auto batch = [](int64_t from, int64_t to) {
+    operators::Batch<int64_t> b;
+    for (int64_t v = from; v < to; ++v) b.push_back(operators::Event<int64_t>{0, v});
+    return b;
+  };
+  auto restore = [&](Sink& s, const std::vector<engine::StateEntry>& entries, int old_parallelism, int index,
+                     int parallelism) {
+    engine::RestoreContext ctx;
+    ctx.entries = &entries;
+    ctx.old_parallelism = old_parallelism;
+    ctx.index = index;
+    ctx.parallelism = parallelism;
+    s.Restore(ctx);
+  };
+
+  // Instances 0 and 1 of 2: checkpoint 1 completes (0..99 and 100..199
+  // committed); checkpoint 2 records 200..299 and 300..399, and both die
+  // before it completes.
+  std::vector<engine::StateEntry> chk1, chk2;
+  {
+    auto a = make(0, 2);
+    auto b = make(1, 2);
+    auto b1 = batch(0, 100), b2 = batch(100, 200), b3 = batch(200, 300), b4 = batch(300, 400);
+    a->OnBatch(b1);
+    b->OnBatch(b2);
+    engine::SnapshotWriter wa, wb;
+    a->Snapshot(1, wa);
+    b->Snapshot(1, wb);
+    for (auto* w : {&wa, &wb}) chk1.insert(chk1.end(), w->entries().begin(), w->entries().end());
+    a->CheckpointComplete(1);
+    b->CheckpointComplete(1);
+    a->OnBatch(b3);
+    b->OnBatch(b4);
+    engine::SnapshotWriter wa2, wb2;
+    a->Snapshot(2, wa2);
+    b->Snapshot(2, wb2);
+    for (auto* w : {&wa2, &wb2}) chk2.insert(chk2.end(), w->entries().begin(), w->entries().end());
+  }
+  EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 200), "");
+
+  // Restored from checkpoint 1 at parallelism 1: its epochs were committed.
+  {
+    auto s = make(0, 1);
+    restore(*s, chk1, 2, 0, 1);
+    s->OnEnd();
+  }
+  EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 200), "");
+  // Restored from checkpoint 2 at parallelism 1: the one instance writes
+  // what both recorded; then the same checkpoint once more: nothing.
+  for (int round = 0; round < 2; ++round) {
+    auto s = make(0, 1);
+    restore(*s, chk2, 2, 0, 1);
+    engine::SnapshotWriter w;
+    s->Snapshot(3, w);  // the restored epochs are written before a new checkpoint forgets them
+    EXPECT_TRUE(w.entries().empty());
+    EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 400), "") << "round " << round;
+  }
 }
 
 }  // namespace
