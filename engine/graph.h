@@ -27,8 +27,8 @@ const char* PartitioningName(Partitioning p);
 class OutputWriter {
  public:
   virtual ~OutputWriter() = default;
-  // The Receiver<T>* records are given to (erased).
-  virtual void* receiver() = 0;
+  // The Receiver<T> records are given to.
+  virtual Port receiver() = 0;
   // Pushes what waits for room; false while something still waits.
   virtual bool Flush() = 0;
   // Sends the partly filled batches (end of a quantum).
@@ -60,19 +60,19 @@ class StreamType {
  public:
   virtual ~StreamType() = default;
   virtual std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const = 0;
-  virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, void* receiver) const = 0;
+  virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, Port receiver) const = 0;
   // A Receiver<T> in front of `next` that counts records into `out` and
   // `in`, notes watermarks into `wm_from` and `wm_to` (each may be null),
   // and tags exceptions from `next` with `next_name` (null: not an operator).
-  virtual void* MakeCounter(void* next, const std::string* next_name, std::atomic<uint64_t>* out,
+  virtual Port MakeCounter(Port next, const std::string* next_name, std::atomic<uint64_t>* out,
                             std::atomic<uint64_t>* in,
                             std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
                             std::vector<std::shared_ptr<void>>* owner) const = 0;
   // The writer of a forward, rebalance or broadcast edge of T.
   virtual std::shared_ptr<const WriterFactory> Writer(Partitioning p) const = 0;
-  // A Receiver<T> that hands every batch to each of `receivers` (erased
-  // Receiver<T>*); returned erased, owned by `owner`.
-  virtual void* MakeFanout(const std::vector<void*>& receivers, std::vector<std::shared_ptr<void>>* owner) const = 0;
+  // A Receiver<T> that hands every batch to each of `receivers`, owned by
+  // `owner`.
+  virtual Port MakeFanout(const std::vector<Port>& receivers, std::vector<std::shared_ptr<void>>* owner) const = 0;
 };
 
 // Makes the writer of one edge, given the channels to each downstream
@@ -83,12 +83,12 @@ class WriterFactory {
   virtual std::unique_ptr<OutputWriter> Make(std::vector<ChannelBase*> channels, size_t batch_size) const = 0;
 };
 
-// Makes instance `index` of `parallelism` of a node; `out` is the erased
-// Receiver<Out>* its output goes to (nullptr for a sink).
+// Makes instance `index` of `parallelism` of a node; `out` is the
+// Receiver<Out> its output goes to (empty for a sink).
 class OperatorFactory {
  public:
   virtual ~OperatorFactory() = default;
-  virtual std::unique_ptr<OperatorInstance> Make(int index, int parallelism, void* out) const = 0;
+  virtual std::unique_ptr<OperatorInstance> Make(int index, int parallelism, Port out) const = 0;
 };
 
 struct Edge {

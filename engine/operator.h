@@ -1,5 +1,5 @@
 // How the runtime sees an operator instance, whatever its types: input
-// ports it can be given (erased Receiver<In>*), the combined watermark and
+// ports it can be given (Port: a Receiver<In>* with its type), the combined watermark and
 // the end of its input. Typed operators (operators/) implement these on
 // top of Receiver<T>; sources also implement Poll.
 #pragma once
@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/batch.h"
 #include "engine/state.h"
 #include "engine/time.h"
 
@@ -28,9 +29,9 @@ struct CheckpointScope {
 class OperatorInstance {
  public:
   virtual ~OperatorInstance() = default;
-  // The Receiver<In>* of input `port`, as void* (the graph builder checked
-  // the types); nullptr for a source.
-  virtual void* input(int port) = 0;
+  // The Receiver<In> of input `port` (empty for a source); the runtime
+  // hands it to the upstream stream's type, which checks In.
+  virtual Port input(int port) = 0;
   // The watermark of all inputs of the task advanced (called on the head
   // operator of a chain; chained operators get it through Receiver).
   virtual void Watermark(Timestamp watermark) = 0;
@@ -71,7 +72,7 @@ class SourceInstance : public OperatorInstance {
     kIdle,  // nothing now: call again after retry_after()
     kEnd,   // bounded source done (End() follows)
   };
-  void* input(int) override { return nullptr; }
+  Port input(int) override { return {}; }
   void Watermark(Timestamp) override {}
   // Emits up to about `max_records` records (and watermarks) downstream.
   virtual Poll PollRecords(size_t max_records) = 0;

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "base/logging.h"
@@ -657,7 +658,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
     for (int i = 0; i < chain.parallelism; ++i) {
       ChainTask& task = *j.tasks[c][static_cast<size_t>(i)];
       // Writers of the exchanges leaving this chain.
-      std::vector<void*> outs;
+      std::vector<Port> outs;
       for (size_t x = 0; x < plan.exchanges.size(); ++x) {
         const Exchange& ex = plan.exchanges[x];
         if (ex.from_chain != static_cast<int>(c)) continue;
@@ -675,7 +676,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
         task.writers.push_back(factory->Make(std::move(to), options.batch_size));
         outs.push_back(task.writers.back()->receiver());
       }
-      void* out = nullptr;
+      Port out;
       if (outs.size() == 1) out = outs[0];
       if (outs.size() > 1) out = tail.output->MakeFanout(outs, &task.fanouts);
       auto m = [&](int node) { return metrics.operators[static_cast<size_t>(node)].get(); };
@@ -685,16 +686,22 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
                                        &task.fanouts);
       }
       // Operators, tail first, each sending to the next through a counter.
+      // Ports check their types: an operator wired to a stream of another
+      // type stops the job here, naming it.
       std::vector<std::unique_ptr<OperatorInstance>> ops;
       for (size_t k = chain.nodes.size(); k-- > 0;) {
         const Node& node = graph.node(chain.nodes[k]);
-        ops.push_back(node.factory->Make(i, chain.parallelism, out));
-        ops.back()->BindLateCounter(&m(node.id)->late_records);
-        ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
-        if (k > 0) {
-          const Node& prev = graph.node(chain.nodes[k - 1]);
-          out = prev.output->MakeCounter(ops.back()->input(0), &node.name, &m(prev.id)->records_out,
-                                         &m(node.id)->records_in, wm(prev.id), wm(node.id), &task.fanouts);
+        try {
+          ops.push_back(node.factory->Make(i, chain.parallelism, out));
+          ops.back()->BindLateCounter(&m(node.id)->late_records);
+          ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
+          if (k > 0) {
+            const Node& prev = graph.node(chain.nodes[k - 1]);
+            out = prev.output->MakeCounter(ops.back()->input(0), &node.name, &m(prev.id)->records_out,
+                                           &m(node.id)->records_in, wm(prev.id), wm(node.id), &task.fanouts);
+          }
+        } catch (const std::logic_error& e) {
+          return Status(Errc::kInvalidArgument, "operator '" + node.name + "': " + e.what());
         }
       }
       std::reverse(ops.begin(), ops.end());
@@ -733,9 +740,14 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
         for (auto& per_source : j.channels[x]) {
           ChannelBase* ch = per_source[static_cast<size_t>(i)].get();
           if (!ch) continue;
-          void* port = from.output->MakeCounter(task.operators.front()->input(ex.port), &head.name, nullptr,
-                                                &m(head.id)->records_in, nullptr, nullptr, &task.fanouts);
-          task.readers.push_back(from.output->MakeReader(ch, port));
+          try {
+            Port port = from.output->MakeCounter(task.operators.front()->input(ex.port), &head.name, nullptr,
+                                                 &m(head.id)->records_in, nullptr, nullptr, &task.fanouts);
+            task.readers.push_back(from.output->MakeReader(ch, port));
+          } catch (const std::logic_error& e) {
+            return Status(Errc::kInvalidArgument, "operator '" + head.name + "' input " + std::to_string(ex.port) +
+                                                      " from '" + from.name + "': " + e.what());
+          }
         }
       }
       task.Prepare();

@@ -167,7 +167,7 @@ class PartitionWriter final : public OutputWriter, public Receiver<T> {
     }
   }
 
-  void* receiver() override { return static_cast<Receiver<T>*>(this); }
+  Port receiver() override { return Port::Of<T>(this); }
 
   void OnBatch(Batch<T>& batch) override {
     const size_t n = n_;
@@ -287,23 +287,23 @@ class TypedStream final : public StreamType {
   std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const override {
     return std::make_unique<Channel<T>>(capacity);
   }
-  std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, void* receiver) const override {
-    return std::make_unique<ChannelReader<T>>(static_cast<Channel<T>*>(channel), static_cast<Receiver<T>*>(receiver));
+  std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, Port receiver) const override {
+    return std::make_unique<ChannelReader<T>>(static_cast<Channel<T>*>(channel), receiver.As<T>());
   }
   std::shared_ptr<const WriterFactory> Writer(Partitioning p) const override { return MakeWriter<T>(p); }
-  void* MakeCounter(void* next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
+  Port MakeCounter(Port next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
                     std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
                     std::vector<std::shared_ptr<void>>* owner) const override {
-    auto c = std::make_shared<Counting<T>>(static_cast<Receiver<T>*>(next), next_name, out, in, wm_from, wm_to);
+    auto c = std::make_shared<Counting<T>>(next.As<T>(), next_name, out, in, wm_from, wm_to);
     owner->push_back(c);
-    return static_cast<Receiver<T>*>(c.get());
+    return Port::Of<T>(c.get());
   }
-  void* MakeFanout(const std::vector<void*>& receivers, std::vector<std::shared_ptr<void>>* owner) const override {
+  Port MakeFanout(const std::vector<Port>& receivers, std::vector<std::shared_ptr<void>>* owner) const override {
     std::vector<Receiver<T>*> to;
-    for (void* r : receivers) to.push_back(static_cast<Receiver<T>*>(r));
+    for (const Port& r : receivers) to.push_back(r.As<T>());
     auto f = std::make_shared<Fanout<T>>(std::move(to));
     owner->push_back(f);
-    return static_cast<Receiver<T>*>(f.get());
+    return Port::Of<T>(f.get());
   }
 };
 

@@ -14,7 +14,7 @@ namespace rivulet::operators {
 template <typename In, typename Out, typename F>
 class MapOperator final : public UnaryOperator<In, Out> {
  public:
-  MapOperator(void* out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
+  MapOperator(engine::Port out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
   void OnBatch(Batch<In>& batch) override {
     auto& buf = this->buffer_;
     if constexpr (std::is_default_constructible_v<Out>) {  // written in place: no per-record capacity check
@@ -34,7 +34,7 @@ class MapOperator final : public UnaryOperator<In, Out> {
 template <typename T, typename F>
 class FilterOperator final : public UnaryOperator<T, T> {
  public:
-  FilterOperator(void* out, F f) : UnaryOperator<T, T>(out), f_(std::move(f)) {}
+  FilterOperator(engine::Port out, F f) : UnaryOperator<T, T>(out), f_(std::move(f)) {}
   void OnBatch(Batch<T>& batch) override {
     // Compacts the batch in place and passes it on: no copy.
     auto end = std::remove_if(batch.begin(), batch.end(), [this](const Event<T>& e) { return !f_(e.value); });
@@ -51,7 +51,7 @@ class FilterOperator final : public UnaryOperator<T, T> {
 template <typename In, typename Out, typename F>
 class FlatMapOperator final : public UnaryOperator<In, Out> {
  public:
-  FlatMapOperator(void* out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
+  FlatMapOperator(engine::Port out, F f) : UnaryOperator<In, Out>(out), f_(std::move(f)) {}
   void OnBatch(Batch<In>& batch) override {
     for (auto& e : batch) {
       const Timestamp ts = e.ts;
@@ -68,7 +68,7 @@ class FlatMapOperator final : public UnaryOperator<In, Out> {
 template <typename T>
 class IdentityOperator final : public UnaryOperator<T, T> {
  public:
-  explicit IdentityOperator(void* out) : UnaryOperator<T, T>(out) {}
+  explicit IdentityOperator(engine::Port out) : UnaryOperator<T, T>(out) {}
   void OnBatch(Batch<T>& batch) override { this->out_->OnBatch(batch); }
 };
 

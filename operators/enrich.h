@@ -26,7 +26,7 @@ namespace rivulet::operators {
 template <typename In, typename Out, typename Table, typename KeyFn, typename JoinFn>
 class LookupEnrichOperator final : public UnaryOperator<In, Out> {
  public:
-  LookupEnrichOperator(void* out, std::shared_ptr<const Table> table, KeyFn key, JoinFn join)
+  LookupEnrichOperator(engine::Port out, std::shared_ptr<const Table> table, KeyFn key, JoinFn join)
       : UnaryOperator<In, Out>(out), table_(std::move(table)), key_(std::move(key)), join_(std::move(join)) {}
 
   void OnBatch(Batch<In>& batch) override {
@@ -67,13 +67,12 @@ class StreamTableJoinOperator final : public engine::OperatorInstance {
  public:
   using K = std::decay_t<std::invoke_result_t<KeyFn, const In&>>;
 
-  StreamTableJoinOperator(void* out, KeyFn key, RowKeyFn row_key, JoinFn join)
-      : out_(static_cast<Receiver<Out>*>(out)), key_(std::move(key)), row_key_(std::move(row_key)),
+  StreamTableJoinOperator(engine::Port out, KeyFn key, RowKeyFn row_key, JoinFn join)
+      : out_(out.template As<Out>()), key_(std::move(key)), row_key_(std::move(row_key)),
         join_(std::move(join)), records_(this), rows_(this) {}
 
-  void* input(int port) override {
-    return port == 0 ? static_cast<void*>(static_cast<Receiver<In>*>(&records_))
-                     : static_cast<void*>(static_cast<Receiver<Row>*>(&rows_));
+  engine::Port input(int port) override {
+    return port == 0 ? engine::Port::Of<In>(&records_) : engine::Port::Of<Row>(&rows_);
   }
   void Watermark(Timestamp w) override { out_->OnWatermark(w); }
   void End() override { out_->OnEnd(); }

@@ -17,8 +17,8 @@ using engine::Timestamp;
 template <typename In, typename Out>
 class UnaryOperator : public engine::OperatorInstance, public Receiver<In> {
  public:
-  explicit UnaryOperator(void* out) : out_(static_cast<Receiver<Out>*>(out)) {}
-  void* input(int) override { return static_cast<Receiver<In>*>(this); }
+  explicit UnaryOperator(engine::Port out) : out_(out.template As<Out>()) {}
+  engine::Port input(int) override { return engine::Port::Of<In>(this); }
   void Watermark(Timestamp w) override { this->OnWatermark(w); }
   void End() override { this->OnEnd(); }
   void OnWatermark(Timestamp w) override { out_->OnWatermark(w); }
@@ -39,7 +39,7 @@ class UnaryOperator : public engine::OperatorInstance, public Receiver<In> {
 template <typename In>
 class SinkOperator : public engine::OperatorInstance, public Receiver<In> {
  public:
-  void* input(int) override { return static_cast<Receiver<In>*>(this); }
+  engine::Port input(int) override { return engine::Port::Of<In>(this); }
   void Watermark(Timestamp w) override { this->OnWatermark(w); }
   void End() override { this->OnEnd(); }
   void OnWatermark(Timestamp) override {}

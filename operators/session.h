@@ -28,7 +28,7 @@ class SessionWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   using typename Base::K;
   using typename Base::Out;
 
-  SessionWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+  SessionWindowOperator(engine::Port out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
       : Base(out, std::move(key), std::move(agg), spec, std::move(late)), gap_(spec.gap_ms) {}
 
   void OnBatch(Batch<T>& batch) override {

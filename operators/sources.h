@@ -43,8 +43,8 @@ class SourceBase : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
   static constexpr bool kEventTime = !std::is_same_v<TsFn, std::nullptr_t>;
-  SourceBase(void* out, TsFn ts, WatermarkStrategy wm)
-      : out_(static_cast<Receiver<T>*>(out)), ts_(std::move(ts)), strategy_(wm) {}
+  SourceBase(engine::Port out, TsFn ts, WatermarkStrategy wm)
+      : out_(out.template As<T>()), ts_(std::move(ts)), strategy_(wm) {}
 
   void End() override { out_->OnEnd(); }
   bool idle() const override {
@@ -164,7 +164,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
  public:
   static constexpr size_t kBlock = 4096;
 
-  CollectionSource(void* out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
+  CollectionSource(engine::Port out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
                    WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)), index_(index),
         next_(static_cast<size_t>(index) * kBlock), stride_(static_cast<size_t>(parallelism) * kBlock) {}
@@ -219,7 +219,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
 template <typename T, typename Gen, typename TsFn>
 class GeneratorSource final : public SourceBase<T, TsFn> {
  public:
-  GeneratorSource(void* out, Gen gen, int64_t count, double rate, int index, int parallelism, TsFn ts,
+  GeneratorSource(engine::Port out, Gen gen, int64_t count, double rate, int index, int parallelism, TsFn ts,
                   WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), gen_(std::move(gen)), count_(count),
         rate_(rate / parallelism), index_(index), next_(index), step_(parallelism) {}

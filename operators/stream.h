@@ -116,14 +116,14 @@ class Stream {
   auto Map(std::string name, F f) -> Stream<std::decay_t<std::invoke_result_t<F, const T&>>> {
     using Out = std::decay_t<std::invoke_result_t<F, const T&>>;
     return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "map", {Forward()},
-                                                         [f](int, int, void* out) {
+                                                         [f](int, int, engine::Port out) {
                                                            return std::make_unique<MapOperator<T, Out, F>>(out, f);
                                                          }));
   }
 
   template <typename F>
   Stream<T> Filter(std::string name, F f) {
-    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "filter", {Forward()}, [f](int, int, void* out) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "filter", {Forward()}, [f](int, int, engine::Port out) {
       return std::make_unique<FilterOperator<T, F>>(out, f);
     }));
   }
@@ -132,7 +132,7 @@ class Stream {
   template <typename Out, typename F>
   Stream<Out> FlatMap(std::string name, F f) {
     return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "flat_map", {Forward()},
-                                                         [f](int, int, void* out) {
+                                                         [f](int, int, engine::Port out) {
                                                            return std::make_unique<FlatMapOperator<T, Out, F>>(out, f);
                                                          }));
   }
@@ -144,7 +144,7 @@ class Stream {
       -> Stream<typename std::invoke_result_t<JoinFn, const T&, const typename Table::mapped_type*>::value_type> {
     using Out = typename std::invoke_result_t<JoinFn, const T&, const typename Table::mapped_type*>::value_type;
     return Stream<Out>(job_, job_->template AddNode<Out>(
-                                 std::move(name), "enrich", {Forward()}, [table, key, join](int, int, void* out) {
+                                 std::move(name), "enrich", {Forward()}, [table, key, join](int, int, engine::Port out) {
                                    return std::make_unique<LookupEnrichOperator<T, Out, Table, KeyFn, JoinFn>>(
                                        out, table, key, join);
                                  }));
@@ -163,7 +163,7 @@ class Stream {
         engine::Edge{table.node(), 1, engine::Partitioning::kHash, engine::MakeHashWriter<Row>(row_key)}};
     return Stream<Out>(job_, job_->template AddNode<Out>(
                                  std::move(name), "stream-table join", std::move(in),
-                                 [key, row_key, join](int, int, void* out) {
+                                 [key, row_key, join](int, int, engine::Port out) {
                                    return std::make_unique<
                                        StreamTableJoinOperator<T, Row, Out, KeyFn, RowKeyFn, JoinFn>>(out, key, row_key,
                                                                                                      join);
@@ -176,7 +176,7 @@ class Stream {
     // Forward where parallelism matches (planning turns the others into rebalance).
     std::vector<engine::Edge> in{Forward()};
     for (const auto& o : others) in.push_back(o.Forward());
-    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "union", std::move(in), [](int, int, void* out) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "union", std::move(in), [](int, int, engine::Port out) {
       return std::make_unique<IdentityOperator<T>>(out);
     }));
   }
@@ -185,7 +185,7 @@ class Stream {
   Stream<T> Broadcast(std::string name) {
     engine::Edge e = Forward();
     e.partitioning = engine::Partitioning::kBroadcast;
-    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "broadcast", {e}, [](int, int, void* out) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "broadcast", {e}, [](int, int, engine::Port out) {
       return std::make_unique<IdentityOperator<T>>(out);
     }));
   }
@@ -194,7 +194,7 @@ class Stream {
   Stream<T> Rebalance(std::string name) {
     engine::Edge e = Forward();
     e.partitioning = engine::Partitioning::kRebalance;
-    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "rebalance", {e}, [](int, int, void* out) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "rebalance", {e}, [](int, int, engine::Port out) {
       return std::make_unique<IdentityOperator<T>>(out);
     }));
   }
@@ -208,28 +208,28 @@ class Stream {
 
   // Sinks.
   void CollectInto(std::string name, std::shared_ptr<Collected<T>> into) {
-    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, void*) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, engine::Port) {
       return std::make_unique<CollectSink<T>>(into);
     });
   }
   // Exactly once: records reach `into` when the checkpoint after them
   // completes (CommittedCollectSink).
   void CollectCommitted(std::string name, std::shared_ptr<Collected<T>> into) {
-    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, void*) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [into](int, int, engine::Port) {
       return std::make_unique<CommittedCollectSink<T>>(into);
     });
   }
   // f(Batch<T>&) per batch, per instance (a copy of f each); on_end once per instance.
   template <typename F>
   void Sink(std::string name, F f, std::function<void()> on_end = nullptr) {
-    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [f, on_end](int, int, void*) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [f, on_end](int, int, engine::Port) {
       return std::make_unique<CallbackSink<T, F>>(f, on_end);
     });
   }
   template <typename Format>
   void Print(std::string name, std::ostream* out, Format format) {
     auto mu = std::make_shared<std::mutex>();
-    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [out, mu, format](int, int, void*) {
+    job_->template AddNode<void>(std::move(name), "sink", {Forward()}, [out, mu, format](int, int, engine::Port) {
       return std::make_unique<OstreamSink<T, Format>>(out, mu, format);
     });
   }
@@ -271,7 +271,7 @@ class Stream<T>::Keyed {
       if (Status st = Validate(spec); !st.ok()) job->Fail(Status(st.code(), "'" + name + "': " + st.message()));
       const int id = job->template AddNode<Out>(
           std::move(name), kind, {keyed_.HashEdge()},
-          [key, agg, spec, late](int, int, void* out) -> std::unique_ptr<engine::OperatorInstance> {
+          [key, agg, spec, late](int, int, engine::Port out) -> std::unique_ptr<engine::OperatorInstance> {
             if (spec.kind == WindowSpec::Kind::kSession) {
               return std::make_unique<SessionWindowOperator<T, KeyFn, Agg>>(out, key, agg, spec, late);
             }
@@ -317,7 +317,7 @@ int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::
   class Factory final : public engine::OperatorFactory {
    public:
     explicit Factory(MakeFn m) : make_(std::move(m)) {}
-    std::unique_ptr<engine::OperatorInstance> Make(int index, int parallelism, void* out) const override {
+    std::unique_ptr<engine::OperatorInstance> Make(int index, int parallelism, engine::Port out) const override {
       return make_(index, parallelism, out);
     }
 
@@ -337,7 +337,7 @@ int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::
 template <typename T, typename TsFn>
 Stream<T> JobBuilder::FromShared(std::string name, std::shared_ptr<const std::vector<T>> shared, TsFn ts,
                                  WatermarkStrategy wm) {
-  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [shared, ts, wm](int index, int p, void* out) {
+  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [shared, ts, wm](int index, int p, engine::Port out) {
     return std::make_unique<CollectionSource<T, TsFn>>(out, shared, index, p, ts, wm);
   }, /*source=*/true));
 }
@@ -346,7 +346,7 @@ template <typename Gen, typename TsFn>
 auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double rate, TsFn ts, WatermarkStrategy wm)
     -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>> {
   using T = std::decay_t<std::invoke_result_t<Gen, uint64_t>>;
-  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [gen, count, rate, ts, wm](int index, int p, void* out) {
+  return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [gen, count, rate, ts, wm](int index, int p, engine::Port out) {
     return std::make_unique<GeneratorSource<T, Gen, TsFn>>(out, gen, count, rate, index, p, ts, wm);
   }, /*source=*/true));
 }

@@ -103,7 +103,7 @@ class KeyedWindowOperator
   using Out = WindowResult<K, typename Agg::Out>;
   using Acc = typename Agg::Acc;
 
-  KeyedWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+  KeyedWindowOperator(engine::Port out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
       : UnaryOperator<T, Out>(out), key_(std::move(key)), agg_(std::move(agg)), lateness_(spec.allowed_lateness_ms),
         late_(std::move(late)) {}
 
@@ -155,7 +155,7 @@ class PaneWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   using typename Base::K;
   using typename Base::Out;
 
-  PaneWindowOperator(void* out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
+  PaneWindowOperator(engine::Port out, KeyFn key, Agg agg, WindowSpec spec, LateRecords<T> late)
       : Base(out, std::move(key), std::move(agg), spec, std::move(late)), size_(spec.size_ms),
         slide_(spec.slide_ms), pane_(std::gcd(spec.size_ms, spec.slide_ms)) {}
 

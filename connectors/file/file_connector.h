@@ -32,7 +32,7 @@ operators::Stream<T> FromFile(operators::JobBuilder& job, std::string name, File
     job.Fail(Status(Errc::kInvalidArgument, "'" + name + "': dead letters need a log source; a file source fails or skips"));
   }
   const int id = job.template AddNode<T>(std::move(name), "file source", {},
-                                         [options, decode, ts](int, int, void* out) {
+                                         [options, decode, ts](int, int, engine::Port out) {
                                            return std::make_unique<FileSource<T, Decode, TsFn>>(out, options, decode,
                                                                                                 ts);
                                          },
@@ -45,7 +45,7 @@ operators::Stream<T> FromFile(operators::JobBuilder& job, std::string name, File
 template <typename T, typename Format>
 void ToFile(operators::Stream<T> stream, std::string name, std::string path, Format format) {
   const int id = stream.job()->template AddNode<void>(std::move(name), "file sink", {stream.Forward()},
-                                                      [path, format](int, int, void*) {
+                                                      [path, format](int, int, engine::Port) {
                                                         return std::make_unique<FileSink<T, Format>>(path, format);
                                                       });
   stream.job()->graph().node(id).parallelism = 1;

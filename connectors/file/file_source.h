@@ -55,8 +55,8 @@ template <typename T, typename Decode, typename TsFn>
 class FileSource final : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
-  FileSource(void* out, FileSourceOptions options, Decode decode, TsFn ts)
-      : out_(static_cast<operators::Receiver<T>*>(out)), options_(std::move(options)), decode_(std::move(decode)),
+  FileSource(engine::Port out, FileSourceOptions options, Decode decode, TsFn ts)
+      : out_(out.template As<T>()), options_(std::move(options)), decode_(std::move(decode)),
         ts_(std::move(ts)) {}
   ~FileSource() override {
     if (file_) std::fclose(file_);

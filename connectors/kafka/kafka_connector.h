@@ -77,8 +77,8 @@ template <typename T, typename Decode, typename TsFn>
 class KafkaSource final : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
-  KafkaSource(void* out, KafkaSourceOptions options, Decode decode, TsFn ts)
-      : out_(static_cast<operators::Receiver<T>*>(out)), options_(std::move(options)), decode_(std::move(decode)),
+  KafkaSource(engine::Port out, KafkaSourceOptions options, Decode decode, TsFn ts)
+      : out_(out.template As<T>()), options_(std::move(options)), decode_(std::move(decode)),
         ts_(std::move(ts)) {}
   ~KafkaSource() override {
     if (consumer_) consumer_->Close();
@@ -468,7 +468,7 @@ operators::Stream<T> FromKafka(operators::JobBuilder& job, std::string name, Kaf
   }
   return operators::Stream<T>(
       &job, job.template AddNode<T>(std::move(name), "kafka source", {},
-                                    [options, decode, ts](int, int, void* out) {
+                                    [options, decode, ts](int, int, engine::Port out) {
                                       return std::make_unique<KafkaSource<T, Decode, TsFn>>(out, options, decode, ts);
                                     },
                                     /*source=*/true));
@@ -478,7 +478,7 @@ template <typename T, typename Encode>
 void ToKafka(operators::Stream<T> stream, std::string name, std::string bootstrap, std::string topic, Encode encode,
              kafka::Config config = {}) {
   stream.job()->template AddNode<void>(std::move(name), "kafka sink", {stream.Forward()},
-                                       [bootstrap, topic, encode, config](int, int, void*) {
+                                       [bootstrap, topic, encode, config](int, int, engine::Port) {
                                          return std::make_unique<KafkaSink<T, Encode>>(bootstrap, topic, encode,
                                                                                        config);
                                        });

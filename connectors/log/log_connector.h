@@ -20,7 +20,7 @@ operators::Stream<T> FromLog(operators::JobBuilder& job, std::string name, log::
                              LogSourceOptions options, Decode decode, TsFn ts = nullptr) {
   return operators::Stream<T>(
       &job, job.template AddNode<T>(std::move(name), "log source", {},
-                                    [log, options, decode, ts](int index, int p, void* out) {
+                                    [log, options, decode, ts](int index, int p, engine::Port out) {
                                       return std::make_unique<LogSource<T, Decode, TsFn>>(out, log, options, decode,
                                                                                           ts, index, p);
                                     },
@@ -34,7 +34,7 @@ template <typename T, typename Encode>
 void ToLog(operators::Stream<T> stream, std::string name, log::LogManager* log, std::string topic, Encode encode) {
   engine::Graph& g = stream.job()->graph();
   const int id = stream.job()->template AddNode<void>(std::move(name), "log sink", {stream.Forward()},
-                                                      [log, topic, encode](int, int, void*) {
+                                                      [log, topic, encode](int, int, engine::Port) {
                                                         return std::make_unique<LogSink<T, Encode>>(log, topic, encode);
                                                       });
   g.node(id).parallelism = g.node(stream.node()).parallelism;

@@ -69,9 +69,9 @@ class LogSource final : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
 
-  LogSource(void* out, log::LogManager* log, LogSourceOptions options, Decode decode, TsFn ts, int index,
+  LogSource(engine::Port out, log::LogManager* log, LogSourceOptions options, Decode decode, TsFn ts, int index,
             int parallelism)
-      : out_(static_cast<operators::Receiver<T>*>(out)), log_(log), options_(std::move(options)),
+      : out_(out.template As<T>()), log_(log), options_(std::move(options)),
         decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism) {}
 
   void End() override {

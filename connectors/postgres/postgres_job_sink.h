@@ -118,7 +118,7 @@ class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDa
 template <typename T, typename Row>
 void ToPostgres(operators::Stream<T> stream, std::string name, PostgresSinkOptions options, Row row) {
   stream.job()->template AddNode<void>(std::move(name), "postgresql sink", {stream.Forward()},
-                                       [options, row](int, int, void*) {
+                                       [options, row](int, int, engine::Port) {
                                          return std::make_unique<PostgresJobSink<T, Row>>(options, row);
                                        });
 }

@@ -116,7 +116,7 @@ class SqliteJobSink final : public operators::SinkOperator<T>, private EpochData
 template <typename T, typename Row>
 void ToSqlite(operators::Stream<T> stream, std::string name, SqliteSinkOptions options, Row row) {
   stream.job()->template AddNode<void>(std::move(name), "sqlite sink", {stream.Forward()},
-                                       [options, row](int, int, void*) {
+                                       [options, row](int, int, engine::Port) {
                                          return std::make_unique<SqliteJobSink<T, Row>>(options, row);
                                        });
 }

@@ -301,7 +301,7 @@ struct KafkaToCollect {
       std::this_thread::sleep_for(std::chrono::microseconds(500));
       return v;
     });
-    job.AddNode<void>("out", "sink", {slow.Forward()}, [into = out](int index, int parallelism, void*) {
+    job.AddNode<void>("out", "sink", {slow.Forward()}, [into = out](int index, int parallelism, engine::Port) {
       return std::make_unique<ExactlyOnceCollect>(into, index, parallelism);
     });
   }

@@ -196,7 +196,7 @@ TEST(CheckpointTest, TheFinalCheckpointsIdFollowsTheOthersAndOperatorsSeeIt) {
     // 20,000 records at 100,000/s: about 200 ms, checkpoints every 20 ms.
     auto in = job.FromGenerator("gen", Make, 20'000, 100'000, [](const Rec& r) { return r.ts; },
                                 WatermarkStrategy::BoundedOutOfOrderness(0));
-    in.job()->template AddNode<void>("ids", "sink", {in.Forward()}, [seen](int, int, void*) {
+    in.job()->template AddNode<void>("ids", "sink", {in.Forward()}, [seen](int, int, engine::Port) {
       return std::make_unique<IdRecordingSink<Rec>>(seen);
     });
     auto started = job.Start(Options(1, 20, previous));
@@ -233,7 +233,7 @@ TEST(CheckpointTest, ACheckpointThatTimesOutFailsAndTheNextOneCompletes) {
   auto seen = std::make_shared<SeenIds>();
   auto in = job.FromGenerator("gen", Make, 1'000'000, 500'000, [](const Rec& r) { return r.ts; },
                               WatermarkStrategy::BoundedOutOfOrderness(0));
-  in.job()->template AddNode<void>("slow", "sink", {in.Forward()}, [seen](int, int, void*) {
+  in.job()->template AddNode<void>("slow", "sink", {in.Forward()}, [seen](int, int, engine::Port) {
     return std::make_unique<IdRecordingSink<Rec>>(seen, std::chrono::milliseconds(1500));
   });
   JobRunOptions o = Options(1, 3'600'000);  // only the triggered checkpoints

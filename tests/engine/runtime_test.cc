@@ -8,7 +8,9 @@
 #include <map>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <typeinfo>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -226,6 +228,34 @@ TEST(RuntimeTest, InvalidGraphsAreRejected) {
     JobRunOptions o;
     o.parallelism = -1;
     EXPECT_EQ(job.Run(o).code(), Errc::kInvalidArgument);
+  }
+}
+
+// A sink of strings, for wiring to a stream of another type.
+class StringSink final : public SinkOperator<std::string> {
+ public:
+  void OnBatch(Batch<std::string>&) override {}
+  void OnEnd() override {}
+};
+
+// Ports carry their record type: an operator given a stream of another
+// type (a mistake in a connector or a hand-made node) stops the job at its
+// start, naming the operator and both types, in a chain and across an
+// exchange, instead of reading int64_t records as strings.
+TEST(RuntimeTest, AnOperatorWiredToAStreamOfAnotherTypeIsRefusedAtStart) {
+  for (const engine::Partitioning p : {engine::Partitioning::kForward, engine::Partitioning::kRebalance}) {
+    JobBuilder job;
+    auto n = job.FromCollection<int64_t>("n", {1, 2, 3});
+    engine::Edge e = n.Forward();
+    e.partitioning = p;
+    job.AddNode<void>("strings", "sink", {e}, [](int, int, engine::Port) { return std::make_unique<StringSink>(); });
+    JobRunOptions o;
+    o.parallelism = 2;
+    Status st = job.Run(o);
+    EXPECT_EQ(st.code(), Errc::kInvalidArgument) << st.ToString();
+    EXPECT_NE(st.message().find("'strings'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find(typeid(std::string).name()), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find(typeid(int64_t).name()), std::string::npos) << st.message();
   }
 }
 

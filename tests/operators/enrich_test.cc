@@ -57,8 +57,8 @@ TEST(EnrichTest, StreamTableJoinUsesTheLatestRow) {
   auto row_key = [](const Page& p) { return p.page; };
   StreamTableJoinOperator<Click, Page, Enriched, decltype(key), decltype(row_key), decltype(JoinTitle())> op(
       sink.input(0), key, row_key, JoinTitle());
-  auto* records = static_cast<Receiver<Click>*>(op.input(0));
-  auto* rows = static_cast<Receiver<Page>*>(op.input(1));
+  auto* records = op.input(0).As<Click>();
+  auto* rows = op.input(1).As<Page>();
   Batch<Click> clicks{{0, {1, 0}}};
   records->OnBatch(clicks);  // before any row
   Batch<Page> pages{{0, {1, "home"}}, {0, {2, "cart"}}};
@@ -120,10 +120,10 @@ TEST(EnrichTest, StreamTableJoinTableRestoresAtAnotherParallelism) {
     void OnEnd() override {}
   };
   Out out_before;
-  Join before(static_cast<Receiver<Enriched>*>(&out_before), key, row_key, JoinTitle());
+  Join before(engine::Port::Of<Enriched>(&out_before), key, row_key, JoinTitle());
   Batch<Page> rows;
   for (int p = 0; p < 500; ++p) rows.push_back({0, Page{p, "title " + std::to_string(p)}});
-  static_cast<Receiver<Page>*>(before.input(1))->OnBatch(rows);
+  before.input(1).As<Page>()->OnBatch(rows);
   engine::SnapshotWriter w;
   before.Snapshot(1, w);
   ASSERT_GT(w.entries().size(), 1u);  // one entry per key group that has rows
@@ -132,7 +132,7 @@ TEST(EnrichTest, StreamTableJoinTableRestoresAtAnotherParallelism) {
     size_t rows_restored = 0;
     for (int i = 0; i < parallelism; ++i) {
       Out out;
-      Join after(static_cast<Receiver<Enriched>*>(&out), key, row_key, JoinTitle());
+      Join after(engine::Port::Of<Enriched>(&out), key, row_key, JoinTitle());
       engine::RestoreContext ctx;
       ctx.entries = &w.entries();
       ctx.old_parallelism = 1;
@@ -147,7 +147,7 @@ TEST(EnrichTest, StreamTableJoinTableRestoresAtAnotherParallelism) {
         if (engine::InstanceOfKeyGroup(group, parallelism) == i) clicks.push_back({0, Click{p, p}});
       }
       const size_t n = clicks.size();
-      static_cast<Receiver<Click>*>(after.input(0))->OnBatch(clicks);
+      after.input(0).As<Click>()->OnBatch(clicks);
       ASSERT_EQ(out.got.size(), n);
       for (const auto& [click, title] : out.got) EXPECT_EQ(title, "title " + std::to_string(click));
       EXPECT_EQ(after.misses(), 0u);
