@@ -12,8 +12,12 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
+#include "engine/state.h"
+#include "engine/state_codec.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::operators {
@@ -23,6 +27,9 @@ template <typename T>
 struct Collected {
   std::mutex mu;
   std::vector<Event<T>> events;
+  // CommittedCollectSink's pre-committed epochs, by (instance, checkpoint):
+  // the "external system" holding prepared transactions.
+  std::map<std::pair<int, int64_t>, std::vector<Event<T>>> prepared;
   std::vector<T> values() {
     std::lock_guard<std::mutex> lock(mu);
     std::vector<T> out;
@@ -46,13 +53,22 @@ class CollectSink final : public SinkOperator<T> {
 };
 
 // Records reach `into` when the checkpoint whose barrier follows them
-// completes (or at once when the job takes no checkpoints); what a failed
-// run held pending is dropped, as an aborted transaction.
+// completes (or at once when the job takes no checkpoints). Two-phase: at
+// barrier N an instance's open records become the prepared epoch
+// (instance, N) held in `into` and named in the checkpoint; completing N
+// commits every prepared epoch up to N; a restore from N commits the
+// epochs N named that no instance committed (a run stopped between N's
+// manifest and its completion) — once, since a committed epoch leaves
+// `prepared`. Epochs no restored checkpoint names stay prepared, never
+// seen, as aborted transactions.
 template <typename T>
 class CommittedCollectSink final : public SinkOperator<T> {
  public:
   explicit CommittedCollectSink(std::shared_ptr<Collected<T>> into) : into_(std::move(into)) {}
-  void EnableCheckpoints(const engine::CheckpointScope&) override { transactional_ = true; }
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override {
+    transactional_ = true;
+    index_ = scope.index;
+  }
   void OnBatch(Batch<T>& batch) override {
     if (!transactional_) {
       std::lock_guard<std::mutex> lock(into_->mu);
@@ -62,24 +78,50 @@ class CommittedCollectSink final : public SinkOperator<T> {
     for (auto& e : batch) open_.push_back(std::move(e));
   }
   void OnEnd() override {}
-  // Pre-commit: the open records belong to checkpoint `id`.
-  void Snapshot(int64_t id, engine::SnapshotWriter&) override {
-    auto& p = pending_[id];
+  void Restore(const engine::RestoreContext& ctx) override {
+    std::vector<std::pair<int, int64_t>> named;
+    for (const auto& e : *ctx.entries) {
+      auto epochs = engine::DecodeState<std::vector<std::pair<int, int64_t>>>(e.bytes);
+      if (!epochs.ok()) throw std::runtime_error("committed collect sink state: " + epochs.status().ToString());
+      for (const auto& epoch : *epochs) {
+        if (epoch.first % ctx.parallelism == ctx.index) named.push_back(epoch);
+      }
+    }
+    std::lock_guard<std::mutex> lock(into_->mu);
+    for (const auto& key : named) Commit(key);
+  }
+  // Pre-commit: the open records are epoch (instance, id).
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    std::lock_guard<std::mutex> lock(into_->mu);
+    auto& p = into_->prepared[{index_, id}];
     p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
     open_.clear();
+    mine_.push_back(id);
+    std::vector<std::pair<int, int64_t>> epochs;
+    for (int64_t c : mine_) epochs.emplace_back(index_, c);
+    out.Add(engine::kNoGroup, engine::EncodeState(epochs));
   }
   void CheckpointComplete(int64_t id) override {
     std::lock_guard<std::mutex> lock(into_->mu);
-    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
-      for (auto& e : it->second) into_->events.push_back(std::move(e));
+    while (!mine_.empty() && mine_.front() <= id) {
+      Commit({index_, mine_.front()});
+      mine_.erase(mine_.begin());
     }
   }
 
  private:
+  void Commit(const std::pair<int, int64_t>& key) {  // under into_->mu
+    auto it = into_->prepared.find(key);
+    if (it == into_->prepared.end()) return;  // committed already
+    for (auto& e : it->second) into_->events.push_back(std::move(e));
+    into_->prepared.erase(it);
+  }
+
   std::shared_ptr<Collected<T>> into_;
   bool transactional_ = false;
+  int index_ = 0;
   std::vector<Event<T>> open_;
-  std::map<int64_t, std::vector<Event<T>>> pending_;
+  std::vector<int64_t> mine_;  // this instance's epochs not yet committed
 };
 
 // Calls f(batch) for each batch and on_end() at the end; each instance has

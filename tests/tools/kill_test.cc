@@ -246,7 +246,7 @@ TEST(KillTest, ClickstreamTableInSqliteIsThatOfARunWithoutFailure) {
 // sink with checkpoints), killed while it reads: every number once.
 TEST(KillTest, NumtestTableHoldsEveryNumberOnce) {
   TempDir dir;
-  constexpr int kNumbers = 600'000;
+  constexpr int kNumbers = 2'000'000;
   std::string input;
   for (int i = 0; i < kNumbers; ++i) input += "{\"number\": " + std::to_string(i) + "}\n";
   for (uint64_t round = 0; round < Rounds(1); ++round) {
@@ -260,7 +260,7 @@ TEST(KillTest, NumtestTableHoldsEveryNumberOnce) {
     // One more run: nothing new to read; it prints what the table holds.
     r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, "table numbers: 600000 rows, 600000 distinct numbers, 0 duplicates\n")
+    EXPECT_EQ(r.out, "table numbers: 2000000 rows, 2000000 distinct numbers, 0 duplicates\n")
         << "round " << round << " after " << stats.kills << " kills, " << stats.completed_on_its_own
         << " runs ended on their own";
   }
