@@ -55,19 +55,26 @@ class InputReader {
 
 class WriterFactory;
 
+// Where the counter between two operators (or an operator and an exchange)
+// counts records and notes watermarks; a null field is not counted.
+struct CounterTargets {
+  const std::string* next_name = nullptr;  // tags exceptions from the next receiver; null: not an operator
+  std::atomic<uint64_t>* records_out = nullptr;     // the upstream operator's output count
+  std::atomic<uint64_t>* records_in = nullptr;      // the downstream operator's input count
+  std::atomic<Timestamp>* watermark_from = nullptr; // the upstream instance's watermark
+  std::atomic<Timestamp>* watermark_to = nullptr;   // the downstream instance's watermark
+};
+
 // The operations on streams of one element type T (MakeStreamType<T>).
 class StreamType {
  public:
   virtual ~StreamType() = default;
   virtual std::unique_ptr<ChannelBase> MakeChannel(size_t capacity) const = 0;
   virtual std::unique_ptr<InputReader> MakeReader(ChannelBase* channel, Port receiver) const = 0;
-  // A Receiver<T> in front of `next` that counts records into `out` and
-  // `in`, notes watermarks into `wm_from` and `wm_to` (each may be null),
-  // and tags exceptions from `next` with `next_name` (null: not an operator).
-  virtual Port MakeCounter(Port next, const std::string* next_name, std::atomic<uint64_t>* out,
-                            std::atomic<uint64_t>* in,
-                            std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
-                            std::vector<std::shared_ptr<void>>* owner) const = 0;
+  // A Receiver<T> in front of `next` that counts records and notes
+  // watermarks into `targets` (each field may be null), owned by `owner`.
+  virtual Port MakeCounter(Port next, const CounterTargets& targets,
+                           std::vector<std::shared_ptr<void>>* owner) const = 0;
   // The writer of a forward, rebalance or broadcast edge of T.
   virtual std::shared_ptr<const WriterFactory> Writer(Partitioning p) const = 0;
   // A Receiver<T> that hands every batch to each of `receivers`, owned by

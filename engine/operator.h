@@ -50,9 +50,13 @@ class OperatorInstance {
   // Before the first record, when the job starts from a checkpoint: the
   // state it holds for this operator (state.h says how to pick entries).
   virtual void Restore(const RestoreContext& context) { (void)context; }
+  // Whether Snapshot can write this instance's state (false: a key,
+  // accumulator or row type without a StateCodec). A job that takes
+  // checkpoints refuses to start with such an operator.
+  virtual bool CanCheckpoint() const { return true; }
   // At barrier `checkpoint_id` (every earlier record processed, no later
   // one): writes the instance's state; a sink pre-commits here. Throwing
-  // fails the job. Stateless operators write nothing. Ids grow across the
+  // fails the job, which restarts from its last checkpoint. Stateless operators write nothing. Ids grow across the
   // runs of a job that share a checkpoint store, the final checkpoint's
   // included (taken after End), so a sink may record them as progress.
   virtual void Snapshot(int64_t checkpoint_id, SnapshotWriter& out) {

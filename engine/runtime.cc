@@ -29,8 +29,6 @@ class CheckpointSink {
   virtual ~CheckpointSink() = default;
   // The task's state at barrier `id`, after aligning for `alignment_ms`.
   virtual void Ack(int64_t id, TaskSnapshot snapshot, int64_t alignment_ms) = 0;
-  // The task could not snapshot at barrier `id`.
-  virtual void Decline(int64_t id, const std::string& why) = 0;
   // The id of the job's final checkpoint, taken after the end of the
   // input; from the first call on, no other checkpoint starts.
   virtual int64_t FinalId() = 0;
@@ -50,6 +48,7 @@ class ChainTask final : public Task {
 
   std::vector<std::unique_ptr<OperatorInstance>> operators;  // head first
   std::vector<int> nodes;                                     // their node ids
+  std::vector<std::string> node_names;                        // and names
   std::vector<std::unique_ptr<OutputWriter>> writers;
   std::vector<std::shared_ptr<void>> fanouts;
   std::vector<std::unique_ptr<InputReader>> readers;
@@ -84,7 +83,13 @@ class ChainTask final : public Task {
     snap.instance = instance_;
     for (size_t k = 0; k < operators.size(); ++k) {
       SnapshotWriter w;
-      operators[k]->Snapshot(id, w);
+      try {
+        operators[k]->Snapshot(id, w);
+      } catch (const OperatorFailure&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw OperatorFailure(node_names[k], "checkpoint " + std::to_string(id) + ": " + e.what());
+      }
       snap.operators.push_back(OperatorSnapshot{nodes[k], instance_, std::move(w.entries())});
     }
     return snap;
@@ -98,17 +103,11 @@ class ChainTask final : public Task {
   };
 
   // At barrier `id`: snapshot, then the barrier goes on behind every
-  // record emitted so far. A snapshot that fails declines the checkpoint;
-  // the barrier still goes on, so that the tasks after this one are not
-  // left aligning.
+  // record emitted so far. A snapshot that throws fails the job (it
+  // restarts from its last checkpoint): a sink that could not pre-commit,
+  // or recover what it was restored with, must not go on as if it had.
   void CheckpointAt(int64_t id, int64_t alignment_ms) {
-    if (checkpoints_) {
-      try {
-        checkpoints_->Ack(id, TakeSnapshot(id), alignment_ms);
-      } catch (const std::exception& e) {
-        checkpoints_->Decline(id, "task '" + name() + "': " + e.what());
-      }
-    }
+    if (checkpoints_) checkpoints_->Ack(id, TakeSnapshot(id), alignment_ms);
     for (auto& w : writers) w->Barrier(id);
   }
 
@@ -314,7 +313,7 @@ struct Job::Impl final : CheckpointSink {
     int64_t time_ms = 0;
     std::vector<TaskSnapshot> snapshots;
     int64_t alignment_ms = 0;
-    std::string declined;  // why, when a task declined
+    std::string declined;  // why it cannot complete (a source ended before its barrier)
   };
   mutable std::mutex mu;
   std::condition_variable cv;
@@ -342,12 +341,6 @@ struct Job::Impl final : CheckpointSink {
     pending->snapshots.push_back(std::move(snapshot));
     pending->alignment_ms = std::max(pending->alignment_ms, alignment_ms);
     if (pending->snapshots.size() == task_count) cv.notify_all();
-  }
-  void Decline(int64_t id, const std::string& why) override {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!pending || pending->id != id) return;
-    if (pending->declined.empty()) pending->declined = why;
-    cv.notify_all();
   }
   int64_t FinalId() override {
     std::lock_guard<std::mutex> lock(mu);
@@ -682,8 +675,8 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       auto m = [&](int node) { return metrics.operators[static_cast<size_t>(node)].get(); };
       auto wm = [&](int node) { return &m(node)->watermarks[static_cast<size_t>(i)]; };
       if (out) {
-        out = tail.output->MakeCounter(out, nullptr, &m(tail.id)->records_out, nullptr, wm(tail.id), nullptr,
-                                       &task.fanouts);
+        out = tail.output->MakeCounter(
+            out, {.records_out = &m(tail.id)->records_out, .watermark_from = wm(tail.id)}, &task.fanouts);
       }
       // Operators, tail first, each sending to the next through a counter.
       // Ports check their types: an operator wired to a stream of another
@@ -697,8 +690,13 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
           ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
           if (k > 0) {
             const Node& prev = graph.node(chain.nodes[k - 1]);
-            out = prev.output->MakeCounter(ops.back()->input(0), &node.name, &m(prev.id)->records_out,
-                                           &m(node.id)->records_in, wm(prev.id), wm(node.id), &task.fanouts);
+            out = prev.output->MakeCounter(ops.back()->input(0),
+                                           {.next_name = &node.name,
+                                            .records_out = &m(prev.id)->records_out,
+                                            .records_in = &m(node.id)->records_in,
+                                            .watermark_from = wm(prev.id),
+                                            .watermark_to = wm(node.id)},
+                                           &task.fanouts);
           }
         } catch (const std::logic_error& e) {
           return Status(Errc::kInvalidArgument, "operator '" + node.name + "': " + e.what());
@@ -707,8 +705,15 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       std::reverse(ops.begin(), ops.end());
       task.operators = std::move(ops);
       task.nodes = chain.nodes;
+      for (int n : chain.nodes) task.node_names.push_back(graph.node(n).name);
       for (size_t k = 0; k < chain.nodes.size(); ++k) {
         OperatorInstance& op = *task.operators[k];
+        if (j.checkpointing && !op.CanCheckpoint()) {
+          return Status(Errc::kInvalidArgument,
+                        "operator '" + graph.node(chain.nodes[k]).name +
+                            "' keeps state that cannot be checkpointed (a key, accumulator or row type without a "
+                            "StateCodec, engine/state_codec.h): give the type one, or turn checkpoints off");
+        }
         if (j.checkpointing) {
           op.EnableCheckpoints(CheckpointScope{cp.job.empty() ? "job" : cp.job, graph.node(chain.nodes[k]).name, i,
                                                chain.parallelism});
@@ -741,8 +746,9 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
           ChannelBase* ch = per_source[static_cast<size_t>(i)].get();
           if (!ch) continue;
           try {
-            Port port = from.output->MakeCounter(task.operators.front()->input(ex.port), &head.name, nullptr,
-                                                 &m(head.id)->records_in, nullptr, nullptr, &task.fanouts);
+            Port port = from.output->MakeCounter(task.operators.front()->input(ex.port),
+                                                 {.next_name = &head.name, .records_in = &m(head.id)->records_in},
+                                                 &task.fanouts);
             task.readers.push_back(from.output->MakeReader(ch, port));
           } catch (const std::logic_error& e) {
             return Status(Errc::kInvalidArgument, "operator '" + head.name + "' input " + std::to_string(ex.port) +

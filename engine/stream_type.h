@@ -90,18 +90,16 @@ class Fanout final : public Receiver<T> {
 template <typename T>
 class Counting final : public Receiver<T> {
  public:
-  Counting(Receiver<T>* next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
-           std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to)
-      : next_(next), next_name_(next_name), out_(out), in_(in), wm_from_(wm_from), wm_to_(wm_to) {}
+  Counting(Receiver<T>* next, const CounterTargets& targets) : next_(next), t_(targets) {}
   void OnBatch(Batch<T>& batch) override {
     const uint64_t n = batch.size();
-    if (out_) out_->fetch_add(n, std::memory_order_relaxed);
-    if (in_) in_->fetch_add(n, std::memory_order_relaxed);
+    if (t_.records_out) t_.records_out->fetch_add(n, std::memory_order_relaxed);
+    if (t_.records_in) t_.records_in->fetch_add(n, std::memory_order_relaxed);
     Guard([&] { next_->OnBatch(batch); });
   }
   void OnWatermark(Timestamp w) override {
-    if (wm_from_) wm_from_->store(w, std::memory_order_relaxed);
-    if (wm_to_) wm_to_->store(w, std::memory_order_relaxed);
+    if (t_.watermark_from) t_.watermark_from->store(w, std::memory_order_relaxed);
+    if (t_.watermark_to) t_.watermark_to->store(w, std::memory_order_relaxed);
     Guard([&] { next_->OnWatermark(w); });
   }
   void OnEnd() override {
@@ -113,22 +111,18 @@ class Counting final : public Receiver<T> {
   // shim tags it; the others pass it on).
   template <typename F>
   void Guard(F f) {
-    if (!next_name_) return f();
+    if (!t_.next_name) return f();
     try {
       f();
     } catch (const OperatorFailure&) {
       throw;
     } catch (const std::exception& e) {
-      throw OperatorFailure(*next_name_, e.what());
+      throw OperatorFailure(*t_.next_name, e.what());
     }
   }
 
   Receiver<T>* next_;
-  const std::string* next_name_;  // null: the next receiver is not an operator
-  std::atomic<uint64_t>* out_;
-  std::atomic<uint64_t>* in_;
-  std::atomic<Timestamp>* wm_from_;
-  std::atomic<Timestamp>* wm_to_;
+  const CounterTargets t_;
 };
 
 // Partitioners: Pick(event, n) -> destination index; Broadcast sends to all.
@@ -291,10 +285,9 @@ class TypedStream final : public StreamType {
     return std::make_unique<ChannelReader<T>>(static_cast<Channel<T>*>(channel), receiver.As<T>());
   }
   std::shared_ptr<const WriterFactory> Writer(Partitioning p) const override { return MakeWriter<T>(p); }
-  Port MakeCounter(Port next, const std::string* next_name, std::atomic<uint64_t>* out, std::atomic<uint64_t>* in,
-                    std::atomic<Timestamp>* wm_from, std::atomic<Timestamp>* wm_to,
-                    std::vector<std::shared_ptr<void>>* owner) const override {
-    auto c = std::make_shared<Counting<T>>(next.As<T>(), next_name, out, in, wm_from, wm_to);
+  Port MakeCounter(Port next, const CounterTargets& targets,
+                   std::vector<std::shared_ptr<void>>* owner) const override {
+    auto c = std::make_shared<Counting<T>>(next.As<T>(), targets);
     owner->push_back(c);
     return Port::Of<T>(c.get());
   }

@@ -112,6 +112,7 @@ class StreamTableJoinOperator final : public engine::OperatorInstance {
     }
   }
   uint64_t misses() const { return misses_; }
+  bool CanCheckpoint() const override { return kCheckpointable; }
 
  private:
   static constexpr bool kCheckpointable = engine::HasStateCodec<K> && engine::HasStateCodec<Row>;

@@ -93,9 +93,9 @@ class CommittedCollectSink final : public SinkOperator<T> {
   // Pre-commit: the open records are epoch (instance, id).
   void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
     std::lock_guard<std::mutex> lock(into_->mu);
-    auto& p = into_->prepared[{index_, id}];
-    p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
-    open_.clear();
+    // Assigned, not appended: an id an earlier, failed run prepared but
+    // never completed is handed out again, and its epoch is void.
+    into_->prepared[{index_, id}] = std::exchange(open_, {});
     mine_.push_back(id);
     std::vector<std::pair<int, int64_t>> epochs;
     for (int64_t c : mine_) epochs.emplace_back(index_, c);

@@ -109,8 +109,8 @@ class KeyedWindowOperator
 
   void BindLateCounter(std::atomic<uint64_t>* late) override { late_metric_ = late; }
 
-  // The window state of key group `g`, being filled by Snapshot.
   static constexpr bool kCheckpointable = engine::HasStateCodec<K> && engine::HasStateCodec<Acc>;
+  bool CanCheckpoint() const override { return kCheckpointable; }
   static int GroupOf(const K& k) { return engine::KeyGroupOf(std::hash<K>{}(k)); }
   void OnWatermark(Timestamp w) override {
     Advance(w);

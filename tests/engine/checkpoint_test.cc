@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -305,6 +306,79 @@ TEST(CheckpointTest, ACheckpointThatTimesOutFailsAndTheNextOneCompletes) {
   EXPECT_EQ(j.last_checkpoint()->info.id, *second);
   j.Cancel();
   (void)j.Wait();
+}
+
+// An accumulator that says nothing about how it is encoded.
+struct Opaque {
+  int64_t n = 0;
+};
+struct OpaqueCount {
+  using Acc = Opaque;
+  using Out = int64_t;
+  Acc Create() const { return {}; }
+  void Add(Acc& a, const Rec&) const { ++a.n; }
+  void Merge(Acc& a, const Acc& b) const { a.n += b.n; }
+  Out Result(const Acc& a) const { return a.n; }
+};
+
+// State without a codec cannot be checkpointed: with checkpoints on, the
+// job does not start (naming the operator) rather than run with sinks
+// that never commit; with them off it runs.
+TEST(CheckpointTest, AWindowWhoseAccumulatorHasNoCodecIsRefusedWhenCheckpointing) {
+  for (const int64_t interval : {int64_t{100}, int64_t{0}}) {
+    JobBuilder job;
+    auto out = std::make_shared<Collected<WindowResult<int64_t, int64_t>>>();
+    job.FromGenerator("gen", Make, 1000, 0, [](const Rec& r) { return r.ts; },
+                      WatermarkStrategy::BoundedOutOfOrderness(0))
+        .KeyBy([](const Rec& r) { return r.key; })
+        .Window(Tumbling(10))
+        .Aggregate("opaque", OpaqueCount{})
+        .CollectInto("out", out);
+    Status st = job.Run(Options(1, interval));
+    if (interval > 0) {
+      EXPECT_EQ(st.code(), Errc::kInvalidArgument) << st.ToString();
+      EXPECT_NE(st.message().find("operator 'opaque'"), std::string::npos) << st.message();
+      EXPECT_NE(st.message().find("StateCodec"), std::string::npos) << st.message();
+    } else {
+      EXPECT_TRUE(st.ok()) << st.ToString();
+      EXPECT_FALSE(out->values().empty());
+    }
+  }
+}
+
+// A sink whose snapshot throws at checkpoint 2 (it cannot pre-commit):
+// the job fails, naming the sink and the checkpoint; it does not go on as
+// if the checkpoint had only been skipped.
+template <typename T>
+class FailingSnapshotSink final : public SinkOperator<T> {
+ public:
+  void OnBatch(Batch<T>&) override {}
+  void OnEnd() override {}
+  void Snapshot(int64_t id, engine::SnapshotWriter&) override {
+    if (id == 2) throw std::runtime_error("cannot pre-commit");
+  }
+};
+
+TEST(CheckpointTest, ASnapshotThatThrowsFailsTheJobNamingTheOperator) {
+  JobBuilder job;
+  auto in = job.FromGenerator("gen", Make, 1'000'000, 200'000, [](const Rec& r) { return r.ts; },
+                              WatermarkStrategy::BoundedOutOfOrderness(0));
+  in.job()->template AddNode<void>("committer", "sink", {in.Forward()}, [](int, int, engine::Port) {
+    return std::make_unique<FailingSnapshotSink<Rec>>();
+  });
+  auto started = job.Start(Options(1, 3'600'000));
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  Job& j = **started;
+  auto first = j.TriggerCheckpoint();
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(j.AwaitCheckpoint(*first, std::chrono::seconds(10)).ok());
+  auto second = j.TriggerCheckpoint();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 2);
+  Status st = j.Wait();
+  EXPECT_EQ(st.code(), Errc::kJobFailed) << st.ToString();
+  EXPECT_NE(st.message().find("'committer'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("checkpoint 2: cannot pre-commit"), std::string::npos) << st.message();
 }
 
 TEST(CheckpointTest, StopFlagStopsAtACheckpointAndARerunGoesOnFromIt) {
