@@ -22,6 +22,14 @@
 
 namespace rivulet::connectors {
 
+// `s` as an SQL string literal ('...' with quotes doubled: standard SQL,
+// as SQLite and PostgreSQL with standard_conforming_strings read it).
+inline std::string SqlStringLiteral(const std::string& s) {
+  std::string quoted = "'";
+  for (char c : s) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  return quoted + "'";
+}
+
 // The sink's database as EpochBuffer drives it: Begin, then Progress /
 // Write / SetProgress, then Commit, all in one transaction. Every method
 // but Rollback throws on failure (which fails the job); the buffer then

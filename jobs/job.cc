@@ -230,11 +230,16 @@ std::string PhaseName(const JobInfo* job, const std::string& phase) {
   return (job ? job->name : std::string("job")) + (phase.empty() ? "" : "." + phase);
 }
 
+// DATA_DIR/checkpoints/JOB.run: the run marker (see Execute).
+std::string RunFile(const std::string& data_dir, const JobInfo* job) {
+  return data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
+}
+
 }  // namespace
 
 Status JobContext::BeginRun() {
   if (run_started_) return Status::Ok();
-  const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
+  const std::string run_file = RunFile(data_dir, job);
   run_interrupted_ = false;
   if (!fresh) {
     if (auto kept = ReadFileToString(run_file); kept.ok()) {
@@ -318,7 +323,7 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
   // commits. Any other final checkpoint is an earlier finished run, and
   // the pipeline starts anew.
   const bool checkpointing = checkpoint_interval_ms > 0 && !data_dir.empty();
-  const std::string run_file = data_dir + "/checkpoints/" + (job ? job->name : std::string("job")) + ".run";
+  const std::string run_file = RunFile(data_dir, job);
   if (checkpointing) RIVULET_RETURN_IF_ERROR(BeginRun());
   // Checkpoints: where they go, and the one to start from.
   std::unique_ptr<engine::CheckpointStore> store;

@@ -414,13 +414,18 @@ class KafkaSink final : public operators::SinkOperator<T> {
   // restarts from its checkpoint, which still holds them).
   void Write(kafka::Producer& producer, int instance, const std::map<int64_t, const std::vector<Record>*>& epochs) {
     Check(producer.BeginTransaction(), "beginning a transaction");
-    for (const auto& [checkpoint, records] : epochs) {
-      for (const auto& [key, value] : *records) Check(producer.Send(topic_, key, value), "writing");
+    try {
+      for (const auto& [checkpoint, records] : epochs) {
+        for (const auto& [key, value] : *records) Check(producer.Send(topic_, key, value), "writing");
+      }
+      Check(producer.SendOffsetsToTransaction(IdOf(instance), topic_, 0, epochs.rbegin()->first,
+                                              "rivulet sink progress", kTxnTimeout),
+            "recording the progress of " + IdOf(instance));
+      Check(producer.CommitTransaction(kTxnTimeout), "committing a transaction");
+    } catch (const std::exception&) {
+      (void)producer.AbortTransaction(kTxnTimeout);  // best effort: a restart fences the id anyway
+      throw;
     }
-    Check(producer.SendOffsetsToTransaction(IdOf(instance), topic_, 0, epochs.rbegin()->first, "rivulet sink progress",
-                                            kTxnTimeout),
-          "recording the progress of " + IdOf(instance));
-    Check(producer.CommitTransaction(kTxnTimeout), "committing a transaction");
   }
 
   // Once, before anything is written: fences this instance's id, then for

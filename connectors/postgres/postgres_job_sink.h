@@ -62,7 +62,7 @@ class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDa
   void Begin() override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     // FOR UPDATE: a second run of the job on the same sink waits here.
-    auto rows = db_->QueryRows("SELECT checkpoint FROM rivulet_sink_progress WHERE sink = " + Quote(sink) +
+    auto rows = db_->QueryRows("SELECT checkpoint FROM rivulet_sink_progress WHERE sink = " + SqlStringLiteral(sink) +
                                " FOR UPDATE");
     Check(rows.status());
     if (rows->empty()) return 0;
@@ -78,19 +78,12 @@ class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDa
   }
   void SetProgress(const std::string& sink, int64_t checkpoint) override {
     Check(db_->WriteBuffered());
-    Check(db_->Exec("INSERT INTO rivulet_sink_progress (sink, checkpoint) VALUES (" + Quote(sink) + ", " +
+    Check(db_->Exec("INSERT INTO rivulet_sink_progress (sink, checkpoint) VALUES (" + SqlStringLiteral(sink) + ", " +
                     std::to_string(checkpoint) +
                     ") ON CONFLICT (sink) DO UPDATE SET checkpoint = EXCLUDED.checkpoint"));
   }
   void Commit() override { Check(db_->Commit()); }
   void Rollback() noexcept override { db_->Rollback(); }
-
-  // A string literal (standard_conforming_strings, on since PostgreSQL 9.1).
-  static std::string Quote(const std::string& s) {
-    std::string quoted;
-    for (char c : s) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return "'" + quoted + "'";
-  }
 
   // Opens on the first batch, or at the end when none came, so that the
   // schema (the table) exists either way.

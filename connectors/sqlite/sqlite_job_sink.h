@@ -69,7 +69,7 @@ class SqliteJobSink final : public operators::SinkOperator<T>, private EpochData
   void Begin() override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     auto done = db_->QueryInt("SELECT COALESCE(MAX(checkpoint), 0) FROM rivulet_sink_progress WHERE sink = " +
-                              Quote(sink));
+                              SqlStringLiteral(sink));
     Check(done.status());
     return *done;
   }
@@ -77,18 +77,12 @@ class SqliteJobSink final : public operators::SinkOperator<T>, private EpochData
     for (const auto& r : rows) Check(db_->Insert(r));
   }
   void SetProgress(const std::string& sink, int64_t checkpoint) override {
-    Check(db_->Execute("INSERT INTO rivulet_sink_progress VALUES (" + Quote(sink) + ", " +
+    Check(db_->Execute("INSERT INTO rivulet_sink_progress VALUES (" + SqlStringLiteral(sink) + ", " +
                        std::to_string(checkpoint) +
                        ") ON CONFLICT (sink) DO UPDATE SET checkpoint = excluded.checkpoint"));
   }
   void Commit() override { Check(db_->Commit()); }
   void Rollback() noexcept override { (void)db_->Execute("ROLLBACK"); }
-
-  static std::string Quote(const std::string& s) {
-    std::string quoted;
-    for (char c : s) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return "'" + quoted + "'";
-  }
 
   // Opens on the first batch, or at the end when none came, so that the
   // schema (the table) exists either way.
