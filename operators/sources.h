@@ -12,7 +12,9 @@
 #include <stdexcept>
 #include <string>
 #include <cstdint>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -118,40 +120,87 @@ class SourceBase : public engine::SourceInstance {
   std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
 };
 
-// Where each instance of a split-by-position source stood at a
-// checkpoint: position n was emitted iff n < next[owner(n)], owner being
-// the old instance whose sequence held n.
+// What a split-by-position source emitted before a checkpoint, as claims
+// (parallelism q, instance j, next x): of the positions that instance j of
+// q owns (owner(n, q) == j), those below x were emitted. Each instance
+// checkpoints its own claim and the claims it restored that may still
+// cover positions at or after its own (x > its next): a position another
+// instance emitted ahead of this one's order stays claimed across any
+// number of restores at other parallelisms, and is never emitted twice.
+// (Keeping only each instance's own next lost that after a second
+// rescaled restore: the positions an instance had skipped came again.)
 class EmittedBefore {
  public:
-  // Reads every instance's (index, next) entry; throws when one is missing.
+  struct Claim {
+    int64_t parallelism = 0;
+    int64_t instance = 0;
+    int64_t next = 0;
+    bool operator==(const Claim&) const = default;
+  };
+
+  // Reads every entry's claims; throws when the checkpoint has none, or one
+  // is malformed. `old_parallelism` entries of the (index, next) form of
+  // earlier checkpoints are read as claims of that parallelism.
   void Restore(const engine::RestoreContext& ctx, const char* what) {
     if (ctx.old_parallelism <= 0) throw std::runtime_error(std::string(what) + ": the checkpoint has no position");
-    next_.assign(static_cast<size_t>(ctx.old_parallelism), -1);
+    claims_.clear();
     for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<std::pair<int64_t, int64_t>>(e.bytes);
-      if (!v.ok() || v->first < 0 || v->first >= ctx.old_parallelism) {
-        throw std::runtime_error(std::string(what) + ": bad position entry in the checkpoint");
+      auto current = engine::DecodeState<std::pair<int64_t, std::vector<std::tuple<int64_t, int64_t, int64_t>>>>(e.bytes);
+      if (current.ok() && current->first == kFormat) {
+        for (const auto& [q, j, x] : current->second) Add(Claim{q, j, x}, what);
+        continue;
       }
-      next_[static_cast<size_t>(v->first)] = v->second;
+      auto old = engine::DecodeState<std::pair<int64_t, int64_t>>(e.bytes);
+      if (!old.ok() || old->first < 0) throw std::runtime_error(std::string(what) + ": bad position entry in the checkpoint");
+      Add(Claim{ctx.old_parallelism, old->first, old->second}, what);
     }
-    for (int64_t n : next_) {
-      if (n < 0) throw std::runtime_error(std::string(what) + ": the checkpoint lacks an instance's position");
+    // Every old instance's own claim is there (they cover every position
+    // below the smallest of them).
+    std::vector<bool> seen(static_cast<size_t>(ctx.old_parallelism), false);
+    min_ = -1;
+    for (const Claim& c : claims_) {
+      if (c.parallelism != ctx.old_parallelism) continue;
+      seen[static_cast<size_t>(c.instance)] = true;
+      min_ = min_ < 0 ? c.next : std::min(min_, c.next);
     }
-    min_ = next_.empty() ? 0 : *std::min_element(next_.begin(), next_.end());
-    max_ = next_.empty() ? 0 : *std::max_element(next_.begin(), next_.end());
+    if (std::find(seen.begin(), seen.end(), false) != seen.end()) {
+      throw std::runtime_error(std::string(what) + ": the checkpoint lacks an instance's position");
+    }
+    max_ = 0;
+    for (const Claim& c : claims_) max_ = std::max(max_, c.next);
   }
-  bool restored() const { return !next_.empty(); }
+  bool restored() const { return !claims_.empty(); }
+  // Every position below min() was emitted; none at or after max().
   int64_t min() const { return min_; }
   int64_t max() const { return max_; }
-  int64_t next(size_t old_instance) const { return next_[old_instance]; }
-  size_t old_parallelism() const { return next_.size(); }
-
-  static std::string Encode(int index, int64_t next) {
-    return engine::EncodeState(std::pair<int64_t, int64_t>(index, next));
+  // Whether position n was emitted; owner(n, q) is the instance of q that
+  // owns n.
+  template <typename Owner>
+  bool Emitted(int64_t n, Owner owner) const {
+    if (n >= max_) return false;
+    for (const Claim& c : claims_) {
+      if (n < c.next && owner(n, c.parallelism) == c.instance) return true;
+    }
+    return false;
+  }
+  // The entry of instance `index` of `parallelism` at position `next`.
+  std::string Encode(int64_t parallelism, int64_t index, int64_t next) const {
+    std::vector<std::tuple<int64_t, int64_t, int64_t>> out{{parallelism, index, next}};
+    for (const Claim& c : claims_) {
+      if (c.next > next) out.emplace_back(c.parallelism, c.instance, c.next);
+    }
+    return engine::EncodeState(std::pair<int64_t, decltype(out)>(kFormat, out));
   }
 
  private:
-  std::vector<int64_t> next_;
+  static constexpr int64_t kFormat = -2;  // not an instance index: tells claims from (index, next)
+  void Add(const Claim& c, const char* what) {
+    if (c.parallelism <= 0 || c.instance < 0 || c.instance >= c.parallelism) {
+      throw std::runtime_error(std::string(what) + ": bad position entry in the checkpoint");
+    }
+    if (std::find(claims_.begin(), claims_.end(), c) == claims_.end()) claims_.push_back(c);
+  }
+  std::vector<Claim> claims_;
   int64_t min_ = 0;
   int64_t max_ = 0;
 };
@@ -167,7 +216,8 @@ class CollectionSource final : public SourceBase<T, TsFn> {
   CollectionSource(engine::Port out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
                    WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)), index_(index),
-        next_(static_cast<size_t>(index) * kBlock), stride_(static_cast<size_t>(parallelism) * kBlock) {}
+        parallelism_(parallelism), next_(static_cast<size_t>(index) * kBlock),
+        stride_(static_cast<size_t>(parallelism) * kBlock) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
     using Poll = engine::SourceInstance::Poll;
@@ -184,7 +234,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
   }
 
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
-    out.Add(engine::kNoGroup, EmittedBefore::Encode(index_, static_cast<int64_t>(next_)));
+    out.Add(engine::kNoGroup, emitted_.Encode(parallelism_, index_, static_cast<int64_t>(next_)));
   }
   void Restore(const engine::RestoreContext& ctx) override {
     emitted_.Restore(ctx, "collection source");
@@ -192,23 +242,22 @@ class CollectionSource final : public SourceBase<T, TsFn> {
   }
 
  private:
-  // Moves past the records of the blocks an old instance emitted: of each
-  // block, the prefix below its old owner's position.
+  static int64_t Owner(int64_t n, int64_t p) { return (n / static_cast<int64_t>(kBlock)) % p; }
+  // Moves past what was emitted: of each block, a prefix (every claim
+  // covers a prefix of a block: blocks have one owner at any parallelism).
   void SkipEmitted() {
     const size_t n = data_->size();
-    const size_t old_p = emitted_.old_parallelism();
-    while (next_ < n) {
-      const size_t block = next_ / kBlock;
-      const size_t block_end = std::min(n, (block + 1) * kBlock);
-      const int64_t old_next = emitted_.next(block % old_p);
-      next_ = std::max(next_, std::min(block_end, static_cast<size_t>(std::max<int64_t>(old_next, 0))));
+    while (next_ < n && static_cast<int64_t>(next_) < emitted_.max()) {
+      const size_t block_end = std::min(n, next_ - next_ % kBlock + kBlock);
+      while (next_ < block_end && emitted_.Emitted(static_cast<int64_t>(next_), Owner)) ++next_;
       if (next_ < block_end) return;
-      next_ = block * kBlock + stride_;
+      next_ = block_end - kBlock + stride_;
     }
   }
 
   std::shared_ptr<const std::vector<T>> data_;
   const int index_;
+  const int parallelism_;
   size_t next_;
   const size_t stride_;
   EmittedBefore emitted_;
@@ -225,7 +274,7 @@ class GeneratorSource final : public SourceBase<T, TsFn> {
         rate_(rate / parallelism), index_(index), next_(index), step_(parallelism) {}
 
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
-    out.Add(engine::kNoGroup, EmittedBefore::Encode(index_, next_));
+    out.Add(engine::kNoGroup, emitted_.Encode(step_, index_, next_));
   }
   void Restore(const engine::RestoreContext& ctx) override {
     emitted_.Restore(ctx, "generator source");
@@ -261,10 +310,11 @@ class GeneratorSource final : public SourceBase<T, TsFn> {
   std::chrono::milliseconds retry_after() const override { return wait_; }
 
  private:
-  // Moves past the sequence numbers an old instance emitted.
+  // Moves past the sequence numbers emitted before the checkpoint.
   void SkipEmitted() {
-    const auto old_p = static_cast<int64_t>(emitted_.old_parallelism());
-    while (next_ < emitted_.max() && next_ < emitted_.next(static_cast<size_t>(next_ % old_p))) next_ += step_;
+    while (next_ < emitted_.max() && emitted_.Emitted(next_, [](int64_t n, int64_t p) { return n % p; })) {
+      next_ += step_;
+    }
   }
 
   Gen gen_;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -201,6 +202,91 @@ TEST(CheckpointTest, CommittedCollectCommitsWhatARestoredCheckpointNamedOnce) {
     }
     EXPECT_EQ(sorted(), (std::vector<int64_t>{1, 2, 101, 102})) << "restore " << again;
   }
+}
+
+// A generator restored at another parallelism twice in a row, each time
+// checkpointed before it caught up with the old instance that was ahead:
+// every sequence number is emitted once over the three runs. (Positions
+// kept only as each instance's next lost what the instance ahead had
+// emitted: the second restore emitted those again.)
+TEST(CheckpointTest, AGeneratorRescaledTwiceBeforeCatchingUpEmitsEveryNumberOnce) {
+  using Gen = GeneratorSource<int64_t, int64_t (*)(uint64_t), std::nullptr_t>;
+  auto gen = +[](uint64_t n) { return static_cast<int64_t>(n); };
+  constexpr int64_t kCount = 1000;
+  auto into = std::make_shared<Collected<int64_t>>();
+  CollectSink<int64_t> sink(into);
+  // Runs `parallelism` instances restored from `entries` (none: fresh),
+  // polling instance i `polls[i]` times of `batch` records; returns their
+  // snapshot.
+  auto run = [&](int parallelism, const std::vector<engine::StateEntry>* entries, int old_parallelism,
+                 std::vector<int> polls, size_t batch) {
+    std::vector<engine::StateEntry> snapshot;
+    for (int i = 0; i < parallelism; ++i) {
+      Gen g(sink.input(0), gen, kCount, 0, i, parallelism, nullptr, WatermarkStrategy::BoundedOutOfOrderness(0));
+      if (entries) {
+        engine::RestoreContext ctx;
+        ctx.entries = entries;
+        ctx.old_parallelism = old_parallelism;
+        ctx.index = i;
+        ctx.parallelism = parallelism;
+        g.Restore(ctx);
+      }
+      for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) g.PollRecords(batch);
+      engine::SnapshotWriter w;
+      g.Snapshot(1, w);
+      for (auto& e : w.entries()) snapshot.push_back(e);
+    }
+    return snapshot;
+  };
+  // Instance 1 of 2 runs far ahead of instance 0.
+  const auto first = run(2, nullptr, 0, {1, 5}, 40);
+  // At 3, a little each: still behind the old instance 1.
+  const auto second = run(3, &first, 2, {1, 1, 1}, 10);
+  // At 1, to the end.
+  run(1, &second, 3, {1000}, 1000);
+  auto v = into->values();
+  std::sort(v.begin(), v.end());
+  std::vector<int64_t> want(kCount);
+  std::iota(want.begin(), want.end(), 0);
+  EXPECT_EQ(v.size(), want.size());
+  EXPECT_EQ(v, want);
+}
+
+// The same for a collection source, whose instances own blocks.
+TEST(CheckpointTest, ACollectionRescaledTwiceBeforeCatchingUpEmitsEveryRecordOnce) {
+  using Src = CollectionSource<int64_t, std::nullptr_t>;
+  constexpr int64_t kCount = 9 * 4096 + 123;
+  auto data = std::make_shared<std::vector<int64_t>>(kCount);
+  std::iota(data->begin(), data->end(), 0);
+  auto into = std::make_shared<Collected<int64_t>>();
+  CollectSink<int64_t> sink(into);
+  auto run = [&](int parallelism, const std::vector<engine::StateEntry>* entries, int old_parallelism,
+                 std::vector<int> polls, size_t batch) {
+    std::vector<engine::StateEntry> snapshot;
+    for (int i = 0; i < parallelism; ++i) {
+      Src src(sink.input(0), data, i, parallelism, nullptr, WatermarkStrategy::BoundedOutOfOrderness(0));
+      if (entries) {
+        engine::RestoreContext ctx;
+        ctx.entries = entries;
+        ctx.old_parallelism = old_parallelism;
+        ctx.index = i;
+        ctx.parallelism = parallelism;
+        src.Restore(ctx);
+      }
+      for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) src.PollRecords(batch);
+      engine::SnapshotWriter w;
+      src.Snapshot(1, w);
+      for (auto& e : w.entries()) snapshot.push_back(e);
+    }
+    return snapshot;
+  };
+  const auto first = run(2, nullptr, 0, {1, 6}, 1000);
+  const auto second = run(3, &first, 2, {1, 1, 1}, 300);
+  run(1, &second, 3, {100000}, 100000);
+  auto v = into->values();
+  std::sort(v.begin(), v.end());
+  EXPECT_EQ(v.size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(v, *data);
 }
 
 // The checkpoint ids a sink saw: snapshots and completions, in order.
