@@ -569,10 +569,10 @@ Result<LoadedCheckpoint> CheckpointStore::Load(const std::string& path) {
   return LoadFiles(path, m);
 }
 
-int64_t CheckpointStore::NextId() const {
-  auto dirs = ScanDirs(dir_);
-  if (!dirs.ok() || dirs->empty()) return 1;
-  return dirs->front().id + 1;
+Result<int64_t> CheckpointStore::NextId() const {
+  RIVULET_ASSIGN_OR_RETURN(auto dirs, ScanDirs(dir_));
+  if (dirs.empty()) return int64_t{1};
+  return dirs.front().id + 1;
 }
 
 }  // namespace rivulet::engine

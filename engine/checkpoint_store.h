@@ -82,7 +82,9 @@ class CheckpointStore {
   static Result<LoadedCheckpoint> Load(const std::string& path);
 
   // The id the next checkpoint should take: one past the newest directory.
-  int64_t NextId() const;
+  // An error when the directory cannot be listed (guessing 1 would give
+  // out ids that sinks already hold as their progress).
+  Result<int64_t> NextId() const;
 
  private:
   explicit CheckpointStore(std::string dir, int retain) : dir_(std::move(dir)), retain_(retain) {}

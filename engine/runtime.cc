@@ -33,8 +33,8 @@ class CheckpointSink {
   // input; from the first call on, no other checkpoint starts.
   virtual int64_t FinalId() = 0;
   // The task finished: its state after the end of its input (for the
-  // final checkpoint; nullopt when it could not be taken).
-  virtual void Finished(std::optional<TaskSnapshot> snapshot, bool is_source) = 0;
+  // final checkpoint; a snapshot that throws fails the task instead).
+  virtual void Finished(TaskSnapshot snapshot, bool is_source) = 0;
 };
 
 // One instance of a chain: a source or input readers at the head, chained
@@ -73,7 +73,19 @@ class ChainTask final : public Task {
     const int64_t c = completed.load(std::memory_order_acquire);
     if (c <= notified) return;
     notified = c;
-    for (auto& op : operators) op->CheckpointComplete(c);
+    // Every operator is told, even after one failed to commit (another's
+    // commit does not depend on it); the first failure is thrown after.
+    std::optional<OperatorFailure> failure;
+    for (size_t k = 0; k < operators.size(); ++k) {
+      try {
+        operators[k]->CheckpointComplete(c);
+      } catch (const OperatorFailure& e) {
+        if (!failure) failure = e;
+      } catch (const std::exception& e) {
+        if (!failure) failure.emplace(node_names[k], "committing checkpoint " + std::to_string(c) + ": " + e.what());
+      }
+    }
+    if (failure) throw *failure;
   }
 
   // The state of every chained operator (head first).
@@ -129,13 +141,9 @@ class ChainTask final : public Task {
     ending_ = true;
     FlushPartial();
     if (checkpoints_) {
-      std::optional<TaskSnapshot> snap;
-      try {
-        snap = TakeSnapshot(checkpoints_->FinalId());
-      } catch (const std::exception& e) {
-        GetLogger("engine")->warn("task '{}': no state at the end of its input: {}", name(), e.what());
-      }
-      checkpoints_->Finished(std::move(snap), source != nullptr);
+      // A snapshot that throws fails the job naming the operator, as at
+      // any other checkpoint.
+      checkpoints_->Finished(TakeSnapshot(checkpoints_->FinalId()), source != nullptr);
     }
     return FlushAll() ? Step::kDone : Step::kIdle;
   }
@@ -347,9 +355,9 @@ struct Job::Impl final : CheckpointSink {
     if (final_id == 0) final_id = next_id++;
     return final_id;
   }
-  void Finished(std::optional<TaskSnapshot> snapshot, bool is_source) override {
+  void Finished(TaskSnapshot snapshot, bool is_source) override {
     std::lock_guard<std::mutex> lock(mu);
-    if (snapshot) finals.push_back(std::move(*snapshot));
+    finals.push_back(std::move(snapshot));
     ++finished;
     if (is_source) {
       source_ended = true;
@@ -547,7 +555,7 @@ struct Job::Impl final : CheckpointSink {
     if (stopped_at_checkpoint && st.code() == Errc::kClosed) st = Status::Ok();
     if (st.ok() && checkpointing && !stopped_at_checkpoint) {
       if (finals.size() != task_count) {
-        return Status(Errc::kJobFailed, "no final checkpoint: a task could not snapshot its state at the end");
+        return Status(Errc::kJobFailed, "no final checkpoint: a task ended without its state");
       }
       CheckpointInfo info = Info(final_id, WallClockMs(), 0, /*final=*/true);
       auto loaded = Persist(info, finals, Clock::now());
@@ -555,18 +563,18 @@ struct Job::Impl final : CheckpointSink {
       last = *loaded;
       last_completed = info.id;
     }
-    // No task runs now: completions go to the operators from here.
-    try {
-      for (auto& per_chain : tasks) {
-        for (auto& t : per_chain) {
-          t->completed.store(last_completed);
+    // No task runs now: completions go to the operators from here. Every
+    // task is told, even after one failed to commit (its sinks' commits do
+    // not depend on another's); the first failure is the job's.
+    for (auto& per_chain : tasks) {
+      for (auto& t : per_chain) {
+        t->completed.store(last_completed);
+        try {
           t->NotifyCompleted();
+        } catch (const OperatorFailure& e) {
+          if (st.ok()) st = Status(Errc::kJobFailed, "operator '" + e.op() + "' failed: " + e.what());
         }
       }
-    } catch (const OperatorFailure& e) {
-      if (st.ok()) st = Status(Errc::kJobFailed, "operator '" + e.op() + "' failed: " + e.what());
-    } catch (const std::exception& e) {
-      if (st.ok()) st = Status(Errc::kJobFailed, std::string("committing checkpoint: ") + e.what());
     }
     return st;
   }

@@ -375,7 +375,9 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
     o.runtime.checkpoints.interval_ms = store ? checkpoint_interval_ms : 0;
     o.runtime.checkpoints.store = store.get();
     o.runtime.checkpoints.job = name;
-    o.runtime.checkpoints.first_id = store ? store->NextId() : 1;
+    if (store) {
+      RIVULET_ASSIGN_OR_RETURN(o.runtime.checkpoints.first_id, store->NextId());
+    }
     o.runtime.checkpoints.restore = restore;
     std::unique_ptr<Progress> progress;
     std::unique_ptr<engine::Job> running;

@@ -207,7 +207,7 @@ struct FinalOnlyJob {
     r.parallelism = parallelism;
     r.runtime.checkpoints.store = store;
     r.runtime.checkpoints.job = "final";
-    r.runtime.checkpoints.first_id = store->NextId();
+    r.runtime.checkpoints.first_id = *store->NextId();
     r.runtime.checkpoints.restore = std::move(restore);
     return r;
   }

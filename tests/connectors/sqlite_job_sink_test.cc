@@ -70,7 +70,7 @@ TEST(SqliteJobSinkTest, ExactlyOnceTheProgressTableDecidesWhatARestoreWrites) {
     o.parallelism = parallelism;
     o.runtime.checkpoints.store = store->get();
     o.runtime.checkpoints.job = "final";
-    o.runtime.checkpoints.first_id = (*store)->NextId();
+    o.runtime.checkpoints.first_id = *(*store)->NextId();
     o.runtime.checkpoints.restore = last;
     auto started = job.Start(o);
     ASSERT_TRUE(started.ok()) << started.status().ToString();

@@ -247,18 +247,31 @@ TEST(CheckpointStoreTest, ListIsNewestFirstAndRetainKeepsTheNewest) {
 TEST(CheckpointStoreTest, NextIdIsOnePastTheNewestDirectory) {
   TempDir dir;
   auto store = OpenStore(dir);
-  EXPECT_EQ(store->NextId(), 1);
+  EXPECT_EQ(*store->NextId(), 1);
   WriteSample(*store, 1);
   WriteSample(*store, 2);
-  EXPECT_EQ(store->NextId(), 3);
+  EXPECT_EQ(*store->NextId(), 3);
   // An incomplete directory counts: its id is not given out again.
   fs::create_directory(store->dir() + "/chk-00000000000000000007");
-  EXPECT_EQ(store->NextId(), 8);
+  EXPECT_EQ(*store->NextId(), 8);
   // Other names do not.
   fs::create_directory(store->dir() + "/chk-9x");
   fs::create_directory(store->dir() + "/other");
   WriteAll(store->dir() + "/chk-00000000000000000050", "a file, not a checkpoint");
-  EXPECT_EQ(store->NextId(), 8);
+  EXPECT_EQ(*store->NextId(), 8);
+}
+
+TEST(CheckpointStoreTest, NextIdIsAnErrorWhenTheDirectoryCannotBeListed) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteSample(*store, 4);
+  // The directory replaced by a file: listing it fails (as root too, unlike
+  // a mode that denies reading).
+  fs::remove_all(store->dir());
+  WriteAll(store->dir(), "not a directory");
+  auto next = store->NextId();
+  ASSERT_FALSE(next.ok()) << *next;
+  EXPECT_NE(next.status().message().find(store->dir()), std::string::npos) << next.status().message();
 }
 
 TEST(CheckpointStoreTest, IncompleteCheckpointIsInvisibleAndRemovedByTheNextWrite) {
@@ -279,7 +292,7 @@ TEST(CheckpointStoreTest, IncompleteCheckpointIsInvisibleAndRemovedByTheNextWrit
   EXPECT_NE(direct.status().message().find(info.path), std::string::npos) << direct.status().message();
   ASSERT_TRUE(fs::exists(info.path));  // reading deletes nothing
 
-  EXPECT_EQ(store->NextId(), 3);
+  EXPECT_EQ(*store->NextId(), 3);
   WriteSample(*store, 3);
   EXPECT_FALSE(fs::exists(info.path));
   EXPECT_EQ(ListedIds(*store), (std::vector<int64_t>{3, 1}));
@@ -496,7 +509,7 @@ TEST(CheckpointStoreTest, CorruptManifestIsSkipped) {
     EXPECT_EQ(direct.status().code(), Errc::kCorruption);
     EXPECT_NE(direct.status().message().find(newest.path + "/_manifest"), std::string::npos);
     EXPECT_TRUE(fs::exists(newest.path + "/_manifest"));
-    EXPECT_EQ(store->NextId(), 3);
+    EXPECT_EQ(*store->NextId(), 3);
   }
 }
 

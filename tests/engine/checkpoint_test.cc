@@ -204,52 +204,87 @@ TEST(CheckpointTest, CommittedCollectCommitsWhatARestoredCheckpointNamedOnce) {
   }
 }
 
+// Runs `parallelism` instances of a source, each made by make(i,
+// parallelism) and restored from `entries` (none: fresh) taken at
+// `old_parallelism`, polling instance i `polls[i]` times of `batch`
+// records; returns their snapshot.
+template <typename Make>
+std::vector<engine::StateEntry> RunInstances(Make make, int parallelism, const std::vector<engine::StateEntry>* entries,
+                                             int old_parallelism, std::vector<int> polls, size_t batch) {
+  std::vector<engine::StateEntry> snapshot;
+  for (int i = 0; i < parallelism; ++i) {
+    auto src = make(i, parallelism);
+    if (entries) {
+      engine::RestoreContext ctx;
+      ctx.entries = entries;
+      ctx.old_parallelism = old_parallelism;
+      ctx.index = i;
+      ctx.parallelism = parallelism;
+      src->Restore(ctx);
+    }
+    for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) src->PollRecords(batch);
+    engine::SnapshotWriter w;
+    src->Snapshot(1, w);
+    for (auto& e : w.entries()) snapshot.push_back(e);
+  }
+  return snapshot;
+}
+
+std::vector<int64_t> SortedValues(Collected<int64_t>& c) {
+  auto v = c.values();
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+using Numbers = GeneratorSource<int64_t, int64_t (*)(uint64_t), std::nullptr_t>;
+int64_t Number(uint64_t n) { return static_cast<int64_t>(n); }
+
 // A generator restored at another parallelism twice in a row, each time
 // checkpointed before it caught up with the old instance that was ahead:
 // every sequence number is emitted once over the three runs. (Positions
 // kept only as each instance's next lost what the instance ahead had
 // emitted: the second restore emitted those again.)
 TEST(CheckpointTest, AGeneratorRescaledTwiceBeforeCatchingUpEmitsEveryNumberOnce) {
-  using Gen = GeneratorSource<int64_t, int64_t (*)(uint64_t), std::nullptr_t>;
-  auto gen = +[](uint64_t n) { return static_cast<int64_t>(n); };
   constexpr int64_t kCount = 1000;
   auto into = std::make_shared<Collected<int64_t>>();
   CollectSink<int64_t> sink(into);
-  // Runs `parallelism` instances restored from `entries` (none: fresh),
-  // polling instance i `polls[i]` times of `batch` records; returns their
-  // snapshot.
-  auto run = [&](int parallelism, const std::vector<engine::StateEntry>* entries, int old_parallelism,
-                 std::vector<int> polls, size_t batch) {
-    std::vector<engine::StateEntry> snapshot;
-    for (int i = 0; i < parallelism; ++i) {
-      Gen g(sink.input(0), gen, kCount, 0, i, parallelism, nullptr, WatermarkStrategy::BoundedOutOfOrderness(0));
-      if (entries) {
-        engine::RestoreContext ctx;
-        ctx.entries = entries;
-        ctx.old_parallelism = old_parallelism;
-        ctx.index = i;
-        ctx.parallelism = parallelism;
-        g.Restore(ctx);
-      }
-      for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) g.PollRecords(batch);
-      engine::SnapshotWriter w;
-      g.Snapshot(1, w);
-      for (auto& e : w.entries()) snapshot.push_back(e);
-    }
-    return snapshot;
+  auto make = [&](int i, int p) {
+    return std::make_unique<Numbers>(sink.input(0), &Number, kCount, 0, i, p, nullptr,
+                                     WatermarkStrategy::BoundedOutOfOrderness(0));
   };
   // Instance 1 of 2 runs far ahead of instance 0.
-  const auto first = run(2, nullptr, 0, {1, 5}, 40);
+  const auto first = RunInstances(make, 2, nullptr, 0, {1, 5}, 40);
   // At 3, a little each: still behind the old instance 1.
-  const auto second = run(3, &first, 2, {1, 1, 1}, 10);
+  const auto second = RunInstances(make, 3, &first, 2, {1, 1, 1}, 10);
   // At 1, to the end.
-  run(1, &second, 3, {1000}, 1000);
-  auto v = into->values();
-  std::sort(v.begin(), v.end());
+  RunInstances(make, 1, &second, 3, {1000}, 1000);
   std::vector<int64_t> want(kCount);
   std::iota(want.begin(), want.end(), 0);
-  EXPECT_EQ(v.size(), want.size());
-  EXPECT_EQ(v, want);
+  EXPECT_EQ(SortedValues(*into), want);
+}
+
+// Checkpoints written before the claims format (58befa3) hold one
+// (index, next) pair per instance: still read, as claims of the
+// checkpoint's parallelism.
+TEST(CheckpointTest, AGeneratorRestoresFromTheOldIndexNextEntries) {
+  constexpr int64_t kCount = 100;
+  // At 2: instance 0 had emitted the even numbers below 10, instance 1 the
+  // odd ones below 31.
+  const std::vector<engine::StateEntry> old{
+      {engine::kNoGroup, engine::EncodeState(std::pair<int64_t, int64_t>(0, 10))},
+      {engine::kNoGroup, engine::EncodeState(std::pair<int64_t, int64_t>(1, 31))}};
+  auto into = std::make_shared<Collected<int64_t>>();
+  CollectSink<int64_t> sink(into);
+  auto make = [&](int i, int p) {
+    return std::make_unique<Numbers>(sink.input(0), &Number, kCount, 0, i, p, nullptr,
+                                     WatermarkStrategy::BoundedOutOfOrderness(0));
+  };
+  RunInstances(make, 3, &old, 2, {1000, 1000, 1000}, 1000);
+  std::vector<int64_t> want;
+  for (int64_t n = 0; n < kCount; ++n) {
+    if (!(n % 2 == 0 ? n < 10 : n < 31)) want.push_back(n);
+  }
+  EXPECT_EQ(SortedValues(*into), want);
 }
 
 // The same for a collection source, whose instances own blocks.
@@ -260,33 +295,13 @@ TEST(CheckpointTest, ACollectionRescaledTwiceBeforeCatchingUpEmitsEveryRecordOnc
   std::iota(data->begin(), data->end(), 0);
   auto into = std::make_shared<Collected<int64_t>>();
   CollectSink<int64_t> sink(into);
-  auto run = [&](int parallelism, const std::vector<engine::StateEntry>* entries, int old_parallelism,
-                 std::vector<int> polls, size_t batch) {
-    std::vector<engine::StateEntry> snapshot;
-    for (int i = 0; i < parallelism; ++i) {
-      Src src(sink.input(0), data, i, parallelism, nullptr, WatermarkStrategy::BoundedOutOfOrderness(0));
-      if (entries) {
-        engine::RestoreContext ctx;
-        ctx.entries = entries;
-        ctx.old_parallelism = old_parallelism;
-        ctx.index = i;
-        ctx.parallelism = parallelism;
-        src.Restore(ctx);
-      }
-      for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) src.PollRecords(batch);
-      engine::SnapshotWriter w;
-      src.Snapshot(1, w);
-      for (auto& e : w.entries()) snapshot.push_back(e);
-    }
-    return snapshot;
+  auto make = [&](int i, int p) {
+    return std::make_unique<Src>(sink.input(0), data, i, p, nullptr, WatermarkStrategy::BoundedOutOfOrderness(0));
   };
-  const auto first = run(2, nullptr, 0, {1, 6}, 1000);
-  const auto second = run(3, &first, 2, {1, 1, 1}, 300);
-  run(1, &second, 3, {100000}, 100000);
-  auto v = into->values();
-  std::sort(v.begin(), v.end());
-  EXPECT_EQ(v.size(), static_cast<size_t>(kCount));
-  EXPECT_EQ(v, *data);
+  const auto first = RunInstances(make, 2, nullptr, 0, {1, 6}, 1000);
+  const auto second = RunInstances(make, 3, &first, 2, {1, 1, 1}, 300);
+  RunInstances(make, 1, &second, 3, {100000}, 100000);
+  EXPECT_EQ(SortedValues(*into), *data);
 }
 
 // The checkpoint ids a sink saw: snapshots and completions, in order.
@@ -435,14 +450,19 @@ TEST(CheckpointTest, AWindowWhoseAccumulatorHasNoCodecIsRefusedWhenCheckpointing
 // A sink whose snapshot throws at checkpoint 2 (it cannot pre-commit):
 // the job fails, naming the sink and the checkpoint; it does not go on as
 // if the checkpoint had only been skipped.
+// (fail_at < 0: every snapshot throws.)
 template <typename T>
 class FailingSnapshotSink final : public SinkOperator<T> {
  public:
+  explicit FailingSnapshotSink(int64_t fail_at = 2) : fail_at_(fail_at) {}
   void OnBatch(Batch<T>&) override {}
   void OnEnd() override {}
   void Snapshot(int64_t id, engine::SnapshotWriter&) override {
-    if (id == 2) throw std::runtime_error("cannot pre-commit");
+    if (fail_at_ < 0 || id == fail_at_) throw std::runtime_error("cannot pre-commit");
   }
+
+ private:
+  int64_t fail_at_;
 };
 
 TEST(CheckpointTest, ASnapshotThatThrowsFailsTheJobNamingTheOperator) {
@@ -465,6 +485,55 @@ TEST(CheckpointTest, ASnapshotThatThrowsFailsTheJobNamingTheOperator) {
   EXPECT_EQ(st.code(), Errc::kJobFailed) << st.ToString();
   EXPECT_NE(st.message().find("'committer'"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("checkpoint 2: cannot pre-commit"), std::string::npos) << st.message();
+}
+
+// The snapshot at the end of the input (the final checkpoint) fails the
+// same way: the job fails naming the sink, and no final checkpoint is
+// written as if its state had been taken.
+TEST(CheckpointTest, AFinalSnapshotThatThrowsFailsTheJobNamingTheOperator) {
+  JobBuilder job;
+  auto in = job.FromGenerator("gen", Make, 1000, 0, [](const Rec& r) { return r.ts; },
+                              WatermarkStrategy::BoundedOutOfOrderness(0));
+  in.job()->template AddNode<void>("committer", "sink", {in.Forward()}, [](int, int, engine::Port) {
+    return std::make_unique<FailingSnapshotSink<Rec>>(/*fail_at=*/-1);
+  });
+  auto started = job.Start(Options(1, 3'600'000));  // no checkpoint but the final one
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  Status st = (*started)->Wait();
+  EXPECT_EQ(st.code(), Errc::kJobFailed) << st.ToString();
+  EXPECT_NE(st.message().find("'committer'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("cannot pre-commit"), std::string::npos) << st.message();
+  EXPECT_EQ((*started)->last_checkpoint(), nullptr);
+}
+
+// A sink whose commit throws.
+template <typename T>
+class FailingCommitSink final : public SinkOperator<T> {
+ public:
+  void OnBatch(Batch<T>&) override {}
+  void OnEnd() override {}
+  void CheckpointComplete(int64_t) override { throw std::runtime_error("the database refused the commit"); }
+};
+
+// Two sinks of one job, the first to be told failing its commit of the
+// final checkpoint: the job fails naming it, and the other sink is still
+// told and commits everything (before, the first failure stopped the
+// notifications, and a healthy sink's last epoch was left to a rerun).
+TEST(CheckpointTest, EverySinkIsToldOfTheFinalCheckpointWhenAnotherFailsToCommit) {
+  for (int parallelism : {1, 2}) {
+    JobBuilder job;
+    auto in = job.FromGenerator("gen", [](uint64_t n) { return static_cast<int64_t>(n); }, 5000, 0);
+    in.job()->template AddNode<void>("refused", "sink", {in.Forward()}, [](int, int, engine::Port) {
+      return std::make_unique<FailingCommitSink<int64_t>>();
+    });
+    auto out = std::make_shared<Collected<int64_t>>();
+    in.CollectCommitted("out", out);
+    Status st = job.Run(Options(parallelism, 3'600'000));
+    EXPECT_EQ(st.code(), Errc::kJobFailed) << st.ToString();
+    EXPECT_NE(st.message().find("'refused'"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("the database refused the commit"), std::string::npos) << st.message();
+    EXPECT_EQ(out->values().size(), 5000u) << "parallelism " << parallelism;
+  }
 }
 
 TEST(CheckpointTest, StopFlagStopsAtACheckpointAndARerunGoesOnFromIt) {

@@ -14,18 +14,16 @@
 #include "engine/checkpoint_store.h"
 #include "log/producer.h"
 #include "tests/test_util.h"
+#include "tests/tools/rivulet_process.h"
 
 namespace rivulet::tools {
 namespace {
 
 using testing::ProcessResult;
+using testing::Rivulet;
 using testing::RunProcess;
 using testing::TempDir;
 
-ProcessResult Rivulet(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), RIVULET_BINARY);
-  return RunProcess(args, input);
-}
 
 size_t Lines(const std::string& s) {
   size_t n = 0;

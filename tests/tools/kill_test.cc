@@ -23,20 +23,16 @@
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "tests/test_util.h"
+#include "tests/tools/rivulet_process.h"
 
 extern char** environ;
 
 namespace rivulet {
 namespace {
 
-using testing::ProcessResult;
-using testing::RunProcess;
+using testing::Rivulet;
 using testing::TempDir;
 
-ProcessResult Rivulet(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), RIVULET_BINARY);
-  return RunProcess(args, input);
-}
 
 // Starts `rivulet args...` with its output thrown away; returns its pid.
 pid_t Spawn(std::vector<std::string> args) {
