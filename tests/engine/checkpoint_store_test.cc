@@ -4,6 +4,8 @@
 #include "engine/checkpoint_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -272,6 +274,43 @@ TEST(CheckpointStoreTest, NextIdIsAnErrorWhenTheDirectoryCannotBeListed) {
   auto next = store->NextId();
   ASSERT_FALSE(next.ok()) << *next;
   EXPECT_NE(next.status().message().find(store->dir()), std::string::npos) << next.status().message();
+}
+
+// A disk that fills while a checkpoint is written (simulated with a file
+// size limit: writes past it fail with EFBIG, as ENOSPC would): the write
+// fails with kNoSpace naming the file, the attempt's directory is removed,
+// the checkpoint before is still the newest, and once there is room the
+// next checkpoint is written whole.
+TEST(CheckpointStoreTest, AWriteThatRunsOutOfSpaceFailsAndKeepsTheCheckpointBefore) {
+  TempDir dir;
+  auto store = OpenStore(dir);
+  WriteSample(*store, 1);
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of dying
+  rlimit small = before;
+  small.rlim_cur = 1 << 20;  // below the sample's 3 MiB entry
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  CheckpointInfo info = Info(2);
+  Status st = store->Write(info, SampleTasks(2));
+  setrlimit(RLIMIT_FSIZE, &before);
+  ::signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), Errc::kNoSpace) << st.ToString();
+  EXPECT_NE(st.message().find(store->dir()), std::string::npos) << st.message();
+  EXPECT_EQ(ListedIds(*store), std::vector<int64_t>{1});
+  auto latest = store->LoadLatest(kFingerprint);
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->info.id, 1);
+  // The attempt's files are gone (freeing what they took); a failed
+  // checkpoint completed nowhere, so its id may be taken again.
+  EXPECT_FALSE(fs::exists(store->dir() + "/chk-00000000000000000002"));
+  EXPECT_EQ(*store->NextId(), 2);
+  WriteSample(*store, 2);
+  EXPECT_EQ(ListedIds(*store), (std::vector<int64_t>{2, 1}));
+  auto after = store->LoadLatest(kFingerprint);
+  ASSERT_TRUE(after.ok() && after->has_value());
+  ExpectSameEntries((*after)->state.at(1), EntriesOf(SampleTasks(2), 1));
 }
 
 TEST(CheckpointStoreTest, IncompleteCheckpointIsInvisibleAndRemovedByTheNextWrite) {
