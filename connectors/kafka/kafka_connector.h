@@ -258,6 +258,7 @@ class KafkaSource final : public engine::SourceInstance {
       }
     }
     Check(consumer_->Assign(options_.topic, next_));
+    for (const auto& [q, next] : next_) watermarks_.Add(q);  // each holds the watermark back from now
     assigned_ = true;  // idleness counts from now
     return true;
   }
