@@ -140,7 +140,7 @@ Status RunClickstream(JobContext& ctx) {
   source.read_committed = true;  // what the generating pipeline committed (exactly once)
   // Where the group left off (the beginning on the first run).
   source.start = connectors::LogSourceOptions::Start::kCommitted;
-  source.max_out_of_orderness_ms = 1000;
+  source.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(1000);
   auto counts =
       connectors::FromLog<PageView>(job, topic, lm.get(), source, DecodeView)
           .KeyBy([](const PageView& v) { return v.page; })

@@ -97,7 +97,7 @@ Status RunFraud(JobContext& ctx) {
   o.group = "fraud";
   o.read_committed = true;  // what the generating pipeline committed (exactly once)
   o.start = connectors::LogSourceOptions::Start::kCommitted;
-  o.max_out_of_orderness_ms = 1000;
+  o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(1000);
   auto flagged =
       connectors::FromLog<events::Transaction>(job, topic, lm.get(), o, connectors::Decoder(TransactionSerde()))
           .KeyBy([](const events::Transaction& t) { return t.card(); })

@@ -76,7 +76,7 @@ operators::Stream<AdEvent> FromLog(operators::JobBuilder& job, log::LogManager* 
   o.topic = topic;
   o.start = connectors::LogSourceOptions::Start::kEarliest;
   o.bounded = true;
-  o.max_out_of_orderness_ms = c.max_delay_ms;
+  o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(c.max_delay_ms);
   return connectors::FromLog<AdEvent>(job, "ad events", lm, o, connectors::Decoder(connectors::FixedSerde<AdEvent>()),
                                       [](const AdEvent& e) { return e.event_time; });
 }

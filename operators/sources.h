@@ -2,7 +2,8 @@
 // not, at a target rate or as fast as possible). Both split their records
 // between parallel instances (a collection in blocks of 4096 records
 // round robin, a generator's sequence numbers round robin),
-// assign timestamps, and emit watermarks by their WatermarkStrategy.
+// assign timestamps, and emit watermarks by their WatermarkStrategy
+// (operators/watermarks.h).
 // Checkpointed: each instance's next position. Restored at another
 // parallelism, an instance skips every record an old instance had emitted
 // (EmittedBefore), so no record is lost or repeated.
@@ -22,37 +23,26 @@
 #include "engine/operator.h"
 #include "engine/state_codec.h"
 #include "operators/operator_base.h"
+#include "operators/watermarks.h"
 
 namespace rivulet::operators {
 
-// How a source assigns event time and watermarks (Flink's
-// WatermarkStrategy): bounded out-of-orderness emits max_ts - bound - 1
-// after each batch; a source instance without records for idle_timeout
-// is marked idle so it does not hold back the job's watermark.
-struct WatermarkStrategy {
-  int64_t max_out_of_orderness_ms = 0;
-  int64_t idle_timeout_ms = -1;  // < 0: never idle
-
-  static WatermarkStrategy BoundedOutOfOrderness(int64_t bound_ms) { return {bound_ms, -1}; }
-  WatermarkStrategy WithIdleness(int64_t timeout_ms) const { return {max_out_of_orderness_ms, timeout_ms}; }
-};
-
-// Timestamps and watermarks for a source instance of T. TsFn: T -> ms
-// (inlined), or std::nullptr_t for processing time (the wall clock when
-// read).
+// Timestamps and watermarks for a source instance of T: one split, its
+// watermark and idleness by SplitWatermarks. TsFn: T -> ms (inlined), or
+// std::nullptr_t for processing time (the wall clock when read; the bound
+// is then 0).
 template <typename T, typename TsFn>
 class SourceBase : public engine::SourceInstance {
  public:
   using Poll = engine::SourceInstance::Poll;
   static constexpr bool kEventTime = !std::is_same_v<TsFn, std::nullptr_t>;
   SourceBase(engine::Port out, TsFn ts, WatermarkStrategy wm)
-      : out_(out.template As<T>()), ts_(std::move(ts)), strategy_(wm) {}
+      : out_(out.template As<T>()), ts_(std::move(ts)),
+        watermarks_(kEventTime ? wm : WatermarkStrategy{0, wm.idle_timeout_ms, wm.clock}),
+        split_(&watermarks_.Add(0)) {}
 
   void End() override { out_->OnEnd(); }
-  bool idle() const override {
-    return strategy_.idle_timeout_ms >= 0 && std::chrono::steady_clock::now() - last_record_ >=
-                                                 std::chrono::milliseconds(strategy_.idle_timeout_ms);
-  }
+  bool idle() const override { return watermarks_.idle(); }
 
  protected:
   // Appends a record to batch_, stamped with its event time (processing
@@ -62,7 +52,7 @@ class SourceBase : public engine::SourceInstance {
     Timestamp t = 0;
     if constexpr (kEventTime) {
       t = ts_(value);
-      max_ts_ = std::max(max_ts_, t);
+      split_->Record(t);
     }
     batch_.push_back(Event<T>{t, std::forward<V>(value)});
   }
@@ -73,7 +63,7 @@ class SourceBase : public engine::SourceInstance {
       const size_t base = batch_.size();
       batch_.resize(base + static_cast<size_t>(last - first));
       Event<T>* out = batch_.data() + base;
-      Timestamp m = max_ts_;
+      Timestamp m = engine::kMinTimestamp;
       for (const T* p = first; p != last; ++p, ++out) {
         if constexpr (kEventTime) {
           out->ts = ts_(*p);
@@ -83,7 +73,7 @@ class SourceBase : public engine::SourceInstance {
         }
         out->value = *p;
       }
-      max_ts_ = m;
+      if (kEventTime && first != last) split_->Record(m);
     } else {
       for (const T* p = first; p != last; ++p) Append(*p);
     }
@@ -92,21 +82,14 @@ class SourceBase : public engine::SourceInstance {
   // Sends `batch_` (filled by Append) and then the watermark.
   void Send() {
     if (batch_.empty()) return;
-    last_record_ = std::chrono::steady_clock::now();
     if constexpr (!kEventTime) {
       const Timestamp now = engine::WallClockMs();
       for (auto& e : batch_) e.ts = now;
-      max_ts_ = std::max(max_ts_, now);
+      split_->Record(now);
     }
     out_->OnBatch(batch_);
     batch_.clear();
-    const Timestamp wm = max_ts_ == engine::kMinTimestamp
-                             ? engine::kMinTimestamp
-                             : max_ts_ - (kEventTime ? strategy_.max_out_of_orderness_ms : 0) - 1;
-    if (wm > watermark_) {
-      watermark_ = wm;
-      out_->OnWatermark(wm);
-    }
+    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
   }
 
   Receiver<T>* out_;
@@ -114,10 +97,8 @@ class SourceBase : public engine::SourceInstance {
 
  private:
   TsFn ts_;
-  WatermarkStrategy strategy_;
-  Timestamp max_ts_ = engine::kMinTimestamp;
-  Timestamp watermark_ = engine::kMinTimestamp;
-  std::chrono::steady_clock::time_point last_record_ = std::chrono::steady_clock::now();
+  SplitWatermarks watermarks_;
+  SplitWatermarks::Split* split_;  // the one split, in watermarks_
 };
 
 // What a split-by-position source emitted before a checkpoint, as claims

@@ -1,5 +1,9 @@
 // FileSource: the lines of one file as records, read once or followed as
 // the file grows (FromFile in file_connector.h builds it into a job).
+// The file is one split of the options' watermark strategy
+// (operators/watermarks.h): watermark = largest timestamp - bound - 1; a
+// followed file without new lines for the idle timeout marks the
+// instance idle, so it does not hold back the job's watermark.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +23,7 @@
 #include "engine/operator.h"
 #include "engine/state_codec.h"
 #include "operators/operator_base.h"
+#include "operators/watermarks.h"
 
 namespace rivulet::connectors {
 
@@ -27,7 +32,7 @@ struct FileSourceOptions {
   bool follow = false;  // keep reading what is appended, until the job stops
   using OnBadRecord = connectors::OnBadRecord;  // kFail or kSkip (no dead letters for files)
   OnBadRecord on_bad_record = OnBadRecord::kFail;
-  int64_t max_out_of_orderness_ms = 0;
+  operators::WatermarkStrategy watermarks;  // bound on out-of-orderness, idle timeout
 };
 
 // The state a FileSource records at a barrier: where the next unread line
@@ -57,7 +62,7 @@ class FileSource final : public engine::SourceInstance {
   using Poll = engine::SourceInstance::Poll;
   FileSource(engine::Port out, FileSourceOptions options, Decode decode, TsFn ts)
       : out_(out.template As<T>()), options_(std::move(options)), decode_(std::move(decode)),
-        ts_(std::move(ts)) {}
+        ts_(std::move(ts)), watermarks_(options_.watermarks), split_(&watermarks_.Add(kFileSplit)) {}
   ~FileSource() override {
     if (file_) std::fclose(file_);
   }
@@ -90,13 +95,13 @@ class FileSource final : public engine::SourceInstance {
       if (::fseeko(file_, static_cast<off_t>(v->offset), SEEK_SET) != 0) Fail("seek");
       read_ = line_start_ = v->offset;
       line_ = v->line;
-      max_ts_ = v->max_ts;
+      watermarks_.Add(kFileSplit, v->max_ts);
     }
   }
 
   // At a barrier (between two polls): the start of the next unread line.
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
-    FileSourcePosition p{options_.path, inode_, line_start_, line_, max_ts_};
+    FileSourcePosition p{options_.path, inode_, line_start_, line_, split_->max_ts()};
     out.Add(kFileSplit, engine::EncodeState(p));
   }
 
@@ -141,6 +146,8 @@ class FileSource final : public engine::SourceInstance {
     return Poll::kIdle;
   }
   std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(20); }
+  // Following, no new line for the idle timeout.
+  bool idle() const override { return watermarks_.idle(); }
 
  private:
   void Open() {
@@ -161,12 +168,7 @@ class FileSource final : public engine::SourceInstance {
     }
   }
   void EmitWatermark() {
-    if (max_ts_ == engine::kMinTimestamp) return;
-    const engine::Timestamp wm = max_ts_ - options_.max_out_of_orderness_ms - 1;
-    if (wm > watermark_) {
-      watermark_ = wm;
-      out_->OnWatermark(wm);
-    }
+    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
   }
   [[noreturn]] void Fail(const char* what) {
     throw std::runtime_error(options_.path + ": " + what + ": " + std::strerror(errno));
@@ -187,7 +189,7 @@ class FileSource final : public engine::SourceInstance {
     } else {
       t = ts_(v);
     }
-    max_ts_ = std::max(max_ts_, t);
+    split_->Record(t);
     batch_.push_back(operators::Event<T>{t, std::move(v)});
   }
 
@@ -202,8 +204,8 @@ class FileSource final : public engine::SourceInstance {
   int64_t line_start_ = 0;  // offset of the first byte of partial_: the next unread line
   int64_t line_ = 0;        // lines read before line_start_
   operators::Batch<T> batch_;
-  engine::Timestamp max_ts_ = engine::kMinTimestamp;
-  engine::Timestamp watermark_ = engine::kMinTimestamp;
+  operators::SplitWatermarks watermarks_;
+  operators::SplitWatermarks::Split* split_;  // the file's, in watermarks_
 };
 
 }  // namespace rivulet::connectors

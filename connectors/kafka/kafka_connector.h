@@ -10,8 +10,12 @@
 // instance stores a record's offset once it has emitted it; librdkafka
 // commits stored offsets every auto-commit interval and when the source
 // ends (at-least-once: a crash replays what was not yet committed).
-// Event time is the record timestamp (or a field); the watermark is the
-// smallest over the partitions the instance has read, minus the bound.
+// Event time is the record timestamp (or a field); watermarks by the
+// options' strategy (operators/watermarks.h), per partition assigned to the
+// instance: the smallest over them of (largest timestamp - bound - 1); a
+// partition without records yet holds it back, one without records for
+// the idle timeout does not (until it has records again), and an instance
+// all of whose partitions are idle is marked idle.
 // With idle_end_ms >= 0 the source ends after that long without records,
 // counted from when the group first assigned it partitions.
 // With checkpoints the source does not join the group: instance i of p
@@ -58,6 +62,7 @@
 #include "engine/state_codec.h"
 #include "operators/operator_base.h"
 #include "operators/stream.h"
+#include "operators/watermarks.h"
 
 namespace rivulet::connectors {
 
@@ -67,7 +72,7 @@ struct KafkaSourceOptions {
   std::string group;                       // required: the consumer group
   std::string auto_offset_reset = "earliest";  // where a group without offsets starts
   int64_t idle_end_ms = -1;                // >= 0: end after this long without records (once assigned)
-  int64_t max_out_of_orderness_ms = 0;
+  operators::WatermarkStrategy watermarks;  // per partition: bound on out-of-orderness, idle timeout
   using OnBadRecord = connectors::OnBadRecord;  // kFail or kSkip
   OnBadRecord on_bad_record = OnBadRecord::kFail;
   kafka::Config config;  // extra librdkafka settings
@@ -79,7 +84,7 @@ class KafkaSource final : public engine::SourceInstance {
   using Poll = engine::SourceInstance::Poll;
   KafkaSource(engine::Port out, KafkaSourceOptions options, Decode decode, TsFn ts)
       : out_(out.template As<T>()), options_(std::move(options)), decode_(std::move(decode)),
-        ts_(std::move(ts)) {}
+        ts_(std::move(ts)), watermarks_(options_.watermarks) {}
   ~KafkaSource() override {
     if (consumer_) consumer_->Close();
   }
@@ -110,16 +115,16 @@ class KafkaSource final : public engine::SourceInstance {
       }
       const auto p = static_cast<int32_t>(e.group);
       next_[p] = std::get<0>(*v);
-      if (std::get<1>(*v) != engine::kMinTimestamp) max_ts_[p] = std::get<1>(*v);
+      watermarks_.Add(p, std::get<1>(*v));
     }
   }
   void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
     if (!checkpointing_) return;
     if (!started_) Start();  // a barrier before the first poll: the start positions (when the topic exists)
     for (const auto& [p, next] : next_) {
-      auto ts = max_ts_.find(p);
+      const auto* split = watermarks_.Find(p);
       out.Add(static_cast<uint32_t>(p),
-              engine::EncodeState(std::make_tuple(next, ts == max_ts_.end() ? engine::kMinTimestamp : ts->second)));
+              engine::EncodeState(std::make_tuple(next, split ? split->max_ts() : engine::kMinTimestamp)));
     }
     if (!next_.empty()) pending_commits_[id] = next_;
   }
@@ -135,8 +140,9 @@ class KafkaSource final : public engine::SourceInstance {
     pending_commits_.erase(pending_commits_.begin(), std::next(last));
   }
   // An instance with no partition to read (more instances than
-  // partitions) holds no watermark back.
-  bool idle() const override { return checkpointing_ && started_ && next_.empty(); }
+  // partitions) holds no watermark back, nor one all of whose partitions
+  // are idle (the strategy's idle timeout).
+  bool idle() const override { return started_ && ((checkpointing_ && next_.empty()) || watermarks_.idle()); }
 
   Poll PollRecords(size_t max_records) override {
     if (!started_ && !Start()) return Poll::kIdle;  // the topic does not exist yet
@@ -154,8 +160,7 @@ class KafkaSource final : public engine::SourceInstance {
         T v = TakeDecoded(decoded);
         engine::Timestamp t = record_ts;
         if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(v);
-        auto& max = max_ts_[partition];
-        max = std::max(max, t);
+        watermarks_.Add(partition).Record(t);
         batch_.push_back(operators::Event<T>{t, std::move(v)});
       } else {
         this->CountBadRecord();
@@ -165,10 +170,8 @@ class KafkaSource final : public engine::SourceInstance {
       }
       next_offsets_[partition] = offset + 1;
     }
-    if (!batch_.empty()) {
-      out_->OnBatch(batch_);
-      EmitWatermark();
-    }
+    if (!batch_.empty()) out_->OnBatch(batch_);
+    EmitWatermark();  // also without records: a partition may have gone idle
     if (checkpointing_) {
       for (const auto& [p, next] : next_offsets_) next_[p] = next;  // for the next barrier
       next_offsets_.clear();
@@ -255,6 +258,7 @@ class KafkaSource final : public engine::SourceInstance {
       }
     }
     Check(consumer_->Assign(options_.topic, next_));
+    for (const auto& [q, next] : next_) watermarks_.Add(q);  // each holds the watermark back from now
     assigned_ = true;  // idleness counts from now
     return true;
   }
@@ -262,20 +266,22 @@ class KafkaSource final : public engine::SourceInstance {
     if (!st.ok()) throw std::runtime_error("kafka topic " + options_.topic + ": " + st.ToString());
   }
   void EmitWatermark() {
-    // Partitions the group has moved to another member no longer hold the
-    // watermark back (checked every 200 ms, not per poll).
+    // The partitions assigned to this instance are its splits (checked
+    // every 200 ms, not per poll): those the group has moved to another
+    // member no longer hold the watermark back; those it gave this one
+    // do, from now (until they have records, or are idle).
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_assignment_check_) {
       next_assignment_check_ = now + std::chrono::milliseconds(200);
       const auto mine = consumer_->AssignedPartitions();
-      std::erase_if(max_ts_, [&](const auto& e) { return std::find(mine.begin(), mine.end(), e.first) == mine.end(); });
+      std::vector<operators::SplitWatermarks::SplitId> gone;
+      watermarks_.ForEach([&](operators::SplitWatermarks::SplitId p, const auto&) {
+        if (std::find(mine.begin(), mine.end(), p) == mine.end()) gone.push_back(p);
+      });
+      for (const auto p : gone) watermarks_.Remove(p);
+      for (const int32_t p : mine) watermarks_.Add(p);
     }
-    engine::Timestamp wm = engine::kMaxTimestamp;
-    for (const auto& [p, t] : max_ts_) wm = std::min(wm, t - options_.max_out_of_orderness_ms - 1);
-    if (!max_ts_.empty() && wm > watermark_) {
-      watermark_ = wm;
-      out_->OnWatermark(wm);
-    }
+    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
   }
 
   operators::Receiver<T>* out_;
@@ -285,9 +291,8 @@ class KafkaSource final : public engine::SourceInstance {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::map<int32_t, int64_t> next_offsets_;  // per partition: the offset after the last record handled
   operators::Batch<T> batch_;
-  std::map<int32_t, engine::Timestamp> max_ts_;  // per partition this instance has (had) records of
+  operators::SplitWatermarks watermarks_;  // a split per partition assigned
   std::chrono::steady_clock::time_point next_assignment_check_;
-  engine::Timestamp watermark_ = engine::kMinTimestamp;
   std::chrono::steady_clock::time_point last_record_;
   bool assigned_ = false;
   bool started_ = false;

@@ -5,9 +5,12 @@
 // earliest or latest offset, the group's committed offsets, or a
 // timestamp; bounded (up to the log end seen when the job starts) or
 // following the log. Event time is the record's timestamp (or a field,
-// through the job's extractor); each partition has its own watermark
-// (its largest timestamp - bound - 1) and the instance's is the smallest
-// over partitions still being read. A record the decoder rejects is
+// through the job's extractor). Watermarks by the options' strategy
+// (operators/watermarks.h), per partition: the instance's is the smallest
+// over partitions still being read (bounded: not yet at their end) and not
+// idle; a partition without records for the idle timeout (an empty one,
+// say) holds nothing back until it has records again, and an instance all
+// of whose partitions are idle is marked idle. A record the decoder rejects is
 // counted and fails the job, is skipped with a log line, or is copied to a
 // dead-letter topic, as configured.
 // With a group, the instance commits the positions it has emitted every
@@ -37,6 +40,7 @@
 #include "log/log_manager.h"
 #include "log/producer.h"
 #include "operators/operator_base.h"
+#include "operators/watermarks.h"
 
 namespace rivulet::connectors {
 
@@ -47,7 +51,8 @@ struct LogSourceOptions {
   Start start = Start::kEarliest;
   int64_t start_timestamp_ms = 0;  // for kTimestamp
   bool bounded = true;             // stop at the log end seen at the start
-  int64_t max_out_of_orderness_ms = 0;
+  // Bound on out-of-orderness and idle timeout, per partition.
+  operators::WatermarkStrategy watermarks;
   int64_t commit_interval_ms = 1000;
   // Read only committed transactions (as Kafka's isolation.level): what an
   // exactly-once writer (a job's log sink with checkpoints) has committed.
@@ -72,7 +77,8 @@ class LogSource final : public engine::SourceInstance {
   LogSource(engine::Port out, log::LogManager* log, LogSourceOptions options, Decode decode, TsFn ts, int index,
             int parallelism)
       : out_(out.template As<T>()), log_(log), options_(std::move(options)),
-        decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism) {}
+        decode_(std::move(decode)), ts_(std::move(ts)), index_(index), parallelism_(parallelism),
+        watermarks_(options_.watermarks) {}
 
   void End() override {
     out_->OnEnd();  // chained sinks finish first: a failure there commits nothing
@@ -94,7 +100,7 @@ class LogSource final : public engine::SourceInstance {
     if (dead_letters_) Check(dead_letters_->Flush());  // before positions past them are recorded
     std::map<log::TopicPartition, int64_t> offsets;
     for (const auto& [p, st] : partitions_) {
-      out.Add(static_cast<uint32_t>(p), engine::EncodeState(std::make_tuple(st.next, st.end, st.max_ts)));
+      out.Add(static_cast<uint32_t>(p), engine::EncodeState(std::make_tuple(st.next, st.end, st.split->max_ts())));
       offsets[{options_.topic, p}] = st.next;
     }
     if (!options_.group.empty()) pending_commits_[id] = std::move(offsets);
@@ -145,7 +151,7 @@ class LogSource final : public engine::SourceInstance {
       Timestamp t = r.timestamp;
       if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(e->value);
       e->ts = t;
-      p.max_ts = std::max(p.max_ts, t);
+      p.split->Record(t);
     });
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
@@ -168,6 +174,8 @@ class LogSource final : public engine::SourceInstance {
   }
 
   std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(10); }
+  // Every partition idle (the strategy's idle timeout): see watermarks.h.
+  bool idle() const override { return consumer_ && watermarks_.idle(); }
 
  private:
   using Timestamp = engine::Timestamp;
@@ -178,7 +186,7 @@ class LogSource final : public engine::SourceInstance {
   struct PartitionState {
     int64_t next = 0;
     int64_t end = 0;  // bounded: stop here
-    Timestamp max_ts = engine::kMinTimestamp;
+    operators::SplitWatermarks::Split* split = nullptr;  // in watermarks_
   };
 
   void Start() {
@@ -223,11 +231,13 @@ class LogSource final : public engine::SourceInstance {
       PartitionState st;
       st.next = from;
       st.end = ends->at(tp);
+      Timestamp max_ts = engine::kMinTimestamp;
       if (auto r = restored_.find(tp.partition); r != restored_.end()) {
         // From the checkpoint: its position, and (bounded) the end it had.
-        std::tie(st.next, st.end, st.max_ts) = r->second;
+        std::tie(st.next, st.end, max_ts) = r->second;
         if (!options_.bounded) st.end = ends->at(tp);
       }
+      st.split = &watermarks_.Add(tp.partition, max_ts);
       Check(consumer_->Seek(tp, st.next));
       partitions_[tp.partition] = st;
     }
@@ -241,21 +251,15 @@ class LogSource final : public engine::SourceInstance {
     return true;
   }
 
-  // The smallest partition watermark over partitions still being read.
+  // The watermark over partitions still being read (bounded: those at
+  // their end hold nothing back), when it moved.
   void EmitWatermark() {
-    Timestamp wm = engine::kMaxTimestamp;
-    bool any = false;
-    for (const auto& [p, st] : partitions_) {
-      if (options_.bounded && st.next >= st.end) continue;  // done: holds nothing back
-      any = true;
-      if (st.max_ts == engine::kMinTimestamp) return;  // nothing read yet: no watermark
-      wm = std::min(wm, st.max_ts - options_.max_out_of_orderness_ms - 1);
+    if (options_.bounded) {
+      for (const auto& [p, st] : partitions_) {
+        if (st.next >= st.end) watermarks_.Finish(p);
+      }
     }
-    if (!any) return;
-    if (wm > watermark_) {
-      watermark_ = wm;
-      out_->OnWatermark(wm);
-    }
+    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
   }
 
   void MaybeCommit() {
@@ -306,7 +310,7 @@ class LogSource final : public engine::SourceInstance {
   std::unique_ptr<log::Consumer> consumer_;
   std::map<int32_t, PartitionState> partitions_;
   operators::Batch<T> batch_;
-  Timestamp watermark_ = engine::kMinTimestamp;
+  operators::SplitWatermarks watermarks_;  // a split per partition
   std::chrono::steady_clock::time_point last_commit_;
   std::unique_ptr<log::Producer> dead_letters_;
   std::string why_;  // a decoder's reason, reused

@@ -152,6 +152,52 @@ TEST(FileConnectorTest, FollowsAGrowingFileUntilStopped) {
   for (int i = 1; i < 50; ++i) EXPECT_EQ(v[static_cast<size_t>(i)].price, 2);
 }
 
+// What a source instance driven by hand emitted: records and watermarks.
+class Probe final : public operators::SinkOperator<Trade> {
+ public:
+  void OnBatch(operators::Batch<Trade>& batch) override { records += batch.size(); }
+  void OnWatermark(engine::Timestamp w) override { watermark = w; }
+  void OnEnd() override {}
+  size_t records = 0;
+  engine::Timestamp watermark = engine::kMinTimestamp;
+};
+
+// A followed file is one split of the watermark strategy: with idleness,
+// no new line for the timeout (on a manual clock) marks the instance idle
+// and a new line makes it active again; without, it never is.
+TEST(FileConnectorTest, FollowedFileWithoutNewLinesIsIdleAfterTheTimeout) {
+  TempDir dir;
+  const std::string path = dir / "quiet.csv";
+  Write(path, "A,100,1\nA,90,1\n");
+  using Source = FileSource<Trade, std::decay_t<decltype(FromCsv)>, int64_t (*)(const Trade&)>;
+  auto ts = +[](const Trade& t) { return t.ts; };
+  for (const int64_t idle_ms : {int64_t{50}, int64_t{-1}}) {
+    operators::ManualSourceClock clock;
+    Probe probe;
+    FileSourceOptions o;
+    o.path = path;
+    o.follow = true;
+    o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(5).WithIdleness(idle_ms).WithClock(&clock);
+    Source source(probe.input(0), o, FromCsv, ts);
+    EXPECT_EQ(source.PollRecords(100), engine::SourceInstance::Poll::kMore);
+    EXPECT_EQ(probe.records, 2u);
+    EXPECT_EQ(probe.watermark, 100 - 5 - 1);
+    EXPECT_EQ(source.PollRecords(100), engine::SourceInstance::Poll::kIdle);
+    clock.Advance(std::chrono::milliseconds(49));
+    EXPECT_FALSE(source.idle());
+    clock.Advance(std::chrono::milliseconds(1));
+    EXPECT_EQ(source.idle(), idle_ms >= 0) << idle_ms;
+    Write(path, "A,200,1\n", true);
+    EXPECT_EQ(source.PollRecords(100), engine::SourceInstance::Poll::kMore);
+    EXPECT_FALSE(source.idle());
+    EXPECT_EQ(probe.watermark, 200 - 5 - 1);
+    Write(path, "A,10,1\nA,20,1\n", true);  // behind: the watermark stays
+    EXPECT_EQ(source.PollRecords(100), engine::SourceInstance::Poll::kMore);
+    EXPECT_EQ(probe.watermark, 200 - 5 - 1);
+    Write(path, "A,100,1\nA,90,1\n");  // back as it was for the next round
+  }
+}
+
 TEST(FileConnectorTest, SinkWritesOneLinePerRecord) {
   TempDir dir;
   JobBuilder job;

@@ -360,6 +360,73 @@ INSTANTIATE_TEST_SUITE_P(Parallelisms, KafkaSourceRestoreTest,
                            return "p" + std::to_string(i.param.before) + "_to_p" + std::to_string(i.param.after);
                          });
 
+// What a source instance driven by hand emitted: records and watermarks.
+class Probe final : public operators::SinkOperator<int64_t> {
+ public:
+  void OnBatch(operators::Batch<int64_t>& batch) override { records += batch.size(); }
+  void OnWatermark(engine::Timestamp w) override { watermark = w; }
+  void OnEnd() override {}
+  size_t records = 0;
+  engine::Timestamp watermark = engine::kMinTimestamp;
+};
+
+// A source over 2 partitions, one empty, polled by hand (partitions
+// assigned by hand, as with checkpoints) with a manual idleness clock:
+// the empty partition holds the watermark back unless idleness lets it go.
+TEST(KafkaConnectorTest, AnEmptyPartitionHoldsTheWatermarkBackUnlessIdle) {
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("quiet", 2, {}).ok());
+  auto producer = kafka::Producer::Open(broker.bootstrap());
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  int64_t next = 1000;  // values sent: [1000, next)
+  auto send = [&] {  // to partition 0 only; the value is the event time
+    ASSERT_TRUE((*producer)->Send("quiet", std::nullopt, std::to_string(next++), 0).ok());
+    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  };
+  for (int i = 0; i < 10; ++i) send();
+  using Ts = engine::Timestamp (*)(const int64_t&);
+  using Source = KafkaSource<int64_t, decltype(&DecodeNumber), Ts>;
+  for (const int64_t idle_ms : {int64_t{-1}, int64_t{100}}) {
+    operators::ManualSourceClock clock;
+    Probe probe;
+    KafkaSourceOptions o;
+    o.bootstrap = broker.bootstrap();
+    o.topic = "quiet";
+    o.group = "quiet-" + std::to_string(idle_ms);
+    o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(0).WithIdleness(idle_ms).WithClock(&clock);
+    Source source(probe.input(0), o, &DecodeNumber, +[](const int64_t& v) { return engine::Timestamp{v}; });
+    source.EnableCheckpoints(engine::CheckpointScope{"quiet", "in", 0, 1});
+    // Polls (real time passes for the fetches, not for idleness) until
+    // every record sent came (each run reads from the beginning), at most 20 s.
+    auto poll_all = [&] {
+      const auto n = static_cast<size_t>(next - 1000);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (probe.records < n && std::chrono::steady_clock::now() < deadline) {
+        if (source.PollRecords(100) != engine::SourceInstance::Poll::kMore) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+      ASSERT_EQ(probe.records, n);
+    };
+    poll_all();
+    EXPECT_EQ(probe.watermark, engine::kMinTimestamp) << idle_ms;  // partition 1 has nothing yet
+    clock.Advance(std::chrono::milliseconds(100));
+    send();
+    poll_all();
+    if (idle_ms < 0) {
+      EXPECT_EQ(probe.watermark, engine::kMinTimestamp);
+      EXPECT_FALSE(source.idle());
+      continue;
+    }
+    EXPECT_EQ(probe.watermark, next - 1 - 1);  // partition 1 idle: partition 0's
+    EXPECT_FALSE(source.idle());
+    clock.Advance(std::chrono::milliseconds(100));
+    EXPECT_TRUE(source.idle());  // both quiet
+  }
+}
+
 // Completed checkpoints commit their offsets to the group while the job
 // runs, and the final one the end of every partition.
 TEST(KafkaConnectorTest, CheckpointCompletionCommitsOffsetsToTheGroup) {
