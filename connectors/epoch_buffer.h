@@ -19,6 +19,7 @@
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "engine/state_codec.h"
+#include "operators/operator_base.h"
 
 namespace rivulet::connectors {
 
@@ -158,6 +159,36 @@ class EpochBuffer {
   std::vector<Epoch> restored_;
   Rows open_;                       // rows since the last barrier
   std::map<int64_t, Rows> pending_;  // checkpoint -> its rows, until written
+};
+
+// A database job sink of T over an EpochBuffer: the operator hooks of
+// checkpoints, written once for every such sink. The sink opens its
+// database in OpenOnce (once; with checkpoints it then calls
+// epochs_.Recover) and implements EpochDatabase; with checkpoints on,
+// OnBatch adds rows to epochs_ instead of writing them.
+template <typename T>
+class EpochSink : public operators::SinkOperator<T>, protected EpochDatabase {
+ public:
+  void OnEnd() override { OpenOnce(); }  // the schema exists even without rows
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override { epochs_.Enable(scope); }
+  void Restore(const engine::RestoreContext& ctx) override { epochs_.Restore(ctx); }
+  // Pre-commit: the epoch's rows wait for their checkpoint, and are part of it.
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (!epochs_.enabled()) return;
+    OpenOnce();  // restored rows are written before the next checkpoint forgets them
+    epochs_.Snapshot(id, out);
+  }
+  void CheckpointComplete(int64_t id) override {
+    if (!epochs_.enabled()) return;
+    OpenOnce();
+    epochs_.Commit(id, *this);
+  }
+
+ protected:
+  // `what` names the sink in errors ("postgresql sink").
+  explicit EpochSink(std::string what) : epochs_(std::move(what)) {}
+  virtual void OpenOnce() = 0;
+  EpochBuffer epochs_;
 };
 
 }  // namespace rivulet::connectors
