@@ -45,7 +45,7 @@ class PostgresJobSink final : public EpochSink<T> {
  private:
   // EpochDatabase: rows are buffered and written (COPY, merge) with the
   // progress row, so that the staging table of upserts merges them once.
-  void Begin() override { Check(db_->Begin()); }
+  void Begin(const std::string& /*sink*/) override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     // FOR UPDATE: a second run of the job on the same sink waits here.
     auto rows = db_->QueryRows("SELECT checkpoint FROM rivulet_sink_progress WHERE sink = " + SqlStringLiteral(sink) +

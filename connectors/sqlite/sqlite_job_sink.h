@@ -52,7 +52,7 @@ class SqliteJobSink final : public EpochSink<T> {
 
  private:
   // EpochDatabase: one BEGIN IMMEDIATE ... COMMIT transaction.
-  void Begin() override { Check(db_->Begin()); }
+  void Begin(const std::string& /*sink*/) override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     auto done = db_->QueryInt("SELECT COALESCE(MAX(checkpoint), 0) FROM rivulet_sink_progress WHERE sink = " +
                               SqlStringLiteral(sink));

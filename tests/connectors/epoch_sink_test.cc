@@ -25,6 +25,7 @@ struct Store {
   std::string fail_on;  // a row whose Write throws
   int rollbacks = 0;
   int transactions = 0;  // committed
+  std::vector<std::string> begun;  // the sink named by each Begin
 };
 
 class MemorySink final : public EpochSink<std::string> {
@@ -42,8 +43,9 @@ class MemorySink final : public EpochSink<std::string> {
   }
 
  private:
-  void Begin() override {
+  void Begin(const std::string& sink) override {
     ASSERT_FALSE(open_) << "a transaction inside a transaction";
+    store_->begun.push_back(sink);
     open_ = true;
     rows_.clear();
     progress_ = store_->progress;
@@ -52,7 +54,7 @@ class MemorySink final : public EpochSink<std::string> {
     auto it = progress_.find(sink);
     return it == progress_.end() ? 0 : it->second;
   }
-  void Write(const std::vector<std::vector<std::string>>& rows) override {
+  void Write(const std::vector<SqlRow>& rows) override {
     for (const auto& r : rows) {
       if (r.at(0) == store_->fail_on) throw std::runtime_error("refused " + r.at(0));
       rows_.push_back(r.at(0));
@@ -143,9 +145,12 @@ TEST(EpochSinkTest, RowsWaitForTheirCheckpointAndRestoresWriteRecordedEpochsOnce
     for (auto* w : {&w2a, &w2b}) chk2.insert(chk2.end(), w->entries().begin(), w->entries().end());
   }
   EXPECT_EQ(Sorted(store->rows), Numbers(0, 20));
+  EXPECT_EQ(store->begun, (std::vector<std::string>{"job/out/0", "job/out/1"}));
   // Restored at parallelism 1 (twice): the one instance writes what both
-  // recorded, in one transaction per old instance, once.
+  // recorded, in one transaction per old instance (each begun with that
+  // instance's name: a Kafka sink's transactional id), once.
   for (int round = 0; round < 2; ++round) {
+    store->begun.clear();
     auto s = Make(store, 0, 1);
     RestoreFrom(*s, chk2, 2, 0, 1);
     engine::SnapshotWriter w;
@@ -153,6 +158,7 @@ TEST(EpochSinkTest, RowsWaitForTheirCheckpointAndRestoresWriteRecordedEpochsOnce
     EXPECT_TRUE(w.entries().empty());
     EXPECT_EQ(Sorted(store->rows), Numbers(0, 40)) << "round " << round;
     EXPECT_EQ(store->progress["job/out/1"], 2);
+    EXPECT_EQ(store->begun, (std::vector<std::string>{"job/out/0", "job/out/1"}));
   }
   EXPECT_EQ(store->rollbacks, 0);
 }
