@@ -17,8 +17,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <numeric>
 #include <thread>
 
@@ -234,81 +232,27 @@ std::optional<int64_t> DecodeNumber(kafka::Message& m) {
   return std::stoll(*m.value);
 }
 
-// What the test sink below committed, and which (instance, checkpoint)
-// epochs it committed them in.
-struct Committed {
-  std::mutex mu;
-  std::vector<int64_t> values;
-  std::set<std::pair<int, int64_t>> epochs;
-};
-
-// An exactly-once sink into memory, as the SQLite sink is into a database:
-// an epoch's values are part of its checkpoint and committed when it
-// completes or, restored, unless `Committed::epochs` shows them committed.
-// (CollectCommitted loses the last epoch of a job cancelled before its
-// sinks heard that the checkpoint completed.)
-class ExactlyOnceCollect final : public operators::SinkOperator<int64_t> {
- public:
-  ExactlyOnceCollect(std::shared_ptr<Committed> into, int index, int parallelism)
-      : into_(std::move(into)), index_(index), parallelism_(parallelism) {}
-  void OnBatch(operators::Batch<int64_t>& batch) override {
-    for (const auto& e : batch) open_.push_back(e.value);
-  }
-  void OnEnd() override {}
-  void Restore(const engine::RestoreContext& ctx) override {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      ASSERT_TRUE(v.ok());
-      if (std::get<0>(*v) % parallelism_ == index_) Commit(std::get<0>(*v), std::get<1>(*v), std::get<2>(*v));
-    }
-  }
-  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (!open_.empty()) pending_[id] = std::move(open_);
-    open_.clear();
-    for (const auto& [c, values] : pending_) out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, c, values}));
-  }
-  void CheckpointComplete(int64_t id) override {
-    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
-      Commit(index_, it->first, it->second);
-    }
-  }
-
- private:
-  using Epoch = std::tuple<int, int64_t, std::vector<int64_t>>;
-  void Commit(int instance, int64_t checkpoint, const std::vector<int64_t>& values) {
-    std::lock_guard<std::mutex> lock(into_->mu);
-    if (!into_->epochs.insert({instance, checkpoint}).second) return;
-    into_->values.insert(into_->values.end(), values.begin(), values.end());
-  }
-  std::shared_ptr<Committed> into_;
-  int index_;
-  int parallelism_;
-  std::vector<int64_t> open_;
-  std::map<int64_t, std::vector<int64_t>> pending_;
-};
-
 // Kafka topic "in" -> a map that takes 0.5 ms a record (so that a run can
-// be cancelled half-way) -> ExactlyOnceCollect.
+// be cancelled half-way) -> CollectCommitted (exactly once into memory).
 struct KafkaToCollect {
   operators::JobBuilder job;
-  std::shared_ptr<Committed> out = std::make_shared<Committed>();
+  std::shared_ptr<operators::Collected<int64_t>> out = std::make_shared<operators::Collected<int64_t>>();
   KafkaToCollect(const std::string& bootstrap, const std::string& group) {
     KafkaSourceOptions o;
     o.bootstrap = bootstrap;
     o.topic = "in";
     o.group = group;
     o.idle_end_ms = 1000;
-    auto slow = FromKafka<int64_t>(job, "in", o, DecodeNumber).Map("slow", [](const int64_t& v) {
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
-      return v;
-    });
-    job.AddNode<void>("out", "sink", {slow.Forward()}, [into = out](int index, int parallelism, engine::Port) {
-      return std::make_unique<ExactlyOnceCollect>(into, index, parallelism);
-    });
+    FromKafka<int64_t>(job, "in", o, DecodeNumber)
+        .Map("slow",
+             [](const int64_t& v) {
+               std::this_thread::sleep_for(std::chrono::microseconds(500));
+               return v;
+             })
+        .CollectCommitted("out", out);
   }
   std::vector<int64_t> Sorted() {
-    std::lock_guard<std::mutex> lock(out->mu);
-    auto v = out->values;
+    auto v = out->values();
     std::sort(v.begin(), v.end());
     return v;
   }
