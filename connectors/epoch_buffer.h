@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/sink_scope.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "engine/state_codec.h"
@@ -77,29 +78,20 @@ class EpochBuffer {
   explicit EpochBuffer(std::string what) : what_(std::move(what)) {}
 
   // From EnableCheckpoints: from now on records are held for their checkpoint.
-  void Enable(const engine::CheckpointScope& scope) {
-    prefix_ = scope.job + "/" + scope.operator_name + "/";
-    index_ = scope.index;
-  }
+  void Enable(const engine::CheckpointScope& scope) { scope_.Enable(scope); }
   // Whether checkpoints are on (else the sink writes each batch itself).
-  bool enabled() const { return !prefix_.empty(); }
+  bool enabled() const { return scope_.enabled(); }
   // The progress row's name of `instance`: JOB/SINK/INSTANCE.
-  std::string SinkName(int instance) const { return prefix_ + std::to_string(instance); }
+  std::string SinkName(int instance) const { return scope_.Name(instance); }
   // This instance's index.
-  int index() const { return index_; }
+  int index() const { return scope_.index(); }
 
   // A record of the current epoch (since the last barrier).
   void Add(Record record) { open_.push_back(std::move(record)); }
 
   // Keeps the epochs of the old instances this instance takes over
   // (old instance % parallelism == index), to be written by Recover.
-  void Restore(const engine::RestoreContext& ctx) {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      if (!v.ok()) throw std::runtime_error(what_ + " state: " + v.status().ToString());
-      if (std::get<0>(*v) % ctx.parallelism == ctx.index) restored_.push_back(std::move(*v));
-    }
-  }
+  void Restore(const engine::RestoreContext& ctx) { restored_ = scope_.Restore<Epoch>(ctx, what_); }
 
   // Pre-commit at barrier `id`: the open records become epoch `id`; every
   // epoch not yet written goes into the checkpoint as (instance, id, records).
@@ -111,7 +103,7 @@ class EpochBuffer {
       open_.clear();
     }
     for (const auto& [checkpoint, records] : pending_) {
-      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, checkpoint, records}));
+      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{scope_.index(), checkpoint, records}));
     }
   }
 
@@ -119,7 +111,7 @@ class EpochBuffer {
   // transaction with the last one's id as this instance's progress.
   void Commit(int64_t id, EpochDatabase<Record>& db) {
     if (pending_.empty() || pending_.begin()->first > id) return;
-    const std::string sink = SinkName(index_);
+    const std::string sink = SinkName(scope_.index());
     Transaction(db, sink, [&] {
       int64_t last = 0;
       for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
@@ -171,8 +163,7 @@ class EpochBuffer {
   }
 
   std::string what_;
-  std::string prefix_;  // JOB/SINK/ once checkpoints are on
-  int index_ = 0;
+  SinkScope scope_;
   std::vector<Epoch> restored_;
   Records open_;                       // records since the last barrier
   std::map<int64_t, Records> pending_;  // checkpoint -> its records, until written

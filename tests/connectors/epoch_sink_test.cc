@@ -1,4 +1,6 @@
-// EpochSink and EpochBuffer (connectors/epoch_buffer.h) over an in-memory
+// SinkScope (connectors/sink_scope.h): which old instances' checkpoint
+// entries a sink instance takes over. EpochSink and EpochBuffer
+// (connectors/epoch_buffer.h) over an in-memory
 // database, driven by hand as the runtime drives a sink: rows wait for
 // their checkpoint's completion; a restore (at another parallelism, and a
 // second time) writes the recorded epochs the database lacks, once; a
@@ -11,9 +13,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "connectors/epoch_buffer.h"
+#include "connectors/sink_scope.h"
 
 namespace rivulet::connectors {
 namespace {
@@ -206,6 +210,54 @@ TEST(EpochSinkTest, WithoutCheckpointsRowsAreWrittenAtOnce) {
   EXPECT_TRUE(w.entries().empty());
   s.CheckpointComplete(1);
   EXPECT_EQ(store->transactions, 0);
+}
+
+// The prologue every exactly-once sink shares: names, and which old
+// instances' entries an instance takes over at another parallelism.
+TEST(SinkScopeTest, AnInstanceTakesTheEntriesOfTheOldInstancesItAnswersFor) {
+  using Entry = std::tuple<int, std::string>;
+  std::vector<engine::StateEntry> entries;
+  for (int old = 0; old < 5; ++old) {
+    engine::SnapshotWriter w;
+    w.Add(engine::kNoGroup, engine::EncodeState(Entry{old, "of " + std::to_string(old)}));
+    entries.insert(entries.end(), w.entries().begin(), w.entries().end());
+  }
+  engine::RestoreContext ctx;
+  ctx.entries = &entries;
+  ctx.old_parallelism = 5;
+  ctx.parallelism = 2;
+  std::vector<std::vector<int>> taken(2);
+  for (int index = 0; index < 2; ++index) {
+    SinkScope scope;
+    EXPECT_FALSE(scope.enabled());
+    scope.Enable(engine::CheckpointScope{"job", "out", index, 2});
+    EXPECT_TRUE(scope.enabled());
+    EXPECT_EQ(scope.prefix(), "job/out/");
+    EXPECT_EQ(scope.Name(index), "job/out/" + std::to_string(index));
+    ctx.index = index;
+    for (const auto& [old, text] : scope.Restore<Entry>(ctx, "test sink")) {
+      EXPECT_EQ(text, "of " + std::to_string(old));
+      taken[index].push_back(old);
+    }
+  }
+  EXPECT_EQ(taken[0], (std::vector<int>{0, 2, 4}));
+  EXPECT_EQ(taken[1], (std::vector<int>{1, 3}));
+}
+
+TEST(SinkScopeTest, AnEntryThatDoesNotDecodeNamesTheSink) {
+  std::vector<engine::StateEntry> entries(1);
+  entries[0].group = engine::kNoGroup;
+  entries[0].bytes = "\x01";
+  engine::RestoreContext ctx;
+  ctx.entries = &entries;
+  SinkScope scope;
+  scope.Enable(engine::CheckpointScope{"job", "out", 0, 1});
+  try {
+    (void)scope.Restore<std::tuple<int, std::string>>(ctx, "test sink");
+    ADD_FAILURE() << "a truncated entry decoded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("test sink state"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
