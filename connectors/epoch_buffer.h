@@ -1,10 +1,11 @@
-// Exactly-once writes of a database job sink with checkpoints, whatever the
-// database (SqliteJobSink, PostgresJobSink): the rows of each checkpoint
-// epoch are held, and recorded in the checkpoint, until the checkpoint
-// completes; then they go into the database in one transaction together
+// Exactly-once writes of a job sink with checkpoints, whatever it writes
+// to (SqliteJobSink, PostgresJobSink, KafkaSink): the records of each
+// checkpoint epoch are held, and recorded in the checkpoint, until the
+// checkpoint completes; then they are written in one transaction together
 // with the checkpoint's id as the progress of the sink instance
-// (rivulet_sink_progress: one row per JOB/SINK/INSTANCE). A restored
-// instance writes the epochs its checkpoint recorded above that progress.
+// (JOB/SINK/INSTANCE: a row of rivulet_sink_progress in a database, a
+// committed offset of a consumer group in Kafka). A restored instance
+// writes the epochs its checkpoint recorded above that progress.
 #pragma once
 
 #include <cstdint>
@@ -16,9 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/sink_scope.h"
 #include "engine/operator.h"
 #include "engine/state.h"
 #include "engine/state_codec.h"
+#include "operators/operator_base.h"
 
 namespace rivulet::connectors {
 
@@ -30,22 +33,28 @@ inline std::string SqlStringLiteral(const std::string& s) {
   return quoted + "'";
 }
 
-// The sink's database as EpochBuffer drives it: Begin, then Progress /
+// The sink's store as EpochBuffer drives it: Begin, then Progress /
 // Write / SetProgress, then Commit, all in one transaction. Every method
 // but Rollback throws on failure (which fails the job); the buffer then
-// calls Rollback.
+// calls Rollback (not after a Begin that threw). Record is what one epoch
+// holds a list of: a database row's values (SqlRow), a Kafka record.
 // (No member types: the sinks derive from it, and a base's names would hide
 // their template parameters.)
+template <typename Record>
 class EpochDatabase {
  public:
   virtual ~EpochDatabase() = default;
-  virtual void Begin() = 0;
+  // Opens the transaction that writes epochs of `sink` (JOB/SINK/INSTANCE:
+  // this instance's, or an old instance's being recovered); a store whose
+  // transactions belong to a writer per instance (Kafka's transactional
+  // ids) picks that instance's here.
+  virtual void Begin(const std::string& sink) = 0;
   // The last checkpoint recorded for `sink` (0 if none), read inside the
   // transaction.
   virtual int64_t Progress(const std::string& sink) = 0;
-  // Writes (or queues for the commit) rows in order: a later row of a key
-  // wins over an earlier one.
-  virtual void Write(const std::vector<std::vector<std::string>>& rows) = 0;
+  // Writes (or queues for the commit) records in order: a later row of a
+  // key wins over an earlier one.
+  virtual void Write(const std::vector<Record>& records) = 0;
   // Records `checkpoint` as the progress of `sink` (an upsert).
   virtual void SetProgress(const std::string& sink, int64_t checkpoint) = 0;
   virtual void Commit() = 0;
@@ -53,41 +62,39 @@ class EpochDatabase {
   virtual void Rollback() noexcept = 0;
 };
 
+// A database row: the values of the sink's statement, as text.
+using SqlRow = std::vector<std::string>;
+
 // The epoch bookkeeping of one sink instance. Not thread-safe: used from
-// the instance's task thread, as its operator hooks are.
+// the instance's task thread, as its operator hooks are. A checkpoint
+// holds one entry per epoch not yet written: (instance, checkpoint id,
+// records), encoded with engine/state_codec.h.
+template <typename Record>
 class EpochBuffer {
  public:
-  using Row = std::vector<std::string>;
-  using Rows = std::vector<Row>;
+  using Records = std::vector<Record>;
 
   // `what` names the sink in errors ("postgresql sink").
   explicit EpochBuffer(std::string what) : what_(std::move(what)) {}
 
-  // From EnableCheckpoints: from now on rows are held for their checkpoint.
-  void Enable(const engine::CheckpointScope& scope) {
-    prefix_ = scope.job + "/" + scope.operator_name + "/";
-    index_ = scope.index;
-  }
+  // From EnableCheckpoints: from now on records are held for their checkpoint.
+  void Enable(const engine::CheckpointScope& scope) { scope_.Enable(scope); }
   // Whether checkpoints are on (else the sink writes each batch itself).
-  bool enabled() const { return !prefix_.empty(); }
+  bool enabled() const { return scope_.enabled(); }
   // The progress row's name of `instance`: JOB/SINK/INSTANCE.
-  std::string SinkName(int instance) const { return prefix_ + std::to_string(instance); }
+  std::string SinkName(int instance) const { return scope_.Name(instance); }
+  // This instance's index.
+  int index() const { return scope_.index(); }
 
-  // A row of the current epoch (since the last barrier).
-  void Add(Row row) { open_.push_back(std::move(row)); }
+  // A record of the current epoch (since the last barrier).
+  void Add(Record record) { open_.push_back(std::move(record)); }
 
   // Keeps the epochs of the old instances this instance takes over
   // (old instance % parallelism == index), to be written by Recover.
-  void Restore(const engine::RestoreContext& ctx) {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      if (!v.ok()) throw std::runtime_error(what_ + " state: " + v.status().ToString());
-      if (std::get<0>(*v) % ctx.parallelism == ctx.index) restored_.push_back(std::move(*v));
-    }
-  }
+  void Restore(const engine::RestoreContext& ctx) { restored_ = scope_.Restore<Epoch>(ctx, what_); }
 
-  // Pre-commit at barrier `id`: the open rows become epoch `id`; every
-  // epoch not yet written goes into the checkpoint as (instance, id, rows).
+  // Pre-commit at barrier `id`: the open records become epoch `id`; every
+  // epoch not yet written goes into the checkpoint as (instance, id, records).
   // Requires Recover to have run: restored epochs are not recorded again.
   void Snapshot(int64_t id, engine::SnapshotWriter& out) {
     if (!open_.empty()) {
@@ -95,39 +102,40 @@ class EpochBuffer {
       p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
       open_.clear();
     }
-    for (const auto& [checkpoint, rows] : pending_) {
-      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, checkpoint, rows}));
+    for (const auto& [checkpoint, records] : pending_) {
+      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{scope_.index(), checkpoint, records}));
     }
   }
 
   // Checkpoint `id` completed: writes the epochs up to it in one
   // transaction with the last one's id as this instance's progress.
-  void Commit(int64_t id, EpochDatabase& db) {
+  void Commit(int64_t id, EpochDatabase<Record>& db) {
     if (pending_.empty() || pending_.begin()->first > id) return;
-    Transaction(db, [&] {
+    const std::string sink = SinkName(scope_.index());
+    Transaction(db, sink, [&] {
       int64_t last = 0;
       for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
         db.Write(it->second);
         last = it->first;
       }
-      db.SetProgress(SinkName(index_), last);
+      db.SetProgress(sink, last);
     });
   }
 
   // Writes what the restored checkpoint recorded and the database lacks:
   // per old instance, in one transaction, the epochs after the checkpoint
   // its progress row names. Once, before the first Snapshot or Commit.
-  void Recover(EpochDatabase& db) {
-    std::map<int, std::map<int64_t, const Rows*>> by_instance;
-    for (const auto& [instance, checkpoint, rows] : restored_) by_instance[instance][checkpoint] = &rows;
+  void Recover(EpochDatabase<Record>& db) {
+    std::map<int, std::map<int64_t, const Records*>> by_instance;
+    for (const auto& [instance, checkpoint, records] : restored_) by_instance[instance][checkpoint] = &records;
     for (const auto& [instance, epochs] : by_instance) {
-      Transaction(db, [&, instance = instance, &epochs = epochs] {
-        const std::string sink = SinkName(instance);
+      const std::string sink = SinkName(instance);
+      Transaction(db, sink, [&, &epochs = epochs] {
         const int64_t done = db.Progress(sink);
         int64_t last = done;
-        for (const auto& [checkpoint, rows] : epochs) {
+        for (const auto& [checkpoint, records] : epochs) {
           if (checkpoint <= done) continue;
-          db.Write(*rows);
+          db.Write(*records);
           last = checkpoint;
         }
         if (last != done) db.SetProgress(sink, last);
@@ -137,12 +145,14 @@ class EpochBuffer {
   }
 
  private:
-  // (instance, checkpoint id, rows): what one instance pre-committed.
-  using Epoch = std::tuple<int, int64_t, Rows>;
+  // (instance, checkpoint id, records): what one instance pre-committed.
+  using Epoch = std::tuple<int, int64_t, Records>;
 
+  // Runs body in a transaction of `sink`: committed, or rolled back when
+  // anything in it threw.
   template <typename Body>
-  static void Transaction(EpochDatabase& db, Body body) {
-    db.Begin();
+  static void Transaction(EpochDatabase<Record>& db, const std::string& sink, Body body) {
+    db.Begin(sink);
     try {
       body();
       db.Commit();
@@ -153,11 +163,40 @@ class EpochBuffer {
   }
 
   std::string what_;
-  std::string prefix_;  // JOB/SINK/ once checkpoints are on
-  int index_ = 0;
+  SinkScope scope_;
   std::vector<Epoch> restored_;
-  Rows open_;                       // rows since the last barrier
-  std::map<int64_t, Rows> pending_;  // checkpoint -> its rows, until written
+  Records open_;                       // records since the last barrier
+  std::map<int64_t, Records> pending_;  // checkpoint -> its records, until written
+};
+
+// A job sink of T over an EpochBuffer of Record: the operator hooks of
+// checkpoints, written once for every such sink. The sink opens its
+// store in OpenOnce (once; with checkpoints it then calls
+// epochs_.Recover) and implements EpochDatabase; with checkpoints on,
+// OnBatch adds records to epochs_ instead of writing them.
+template <typename T, typename Record = SqlRow>
+class EpochSink : public operators::SinkOperator<T>, protected EpochDatabase<Record> {
+ public:
+  void OnEnd() override { OpenOnce(); }  // the schema exists even without rows
+  void EnableCheckpoints(const engine::CheckpointScope& scope) override { epochs_.Enable(scope); }
+  void Restore(const engine::RestoreContext& ctx) override { epochs_.Restore(ctx); }
+  // Pre-commit: the epoch's records wait for their checkpoint, and are part of it.
+  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
+    if (!epochs_.enabled()) return;
+    OpenOnce();  // restored records are written before the next checkpoint forgets them
+    epochs_.Snapshot(id, out);
+  }
+  void CheckpointComplete(int64_t id) override {
+    if (!epochs_.enabled()) return;
+    OpenOnce();
+    epochs_.Commit(id, *this);
+  }
+
+ protected:
+  // `what` names the sink in errors ("postgresql sink").
+  explicit EpochSink(std::string what) : epochs_(std::move(what)) {}
+  virtual void OpenOnce() = 0;
+  EpochBuffer<Record> epochs_;
 };
 
 }  // namespace rivulet::connectors

@@ -30,7 +30,8 @@
 // ToKafka: a producer per instance; encode(record) -> {optional key,
 // value}; keys pick partitions as the Java client does; the end of input
 // flushes, a failed delivery fails the job (at-least-once).
-// With checkpoints it is exactly once for read_committed readers: an
+// With checkpoints it is exactly once for read_committed readers, an
+// EpochSink as the database sinks are (connectors/epoch_buffer.h): an
 // epoch's records (between two barriers) are kept, and recorded in the
 // checkpoint, until the checkpoint completes; then they are written in
 // one transaction of the instance's transactional producer
@@ -38,7 +39,8 @@
 // id as the offset of partition 0 of the topic for the group
 // rivulet/JOB/SINK/INSTANCE (the sink's progress). A restored instance
 // first fences the ids of the old instances it answers for (old % p),
-// reads their progress and writes only the recorded epochs after it.
+// reads their progress and writes only the recorded epochs after it. A
+// transaction that fails is aborted, and fails the job.
 // See docs/connectors/kafka.md.
 #pragma once
 
@@ -55,6 +57,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "connectors/epoch_buffer.h"
 #include "connectors/kafka/kafka_client.h"
 #include "connectors/serde/serde.h"
 #include "engine/operator.h"
@@ -306,32 +309,26 @@ class KafkaSource final : public engine::SourceInstance {
   std::map<int64_t, std::map<int32_t, int64_t>> pending_commits_;  // checkpoint -> its offsets
 };
 
+// A record of the Kafka sink: key (or none), value. Checkpoints hold the
+// sink's epochs as lists of these.
+using KafkaRecord = std::pair<std::optional<std::string>, std::string>;
+
+// With checkpoints an EpochSink (connectors/epoch_buffer.h) whose store is
+// the cluster: a transaction of the transactional producer of the
+// instance whose epochs are written (rivulet/JOB/SINK/INSTANCE), with the
+// progress committed as an offset of the group of that name.
 template <typename T, typename Encode>
-class KafkaSink final : public operators::SinkOperator<T> {
+class KafkaSink final : public EpochSink<T, KafkaRecord> {
  public:
   KafkaSink(std::string bootstrap, std::string topic, Encode encode, kafka::Config config)
-      : bootstrap_(std::move(bootstrap)), topic_(std::move(topic)), encode_(std::move(encode)),
-        config_(std::move(config)) {}
-
-  void EnableCheckpoints(const engine::CheckpointScope& scope) override {
-    prefix_ = "rivulet/" + scope.job + "/" + scope.operator_name + "/";
-    index_ = scope.index;
-    parallelism_ = scope.parallelism;
-  }
-  // Keeps the epochs of the old instances this one answers for (old % p).
-  void Restore(const engine::RestoreContext& ctx) override {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      if (!v.ok()) throw std::runtime_error("kafka sink state of topic " + topic_ + ": " + v.status().ToString());
-      if (std::get<0>(*v) % parallelism_ == index_) restored_.push_back(std::move(*v));
-    }
-  }
+      : EpochSink<T, KafkaRecord>("kafka sink of topic " + topic), bootstrap_(std::move(bootstrap)),
+        topic_(std::move(topic)), encode_(std::move(encode)), config_(std::move(config)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
-    if (!prefix_.empty()) {  // kept until the epoch's checkpoint completes
+    if (this->epochs_.enabled()) {  // kept until the epoch's checkpoint completes
       for (const auto& e : batch) {
         auto kv = encode_(e.value);
-        open_.emplace_back(std::optional<std::string>(std::move(kv.first)), std::string(std::move(kv.second)));
+        this->epochs_.Add(KafkaRecord(std::optional<std::string>(std::move(kv.first)), std::string(std::move(kv.second))));
       }
       return;
     }
@@ -347,8 +344,8 @@ class KafkaSink final : public operators::SinkOperator<T> {
     }
   }
   void OnEnd() override {
-    if (!prefix_.empty()) {
-      Recover();
+    if (this->epochs_.enabled()) {
+      OpenOnce();  // restored epochs are written even when no record came
       return;
     }
     if (!producer_) return;
@@ -356,99 +353,85 @@ class KafkaSink final : public operators::SinkOperator<T> {
     if (!st.ok()) throw std::runtime_error("kafka topic " + topic_ + ": " + st.ToString());
   }
 
-  // Pre-commit: the epoch's records wait for their checkpoint, and are part
-  // of it (with every earlier epoch still waiting).
-  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (prefix_.empty()) return;
-    Recover();  // restored epochs are written before this checkpoint forgets them
-    if (!open_.empty()) {
-      auto& p = pending_[id];
-      p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
-      open_.clear();
-    }
-    for (const auto& [checkpoint, records] : pending_) {
-      out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, checkpoint, records}));
-    }
-  }
-  // Commit: the epochs up to `id` in one transaction, with `id` as this
-  // instance's progress.
-  void CheckpointComplete(int64_t id) override {
-    if (prefix_.empty()) return;
-    Recover();
-    if (pending_.empty() || pending_.begin()->first > id) return;
-    std::map<int64_t, const std::vector<Record>*> epochs;
-    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; ++it) epochs[it->first] = &it->second;
-    Write(*own_, index_, epochs);
-    pending_.erase(pending_.begin(), pending_.upper_bound(id));
-  }
-
  private:
-  using Record = std::pair<std::optional<std::string>, std::string>;  // key, value
-  // (instance, checkpoint id, records): one epoch an instance pre-committed.
-  using Epoch = std::tuple<int, int64_t, std::vector<Record>>;
   static constexpr std::chrono::milliseconds kTxnTimeout{30000};
 
-  std::string IdOf(int instance) const { return prefix_ + std::to_string(instance); }
+  // The transactional id, and the progress group, of `sink` (JOB/SINK/INSTANCE).
+  static std::string IdOf(const std::string& sink) { return "rivulet/" + sink; }
 
-  std::unique_ptr<kafka::Producer> OpenTransactional(int instance) {
+  // Once, before anything is written: fences this instance's id, then
+  // recovers (which fences the id of each old instance it writes for).
+  void OpenOnce() override {
+    if (own_ || !this->epochs_.enabled()) return;
+    own_ = OpenTransactional(this->epochs_.SinkName(this->epochs_.index()));
+    this->epochs_.Recover(*this);
+  }
+
+  std::unique_ptr<kafka::Producer> OpenTransactional(const std::string& sink) {
     kafka::Config c = config_;
-    c["transactional.id"] = IdOf(instance);
+    c["transactional.id"] = IdOf(sink);
     c["enable.idempotence"] = "true";
     auto p = kafka::Producer::Open(bootstrap_, c);
-    Check(p.status(), "transactional producer " + IdOf(instance));
-    Check((*p)->InitTransactions(kTxnTimeout), "registering transactional id " + IdOf(instance));  // fences
+    Check(p.status(), "transactional producer " + IdOf(sink));
+    Check((*p)->InitTransactions(kTxnTimeout), "registering transactional id " + IdOf(sink));  // fences
     Check((*p)->LoadMetadata(topic_, kTxnTimeout), "looking up the topic");
     return std::move(p).value();
   }
 
-  // The last checkpoint id `instance` committed (0: none), read after its
-  // transactional id was fenced, so no transaction of it is open.
-  int64_t Progress(int instance) {
-    auto c = kafka::Consumer::Open(bootstrap_, IdOf(instance), "earliest",
+  // EpochDatabase. Begin picks the producer of `sink`: this instance's, or
+  // an old instance's opened now, which fences that instance's zombies and
+  // aborts what it left open; the Kafka transaction itself begins with the
+  // first write, so that a recovery with nothing to write sends none.
+  void Begin(const std::string& sink) override {
+    if (sink == this->epochs_.SinkName(this->epochs_.index())) {
+      txn_ = own_.get();
+    } else {
+      other_ = OpenTransactional(sink);
+      txn_ = other_.get();
+    }
+  }
+  // The last checkpoint id `sink` committed (0: none): the offset of
+  // partition 0 of the topic in its group, read after Begin fenced its
+  // id, so no transaction of it is open.
+  int64_t Progress(const std::string& sink) override {
+    auto c = kafka::Consumer::Open(bootstrap_, IdOf(sink), "earliest",
                                    {{"isolation.level", "read_committed"}, {"enable.auto.commit", "false"}});
-    Check(c.status(), "reading the progress of " + IdOf(instance));
+    Check(c.status(), "reading the progress of " + IdOf(sink));
     auto committed = (*c)->Committed(topic_, 1, kTxnTimeout);
     (*c)->Close();
-    Check(committed.status(), "reading the progress of " + IdOf(instance));
+    Check(committed.status(), "reading the progress of " + IdOf(sink));
     auto it = committed->find(0);
     return it == committed->end() || it->second < 0 ? 0 : it->second;
   }
-
-  // Writes `epochs` of `instance` and their last id as its progress, in
-  // one transaction of `producer` (a failed one is aborted: the job
-  // restarts from its checkpoint, which still holds them).
-  void Write(kafka::Producer& producer, int instance, const std::map<int64_t, const std::vector<Record>*>& epochs) {
-    Check(producer.BeginTransaction(), "beginning a transaction");
-    try {
-      for (const auto& [checkpoint, records] : epochs) {
-        for (const auto& [key, value] : *records) Check(producer.Send(topic_, key, value), "writing");
-      }
-      Check(producer.SendOffsetsToTransaction(IdOf(instance), topic_, 0, epochs.rbegin()->first,
-                                              "rivulet sink progress", kTxnTimeout),
-            "recording the progress of " + IdOf(instance));
-      Check(producer.CommitTransaction(kTxnTimeout), "committing a transaction");
-    } catch (const std::exception&) {
-      (void)producer.AbortTransaction(kTxnTimeout);  // best effort: a restart fences the id anyway
-      throw;
-    }
+  void Write(const std::vector<KafkaRecord>& records) override {
+    Started();
+    for (const auto& [key, value] : records) Check(txn_->Send(topic_, key, value), "writing");
   }
-
-  // Once, before anything is written: fences this instance's id, then for
-  // each old instance it answers for fences that one's id, reads its
-  // progress and writes the recorded epochs after it.
-  void Recover() {
-    if (own_) return;
-    own_ = OpenTransactional(index_);
-    std::map<int, std::map<int64_t, const std::vector<Record>*>> by_instance;
-    for (const auto& [instance, checkpoint, records] : restored_) by_instance[instance][checkpoint] = &records;
-    for (auto& [instance, epochs] : by_instance) {
-      std::unique_ptr<kafka::Producer> other;
-      if (instance != index_) other = OpenTransactional(instance);
-      const int64_t done = Progress(instance);
-      std::erase_if(epochs, [done](const auto& e) { return e.first <= done; });
-      if (!epochs.empty()) Write(instance == index_ ? *own_ : *other, instance, epochs);
-    }
-    restored_.clear();
+  void SetProgress(const std::string& sink, int64_t checkpoint) override {
+    Started();
+    Check(txn_->SendOffsetsToTransaction(IdOf(sink), topic_, 0, checkpoint, "rivulet sink progress", kTxnTimeout),
+          "recording the progress of " + IdOf(sink));
+  }
+  void Commit() override {
+    if (in_txn_) Check(txn_->CommitTransaction(kTxnTimeout), "committing a transaction");
+    Finished();
+  }
+  // A failed transaction is aborted (the job restarts from its checkpoint,
+  // which still holds its epochs): read_committed readers never see it,
+  // and they are not held up by it until the transaction times out.
+  void Rollback() noexcept override {
+    if (in_txn_) (void)txn_->AbortTransaction(kTxnTimeout);  // best effort: a restart fences the id anyway
+    Finished();
+  }
+  void Started() {
+    if (in_txn_) return;
+    Check(txn_->BeginTransaction(), "beginning a transaction");
+    in_txn_ = true;
+  }
+  void Finished() noexcept {
+    in_txn_ = false;
+    txn_ = nullptr;
+    other_.reset();
   }
 
   void Check(const Status& st, const std::string& what) {
@@ -461,13 +444,10 @@ class KafkaSink final : public operators::SinkOperator<T> {
   kafka::Config config_;
   std::unique_ptr<kafka::Producer> producer_;  // without checkpoints
   // With checkpoints:
-  std::string prefix_;  // rivulet/JOB/SINK/ (empty: at-least-once)
-  int index_ = 0;
-  int parallelism_ = 1;
-  std::unique_ptr<kafka::Producer> own_;  // transactional, rivulet/JOB/SINK/INDEX; set once recovered
-  std::vector<Epoch> restored_;           // from the checkpoint, of the old instances this one answers for
-  std::vector<Record> open_;              // since the last barrier
-  std::map<int64_t, std::vector<Record>> pending_;  // checkpoint -> its records
+  std::unique_ptr<kafka::Producer> own_;    // transactional, rivulet/JOB/SINK/INDEX; set once OpenOnce ran
+  std::unique_ptr<kafka::Producer> other_;  // an old instance's, while its epochs are recovered
+  kafka::Producer* txn_ = nullptr;          // the producer of the transaction Begin opened
+  bool in_txn_ = false;                     // BeginTransaction was called on txn_
 };
 
 template <typename T, typename Decode, typename TsFn = std::nullptr_t>

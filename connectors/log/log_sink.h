@@ -12,9 +12,10 @@
 // when checkpoint N completes it is committed. A restarted job commits the
 // transactions its checkpoint recorded (if still open) and aborts every
 // other open one of the sink, so what a crash left undecided is decided as
-// the checkpoint says. Transactional ids are JOB/SINK/INSTANCE/SLOT; a
-// slot is reused once its transaction committed, so an instance uses one
-// or two unless checkpoints keep failing.
+// the checkpoint says. Transactional ids are
+// rivulet/JOB/SINK/INSTANCE/SLOT; a slot is reused once its transaction
+// committed, so an instance uses one or two unless checkpoints keep
+// failing.
 #pragma once
 
 #include <charconv>
@@ -27,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/sink_scope.h"
 #include "engine/state_codec.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
@@ -42,17 +44,11 @@ class LogSink final : public operators::SinkOperator<T> {
       : log_(log), config_(std::move(config)), topic_(std::move(topic)), encode_(std::move(encode)) {}
 
   void EnableCheckpoints(const engine::CheckpointScope& scope) override {
-    prefix_ = "rivulet/" + scope.job + "/" + scope.operator_name + "/";
-    index_ = scope.index;
-    parallelism_ = scope.parallelism;
+    scope_.Enable(scope);
+    prefix_ = "rivulet/" + scope_.prefix();
   }
-  void Restore(const engine::RestoreContext& ctx) override {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Recorded>(e.bytes);
-      if (!v.ok()) throw std::runtime_error("log sink state: " + v.status().ToString());
-      if (OwnerOf(std::get<0>(*v)) == index_) recorded_.push_back(*v);
-    }
-  }
+  // Keeps the transactions recorded by the old instances this one answers for.
+  void Restore(const engine::RestoreContext& ctx) override { recorded_ = scope_.Restore<Recorded>(ctx, "log sink"); }
 
   void OnBatch(operators::Batch<T>& batch) override {
     log::Producer& p = Current();
@@ -82,7 +78,8 @@ class LogSink final : public operators::SinkOperator<T> {
     }
     for (const auto& [checkpoint, slot] : pending_) {
       const log::PreparedTxn& t = *slot.prepared;
-      out.Add(engine::kNoGroup, engine::EncodeState(Recorded{index_, slot.id, t.producer_id, t.epoch, t.txn_seq}));
+      out.Add(engine::kNoGroup,
+              engine::EncodeState(Recorded{scope_.index(), slot.id, t.producer_id, t.epoch, t.txn_seq}));
     }
   }
   void CheckpointComplete(int64_t id) override {
@@ -107,10 +104,6 @@ class LogSink final : public operators::SinkOperator<T> {
     std::optional<log::PreparedTxn> prepared;
   };
 
-  // The instance that settles what old instance `old` left: instance
-  // old % parallelism (itself, at the same parallelism).
-  int OwnerOf(int old) const { return old % parallelism_; }
-
   // The producer of the current transaction (opened when missing).
   log::Producer& Current() {
     if (prefix_.empty()) {
@@ -126,7 +119,7 @@ class LogSink final : public operators::SinkOperator<T> {
         current_ = std::move(free_.back());
         free_.pop_back();
       } else {
-        current_ = Open(prefix_ + std::to_string(index_) + "/" + std::to_string(next_slot_++), false);
+        current_ = Open(prefix_ + std::to_string(scope_.index()) + "/" + std::to_string(next_slot_++), false);
       }
       Check(current_->producer->BeginTransaction(), "beginning a transaction of topic ");
     }
@@ -163,7 +156,7 @@ class LogSink final : public operators::SinkOperator<T> {
       int old = -1;
       const char* first = id.data() + prefix_.size();
       auto [end, ec] = std::from_chars(first, id.data() + id.size(), old);
-      if (ec != std::errc() || end == first || *end != '/' || OwnerOf(old) != index_) continue;
+      if (ec != std::errc() || end == first || *end != '/' || !scope_.AnswersFor(old)) continue;
       if (d.state != log::TxnState::kOngoing && d.state != log::TxnState::kPrepareCommit &&
           d.state != log::TxnState::kPrepareAbort) {
         continue;
@@ -181,9 +174,8 @@ class LogSink final : public operators::SinkOperator<T> {
   log::ProducerConfig config_;
   std::string topic_;
   Encode encode_;
-  std::string prefix_;  // JOB/SINK/ once checkpoints are on (empty: at-least-once)
-  int index_ = 0;
-  int parallelism_ = 1;
+  SinkScope scope_;
+  std::string prefix_;  // rivulet/JOB/SINK/ once checkpoints are on (empty: at-least-once)
   bool recovered_ = false;
   std::vector<Recorded> recorded_;     // from the restored checkpoint, for this instance
   std::optional<Slot> current_;        // the open transaction (or the plain producer)

@@ -27,39 +27,25 @@
 namespace rivulet::connectors {
 
 template <typename T, typename Row>
-class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDatabase {
+class PostgresJobSink final : public EpochSink<T> {
  public:
-  PostgresJobSink(PostgresSinkOptions options, Row row) : options_(std::move(options)), row_(std::move(row)) {}
+  PostgresJobSink(PostgresSinkOptions options, Row row)
+      : EpochSink<T>("postgresql sink"), options_(std::move(options)), row_(std::move(row)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
     OpenOnce();
-    if (epochs_.enabled()) {
-      for (const auto& e : batch) epochs_.Add(row_(e.value));
+    if (this->epochs_.enabled()) {
+      for (const auto& e : batch) this->epochs_.Add(row_(e.value));
       return;
     }
     for (const auto& e : batch) db_->AddRow(row_(e.value));
     Check(db_->Flush());
   }
-  void OnEnd() override { OpenOnce(); }
-
-  void EnableCheckpoints(const engine::CheckpointScope& scope) override { epochs_.Enable(scope); }
-  void Restore(const engine::RestoreContext& ctx) override { epochs_.Restore(ctx); }
-  // Pre-commit: the epoch's rows wait for their checkpoint, and are part of it.
-  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (!epochs_.enabled()) return;
-    OpenOnce();  // restored rows are written before the next checkpoint forgets them
-    epochs_.Snapshot(id, out);
-  }
-  void CheckpointComplete(int64_t id) override {
-    if (!epochs_.enabled()) return;
-    OpenOnce();
-    epochs_.Commit(id, *this);
-  }
 
  private:
   // EpochDatabase: rows are buffered and written (COPY, merge) with the
   // progress row, so that the staging table of upserts merges them once.
-  void Begin() override { Check(db_->Begin()); }
+  void Begin(const std::string& /*sink*/) override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     // FOR UPDATE: a second run of the job on the same sink waits here.
     auto rows = db_->QueryRows("SELECT checkpoint FROM rivulet_sink_progress WHERE sink = " + SqlStringLiteral(sink) +
@@ -87,15 +73,15 @@ class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDa
 
   // Opens on the first batch, or at the end when none came, so that the
   // schema (the table) exists either way.
-  void OpenOnce() {
+  void OpenOnce() override {
     if (db_) return;
     auto db = PostgresSink::Open(options_);
     if (!db.ok()) throw std::runtime_error(db.status().ToString());
     db_ = std::move(db).value();
-    if (epochs_.enabled()) {
+    if (this->epochs_.enabled()) {
       Check(db_->ExecSchema(
           "CREATE TABLE IF NOT EXISTS rivulet_sink_progress (sink TEXT PRIMARY KEY, checkpoint BIGINT NOT NULL)"));
-      epochs_.Recover(*this);
+      this->epochs_.Recover(*this);
     }
   }
   static void Check(const Status& st) {
@@ -104,7 +90,6 @@ class PostgresJobSink final : public operators::SinkOperator<T>, private EpochDa
   PostgresSinkOptions options_;
   Row row_;
   std::unique_ptr<PostgresSink> db_;
-  EpochBuffer epochs_{"postgresql sink"};
 };
 
 // Writes `stream` to PostgreSQL: row(const T&) -> std::vector<std::string>.

@@ -34,39 +34,25 @@ struct SqliteSinkOptions {
 };
 
 template <typename T, typename Row>
-class SqliteJobSink final : public operators::SinkOperator<T>, private EpochDatabase {
+class SqliteJobSink final : public EpochSink<T> {
  public:
-  SqliteJobSink(SqliteSinkOptions options, Row row) : options_(std::move(options)), row_(std::move(row)) {}
+  SqliteJobSink(SqliteSinkOptions options, Row row)
+      : EpochSink<T>("sqlite sink"), options_(std::move(options)), row_(std::move(row)) {}
 
   void OnBatch(operators::Batch<T>& batch) override {
     OpenOnce();
-    if (epochs_.enabled()) {
-      for (const auto& e : batch) epochs_.Add(row_(e.value));
+    if (this->epochs_.enabled()) {
+      for (const auto& e : batch) this->epochs_.Add(row_(e.value));
       return;
     }
     Check(db_->Begin());
     for (const auto& e : batch) Check(db_->Insert(row_(e.value)));
     Check(db_->Commit());
   }
-  void OnEnd() override { OpenOnce(); }
-
-  void EnableCheckpoints(const engine::CheckpointScope& scope) override { epochs_.Enable(scope); }
-  void Restore(const engine::RestoreContext& ctx) override { epochs_.Restore(ctx); }
-  // Pre-commit: the epoch's rows wait for their checkpoint, and are part of it.
-  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (!epochs_.enabled()) return;
-    OpenOnce();  // restored rows are written before the next checkpoint forgets them
-    epochs_.Snapshot(id, out);
-  }
-  void CheckpointComplete(int64_t id) override {
-    if (!epochs_.enabled()) return;
-    OpenOnce();
-    epochs_.Commit(id, *this);
-  }
 
  private:
   // EpochDatabase: one BEGIN IMMEDIATE ... COMMIT transaction.
-  void Begin() override { Check(db_->Begin()); }
+  void Begin(const std::string& /*sink*/) override { Check(db_->Begin()); }
   int64_t Progress(const std::string& sink) override {
     auto done = db_->QueryInt("SELECT COALESCE(MAX(checkpoint), 0) FROM rivulet_sink_progress WHERE sink = " +
                               SqlStringLiteral(sink));
@@ -86,15 +72,15 @@ class SqliteJobSink final : public operators::SinkOperator<T>, private EpochData
 
   // Opens on the first batch, or at the end when none came, so that the
   // schema (the table) exists either way.
-  void OpenOnce() {
+  void OpenOnce() override {
     if (db_) return;
     auto db = SqliteSink::Open(options_.path, options_.schema, options_.statement);
     if (!db.ok()) throw std::runtime_error(db.status().ToString());
     db_ = std::move(db).value();
-    if (epochs_.enabled()) {
+    if (this->epochs_.enabled()) {
       Check(db_->Execute("CREATE TABLE IF NOT EXISTS rivulet_sink_progress (sink TEXT PRIMARY KEY, checkpoint "
                          "INTEGER NOT NULL)"));
-      epochs_.Recover(*this);
+      this->epochs_.Recover(*this);
     }
   }
   static void Check(const Status& st) {
@@ -103,7 +89,6 @@ class SqliteJobSink final : public operators::SinkOperator<T>, private EpochData
   SqliteSinkOptions options_;
   Row row_;
   std::unique_ptr<SqliteSink> db_;
-  EpochBuffer epochs_{"sqlite sink"};
 };
 
 // Writes `stream` to SQLite: row(const T&) -> std::vector<std::string>.

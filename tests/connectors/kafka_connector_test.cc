@@ -4,8 +4,9 @@
 // refuses failing the sink's job, and checkpoints: a source restored at
 // the same and other parallelisms reads every record once, the
 // exactly-once sink's output read read_committed holds every record once
-// across cancellations and restores, and the source commits the offsets
-// of completed checkpoints to its group.
+// across cancellations and restores (and nothing of a transaction it could
+// not finish, which it aborts), and the source commits the offsets of
+// completed checkpoints to its group.
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -16,8 +17,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <numeric>
 #include <thread>
 
@@ -233,81 +232,27 @@ std::optional<int64_t> DecodeNumber(kafka::Message& m) {
   return std::stoll(*m.value);
 }
 
-// What the test sink below committed, and which (instance, checkpoint)
-// epochs it committed them in.
-struct Committed {
-  std::mutex mu;
-  std::vector<int64_t> values;
-  std::set<std::pair<int, int64_t>> epochs;
-};
-
-// An exactly-once sink into memory, as the SQLite sink is into a database:
-// an epoch's values are part of its checkpoint and committed when it
-// completes or, restored, unless `Committed::epochs` shows them committed.
-// (CollectCommitted loses the last epoch of a job cancelled before its
-// sinks heard that the checkpoint completed.)
-class ExactlyOnceCollect final : public operators::SinkOperator<int64_t> {
- public:
-  ExactlyOnceCollect(std::shared_ptr<Committed> into, int index, int parallelism)
-      : into_(std::move(into)), index_(index), parallelism_(parallelism) {}
-  void OnBatch(operators::Batch<int64_t>& batch) override {
-    for (const auto& e : batch) open_.push_back(e.value);
-  }
-  void OnEnd() override {}
-  void Restore(const engine::RestoreContext& ctx) override {
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<Epoch>(e.bytes);
-      ASSERT_TRUE(v.ok());
-      if (std::get<0>(*v) % parallelism_ == index_) Commit(std::get<0>(*v), std::get<1>(*v), std::get<2>(*v));
-    }
-  }
-  void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
-    if (!open_.empty()) pending_[id] = std::move(open_);
-    open_.clear();
-    for (const auto& [c, values] : pending_) out.Add(engine::kNoGroup, engine::EncodeState(Epoch{index_, c, values}));
-  }
-  void CheckpointComplete(int64_t id) override {
-    for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
-      Commit(index_, it->first, it->second);
-    }
-  }
-
- private:
-  using Epoch = std::tuple<int, int64_t, std::vector<int64_t>>;
-  void Commit(int instance, int64_t checkpoint, const std::vector<int64_t>& values) {
-    std::lock_guard<std::mutex> lock(into_->mu);
-    if (!into_->epochs.insert({instance, checkpoint}).second) return;
-    into_->values.insert(into_->values.end(), values.begin(), values.end());
-  }
-  std::shared_ptr<Committed> into_;
-  int index_;
-  int parallelism_;
-  std::vector<int64_t> open_;
-  std::map<int64_t, std::vector<int64_t>> pending_;
-};
-
 // Kafka topic "in" -> a map that takes 0.5 ms a record (so that a run can
-// be cancelled half-way) -> ExactlyOnceCollect.
+// be cancelled half-way) -> CollectCommitted (exactly once into memory).
 struct KafkaToCollect {
   operators::JobBuilder job;
-  std::shared_ptr<Committed> out = std::make_shared<Committed>();
+  std::shared_ptr<operators::Collected<int64_t>> out = std::make_shared<operators::Collected<int64_t>>();
   KafkaToCollect(const std::string& bootstrap, const std::string& group) {
     KafkaSourceOptions o;
     o.bootstrap = bootstrap;
     o.topic = "in";
     o.group = group;
     o.idle_end_ms = 1000;
-    auto slow = FromKafka<int64_t>(job, "in", o, DecodeNumber).Map("slow", [](const int64_t& v) {
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
-      return v;
-    });
-    job.AddNode<void>("out", "sink", {slow.Forward()}, [into = out](int index, int parallelism, engine::Port) {
-      return std::make_unique<ExactlyOnceCollect>(into, index, parallelism);
-    });
+    FromKafka<int64_t>(job, "in", o, DecodeNumber)
+        .Map("slow",
+             [](const int64_t& v) {
+               std::this_thread::sleep_for(std::chrono::microseconds(500));
+               return v;
+             })
+        .CollectCommitted("out", out);
   }
   std::vector<int64_t> Sorted() {
-    std::lock_guard<std::mutex> lock(out->mu);
-    auto v = out->values;
+    auto v = out->values();
     std::sort(v.begin(), v.end());
     return v;
   }
@@ -503,6 +448,24 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkCancelledAndRestoredWritesEveryRecordOnc
   EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 3, /*read_committed=*/true), kCount), "");
 }
 
+// The values from .. to-1 as a batch.
+operators::Batch<int64_t> Numbers(int64_t from, int64_t to) {
+  operators::Batch<int64_t> b;
+  for (int64_t v = from; v < to; ++v) b.push_back(operators::Event<int64_t>{0, v});
+  return b;
+}
+
+// Restores `sink` (instance `index` of `parallelism`) from `entries`.
+void RestoreSink(engine::OperatorInstance& sink, const std::vector<engine::StateEntry>& entries, int old_parallelism,
+                 int index, int parallelism) {
+  engine::RestoreContext ctx;
+  ctx.entries = &entries;
+  ctx.old_parallelism = old_parallelism;
+  ctx.index = index;
+  ctx.parallelism = parallelism;
+  sink.Restore(ctx);
+}
+
 // The sink alone: an epoch recorded in a checkpoint but not committed
 // (the job died between the checkpoint and its completion) is written by
 // the restored instance; restoring the same checkpoint again, or one whose
@@ -518,20 +481,6 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
     s->EnableCheckpoints(engine::CheckpointScope{"job", "to out", index, parallelism});
     return s;
   };
-  auto batch = [](int64_t from, int64_t to) {
-    operators::Batch<int64_t> b;
-    for (int64_t v = from; v < to; ++v) b.push_back(operators::Event<int64_t>{0, v});
-    return b;
-  };
-  auto restore = [&](Sink& s, const std::vector<engine::StateEntry>& entries, int old_parallelism, int index,
-                     int parallelism) {
-    engine::RestoreContext ctx;
-    ctx.entries = &entries;
-    ctx.old_parallelism = old_parallelism;
-    ctx.index = index;
-    ctx.parallelism = parallelism;
-    s.Restore(ctx);
-  };
 
   // Instances 0 and 1 of 2: checkpoint 1 completes (0..99 and 100..199
   // committed); checkpoint 2 records 200..299 and 300..399, and both die
@@ -540,7 +489,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
   {
     auto a = make(0, 2);
     auto b = make(1, 2);
-    auto b1 = batch(0, 100), b2 = batch(100, 200), b3 = batch(200, 300), b4 = batch(300, 400);
+    auto b1 = Numbers(0, 100), b2 = Numbers(100, 200), b3 = Numbers(200, 300), b4 = Numbers(300, 400);
     a->OnBatch(b1);
     b->OnBatch(b2);
     engine::SnapshotWriter wa, wb;
@@ -561,7 +510,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
   // Restored from checkpoint 1 at parallelism 1: its epochs were committed.
   {
     auto s = make(0, 1);
-    restore(*s, chk1, 2, 0, 1);
+    RestoreSink(*s, chk1, 2, 0, 1);
     s->OnEnd();
   }
   EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 200), "");
@@ -569,11 +518,78 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
   // what both recorded; then the same checkpoint once more: nothing.
   for (int round = 0; round < 2; ++round) {
     auto s = make(0, 1);
-    restore(*s, chk2, 2, 0, 1);
+    RestoreSink(*s, chk2, 2, 0, 1);
     engine::SnapshotWriter w;
     s->Snapshot(3, w);  // the restored epochs are written before a new checkpoint forgets them
     EXPECT_TRUE(w.entries().empty());
     EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 400), "") << "round " << round;
+  }
+}
+
+// A transaction the sink cannot finish is aborted: a record its producer
+// refuses (larger than the producer's message.max.bytes) fails the commit
+// of an epoch part of which has reached the topic. A read_committed
+// reader sees nothing of that epoch and is not held up by it (a record
+// produced after it is visible; an open transaction would hide it until
+// the transaction timed out). Restored from the checkpoint by a producer
+// that takes the record, the sink writes the epoch once.
+TEST(KafkaConnectorTest, ExactlyOnceSinkAbortsATransactionItCannotFinish) {
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("out", 1, {}).ok());
+  constexpr int64_t kBig = 125;
+  auto encode = [](const int64_t& v) {
+    std::string value = std::to_string(v);
+    if (v == kBig) value.insert(0, 5000, '0');  // still the number, 5000 bytes longer
+    return std::make_pair(std::optional<std::string>(), value);
+  };
+  using Sink = KafkaSink<int64_t, decltype(encode)>;
+  auto make = [&](const kafka::Config& config) {
+    auto s = std::make_unique<Sink>(broker.bootstrap(), "out", encode, config);
+    s->EnableCheckpoints(engine::CheckpointScope{"job", "to out", 0, 1});
+    return s;
+  };
+  // At most one record queued: those before the big one have reached the
+  // topic (inside the transaction) when the big one is refused.
+  auto s = make({{"message.max.bytes", "2000"}, {"queue.buffering.max.messages", "1"}, {"linger.ms", "0"}});
+  auto b1 = Numbers(0, 100), b2 = Numbers(100, 150);
+  s->OnBatch(b1);
+  engine::SnapshotWriter w1;
+  s->Snapshot(1, w1);
+  s->CheckpointComplete(1);
+  s->OnBatch(b2);
+  engine::SnapshotWriter w2;
+  s->Snapshot(2, w2);
+  const std::vector<engine::StateEntry> chk2 = w2.entries();
+  try {
+    s->CheckpointComplete(2);
+    ADD_FAILURE() << "the epoch with a record too large was committed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("too large"), std::string::npos) << e.what();
+  }
+  // (The failed sink stays open meanwhile: its producer's end does not
+  // settle the transaction.)
+  auto uncommitted = ReadNumbers(broker.bootstrap(), "out", 1, /*read_committed=*/false);
+  ASSERT_TRUE(std::find(uncommitted.begin(), uncommitted.end(), 100) != uncommitted.end())
+      << "nothing of the failed epoch reached the topic: the test tests nothing";
+  auto plain = kafka::Producer::Open(broker.bootstrap());
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_TRUE((*plain)->Send("out", std::nullopt, "1000").ok());
+  ASSERT_TRUE((*plain)->Flush(std::chrono::seconds(10)).ok());
+  auto expected = Iota(100);
+  expected.push_back(1000);
+  EXPECT_EQ(ReadNumbers(broker.bootstrap(), "out", 1, /*read_committed=*/true), expected)
+      << "want epoch 1 and the record after the failed transaction (1000), nothing of epoch 2";
+  s.reset();
+
+  expected = Iota(150);
+  expected.push_back(1000);
+  for (int round = 0; round < 2; ++round) {
+    auto again = make({});
+    RestoreSink(*again, chk2, 1, 0, 1);
+    again->OnEnd();
+    EXPECT_EQ(ReadNumbers(broker.bootstrap(), "out", 1, /*read_committed=*/true), expected) << "round " << round;
   }
 }
 
