@@ -291,6 +291,11 @@ class KeyedStateBackend {
   // Removes the current key's timer at `t`, if any.
   void DeleteTimer(Timestamp t) { timers_.erase(std::pair<K, Timestamp>(current_, t)); }
   size_t timer_count() const { return timers_.size(); }
+  // At least the time of the latest timer (nothing when there is none).
+  std::optional<Timestamp> LatestTimer() const {
+    if (queue_.empty()) return std::nullopt;
+    return queue_.rbegin()->first;
+  }
   // Removes and returns the earliest timer at or before `watermark` (in
   // time order; at one time, in the order registered), or nothing.
   std::optional<std::pair<Timestamp, K>> PopTimer(Timestamp watermark) {

@@ -7,11 +7,13 @@
 //   void OnTimer(Timestamp t, ProcessContext<K, Out>& ctx);
 // (a callable f(record, ctx) serves as ProcessElement alone). Each
 // instance gets its own copy of the function, opened on its own backend.
-// A timer at t fires once the watermark reaches t (every timer at the end
-// of input), in time order; timers are kept per (key, t), once.
+// A timer at t fires once the watermark reaches t, in time order; timers
+// are kept per (key, t), once. The end of input fires every timer pending
+// then, and those they register up to the latest of them.
 // Checkpointed: states and timers per key group, and the watermark.
 #pragma once
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -112,18 +114,21 @@ class KeyedProcessOperator final : public UnaryOperator<T, Out> {
 
  private:
   // Fires the timers the watermark `w` reached, those they register at or
-  // before `w` included.
+  // before `w` included. At the end of input (w = kMaxTimestamp) up to the
+  // latest timer then pending: a timer that registers a later one each
+  // time (a periodic timer) would otherwise never let the input end.
   void Advance(Timestamp w) {
     if (w <= ctx_.watermark_) return;
     ctx_.watermark_ = w;
+    const Timestamp until = w == engine::kMaxTimestamp ? states_.LatestTimer().value_or(engine::kMinTimestamp) : w;
     if constexpr (requires(Context& c) { fn_.OnTimer(Timestamp{}, c); }) {
-      while (auto timer = states_.PopTimer(w)) {
+      while (auto timer = states_.PopTimer(until)) {
         states_.SetCurrentKey(timer->second);
         ctx_.ts_ = timer->first;
         fn_.OnTimer(timer->first, ctx_);
       }
     } else {
-      while (states_.PopTimer(w)) {
+      while (states_.PopTimer(until)) {
       }
     }
     this->Emit();
