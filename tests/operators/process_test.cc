@@ -308,6 +308,29 @@ INSTANTIATE_TEST_SUITE_P(Rescale, ProcessRestoreTest, ::testing::Values(1, 2, 4)
                            return "p2_to_p" + std::to_string(info.param);
                          });
 
+// A plain callable serves as ProcessElement: here each record's key and
+// time, read from the context.
+TEST(ProcessTest, ACallableServesAsProcessElement) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<std::pair<int64_t, int64_t>>>();
+  job.FromGenerator("gen", MakeRec, 1000, 0, [](const Rec& r) { return r.ts; },
+                    WatermarkStrategy::BoundedOutOfOrderness(0))
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Process<std::pair<int64_t, int64_t>>(
+          "key and time", [](const Rec& r, ProcessContext<int64_t, std::pair<int64_t, int64_t>>& ctx) {
+            EXPECT_EQ(ctx.key(), r.key);
+            ctx.Emit({ctx.key(), ctx.timestamp()});
+          })
+      .CollectInto("out", out);
+  ASSERT_TRUE(job.Run(testing::CheckpointedOptions(2, 0)).ok());
+  std::vector<std::pair<int64_t, int64_t>> want;
+  for (uint64_t n = 0; n < 1000; ++n) want.emplace_back(MakeRec(n).key, MakeRec(n).ts);
+  auto got = out->values();
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+}
+
 struct Opaque {
   int64_t n = 0;
 };
