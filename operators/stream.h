@@ -31,6 +31,7 @@
 #include "operators/aggregate.h"
 #include "operators/basic.h"
 #include "operators/enrich.h"
+#include "operators/process.h"
 #include "operators/session.h"
 #include "operators/sinks.h"
 #include "operators/sources.h"
@@ -299,6 +300,20 @@ class Stream<T>::Keyed {
   };
 
   Windowed Window(WindowSpec spec) { return Windowed(*this, spec); }
+
+  // A keyed process function (operators/process.h): fn.ProcessElement(record,
+  // ctx) per record with the record's key's states and timers; emits Out
+  // through ctx. Each instance holds its own copy of fn.
+  template <typename Out, typename F>
+  Stream<Out> Process(std::string name, F fn) {
+    JobBuilder* job = in_.job();
+    const KeyFn key = key_;
+    using Op = KeyedProcessOperator<T, KeyFn, Out, F>;
+    return Stream<Out>(job, job->template AddNode<Out>(std::move(name), "process", {HashEdge()},
+                                                       [key, fn](int, int, engine::Port out) {
+                                                         return std::make_unique<Op>(out, key, fn);
+                                                       }));
+  }
 
   engine::Edge HashEdge() const {
     return engine::Edge{in_.node(), 0, engine::Partitioning::kHash, engine::MakeHashWriter<T>(key_)};

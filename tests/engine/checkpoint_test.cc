@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "operators/stream.h"
+#include "tests/job_test_util.h"
 
 namespace rivulet::operators {
 namespace {
@@ -67,13 +68,7 @@ struct Pipeline {
 };
 
 JobRunOptions Options(int parallelism, int64_t interval_ms, std::shared_ptr<const LoadedCheckpoint> restore = {}) {
-  JobRunOptions o;
-  o.parallelism = parallelism;
-  o.runtime.channel_capacity = 4;
-  o.runtime.batch_size = 64;
-  o.runtime.checkpoints.interval_ms = interval_ms;
-  o.runtime.checkpoints.restore = std::move(restore);
-  return o;
+  return testing::CheckpointedOptions(parallelism, interval_ms, std::move(restore));
 }
 
 std::vector<Out> Reference(int64_t count, WindowSpec window, bool second = false) {
@@ -109,15 +104,8 @@ TEST_P(CheckpointRestoreTest, CancelledAfterCheckpointsAndRestoredGivesTheSameRe
   ASSERT_GT(want.size(), 100u);
 
   Pipeline p(kCount, 100'000, r.window, r.second);  // about 0.4 s
-  auto job = p.job.Start(Options(r.before, 10));
-  ASSERT_TRUE(job.ok()) << job.status().ToString();
-  ASSERT_TRUE((*job)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
-  (*job)->Cancel();
-  EXPECT_EQ((*job)->Wait().code(), Errc::kClosed);
-  auto last = (*job)->last_checkpoint();
+  auto last = testing::CancelAfterCheckpoints(p.job, Options(r.before, 10), 3);
   ASSERT_NE(last, nullptr);
-  EXPECT_GE(last->info.id, 3);
-  EXPECT_FALSE(last->info.final);
   const size_t committed_before = p.out->values().size();
   EXPECT_LT(committed_before, want.size()) << "the job was cancelled too late to test anything";
 

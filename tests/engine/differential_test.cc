@@ -28,12 +28,14 @@ struct Rec {
 // A random graph: map (value*a+b), filter (key % m != r), optionally a
 // flat_map duplicating records with a key shift, optionally a union with a
 // second copy of the input, then a keyed window (tumbling, sliding or
-// session) summing values.
+// session) summing values; a tumbling one may be a keyed process function
+// keeping the sums in map state with a timer per window (`process`).
 struct Shape {
   int64_t a, b, m, r;
   bool flat_map;
   bool union_copy;
   WindowSpec window;
+  bool process = false;
 };
 
 using Result = WindowResult<int32_t, double>;
@@ -73,8 +75,29 @@ Shape RandomShape(std::mt19937_64& rng) {
     }
     default: s.window = Session(static_cast<int64_t>(rng() % 80) + 10);
   }
+  if (s.window.kind == WindowSpec::Kind::kTumbling) s.process = rng() % 2;
   return s;
 }
+
+// A tumbling sum as user code: each window's sum in map state (start ->
+// sum), emitted by a timer at the window's end.
+struct ProcessTumblingSum {
+  int64_t size;
+  MapState<int32_t, int64_t, double> sums;
+
+  void Open(KeyedStateBackend<int32_t>& states) { sums = states.Map<int64_t, double>("sums"); }
+  void ProcessElement(const Rec& r, ProcessContext<int32_t, Result>& ctx) {
+    const int64_t start = FloorDiv(r.ts, size) * size;
+    const double* sum = sums.Get(start);
+    sums.Put(start, (sum ? *sum : 0.0) + static_cast<double>(r.value));
+    ctx.RegisterTimer(start + size - 1);
+  }
+  void OnTimer(Timestamp t, ProcessContext<int32_t, Result>& ctx) {
+    const int64_t start = t - size + 1;
+    ctx.Emit(Result{ctx.key(), start, start + size, *sums.Get(start)});
+    sums.Remove(start);
+  }
+};
 
 // The reference: the same pipeline as plain loops over all records.
 std::vector<Result> Reference(const std::vector<Rec>& input, const Shape& s) {
@@ -163,9 +186,9 @@ void Build(JobBuilder& job, const std::vector<Rec>& input, const Shape& s, int64
   if (s.union_copy) {
     stream = stream.Union("union", {pipeline(source("copy").SetParallelism(1), "2")});
   }
-  auto windowed = stream.KeyBy([](const Rec& r) { return r.key; })
-                      .Window(s.window)
-                      .Aggregate("sum", SumOf([](const Rec& r) { return r.value; }));
+  auto keyed = stream.KeyBy([](const Rec& r) { return r.key; });
+  auto windowed = s.process ? keyed.Process<Result>("sum", ProcessTumblingSum{s.window.size_ms, {}})
+                            : keyed.Window(s.window).Aggregate("sum", SumOf([](const Rec& r) { return r.value; }));
   if (failures) {
     windowed.CollectCommitted("out", out);
   } else {
@@ -201,7 +224,8 @@ TEST(DifferentialTest, RandomGraphsMatchTheReferenceAtParallelism1_2_4) {
     for (int p : {1, 2, 4}) {
       EXPECT_EQ(RunJob(input, shape, p, bound, batch), want)
           << "round " << round << " parallelism " << p << " window kind " << static_cast<int>(shape.window.kind)
-          << " size " << shape.window.size_ms << " slide " << shape.window.slide_ms << " gap "
+          << (shape.process ? " (process)" : "") << " size " << shape.window.size_ms << " slide "
+          << shape.window.slide_ms << " gap "
           << shape.window.gap_ms;
     }
   }
@@ -260,7 +284,8 @@ TEST(DifferentialTest, RandomGraphsWithFailuresRestartFromCheckpointsExactly) {
     EXPECT_GE(restarts, 1) << "round " << round;
     restored += checkpointed;
     EXPECT_EQ(got, want) << "round " << round << " window kind " << static_cast<int>(shape.window.kind)
-                         << " size " << shape.window.size_ms << " slide " << shape.window.slide_ms << " gap "
+                         << (shape.process ? " (process)" : "") << " size " << shape.window.size_ms << " slide "
+          << shape.window.slide_ms << " gap "
                          << shape.window.gap_ms << " restarts " << restarts;
   }
   // Most rounds failed after a checkpoint (the rest restarted from nothing).

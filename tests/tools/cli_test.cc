@@ -459,6 +459,23 @@ TEST(CliTest, FraudFlagsTheSpreeCardsOnly) {
   EXPECT_NE(r.out.find("\"owner\":\"Alan #42\""), std::string::npos) << r.out;
 }
 
+// logins: keyed state and timers in a user function; the two users on a
+// password-guessing run are flagged once each, at their third failure
+// (normal users never fail twice in a row), at every parallelism.
+TEST(CliTest, LoginsFlagsTheGuessingUsersOnce) {
+  for (const char* parallelism : {"1", "3"}) {
+    auto r = Rivulet({"run", "logins", "--parallelism", parallelism, "--no-progress"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> lines;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    EXPECT_EQ(lines, (std::vector<std::string>{"alert: user 42 failed 3 logins in a row, the third at 61210 ms",
+                                               "alert: user 7 failed 3 logins in a row, the third at 61035 ms"}))
+        << r.out;
+  }
+}
+
 TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   auto r = Rivulet({"run", "wordcount", "--set", "lines=100", "--parallelism", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
