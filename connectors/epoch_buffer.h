@@ -91,12 +91,13 @@ class EpochBuffer {
 
   // Keeps the epochs of the old instances this instance takes over
   // (old instance % parallelism == index), to be written by Recover.
-  void Restore(const engine::RestoreContext& ctx) { restored_ = scope_.Restore<Epoch>(ctx, what_); }
+  void Restore(const engine::RestoreContext& ctx) { restored_ = SinkScope::Restore<Epoch>(ctx, what_); }
 
   // Pre-commit at barrier `id`: the open records become epoch `id`; every
   // epoch not yet written goes into the checkpoint as (instance, id, records).
   // Requires Recover to have run: restored epochs are not recorded again.
   void Snapshot(int64_t id, engine::SnapshotWriter& out) {
+    CheckUsable();
     if (!open_.empty()) {
       auto& p = pending_[id];
       p.insert(p.end(), std::make_move_iterator(open_.begin()), std::make_move_iterator(open_.end()));
@@ -109,23 +110,26 @@ class EpochBuffer {
 
   // Checkpoint `id` completed: writes the epochs up to it in one
   // transaction with the last one's id as this instance's progress.
+  // The epochs leave the buffer only once the transaction committed: a
+  // failed one keeps them for the next checkpoint (and the checkpoint
+  // restored after the failure has them).
   void Commit(int64_t id, EpochDatabase<Record>& db) {
+    CheckUsable();
     if (pending_.empty() || pending_.begin()->first > id) return;
     const std::string sink = SinkName(scope_.index());
+    const auto end = pending_.upper_bound(id);
     Transaction(db, sink, [&] {
-      int64_t last = 0;
-      for (auto it = pending_.begin(); it != pending_.end() && it->first <= id; it = pending_.erase(it)) {
-        db.Write(it->second);
-        last = it->first;
-      }
-      db.SetProgress(sink, last);
+      for (auto it = pending_.begin(); it != end; ++it) db.Write(it->second);
+      db.SetProgress(sink, std::prev(end)->first);
     });
+    pending_.erase(pending_.begin(), end);
   }
 
   // Writes what the restored checkpoint recorded and the database lacks:
   // per old instance, in one transaction, the epochs after the checkpoint
   // its progress row names. Once, before the first Snapshot or Commit.
   void Recover(EpochDatabase<Record>& db) {
+    CheckUsable();
     std::map<int, std::map<int64_t, const Records*>> by_instance;
     for (const auto& [instance, checkpoint, records] : restored_) by_instance[instance][checkpoint] = &records;
     for (const auto& [instance, epochs] : by_instance) {
@@ -150,16 +154,24 @@ class EpochBuffer {
 
   // Runs body in a transaction of `sink`: committed, or rolled back when
   // anything in it threw.
+  // After a transaction failed, the buffer takes no more part: the job
+  // fails and restarts from its last checkpoint, which holds every epoch
+  // not committed. (Going on could record progress past epochs the failed
+  // transaction did not write, or skip a recovery that did not finish.)
   template <typename Body>
-  static void Transaction(EpochDatabase<Record>& db, const std::string& sink, Body body) {
-    db.Begin(sink);
+  void Transaction(EpochDatabase<Record>& db, const std::string& sink, Body body) {
     try {
+      db.Begin(sink);
       body();
       db.Commit();
     } catch (...) {
+      failed_ = true;
       db.Rollback();
       throw;
     }
+  }
+  void CheckUsable() const {
+    if (failed_) throw std::runtime_error(what_ + ": an earlier transaction failed; the job must restart from its last checkpoint");
   }
 
   std::string what_;
@@ -167,6 +179,7 @@ class EpochBuffer {
   std::vector<Epoch> restored_;
   Records open_;                       // records since the last barrier
   std::map<int64_t, Records> pending_;  // checkpoint -> its records, until written
+  bool failed_ = false;                 // a transaction failed: see Transaction
 };
 
 // A job sink of T over an EpochBuffer of Record: the operator hooks of

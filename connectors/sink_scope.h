@@ -2,7 +2,7 @@
 // its name (JOB/SINK/INSTANCE: progress records, transactional ids), and
 // which old instances' checkpoint entries it answers for after a restore,
 // possibly at another parallelism. The EnableCheckpoints / Restore
-// prologue of every such sink (EpochBuffer, LogSink), written once.
+// prologue of every such sink (EpochBuffer, LogSink, FileSink), written once.
 #pragma once
 
 #include <stdexcept>
@@ -36,17 +36,17 @@ class SinkScope {
   // left: old % parallelism == index (itself, at the same parallelism).
   bool AnswersFor(int old) const { return old % parallelism_ == index_; }
 
-  // The entries of a restored checkpoint this instance answers for, each
-  // decoded as Entry: a tuple whose first element is the instance that
-  // wrote it. Throws, naming `what` ("log sink"), on one that does not
-  // decode.
+  // The entries of a restored checkpoint this instance (ctx.index of
+  // ctx.parallelism) answers for, each decoded as Entry: a tuple whose
+  // first element is the instance that wrote it. Throws, naming `what`
+  // ("log sink"), on one that does not decode.
   template <typename Entry>
-  std::vector<Entry> Restore(const engine::RestoreContext& ctx, const std::string& what) const {
+  static std::vector<Entry> Restore(const engine::RestoreContext& ctx, const std::string& what) {
     std::vector<Entry> mine;
     for (const auto& e : *ctx.entries) {
       auto v = engine::DecodeState<Entry>(e.bytes);
       if (!v.ok()) throw std::runtime_error(what + " state: " + v.status().ToString());
-      if (AnswersFor(std::get<0>(*v))) mine.push_back(std::move(*v));
+      if (std::get<0>(*v) % ctx.parallelism == ctx.index) mine.push_back(std::move(*v));
     }
     return mine;
   }

@@ -30,14 +30,17 @@ void Task::Execute() {
   try {
     step = Run(std::chrono::steady_clock::now() + executor_->quantum());
   } catch (const OperatorFailure& e) {
+    failed_.store(true, std::memory_order_release);
     state_.store(kStateDone, std::memory_order_release);
     executor_->TaskFailed(this, e.op(), e.what());
     return;
   } catch (const std::exception& e) {
+    failed_.store(true, std::memory_order_release);
     state_.store(kStateDone, std::memory_order_release);
     executor_->TaskFailed(this, "", e.what());
     return;
   } catch (...) {
+    failed_.store(true, std::memory_order_release);
     state_.store(kStateDone, std::memory_order_release);
     executor_->TaskFailed(this, "", "unknown exception");
     return;

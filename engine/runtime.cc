@@ -565,9 +565,12 @@ struct Job::Impl final : CheckpointSink {
     }
     // No task runs now: completions go to the operators from here. Every
     // task is told, even after one failed to commit (its sinks' commits do
-    // not depend on another's); the first failure is the job's.
+    // not depend on another's); the first failure is the job's. A task
+    // whose operator threw is not: its state is whatever the throw left (a
+    // restart restores it from the checkpoint instead).
     for (auto& per_chain : tasks) {
       for (auto& t : per_chain) {
+        if (t->failed()) continue;
         t->completed.store(last_completed);
         try {
           t->NotifyCompleted();

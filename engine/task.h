@@ -48,6 +48,10 @@ class Task {
   // Runs one quantum (called by the executor only).
   virtual Step Run(std::chrono::steady_clock::time_point deadline) = 0;
 
+  // Whether Run threw (the task never runs again). Read once the executor
+  // stopped.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
  private:
   friend class Executor;
   // kIdle -> kQueued (Notify) -> kRunning -> kIdle, or kRunning ->
@@ -59,6 +63,7 @@ class Task {
   std::string name_;
   Executor* executor_ = nullptr;
   std::atomic<int> state_{kStateIdle};
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace rivulet::engine

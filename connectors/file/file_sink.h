@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "connectors/file/part_files.h"
+#include "connectors/sink_scope.h"
 #include "engine/state_codec.h"
 
 #include "operators/operator_base.h"
@@ -69,16 +70,10 @@ class FileSink final : public operators::SinkOperator<T> {
   }
   void Restore(const engine::RestoreContext& ctx) override {
     if (!parts_) return;
-    std::optional<FileSinkState> mine;
-    for (const auto& e : *ctx.entries) {
-      auto v = engine::DecodeState<std::pair<int, FileSinkState>>(e.bytes);
-      if (!v.ok()) throw std::runtime_error(path_ + ": file sink state: " + v.status().ToString());
-      if (v->first % ctx.parallelism != ctx.index) continue;
-      if (mine) throw std::runtime_error(path_ + ": the checkpoint has two file sink instances writing it");
-      mine = std::move(v->second);
-    }
-    if (!mine) return;  // a checkpoint without the sink's state: starts afresh
-    Check(parts_->Recover(*mine));
+    auto mine = SinkScope::Restore<std::pair<int, FileSinkState>>(ctx, path_ + ": file sink");
+    if (mine.empty()) return;  // a checkpoint without the sink's state: starts afresh
+    if (mine.size() > 1) throw std::runtime_error(path_ + ": the checkpoint has two file sink instances writing it");
+    Check(parts_->Recover(mine.front().second));
     started_ = true;
   }
   // Pre-commit: what came before the barrier is durable and pending.

@@ -48,7 +48,7 @@ class LogSink final : public operators::SinkOperator<T> {
     prefix_ = "rivulet/" + scope_.prefix();
   }
   // Keeps the transactions recorded by the old instances this one answers for.
-  void Restore(const engine::RestoreContext& ctx) override { recorded_ = scope_.Restore<Recorded>(ctx, "log sink"); }
+  void Restore(const engine::RestoreContext& ctx) override { recorded_ = SinkScope::Restore<Recorded>(ctx, "log sink"); }
 
   void OnBatch(operators::Batch<T>& batch) override {
     log::Producer& p = Current();

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "connectors/epoch_buffer.h"
@@ -27,6 +28,7 @@ struct Store {
   std::vector<std::string> rows;
   std::map<std::string, int64_t> progress;
   std::string fail_on;  // a row whose Write throws
+  bool fail_commit = false;  // the next Commit throws (once)
   int rollbacks = 0;
   int transactions = 0;  // committed
   std::vector<std::string> begun;  // the sink named by each Begin
@@ -66,6 +68,7 @@ class MemorySink final : public EpochSink<std::string> {
   }
   void SetProgress(const std::string& sink, int64_t checkpoint) override { progress_[sink] = checkpoint; }
   void Commit() override {
+    if (std::exchange(store_->fail_commit, false)) throw std::runtime_error("commit refused");
     store_->rows.insert(store_->rows.end(), rows_.begin(), rows_.end());
     store_->progress = progress_;
     ++store_->transactions;
@@ -198,6 +201,49 @@ TEST(EpochSinkTest, AFailedTransactionIsRolledBackAndARestoreWritesItsEpochOnce)
   EXPECT_EQ(store->progress["job/out/0"], 2);
 }
 
+// A commit that fails after its epochs were written in the transaction:
+// the epochs stay pending, and the instance takes no further part (a later
+// completion would otherwise record progress past them). A restore from
+// the last checkpoint, which holds them, writes every row once.
+TEST(EpochSinkTest, AFailedCommitKeepsItsEpochsAndTheInstanceRefusesToGoOn) {
+  auto store = std::make_shared<Store>();
+  std::vector<engine::StateEntry> chk3;
+  {
+    auto s = Make(store, 0, 1);
+    auto b1 = Rows(0, 10), b2 = Rows(10, 20), b3 = Rows(20, 30);
+    s->OnBatch(b1);
+    engine::SnapshotWriter w1;
+    s->Snapshot(1, w1);
+    s->CheckpointComplete(1);
+    s->OnBatch(b2);
+    engine::SnapshotWriter w2;
+    s->Snapshot(2, w2);
+    s->OnBatch(b3);
+    engine::SnapshotWriter w3;
+    s->Snapshot(3, w3);  // checkpoint 2's completion comes late: 2 and 3 pending
+    chk3 = w3.entries();
+    store->fail_commit = true;
+    EXPECT_THROW(s->CheckpointComplete(2), std::runtime_error);
+    EXPECT_EQ(Sorted(store->rows), Numbers(0, 10));
+    // Checkpoint 3 completed meanwhile: this instance writes nothing more.
+    try {
+      s->CheckpointComplete(3);
+      ADD_FAILURE() << "an instance whose commit failed went on";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("an earlier transaction failed"), std::string::npos) << e.what();
+    }
+    engine::SnapshotWriter w4;
+    EXPECT_THROW(s->Snapshot(4, w4), std::runtime_error);
+  }
+  EXPECT_EQ(Sorted(store->rows), Numbers(0, 10));
+  EXPECT_EQ(store->progress["job/out/0"], 1);
+  auto s = Make(store, 0, 1);
+  RestoreFrom(*s, chk3, 1, 0, 1);
+  s->OnEnd();
+  EXPECT_EQ(Sorted(store->rows), Numbers(0, 30));
+  EXPECT_EQ(store->progress["job/out/0"], 3);
+}
+
 // Without checkpoints rows are written as they come.
 TEST(EpochSinkTest, WithoutCheckpointsRowsAreWrittenAtOnce) {
   auto store = std::make_shared<Store>();
@@ -235,7 +281,7 @@ TEST(SinkScopeTest, AnInstanceTakesTheEntriesOfTheOldInstancesItAnswersFor) {
     EXPECT_EQ(scope.prefix(), "job/out/");
     EXPECT_EQ(scope.Name(index), "job/out/" + std::to_string(index));
     ctx.index = index;
-    for (const auto& [old, text] : scope.Restore<Entry>(ctx, "test sink")) {
+    for (const auto& [old, text] : SinkScope::Restore<Entry>(ctx, "test sink")) {
       EXPECT_EQ(text, "of " + std::to_string(old));
       taken[index].push_back(old);
     }
@@ -253,7 +299,7 @@ TEST(SinkScopeTest, AnEntryThatDoesNotDecodeNamesTheSink) {
   SinkScope scope;
   scope.Enable(engine::CheckpointScope{"job", "out", 0, 1});
   try {
-    (void)scope.Restore<std::tuple<int, std::string>>(ctx, "test sink");
+    (void)SinkScope::Restore<std::tuple<int, std::string>>(ctx, "test sink");
     ADD_FAILURE() << "a truncated entry decoded";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("test sink state"), std::string::npos) << e.what();
