@@ -10,14 +10,17 @@
 //
 // Checkpoint format: one entry per key group (state.h), holding sections
 //   1 (state):  name, count, (key, value) x count    one per declared state
-//   2 (timers): count, (key, time) x count
-// each opened by its tag as a varint. A restored instance takes the
-// sections of the key groups it owns, so state follows its keys across a
-// change of parallelism.
+//   2 (timers): count, (key, time, seq) x count
+// each opened by its tag as a varint. seq orders the timers of one time
+// (the order they were registered); a restore re-registers every timer in
+// (time, seq) order. A restored instance takes the sections of the key
+// groups it owns, so state follows its keys across a change of
+// parallelism. Keys are grouped with kDefaultMaxParallelism, as the hash
+// exchange routes them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include <absl/container/btree_map.h>
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
@@ -210,10 +214,12 @@ class ListState {
   ListState() = default;  // unbound; declare with KeyedStateBackend::List
 
   void Add(V v) { table().values[*key_].push_back(std::move(v)); }
-  void AddAll(const List& vs) {
+  // By value: `vs` may be this very list (l.AddAll(l.Get())) or another
+  // key's, which inserting the current key could move.
+  void AddAll(List vs) {
     if (vs.empty()) return;
     List& l = table().values[*key_];
-    l.insert(l.end(), vs.begin(), vs.end());
+    l.insert(l.end(), std::make_move_iterator(vs.begin()), std::make_move_iterator(vs.end()));
   }
   // Replaces the list (an empty one clears it).
   void Update(List vs) {
@@ -250,7 +256,7 @@ class ListState {
 template <typename K>
 class KeyedStateBackend {
  public:
-  explicit KeyedStateBackend(int max_parallelism = kDefaultMaxParallelism) : max_parallelism_(max_parallelism) {}
+  KeyedStateBackend() = default;
   KeyedStateBackend(const KeyedStateBackend&) = delete;
   KeyedStateBackend& operator=(const KeyedStateBackend&) = delete;
 
@@ -286,29 +292,35 @@ class KeyedStateBackend {
   }
 
   // An event-time timer for the current key at `t`; registering (key, t)
-  // again keeps one timer.
+  // again keeps one timer (and its place among the timers at `t`).
   void RegisterTimer(Timestamp t) { AddTimer(current_, t); }
-  // Removes the current key's timer at `t`, if any.
-  void DeleteTimer(Timestamp t) { timers_.erase(std::pair<K, Timestamp>(current_, t)); }
+  // Removes the current key's timer at `t`, if any; it then takes no
+  // memory, so deleting the old timer and registering a new one per record
+  // keeps one.
+  void DeleteTimer(Timestamp t) {
+    auto it = timers_.find(std::pair<K, Timestamp>(current_, t));
+    if (it == timers_.end()) return;
+    queue_.erase(std::pair<Timestamp, uint64_t>(t, it->second));
+    timers_.erase(it);
+  }
   size_t timer_count() const { return timers_.size(); }
-  // At least the time of the latest timer (nothing when there is none).
+  // Entries of the time-ordered queue: timer_count(), deleted timers hold none.
+  size_t timer_queue_size() const { return queue_.size(); }
+  // The time of the latest timer (nothing when there is none).
   std::optional<Timestamp> LatestTimer() const {
     if (queue_.empty()) return std::nullopt;
-    return queue_.rbegin()->first;
+    return queue_.rbegin()->first.first;
   }
   // Removes and returns the earliest timer at or before `watermark` (in
   // time order; at one time, in the order registered), or nothing.
   std::optional<std::pair<Timestamp, K>> PopTimer(Timestamp watermark) {
-    while (!queue_.empty() && queue_.begin()->first <= watermark) {
-      auto it = queue_.begin();
-      const Timestamp t = it->first;
-      K key = std::move(it->second.front());
-      it->second.pop_front();
-      if (it->second.empty()) queue_.erase(it);
-      // Not there: deleted, or a second registration after a delete.
-      if (timers_.erase(std::pair<K, Timestamp>(key, t)) == 1) return std::pair<Timestamp, K>(t, std::move(key));
-    }
-    return std::nullopt;
+    if (queue_.empty() || queue_.begin()->first.first > watermark) return std::nullopt;
+    auto it = queue_.begin();
+    const Timestamp t = it->first.first;
+    K key = std::move(it->second);
+    queue_.erase(it);
+    timers_.erase(std::pair<K, Timestamp>(key, t));
+    return std::pair<Timestamp, K>(t, std::move(key));
   }
 
   // Whether Snapshot can encode everything (every state's key and value
@@ -332,19 +344,20 @@ class KeyedStateBackend {
       throw std::runtime_error("keyed state cannot be checkpointed: " + why + " (see engine/state_codec.h)");
     }
     KeyGroupedWriter groups;
-    for (const auto& t : tables_) t->Snapshot(groups, max_parallelism_);
+    for (const auto& t : tables_) t->Snapshot(groups, kDefaultMaxParallelism);
     if constexpr (HasStateCodec<K>) {
-      std::map<int, std::vector<const std::pair<K, Timestamp>*>> by_group;
-      for (const auto& timer : timers_) {
-        by_group[KeyGroupOf(std::hash<K>{}(timer.first), max_parallelism_)].push_back(&timer);
+      std::map<int, std::vector<const typename TimerQueue::value_type*>> by_group;
+      for (const auto& timer : queue_) {  // in (time, seq) order
+        by_group[KeyGroupOf(std::hash<K>{}(timer.second), kDefaultMaxParallelism)].push_back(&timer);
       }
       for (const auto& [group, timers] : by_group) {
         std::string& b = groups.For(group);
         EncodeState(detail::kTimerSection, &b);
         EncodeState(static_cast<uint64_t>(timers.size()), &b);
         for (const auto* timer : timers) {
-          EncodeState(timer->first, &b);
           EncodeState(timer->second, &b);
+          EncodeState(timer->first.first, &b);
+          EncodeState(timer->first.second, &b);
         }
       }
     }
@@ -354,9 +367,24 @@ class KeyedStateBackend {
   // Takes the states and timers of the key groups this instance owns;
   // entries of no group are left to the operator. Throws
   // std::runtime_error on a malformed entry or a state not declared here
-  // (dropping it would lose it without a word).
+  // (dropping it would lose it without a word), and on a max parallelism
+  // other than kDefaultMaxParallelism (the one keys are routed and
+  // snapshotted by). Timers are registered in (time, seq) order, so those
+  // at one time fire in the order they were first registered.
   void Restore(const RestoreContext& ctx) {
-    ctx.ForEach([&](uint32_t group, std::string_view in) { RestoreGroup(group, in); }, [](std::string_view) {});
+    if (ctx.max_parallelism != kDefaultMaxParallelism) {
+      throw std::runtime_error("keyed state: cannot restore at max parallelism " +
+                               std::to_string(ctx.max_parallelism) + "; keys are grouped by " +
+                               std::to_string(kDefaultMaxParallelism));
+    }
+    std::vector<RestoredTimer> timers;
+    ctx.ForEach([&](uint32_t group, std::string_view in) { RestoreGroup(group, in, &timers); },
+                [](std::string_view) {});
+    // Stable: seqs of different old instances tie in the order read.
+    std::stable_sort(timers.begin(), timers.end(), [](const RestoredTimer& a, const RestoredTimer& b) {
+      return std::pair(a.t, a.seq) < std::pair(b.t, b.seq);
+    });
+    for (const auto& timer : timers) AddTimer(timer.key, timer.t);
   }
 
  private:
@@ -371,11 +399,22 @@ class KeyedStateBackend {
     return p;
   }
 
+  // Ordered by (time, seq); seq grows with each registration.
+  using TimerQueue = absl::btree_map<std::pair<Timestamp, uint64_t>, K>;
+  struct RestoredTimer {
+    K key;
+    Timestamp t;
+    uint64_t seq;
+  };
+
   void AddTimer(const K& key, Timestamp t) {
-    if (timers_.insert(std::pair<K, Timestamp>(key, t)).second) queue_[t].push_back(key);
+    auto [it, added] = timers_.try_emplace(std::pair<K, Timestamp>(key, t), next_seq_);
+    if (!added) return;
+    queue_.emplace(std::pair<Timestamp, uint64_t>(t, next_seq_), key);
+    ++next_seq_;
   }
 
-  void RestoreGroup(uint32_t group, std::string_view in) {
+  void RestoreGroup(uint32_t group, std::string_view in, std::vector<RestoredTimer>* timers) {
     auto bad = [&](const std::string& what) {
       return std::runtime_error("keyed state: the entry of key group " + std::to_string(group) + " " + what);
     };
@@ -400,10 +439,12 @@ class KeyedStateBackend {
           for (uint64_t i = 0; i < count; ++i) {
             K key{};
             Timestamp t = 0;
-            if (!StateCodec<K>::Decode(&in, &key) || !StateCodec<Timestamp>::Decode(&in, &t)) {
+            uint64_t seq = 0;
+            if (!StateCodec<K>::Decode(&in, &key) || !StateCodec<Timestamp>::Decode(&in, &t) ||
+                !StateCodec<uint64_t>::Decode(&in, &seq)) {
               throw bad("has a malformed timer");
             }
-            AddTimer(key, t);
+            timers->push_back(RestoredTimer{std::move(key), t, seq});
           }
         } else {
           throw bad("has a section of unknown kind " + std::to_string(tag));
@@ -415,11 +456,13 @@ class KeyedStateBackend {
     }
   }
 
-  const int max_parallelism_;
   K current_{};
   std::vector<std::unique_ptr<detail::StateTableBase<K>>> tables_;
-  absl::flat_hash_set<std::pair<K, Timestamp>> timers_;  // the live timers
-  std::map<Timestamp, std::deque<K>> queue_;             // by time; may hold deleted ones
+  // Each live timer once in each: timers_ finds it by (key, time) for
+  // dedup and deletion, queue_ orders it for firing.
+  absl::flat_hash_map<std::pair<K, Timestamp>, uint64_t> timers_;  // -> its seq
+  TimerQueue queue_;
+  uint64_t next_seq_ = 0;
 };
 
 }  // namespace rivulet::engine

@@ -9,7 +9,9 @@
 // instance gets its own copy of the function, opened on its own backend.
 // A timer at t fires once the watermark reaches t, in time order; timers
 // are kept per (key, t), once. The end of input fires every timer pending
-// then, and those they register up to the latest of them.
+// then, and those they register up to the latest of them; timers
+// registered beyond it never fire (unlike Flink, so that a periodic timer
+// cannot keep the input from ending): they are counted and logged once.
 // Checkpointed: states and timers per key group, and the watermark.
 #pragma once
 
@@ -19,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/logging.h"
 #include "engine/keyed_state.h"
 #include "operators/operator_base.h"
 
@@ -68,8 +71,13 @@ class KeyedProcessOperator final : public UnaryOperator<T, Out> {
                     std::is_invocable_v<F&, const T&, Context&>,
                 "a process function has ProcessElement(const T&, ProcessContext<K, Out>&) or is callable so");
 
-  KeyedProcessOperator(engine::Port out, KeyFn key, F fn)
-      : UnaryOperator<T, Out>(out), key_(std::move(key)), fn_(std::move(fn)), ctx_(&states_, &this->buffer_) {
+  KeyedProcessOperator(engine::Port out, KeyFn key, F fn, std::string name = "process", int index = 0)
+      : UnaryOperator<T, Out>(out),
+        key_(std::move(key)),
+        fn_(std::move(fn)),
+        ctx_(&states_, &this->buffer_),
+        name_(std::move(name)),
+        index_(index) {
     if constexpr (requires { fn_.Open(states_); }) fn_.Open(states_);
   }
 
@@ -111,6 +119,8 @@ class KeyedProcessOperator final : public UnaryOperator<T, Out> {
   }
 
   const KeyedStateBackend<K>& states() const { return states_; }
+  // Timers still pending after the end of input (they never fire).
+  size_t timers_dropped_at_end() const { return dropped_at_end_; }
 
  private:
   // Fires the timers the watermark `w` reached, those they register at or
@@ -132,12 +142,22 @@ class KeyedProcessOperator final : public UnaryOperator<T, Out> {
       }
     }
     this->Emit();
+    if (w == engine::kMaxTimestamp && states_.timer_count() > 0) {
+      dropped_at_end_ = states_.timer_count();
+      GetLogger("operators")
+          ->warn("process '{}' (instance {}): end of input: {} timer(s) registered after the latest pending one ({}) "
+                 "do not fire",
+                 name_, index_, dropped_at_end_, until);
+    }
   }
 
   KeyFn key_;
   KeyedStateBackend<K> states_;
   F fn_;
   Context ctx_;
+  std::string name_;
+  int index_;
+  size_t dropped_at_end_ = 0;
 };
 
 }  // namespace rivulet::operators

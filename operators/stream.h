@@ -309,9 +309,10 @@ class Stream<T>::Keyed {
     JobBuilder* job = in_.job();
     const KeyFn key = key_;
     using Op = KeyedProcessOperator<T, KeyFn, Out, F>;
+    std::string op_name = name;
     return Stream<Out>(job, job->template AddNode<Out>(std::move(name), "process", {HashEdge()},
-                                                       [key, fn](int, int, engine::Port out) {
-                                                         return std::make_unique<Op>(out, key, fn);
+                                                       [key, fn, op_name](int index, int, engine::Port out) {
+                                                         return std::make_unique<Op>(out, key, fn, op_name, index);
                                                        }));
   }
 

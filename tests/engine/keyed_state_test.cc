@@ -136,6 +136,114 @@ TEST(KeyedStateTest, TimersFireInTimeOrderOncePerKeyAndTime) {
   EXPECT_FALSE(b.PopTimer(kMaxTimestamp).has_value());
 }
 
+// The documented pattern: delete the key's old timer, register a new one
+// per record. A deleted timer takes no memory, in the queue either.
+TEST(KeyedStateTest, DeletingAndRegisteringPerRecordKeepsOneTimer) {
+  Backend b;
+  b.SetCurrentKey("k");
+  for (Timestamp i = 0; i < 100000; ++i) {
+    if (i > 0) b.DeleteTimer(i - 1 + 1000);
+    b.RegisterTimer(i + 1000);
+    ASSERT_EQ(b.timer_count(), 1u) << "record " << i;
+    ASSERT_EQ(b.timer_queue_size(), 1u) << "record " << i;
+  }
+  EXPECT_EQ(b.LatestTimer(), 99999 + 1000);
+  EXPECT_FALSE(b.PopTimer(99999 + 999).has_value());
+  auto t = b.PopTimer(kMaxTimestamp);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, (std::pair<Timestamp, std::string>{100999, "k"}));
+  EXPECT_EQ(b.timer_queue_size(), 0u);
+  EXPECT_FALSE(b.LatestTimer().has_value());
+}
+
+TEST(KeyedStateTest, ListAddAllOfItsOwnListOrAnotherKeysAppendsACopy) {
+  Backend b;
+  auto l = b.List<int>("l");
+  b.SetCurrentKey("a");
+  l.AddAll({1, 2, 3});
+  l.AddAll(l.Get());  // its own elements
+  EXPECT_EQ(l.Get(), (std::vector<int>{1, 2, 3, 1, 2, 3}));
+  const std::vector<int>& a = l.Get();
+  for (int i = 0; i < 100; ++i) {  // new keys, each from a list the insert may move
+    b.SetCurrentKey("k" + std::to_string(i));
+    l.AddAll(i == 0 ? a : std::vector<int>{i});
+  }
+  b.SetCurrentKey("k0");
+  EXPECT_EQ(l.Get(), (std::vector<int>{1, 2, 3, 1, 2, 3}));
+}
+
+// Keys registered at one time in an order of their own (neither key nor
+// hash order), some deleted and registered again (they go last).
+void RegisterShuffled(Backend& b) {
+  for (int i = 0; i < 300; ++i) {
+    const std::string k = "key" + std::to_string((i * 7919) % 300);
+    b.SetCurrentKey(k);
+    b.RegisterTimer(100);
+    if (i % 3 == 0) b.RegisterTimer(50);
+  }
+  for (int i = 0; i < 300; ++i) {
+    const std::string k = "key" + std::to_string((i * 7919) % 300);
+    if (i % 10 == 0) {
+      b.SetCurrentKey(k);
+      b.DeleteTimer(100);
+    }
+  }
+  for (int i = 299; i >= 0; --i) {
+    const std::string k = "key" + std::to_string((i * 7919) % 300);
+    if (i % 10 == 0) {
+      b.SetCurrentKey(k);
+      b.RegisterTimer(100);
+    }
+  }
+}
+
+TEST(KeyedStateTest, TimersAtOneTimeFireInTheOrderRegisteredAfterARestore) {
+  Backend before;
+  RegisterShuffled(before);
+  SnapshotWriter w;
+  before.Snapshot(w);
+  std::vector<StateEntry> checkpoint = w.entries();
+  std::vector<std::pair<Timestamp, std::string>> expected;
+  while (auto t = before.PopTimer(kMaxTimestamp)) expected.push_back(*t);
+  ASSERT_EQ(expected.size(), 400u);
+  for (int parallelism : {1, 2, 3}) {
+    for (int index = 0; index < parallelism; ++index) {
+      Backend after;
+      RestoreContext ctx;
+      ctx.entries = &checkpoint;
+      ctx.old_parallelism = 1;
+      ctx.index = index;
+      ctx.parallelism = parallelism;
+      after.Restore(ctx);
+      std::vector<std::pair<Timestamp, std::string>> got;
+      while (auto t = after.PopTimer(kMaxTimestamp)) got.push_back(*t);
+      // This instance's keys, in the order they fired before.
+      std::vector<std::pair<Timestamp, std::string>> mine;
+      for (const auto& e : expected) {
+        if (InstanceOfKeyGroup(KeyGroupOf(std::hash<std::string>{}(e.second)), parallelism) == index) {
+          mine.push_back(e);
+        }
+      }
+      EXPECT_EQ(got, mine) << "instance " << index << " of " << parallelism;
+    }
+  }
+}
+
+TEST(KeyedStateTest, RestoreRefusesAnotherMaxParallelism) {
+  Backend b;
+  b.SetCurrentKey("k");
+  b.RegisterTimer(1);
+  SnapshotWriter w;
+  b.Snapshot(w);
+  std::vector<StateEntry> entries = w.entries();
+  RestoreContext ctx;
+  ctx.entries = &entries;
+  ctx.old_parallelism = 1;
+  ctx.max_parallelism = kDefaultMaxParallelism / 2;
+  Backend again;
+  EXPECT_THROW(again.Restore(ctx), std::runtime_error);
+}
+
 // The state each key should hold, written into `b` for the keys it owns.
 struct Expected {
   std::map<std::string, int64_t> counts;

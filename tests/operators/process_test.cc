@@ -155,6 +155,7 @@ TEST(ProcessTest, TimersFireAtTheWatermarkInTimeOrderOncePerKeyAndTime) {
   EXPECT_EQ(last[0].value, (Fired{"a", 30, engine::kMaxTimestamp}));
   EXPECT_EQ(last[0].ts, 30);  // emitted at the timer's time
   EXPECT_EQ(op.states().timer_count(), 1u);  // a's 130
+  EXPECT_EQ(op.timers_dropped_at_end(), 1u);  // counted and logged
 }
 
 // Per key, 100 ms buckets as a tumbling window would keep them, but in
