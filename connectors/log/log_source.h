@@ -122,6 +122,15 @@ class LogSource final : public engine::SourceInstance {
     batch_.reserve(kMaxPollRecords);  // the batch may have been handed on (moved) last time
     PartitionState* current = nullptr;  // records come grouped by partition
     int32_t current_partition = -1;
+    // The largest timestamp of the current run of one partition's records,
+    // handed to its split once per run, not per record.
+    Timestamp run_max = engine::kMinTimestamp;
+    bool run_any = false;
+    auto end_run = [&] {
+      if (run_any) current->split->Record(run_max);
+      run_max = engine::kMinTimestamp;
+      run_any = false;
+    };
     // Records are decoded straight from the log's mapped segments.
     // Flattened: an out-of-line push_back reloaded the just-decoded value
     // from the stack with wider loads than it was stored with (a
@@ -129,6 +138,7 @@ class LogSource final : public engine::SourceInstance {
     auto polled = consumer_->PollEach(std::chrono::milliseconds(0), [&](const log::ConsumerRecord& r)
                                                                         __attribute__((always_inline, flatten)) {
       if (r.partition != current_partition) {
+        end_run();
         current_partition = r.partition;
         current = &partitions_[r.partition];
       }
@@ -153,8 +163,10 @@ class LogSource final : public engine::SourceInstance {
       Timestamp t = r.timestamp;
       if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(e->value);
       e->ts = t;
-      p.split->Record(t);
+      run_max = std::max(run_max, t);
+      run_any = true;
     });
+    end_run();
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
     // Transaction markers (and, read_committed, aborted records) take
@@ -257,11 +269,11 @@ class LogSource final : public engine::SourceInstance {
   }
 
   // The watermark over partitions still being read (bounded: those at
-  // their end hold nothing back), when it moved.
+  // their end hold nothing back, marked once), when it moved.
   void EmitWatermark(bool caught_up) {
     if (options_.bounded) {
       for (const auto& [p, st] : partitions_) {
-        if (st.next >= st.end) watermarks_.Finish(p);
+        if (st.next >= st.end && !st.split->finished()) watermarks_.Finish(p);
       }
     }
     if (auto wm = watermarks_.Advance(caught_up)) out_->OnWatermark(*wm);
