@@ -122,15 +122,6 @@ class LogSource final : public engine::SourceInstance {
     batch_.reserve(kMaxPollRecords);  // the batch may have been handed on (moved) last time
     PartitionState* current = nullptr;  // records come grouped by partition
     int32_t current_partition = -1;
-    // The largest timestamp of the current run of one partition's records,
-    // handed to its split once per run, not per record.
-    Timestamp run_max = engine::kMinTimestamp;
-    bool run_any = false;
-    auto end_run = [&] {
-      if (run_any) current->split->Record(run_max);
-      run_max = engine::kMinTimestamp;
-      run_any = false;
-    };
     // Records are decoded straight from the log's mapped segments.
     // Flattened: an out-of-line push_back reloaded the just-decoded value
     // from the stack with wider loads than it was stored with (a
@@ -138,7 +129,6 @@ class LogSource final : public engine::SourceInstance {
     auto polled = consumer_->PollEach(std::chrono::milliseconds(0), [&](const log::ConsumerRecord& r)
                                                                         __attribute__((always_inline, flatten)) {
       if (r.partition != current_partition) {
-        end_run();
         current_partition = r.partition;
         current = &partitions_[r.partition];
       }
@@ -163,10 +153,8 @@ class LogSource final : public engine::SourceInstance {
       Timestamp t = r.timestamp;
       if constexpr (!std::is_same_v<TsFn, std::nullptr_t>) t = ts_(e->value);
       e->ts = t;
-      run_max = std::max(run_max, t);
-      run_any = true;
+      p.split->Record(t);
     });
-    end_run();
     if (!polled.ok()) throw std::runtime_error("reading topic " + options_.topic + ": " + polled.status().ToString());
     (void)max_records;  // a poll returns at most max_poll_records
     // Transaction markers (and, read_committed, aborted records) take
