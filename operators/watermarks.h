@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 #include "engine/time.h"
 
@@ -51,14 +53,16 @@ inline const SourceClock& SourceClock::Steady() {
 
 // How a source assigns watermarks (Flink's WatermarkStrategy). Bounded
 // out-of-orderness: a split's watermark is its largest timestamp - bound
-// - 1. Idleness: a split without records for idle_timeout_ms holds the
-// instance's watermark back no longer (until it has records again), and
-// an instance all of whose splits are idle is marked idle, so it does not
-// hold back the job's watermark either. Records that then come on an idle
-// split may be late.
+// - 1. Idleness: a split the source has caught up on (no data waiting on
+// it) and without records for idle_timeout_ms holds the instance's
+// watermark back no longer (until it has records again), and an instance
+// all of whose splits are idle is marked idle, so it does not hold back
+// the job's watermark either. Records that then come on an idle split may
+// be late. A negative bound or an idle timeout of 0 is refused
+// (std::invalid_argument from SplitWatermarks).
 struct WatermarkStrategy {
   int64_t max_out_of_orderness_ms = 0;
-  int64_t idle_timeout_ms = -1;  // < 0: never idle
+  int64_t idle_timeout_ms = -1;  // < 0: never idle; 0 is refused
   // Idleness is measured on this clock; nullptr: the steady clock. Not
   // owned; must outlive the sources that use the strategy (tests).
   const SourceClock* clock = nullptr;
@@ -87,6 +91,14 @@ struct WatermarkStrategy {
 // and a busy split that went quiet with the others still gets its last
 // windows fired.
 //
+// A split ages toward idleness only while the source is caught up: a poll
+// that came back full (data still waiting somewhere) tells Advance so, and
+// then every split counts as having had a record just now (and again at
+// the first poll that ran dry after it). Otherwise a
+// pause in polling (backpressure) followed by a poll full of one split's
+// backlog would make the others look idle and the watermark would pass
+// over their backlog.
+//
 // Not thread-safe: one source instance's thread uses it.
 class SplitWatermarks {
  public:
@@ -113,8 +125,11 @@ class SplitWatermarks {
     bool finished_ = false;
   };
 
+  // Throws std::invalid_argument for a strategy with a negative bound or
+  // an idle timeout of 0.
   explicit SplitWatermarks(WatermarkStrategy strategy)
-      : strategy_(strategy), clock_(strategy.clock ? strategy.clock : &SourceClock::Steady()) {}
+      : strategy_(Validated(strategy)), clock_(strategy.clock ? strategy.clock : &SourceClock::Steady()),
+        last_split_(clock_->Now()) {}
   // Splits are handed out by reference.
   SplitWatermarks(const SplitWatermarks&) = delete;
   SplitWatermarks& operator=(const SplitWatermarks&) = delete;
@@ -129,7 +144,10 @@ class SplitWatermarks {
     return it->second;
   }
   // A split this instance no longer reads (e.g. a partition revoked).
-  void Remove(SplitId id) { splits_.erase(id); }
+  // With none left, the instance's idle time counts from now.
+  void Remove(SplitId id) {
+    if (splits_.erase(id) && splits_.empty()) last_split_ = clock_->Now();
+  }
   // nullptr when not there.
   Split* Find(SplitId id) {
     auto it = splits_.find(id);
@@ -150,15 +168,22 @@ class SplitWatermarks {
   // Takes the records since the last call into account (their splits are
   // active as of now) and returns the instance's watermark if it moved
   // forward; nullopt if it did not, including when a split without
-  // records holds it back or every split is finished.
-  std::optional<Timestamp> Advance() {
+  // records holds it back or every split is finished. `caught_up`: the
+  // poll before ran dry (no data known to be waiting). False (the poll
+  // was full: a backlog) counts as a record just now on every split not
+  // finished, so that none ages toward idleness while data may wait on it;
+  // so does the first caught-up call after such a one (splits age from
+  // when the source is known to have caught up, not from before a pause).
+  std::optional<Timestamp> Advance(bool caught_up) {
     const SourceClock::TimePoint now = clock_->Now();
+    const bool hold_all = !caught_up || !caught_up_;
+    caught_up_ = caught_up;
     Timestamp active = engine::kMaxTimestamp;  // over active splits
     Timestamp idle = engine::kMaxTimestamp;    // over idle splits with records
     bool any_active = false;
     bool held = false;
     for (auto& [id, s] : splits_) {
-      if (s.fresh_) {
+      if (s.fresh_ || (hold_all && !s.finished_)) {
         s.fresh_ = false;
         s.last_record_ = now;
       }
@@ -182,11 +207,15 @@ class SplitWatermarks {
   Timestamp watermark() const { return watermark_; }
 
   // Whether the instance holds no watermark back: the strategy has an idle
-  // timeout and every split not finished has had no record for it (true
-  // too when there is no such split).
+  // timeout, the last Advance was caught up, and every split not finished
+  // has had no record for the timeout (with no split at all: the timeout
+  // has passed since the instance last had one, or since it was made). A
+  // backlog seen by the last Advance means not idle, however long ago that
+  // was: time without polls (backpressure) does not make a source idle.
   bool idle() const {
-    if (strategy_.idle_timeout_ms < 0) return false;
+    if (strategy_.idle_timeout_ms < 0 || !caught_up_) return false;
     const SourceClock::TimePoint now = clock_->Now();
+    if (splits_.empty()) return now - last_split_ >= std::chrono::milliseconds(strategy_.idle_timeout_ms);
     for (const auto& [id, s] : splits_) {
       if (!s.finished_ && (s.fresh_ || !Idle(s, now))) return false;
     }
@@ -196,6 +225,18 @@ class SplitWatermarks {
   const WatermarkStrategy& strategy() const { return strategy_; }
 
  private:
+  static WatermarkStrategy Validated(WatermarkStrategy s) {
+    if (s.max_out_of_orderness_ms < 0) {
+      throw std::invalid_argument("watermark strategy: max_out_of_orderness_ms must not be negative, got " +
+                                  std::to_string(s.max_out_of_orderness_ms));
+    }
+    if (s.idle_timeout_ms == 0) {
+      throw std::invalid_argument(
+          "watermark strategy: idle_timeout_ms of 0 would make every split idle at once; give a positive timeout, "
+          "or a negative one for never idle");
+    }
+    return s;
+  }
   bool Idle(const Split& s, SourceClock::TimePoint now) const {
     return strategy_.idle_timeout_ms >= 0 && !s.fresh_ &&
            now - s.last_record_ >= std::chrono::milliseconds(strategy_.idle_timeout_ms);
@@ -204,6 +245,8 @@ class SplitWatermarks {
   const WatermarkStrategy strategy_;
   const SourceClock* const clock_;
   std::map<SplitId, Split> splits_;
+  SourceClock::TimePoint last_split_;  // made, or the last split removed
+  bool caught_up_ = true;              // as of the last Advance
   Timestamp watermark_ = engine::kMinTimestamp;
 };
 

@@ -108,11 +108,13 @@ class FileSource final : public engine::SourceInstance {
   Poll PollRecords(size_t max_records) override {
     if (!file_) Open();
     batch_.clear();
+    at_eof_ = false;
     while (batch_.size() < max_records) {
       const int c = std::fgetc(file_);
       if (c == EOF) {
         if (std::ferror(file_)) Fail("read");
         std::clearerr(file_);  // following: what is appended is read next time
+        at_eof_ = true;
         break;
       }
       ++read_;
@@ -167,8 +169,10 @@ class FileSource final : public engine::SourceInstance {
                                std::to_string(read_) + " read: truncated while followed");
     }
   }
+  // Not at the end of the file: lines wait, the file does not age toward
+  // idleness.
   void EmitWatermark() {
-    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
+    if (auto wm = watermarks_.Advance(/*caught_up=*/at_eof_)) out_->OnWatermark(*wm);
   }
   [[noreturn]] void Fail(const char* what) {
     throw std::runtime_error(options_.path + ": " + what + ": " + std::strerror(errno));
@@ -203,6 +207,7 @@ class FileSource final : public engine::SourceInstance {
   int64_t read_ = 0;        // bytes of the file read
   int64_t line_start_ = 0;  // offset of the first byte of partial_: the next unread line
   int64_t line_ = 0;        // lines read before line_start_
+  bool at_eof_ = false;     // the last poll reached the end of the file
   operators::Batch<T> batch_;
   operators::SplitWatermarks watermarks_;
   operators::SplitWatermarks::Split* split_;  // the file's, in watermarks_

@@ -150,10 +150,14 @@ class KafkaSource final : public engine::SourceInstance {
   Poll PollRecords(size_t max_records) override {
     if (!started_ && !Start()) return Poll::kIdle;  // the topic does not exist yet
     batch_.clear();
+    bool caught_up = false;  // the loop ran dry rather than stopping at max_records
     while (batch_.size() < max_records) {
       auto m = consumer_->Poll(std::chrono::milliseconds(0));
       if (!m.ok()) throw std::runtime_error(m.status().ToString());
-      if (!m->has_value()) break;
+      if (!m->has_value()) {
+        caught_up = true;
+        break;
+      }
       kafka::Message& msg = **m;
       const int32_t partition = msg.partition;
       const int64_t offset = msg.offset;
@@ -174,7 +178,7 @@ class KafkaSource final : public engine::SourceInstance {
       next_offsets_[partition] = offset + 1;
     }
     if (!batch_.empty()) out_->OnBatch(batch_);
-    EmitWatermark();  // also without records: a partition may have gone idle
+    EmitWatermark(caught_up);  // also without records: a partition may have gone idle
     if (checkpointing_) {
       for (const auto& [p, next] : next_offsets_) next_[p] = next;  // for the next barrier
       next_offsets_.clear();
@@ -268,7 +272,9 @@ class KafkaSource final : public engine::SourceInstance {
   void Check(const Status& st) {
     if (!st.ok()) throw std::runtime_error("kafka topic " + options_.topic + ": " + st.ToString());
   }
-  void EmitWatermark() {
+  // `caught_up`: the poll ran dry. A full one (records waiting) keeps every
+  // partition from aging toward idleness.
+  void EmitWatermark(bool caught_up) {
     // The partitions assigned to this instance are its splits (checked
     // every 200 ms, not per poll): those the group has moved to another
     // member no longer hold the watermark back; those it gave this one
@@ -284,7 +290,7 @@ class KafkaSource final : public engine::SourceInstance {
       for (const auto p : gone) watermarks_.Remove(p);
       for (const int32_t p : mine) watermarks_.Add(p);
     }
-    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
+    if (auto wm = watermarks_.Advance(caught_up)) out_->OnWatermark(*wm);
   }
 
   operators::Receiver<T>* out_;

@@ -8,9 +8,11 @@
 // through the job's extractor). Watermarks by the options' strategy
 // (operators/watermarks.h), per partition: the instance's is the smallest
 // over partitions still being read (bounded: not yet at their end) and not
-// idle; a partition without records for the idle timeout (an empty one,
-// say) holds nothing back until it has records again, and an instance all
-// of whose partitions are idle is marked idle. A record the decoder rejects is
+// idle; a partition the source has caught up on and without records for
+// the idle timeout (an empty one, say) holds nothing back until it has
+// records again, and an instance all of whose partitions are idle is
+// marked idle. While polls come back full no partition ages toward
+// idleness: records may be waiting on any of them. A record the decoder rejects is
 // counted and fails the job, is skipped with a log line, or is copied to a
 // dead-letter topic, as configured.
 // With a group, the instance commits the positions it has emitted every
@@ -159,7 +161,10 @@ class LogSource final : public engine::SourceInstance {
     // offsets no record shows: the consumer's position is past them. Only
     // a short poll (caught up) needs it — a bounded source ends on it;
     // elsewhere a position behind them only re-reads what is skipped.
-    if (batch_.size() < static_cast<size_t>(kMaxPollRecords)) {
+    // A full poll (bad records count: they took a place in it) leaves
+    // records waiting: no partition ages toward idleness then.
+    const bool caught_up = *polled < static_cast<size_t>(kMaxPollRecords);
+    if (caught_up) {
       for (auto& [p, st] : partitions_) {
         if (st.next >= st.end && options_.bounded) continue;
         auto pos = consumer_->Position({options_.topic, p});
@@ -167,7 +172,7 @@ class LogSource final : public engine::SourceInstance {
       }
     }
     if (!batch_.empty()) out_->OnBatch(batch_);
-    EmitWatermark();
+    EmitWatermark(caught_up);
     MaybeCommit();
     if (options_.bounded && AllDone()) return Poll::kEnd;
     return batch_.empty() ? Poll::kIdle : Poll::kMore;
@@ -252,14 +257,14 @@ class LogSource final : public engine::SourceInstance {
   }
 
   // The watermark over partitions still being read (bounded: those at
-  // their end hold nothing back), when it moved.
-  void EmitWatermark() {
+  // their end hold nothing back, marked once), when it moved.
+  void EmitWatermark(bool caught_up) {
     if (options_.bounded) {
       for (const auto& [p, st] : partitions_) {
-        if (st.next >= st.end) watermarks_.Finish(p);
+        if (st.next >= st.end && !st.split->finished()) watermarks_.Finish(p);
       }
     }
-    if (auto wm = watermarks_.Advance()) out_->OnWatermark(*wm);
+    if (auto wm = watermarks_.Advance(caught_up)) out_->OnWatermark(*wm);
   }
 
   void MaybeCommit() {

@@ -228,13 +228,17 @@ TEST(LogConnectorTest, RecordTimestampsDriveWindowsAcrossPartitions) {
 template <typename T>
 class Probe final : public operators::SinkOperator<T> {
  public:
-  void OnBatch(operators::Batch<T>& batch) override { records += batch.size(); }
+  void OnBatch(operators::Batch<T>& batch) override {
+    records += batch.size();
+    for (const auto& e : batch) late += e.ts <= watermark;
+  }
   void OnWatermark(engine::Timestamp w) override {
     EXPECT_GT(w, watermark) << "a watermark went back";
     watermark = w;
   }
   void OnEnd() override {}
   size_t records = 0;
+  size_t late = 0;  // at or behind a watermark already emitted
   engine::Timestamp watermark = engine::kMinTimestamp;
 };
 
@@ -304,6 +308,67 @@ TEST(LogConnectorTest, AnEmptyPartitionHoldsTheWatermarkBackUnlessIdle) {
   source->PollRecords(1024);
   EXPECT_EQ(probe.watermark, 2500 - 10 - 1);  // the smaller of the two again
   EXPECT_EQ(probe.records, 105u);
+}
+
+// A log source with an invalid watermark strategy: the job does not start,
+// and says why.
+TEST(LogConnectorTest, AnInvalidWatermarkStrategyFailsTheJob) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 1).ok());
+  LogSourceOptions o;
+  o.topic = "numbers";
+  o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(10).WithIdleness(0);
+  Status st;
+  ReadJob(lm->get(), o, 1, &st);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.ToString().find("idle_timeout_ms"), std::string::npos) << st.ToString();
+}
+
+// Backpressure: the source is not polled for longer than the idle timeout
+// while both partitions have a backlog. The next (full) poll brings records
+// of one partition only; the other must not count as idle, or the watermark
+// jumps past its backlog and those records come late. A partition ages
+// toward idleness only once the source has caught up.
+TEST(LogConnectorTest, APauseInPollingDoesNotMakeAPartitionWithABacklogIdle) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 2).ok());
+  log::Producer producer(lm->get());
+  constexpr int64_t kPerPartition = 20000;
+  for (int32_t partition = 0; partition < 2; ++partition) {
+    for (int64_t ts = 0; ts < kPerPartition; ++ts) {
+      ASSERT_TRUE(
+          producer.Send("numbers", std::nullopt, std::string_view(std::to_string(ts)), nullptr, partition, ts).ok());
+    }
+  }
+  ASSERT_TRUE(producer.Flush().ok());
+  using Source = LogSource<Num, decltype(&DecodeNum), std::nullptr_t>;
+  operators::ManualSourceClock clock;
+  Probe<Num> probe;
+  LogSourceOptions o;
+  o.topic = "numbers";
+  o.bounded = false;
+  o.watermarks = operators::WatermarkStrategy::BoundedOutOfOrderness(0).WithIdleness(1000).WithClock(&clock);
+  Source source(probe.input(0), lm->get(), o, &DecodeNum, nullptr, 0, 1);
+  source.PollRecords(1024);
+  clock.Advance(std::chrono::milliseconds(2000));  // backpressure: no polls
+  for (int i = 0; i < 100 && probe.records < 2 * kPerPartition; ++i) {
+    source.PollRecords(1024);
+    EXPECT_FALSE(source.idle());
+    if (i % 3 == 0) clock.Advance(std::chrono::milliseconds(2000));  // more pauses
+  }
+  ASSERT_EQ(probe.records, static_cast<size_t>(2 * kPerPartition));
+  EXPECT_EQ(probe.late, 0u) << "records emitted behind the watermark";
+  // Caught up on both: idle after the timeout, with every window fired.
+  source.PollRecords(1024);
+  clock.Advance(std::chrono::milliseconds(1000));
+  source.PollRecords(1024);
+  EXPECT_TRUE(source.idle());
+  EXPECT_EQ(probe.watermark, kPerPartition - 1 - 1);
+  EXPECT_EQ(probe.late, 0u);
 }
 
 // The same in a running job: windows over the busy partition fire while
