@@ -1,7 +1,8 @@
-// Helpers for tests that run jobs with checkpoints (engine and operator
-// tests): run options with small batches and channels, and a job started,
-// cancelled after a few checkpoints (as if killed) and its last one handed
-// back for a restore. Apart from test_util.h so that the log's tests do
+// Helpers for tests that run jobs with checkpoints (engine, operator and
+// connector tests): run options with small batches and channels, an
+// operator snapshotted and restored by hand, and a job started, cancelled
+// after a few checkpoints (as if killed) and its last one handed back for
+// a restore. Apart from test_util.h so that the log's tests do
 // not pull in the job API.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "operators/stream.h"
 
@@ -28,6 +30,25 @@ inline operators::JobRunOptions CheckpointedOptions(int parallelism, int64_t int
   o.runtime.checkpoints.interval_ms = interval_ms;
   o.runtime.checkpoints.restore = std::move(restore);
   return o;
+}
+
+// The entries `op` writes at barrier `id` (an operator driven by hand).
+inline std::vector<engine::StateEntry> SnapshotEntries(engine::OperatorInstance& op, int64_t id) {
+  engine::SnapshotWriter w;
+  op.Snapshot(id, w);
+  return std::move(w.entries());
+}
+
+// Restores `op` as instance `index` of `parallelism` from `entries`
+// taken at `old_parallelism`.
+inline void RestoreInstance(engine::OperatorInstance& op, const std::vector<engine::StateEntry>& entries,
+                            int old_parallelism = 1, int index = 0, int parallelism = 1) {
+  engine::RestoreContext ctx;
+  ctx.entries = &entries;
+  ctx.old_parallelism = old_parallelism;
+  ctx.index = index;
+  ctx.parallelism = parallelism;
+  op.Restore(ctx);
 }
 
 // Starts `job`, waits until checkpoint `checkpoints` completed, cancels the

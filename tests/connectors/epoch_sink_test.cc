@@ -19,9 +19,12 @@
 
 #include "connectors/epoch_buffer.h"
 #include "connectors/sink_scope.h"
+#include "tests/job_test_util.h"
 
 namespace rivulet::connectors {
 namespace {
+
+using testing::RestoreInstance;
 
 // The "database": committed rows and progress, shared by the instances.
 struct Store {
@@ -103,16 +106,6 @@ std::unique_ptr<MemorySink> Make(const std::shared_ptr<Store>& store, int index,
   return s;
 }
 
-void RestoreFrom(MemorySink& s, const std::vector<engine::StateEntry>& entries, int old_parallelism, int index,
-                 int parallelism) {
-  engine::RestoreContext ctx;
-  ctx.entries = &entries;
-  ctx.old_parallelism = old_parallelism;
-  ctx.index = index;
-  ctx.parallelism = parallelism;
-  s.Restore(ctx);
-}
-
 std::vector<std::string> Sorted(std::vector<std::string> v) {
   std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) { return std::stoi(a) < std::stoi(b); });
   return v;
@@ -159,7 +152,7 @@ TEST(EpochSinkTest, RowsWaitForTheirCheckpointAndRestoresWriteRecordedEpochsOnce
   for (int round = 0; round < 2; ++round) {
     store->begun.clear();
     auto s = Make(store, 0, 1);
-    RestoreFrom(*s, chk2, 2, 0, 1);
+    RestoreInstance(*s, chk2, 2, 0, 1);
     engine::SnapshotWriter w;
     s->Snapshot(3, w);  // recovers first: the restored epochs are not recorded again
     EXPECT_TRUE(w.entries().empty());
@@ -194,7 +187,7 @@ TEST(EpochSinkTest, AFailedTransactionIsRolledBackAndARestoreWritesItsEpochOnce)
   store->fail_on.clear();
   for (int round = 0; round < 2; ++round) {
     auto s = Make(store, 0, 1);
-    RestoreFrom(*s, chk2, 1, 0, 1);
+    RestoreInstance(*s, chk2, 1, 0, 1);
     s->OnEnd();  // recovers even when no row came
     EXPECT_EQ(Sorted(store->rows), Numbers(0, 20)) << "round " << round;
   }
@@ -238,7 +231,7 @@ TEST(EpochSinkTest, AFailedCommitKeepsItsEpochsAndTheInstanceRefusesToGoOn) {
   EXPECT_EQ(Sorted(store->rows), Numbers(0, 10));
   EXPECT_EQ(store->progress["job/out/0"], 1);
   auto s = Make(store, 0, 1);
-  RestoreFrom(*s, chk3, 1, 0, 1);
+  RestoreInstance(*s, chk3, 1, 0, 1);
   s->OnEnd();
   EXPECT_EQ(Sorted(store->rows), Numbers(0, 30));
   EXPECT_EQ(store->progress["job/out/0"], 3);

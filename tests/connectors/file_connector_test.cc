@@ -21,9 +21,13 @@
 
 #include "connectors/file/file_connector.h"
 #include "tests/test_util.h"
+#include "tests/job_test_util.h"
 
 namespace rivulet::connectors {
 namespace {
+
+using testing::RestoreInstance;
+using testing::SnapshotEntries;
 
 using operators::Collected;
 using operators::JobBuilder;
@@ -523,19 +527,6 @@ void Feed(NumberSink& s, int64_t from, int64_t to) {
   s.OnBatch(b);
 }
 
-std::vector<engine::StateEntry> Snap(NumberSink& s, int64_t id) {
-  engine::SnapshotWriter w;
-  s.Snapshot(id, w);
-  return w.entries();
-}
-
-void RestoreFrom(NumberSink& s, const std::vector<engine::StateEntry>& entries) {
-  engine::RestoreContext ctx;
-  ctx.entries = &entries;
-  ctx.old_parallelism = 1;
-  s.Restore(ctx);
-}
-
 std::vector<int64_t> Range(int64_t from, int64_t to) {
   std::vector<int64_t> v;
   for (int64_t i = from; i < to; ++i) v.push_back(i);
@@ -550,11 +541,11 @@ TEST(FileConnectorTest, SinkCommitsPendingPartsOnRestoreOnceAndCutsTornBytes) {
   {
     auto s = CheckpointedSink(path);
     Feed(*s, 0, 10);
-    chk1 = Snap(*s, 1);
+    chk1 = SnapshotEntries(*s, 1);
     s->CheckpointComplete(1);
     EXPECT_EQ(Numbers(path), Range(0, 10)) << "checkpoint 1 committed";
     Feed(*s, 10, 20);
-    chk2 = Snap(*s, 2);
+    chk2 = SnapshotEntries(*s, 2);
     EXPECT_EQ(Numbers(path), Range(0, 10)) << "checkpoint 2 is pending, not visible";
     Feed(*s, 20, 30);  // after barrier 2: in progress (buffered)
     // Killed here: checkpoint 2 is on disk, its completion never came.
@@ -567,7 +558,7 @@ TEST(FileConnectorTest, SinkCommitsPendingPartsOnRestoreOnceAndCutsTornBytes) {
   Write(path, "88", true);
   {
     auto s = CheckpointedSink(path);
-    RestoreFrom(*s, chk2);
+    RestoreInstance(*s, chk2);
     EXPECT_EQ(Numbers(path), Range(0, 20)) << "the pending part of checkpoint 2 committed, the torn bytes cut";
     EXPECT_EQ(PartFilesOf(path), std::vector<std::string>{}) << "in-progress and pending files dropped";
   }
@@ -575,10 +566,10 @@ TEST(FileConnectorTest, SinkCommitsPendingPartsOnRestoreOnceAndCutsTornBytes) {
     // Restored from checkpoint 2 again (the restored run died at once):
     // its part is committed already and is not written twice.
     auto s = CheckpointedSink(path);
-    RestoreFrom(*s, chk2);
+    RestoreInstance(*s, chk2);
     EXPECT_EQ(Numbers(path), Range(0, 20));
     Feed(*s, 20, 30);
-    auto chk3 = Snap(*s, 3);
+    auto chk3 = SnapshotEntries(*s, 3);
     s->CheckpointComplete(3);
     EXPECT_EQ(Numbers(path), Range(0, 30));
   }
@@ -586,14 +577,14 @@ TEST(FileConnectorTest, SinkCommitsPendingPartsOnRestoreOnceAndCutsTornBytes) {
     // An older checkpoint restored: what later ones committed is cut, as
     // the restored job writes it again.
     auto s = CheckpointedSink(path);
-    RestoreFrom(*s, chk1);
+    RestoreInstance(*s, chk1);
     EXPECT_EQ(Numbers(path), Range(0, 10));
   }
   {
     // A run that is not restored starts from an empty output.
     auto s = CheckpointedSink(path);
     Feed(*s, 100, 103);
-    (void)Snap(*s, 7);
+    (void)SnapshotEntries(*s, 7);
     s->CheckpointComplete(7);
     EXPECT_EQ(Numbers(path), Range(100, 103));
   }
@@ -606,17 +597,17 @@ TEST(FileConnectorTest, RestoredSinkRefusesAShortOutputOrAMissingPart) {
   {
     auto s = CheckpointedSink(path);
     Feed(*s, 0, 10);
-    (void)Snap(*s, 1);
+    (void)SnapshotEntries(*s, 1);
     s->CheckpointComplete(1);
     Feed(*s, 10, 20);
-    chk2 = Snap(*s, 2);
+    chk2 = SnapshotEntries(*s, 2);
   }
   const std::string output = ReadText(path);
   ASSERT_EQ(::truncate(path.c_str(), 5), 0);
   {
     auto s = CheckpointedSink(path);
     try {
-      RestoreFrom(*s, chk2);
+      RestoreInstance(*s, chk2);
       ADD_FAILURE() << "restored over a truncated output";
     } catch (const std::exception& e) {
       EXPECT_NE(std::string(e.what()).find(path + ": 5 bytes, shorter than the " + std::to_string(output.size()) +
@@ -630,7 +621,7 @@ TEST(FileConnectorTest, RestoredSinkRefusesAShortOutputOrAMissingPart) {
   {
     auto s = CheckpointedSink(path);
     try {
-      RestoreFrom(*s, chk2);
+      RestoreInstance(*s, chk2);
       ADD_FAILURE() << "restored without the pending part";
     } catch (const std::exception& e) {
       EXPECT_NE(std::string(e.what()).find(".out.txt.pending-00000000000000000002: missing"), std::string::npos)

@@ -24,9 +24,13 @@
 #include "connectors/serde/serde.h"
 #include "engine/metrics.h"
 #include "tests/test_util.h"
+#include "tests/job_test_util.h"
 
 namespace rivulet::connectors {
 namespace {
+
+using testing::CheckpointedOptions;
+using testing::RestoreInstance;
 
 int FreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -157,17 +161,6 @@ TEST(KafkaConnectorTest, DeliveryTheBrokerRefusesFailsTheJob) {
 
 using engine::LoadedCheckpoint;
 
-operators::JobRunOptions CheckpointOptions(int parallelism, int64_t interval_ms,
-                                           std::shared_ptr<const LoadedCheckpoint> restore = {}) {
-  operators::JobRunOptions o;
-  o.parallelism = parallelism;
-  o.runtime.channel_capacity = 4;
-  o.runtime.batch_size = 64;
-  o.runtime.checkpoints.interval_ms = interval_ms;
-  o.runtime.checkpoints.restore = std::move(restore);
-  return o;
-}
-
 // Writes "0" .. "n-1" to `topic` (keyed, so spread over its partitions).
 void ProduceNumbers(const std::string& bootstrap, const std::string& topic, int n) {
   auto producer = kafka::Producer::Open(bootstrap);
@@ -277,7 +270,7 @@ TEST_P(KafkaSourceRestoreTest, CancelledAndRestoredReadsEveryRecordOnce) {
   ProduceNumbers(broker.bootstrap(), "in", kCount);
 
   KafkaToCollect p(broker.bootstrap(), "readers");
-  auto job = p.job.Start(CheckpointOptions(r.before, 50));
+  auto job = p.job.Start(CheckpointedOptions(r.before, 50));
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   ASSERT_TRUE((*job)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
   (*job)->Cancel();
@@ -291,7 +284,7 @@ TEST_P(KafkaSourceRestoreTest, CancelledAndRestoredReadsEveryRecordOnce) {
   ASSERT_TRUE((*rewind)->Commit("in", {{0, 0}, {1, 0}, {2, 0}, {3, 0}}, /*async=*/false).ok());
   (*rewind)->Close();
 
-  auto again = p.job.Start(CheckpointOptions(r.after, 50, last));
+  auto again = p.job.Start(CheckpointedOptions(r.after, 50, last));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   Status st = (*again)->Wait();
   ASSERT_TRUE(st.ok()) << st.ToString();
@@ -383,7 +376,7 @@ TEST(KafkaConnectorTest, CheckpointCompletionCommitsOffsetsToTheGroup) {
   ProduceNumbers(broker.bootstrap(), "in", kCount);
 
   KafkaToCollect p(broker.bootstrap(), "watched");
-  auto job = p.job.Start(CheckpointOptions(1, 50));
+  auto job = p.job.Start(CheckpointedOptions(1, 50));
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   ASSERT_TRUE((*job)->AwaitCheckpoint(2, std::chrono::seconds(20)).ok());
   int64_t during = 0;
@@ -424,7 +417,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkCancelledAndRestoredWritesEveryRecordOnc
   ToKafka(job.FromGenerator("gen", [](uint64_t n) { return static_cast<int64_t>(n); }, kCount, 1500),
           "to out", broker.bootstrap(), "out", EncodeNumber);
 
-  auto first = job.Start(CheckpointOptions(2, 30));
+  auto first = job.Start(CheckpointedOptions(2, 30));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE((*first)->AwaitCheckpoint(3, std::chrono::seconds(20)).ok());
   (*first)->Cancel();
@@ -432,7 +425,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkCancelledAndRestoredWritesEveryRecordOnc
   ASSERT_NE(c1, nullptr);
   ASSERT_FALSE(c1->info.final);
 
-  auto second = job.Start(CheckpointOptions(3, 30, c1));
+  auto second = job.Start(CheckpointedOptions(3, 30, c1));
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   ASSERT_TRUE((*second)->AwaitCheckpoint(c1->info.id + 3, std::chrono::seconds(20)).ok())
       << "the second run: " << (*second)->Wait().ToString();
@@ -441,7 +434,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkCancelledAndRestoredWritesEveryRecordOnc
   ASSERT_NE(c2, nullptr);
   ASSERT_FALSE(c2->info.final) << "the second run ended before it was cancelled: the test tests less";
 
-  auto third = job.Start(CheckpointOptions(1, 30, c2));
+  auto third = job.Start(CheckpointedOptions(1, 30, c2));
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   Status st = (*third)->Wait();
   ASSERT_TRUE(st.ok()) << st.ToString();
@@ -453,17 +446,6 @@ operators::Batch<int64_t> Numbers(int64_t from, int64_t to) {
   operators::Batch<int64_t> b;
   for (int64_t v = from; v < to; ++v) b.push_back(operators::Event<int64_t>{0, v});
   return b;
-}
-
-// Restores `sink` (instance `index` of `parallelism`) from `entries`.
-void RestoreSink(engine::OperatorInstance& sink, const std::vector<engine::StateEntry>& entries, int old_parallelism,
-                 int index, int parallelism) {
-  engine::RestoreContext ctx;
-  ctx.entries = &entries;
-  ctx.old_parallelism = old_parallelism;
-  ctx.index = index;
-  ctx.parallelism = parallelism;
-  sink.Restore(ctx);
 }
 
 // The sink alone: an epoch recorded in a checkpoint but not committed
@@ -510,7 +492,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
   // Restored from checkpoint 1 at parallelism 1: its epochs were committed.
   {
     auto s = make(0, 1);
-    RestoreSink(*s, chk1, 2, 0, 1);
+    RestoreInstance(*s, chk1, 2, 0, 1);
     s->OnEnd();
   }
   EXPECT_EQ(OnceEach(ReadNumbers(broker.bootstrap(), "out", 2, true), 200), "");
@@ -518,7 +500,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkWritesRecordedEpochsOnceOnRestore) {
   // what both recorded; then the same checkpoint once more: nothing.
   for (int round = 0; round < 2; ++round) {
     auto s = make(0, 1);
-    RestoreSink(*s, chk2, 2, 0, 1);
+    RestoreInstance(*s, chk2, 2, 0, 1);
     engine::SnapshotWriter w;
     s->Snapshot(3, w);  // the restored epochs are written before a new checkpoint forgets them
     EXPECT_TRUE(w.entries().empty());
@@ -587,7 +569,7 @@ TEST(KafkaConnectorTest, ExactlyOnceSinkAbortsATransactionItCannotFinish) {
   expected.push_back(1000);
   for (int round = 0; round < 2; ++round) {
     auto again = make({});
-    RestoreSink(*again, chk2, 1, 0, 1);
+    RestoreInstance(*again, chk2, 1, 0, 1);
     again->OnEnd();
     EXPECT_EQ(ReadNumbers(broker.bootstrap(), "out", 1, /*read_committed=*/true), expected) << "round " << round;
   }

@@ -202,14 +202,7 @@ std::vector<engine::StateEntry> RunInstances(Make make, int parallelism, const s
   std::vector<engine::StateEntry> snapshot;
   for (int i = 0; i < parallelism; ++i) {
     auto src = make(i, parallelism);
-    if (entries) {
-      engine::RestoreContext ctx;
-      ctx.entries = entries;
-      ctx.old_parallelism = old_parallelism;
-      ctx.index = i;
-      ctx.parallelism = parallelism;
-      src->Restore(ctx);
-    }
+    if (entries) testing::RestoreInstance(*src, *entries, old_parallelism, i, parallelism);
     for (int k = 0; k < polls[static_cast<size_t>(i)]; ++k) src->PollRecords(batch);
     engine::SnapshotWriter w;
     src->Snapshot(1, w);
