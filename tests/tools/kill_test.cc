@@ -131,9 +131,9 @@ struct KillStats {
 
 // Runs `args` (plus --data-dir and --parallelism) as children killed after
 // a random 50..700 ms, `kills` times, alternating parallelism; stops
-// killing once a run completed (the job's run marker is gone: killing a
-// finished job and running it again would start a new run); then runs it
-// to completion.
+// killing once a run completed (one ended on its own, or the job's run
+// marker came and went: killing a finished job and running it again would
+// start a new run); then runs it to completion.
 // Once the main pipeline has started (its checkpoint directory exists),
 // the kills come sooner (100..400 ms), so that more land while it runs.
 KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std::vector<std::string> args,
@@ -141,6 +141,7 @@ KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std:
   std::mt19937_64 rng(seed);
   KillStats stats;
   const std::string marker = data_dir + "/checkpoints/" + job + ".run";
+  bool marker_seen = false;
   for (int i = 0; i < kills; ++i) {
     std::vector<std::string> a = {"run", job, "--data-dir", data_dir, "--parallelism", std::to_string(i % 2 + 1),
                                   "--no-progress", "--checkpoint-interval-ms", "100"};
@@ -160,7 +161,14 @@ KillStats KillAndRerun(const std::string& data_dir, const std::string& job, std:
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "run " << i << " failed on its own";
       ++stats.completed_on_its_own;
     }
-    if (std::filesystem::exists(data_dir) && !std::filesystem::exists(marker) && i > 0) break;
+    // Finished: a run ended on its own, or the run marker was there and is
+    // gone. (A run killed before it wrote the marker — a slow start under
+    // ASan — has not finished anything.)
+    if (std::filesystem::exists(marker)) {
+      marker_seen = true;
+    } else if (exited || marker_seen) {
+      break;
+    }
   }
   if (std::filesystem::exists(marker) || !std::filesystem::exists(data_dir)) {
     std::vector<std::string> a = {"run", job, "--data-dir", data_dir, "--parallelism", "2", "--no-progress",
