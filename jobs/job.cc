@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <deque>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -23,8 +24,10 @@
 namespace rivulet::jobs {
 namespace {
 
-std::vector<JobInfo>& Registry() {
-  static auto* jobs = new std::vector<JobInfo>();
+// A deque: registering (a module loaded late) keeps earlier JobInfo
+// pointers valid.
+std::deque<JobInfo>& Registry() {
+  static auto* jobs = new std::deque<JobInfo>();
   return *jobs;
 }
 
@@ -167,6 +170,18 @@ bool RegisterJob(JobInfo info) {
   return true;
 }
 
+Status RegisterModuleJob(JobInfo info) {
+  for (const JobInfo& j : Registry()) {
+    if (j.name == info.name) {
+      return Status(Errc::kInvalidArgument,
+                    info.module + ": job '" + info.name + "' is already registered " +
+                        (j.module.empty() ? std::string("by the launcher (a built-in job)") : "by " + j.module));
+    }
+  }
+  Registry().push_back(std::move(info));
+  return Status::Ok();
+}
+
 std::vector<const JobInfo*> AllJobs() {
   std::vector<const JobInfo*> out;
   for (const auto& j : Registry()) out.push_back(&j);
@@ -180,7 +195,8 @@ Result<const JobInfo*> FindJob(const std::string& name) {
     if (j->name == name) return j;
     known += (known.empty() ? "" : ", ") + j->name;
   }
-  return Status(Errc::kNotFound, "unknown job '" + name + "' (known jobs: " + known + ")");
+  return Status(Errc::kNotFound, "unknown job '" + name + "' (known jobs: " + known +
+                                     "; jobs of your own: --job-lib PATH or RIVULET_JOB_PATH)");
 }
 
 Status ValidateSettings(const JobInfo& job, const std::map<std::string, std::string>& settings) {

@@ -107,6 +107,7 @@ struct JobInfo {
   std::string description;
   std::vector<JobParam> params;
   std::function<Status(JobContext&)> run;
+  std::string module;  // the job module it came from (jobs/module.h); empty: built in
 };
 
 // Every registered job, in name order.
@@ -117,10 +118,31 @@ Result<const JobInfo*> FindJob(const std::string& name);
 // of the wrong type are errors naming the parameter.
 Status ValidateSettings(const JobInfo& job, const std::map<std::string, std::string>& settings);
 
-// Registers a job at static initialization; returns true.
+// Registers a built-in job at static initialization; returns true.
 bool RegisterJob(JobInfo info);
+// Registers a job of a module (info.module names it; see jobs/module.h):
+// kInvalidArgument when its name is taken, naming who has it.
+Status RegisterModuleJob(JobInfo info);
+
+#ifdef RIVULET_JOB_MODULE
+namespace module_detail {
+// A job module's private list (jobs/module_entry.cc), handed to the
+// launcher by the module's entry point after its ABI check.
+[[gnu::visibility("hidden")]] bool Add(JobInfo info);
+}  // namespace module_detail
+#endif
 
 }  // namespace rivulet::jobs
 
+// Registers a job: `ident` is a C++ identifier unique in the file, the rest
+// a JobInfo (name, description, parameters, run function). In the tree the
+// job joins the launcher's registry; in a job module (RIVULET_JOB_MODULE,
+// set by rivulet_add_job) the module's list, which the launcher registers
+// when it loads the module.
+#ifdef RIVULET_JOB_MODULE
+#define RIVULET_REGISTER_JOB(ident, ...) \
+  [[maybe_unused]] static const bool rivulet_job_registered_##ident = ::rivulet::jobs::module_detail::Add(__VA_ARGS__)
+#else
 #define RIVULET_REGISTER_JOB(ident, ...) \
   [[maybe_unused]] static const bool rivulet_job_registered_##ident = ::rivulet::jobs::RegisterJob(__VA_ARGS__)
+#endif

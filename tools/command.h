@@ -40,6 +40,7 @@ void AddJobsCommands(CLI::App& app, Action* action);
 void AddBenchCommand(CLI::App& app, Action* action);
 void AddBrokerCommand(CLI::App& app, Action* action);
 void AddCheckpointsCommand(CLI::App& app, Action* action);
+void AddNewJobCommand(CLI::App& app, Action* action);
 
 // Parses "k=v" into a pair; kInvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& s);

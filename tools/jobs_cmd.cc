@@ -1,18 +1,31 @@
 // `rivulet jobs` (list) and `rivulet run JOB`.
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "jobs/job.h"
+#include "jobs/module.h"
 #include "tools/command.h"
 
 namespace rivulet::tools {
 namespace {
 
+// Loads the job modules of RIVULET_JOB_PATH, then those of --job-lib, into
+// the launcher's registry.
+Status LoadJobModules(const std::vector<std::string>& job_libs) {
+  if (const char* path = std::getenv("RIVULET_JOB_PATH"); path != nullptr && *path != '\0') {
+    RIVULET_RETURN_IF_ERROR(jobs::LoadModulesFromPath(path));
+  }
+  for (const auto& lib : job_libs) RIVULET_RETURN_IF_ERROR(jobs::LoadModule(lib));
+  return Status::Ok();
+}
+
 struct RunFlags {
   Target target;
+  std::vector<std::string> job_libs;
   std::string job;
   std::vector<std::string> sets;
   int parallelism = 0;
@@ -36,6 +49,7 @@ const char* TypeName(jobs::JobParam::Type t) {
 }
 
 Status RunJob(const RunFlags& f) {
+  RIVULET_RETURN_IF_ERROR(LoadJobModules(f.job_libs));
   RIVULET_ASSIGN_OR_RETURN(const jobs::JobInfo* job, jobs::FindJob(f.job));
   if (f.parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");
   if (f.metrics_port < 0 || f.metrics_port > 65535) {
@@ -87,11 +101,16 @@ Status RunJob(const RunFlags& f) {
 }  // namespace
 
 void AddJobsCommands(CLI::App& app, Action* action) {
+  auto libs = std::make_shared<std::vector<std::string>>();
   CLI::App* list = app.add_subcommand("jobs", "list the registered jobs and their parameters");
-  list->callback([action] {
-    *action = [] {
+  list->add_option("--job-lib", *libs, "load the jobs of this job module (repeatable; also: RIVULET_JOB_PATH)")
+      ->allow_extra_args(false);
+  list->callback([action, libs] {
+    *action = [libs] {
+      RIVULET_RETURN_IF_ERROR(LoadJobModules(*libs));
       for (const jobs::JobInfo* j : jobs::AllJobs()) {
         std::printf("%-12s %s\n", j->name.c_str(), j->description.c_str());
+        if (!j->module.empty()) std::printf("    (from %s)\n", j->module.c_str());
         for (const auto& p : j->params) {
           std::printf("    --set %s=%s  (%s) %s\n", p.name.c_str(), p.default_value.c_str(), TypeName(p.type),
                       p.help.c_str());
@@ -104,7 +123,11 @@ void AddJobsCommands(CLI::App& app, Action* action) {
   CLI::App* run = app.add_subcommand("run", "run a job");
   f->target.AddFlags(run);
   run->add_option("job", f->job, "job name (see `rivulet jobs`)")->required();
-  run->add_option("--set", f->sets, "job parameter key=value (repeatable)");
+  run->add_option("--job-lib", f->job_libs,
+                  "load the jobs of this job module, built with rivulet_add_job (repeatable; also: "
+                  "the *.so files of the directories in RIVULET_JOB_PATH)")
+      ->allow_extra_args(false);
+  run->add_option("--set", f->sets, "job parameter key=value (repeatable)")->allow_extra_args(false);
   run->add_option("--parallelism", f->parallelism, "parallel instances per operator (default: cores)");
   run->add_flag("--explain", f->explain, "print the physical plan and exit");
   run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");

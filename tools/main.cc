@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   tools::AddTransactionsCommand(app, &action);
   tools::AddJobsCommands(app, &action);
   tools::AddCheckpointsCommand(app, &action);
+  tools::AddNewJobCommand(app, &action);
   tools::AddBenchCommand(app, &action);
   try {
     app.parse(argc, argv);
