@@ -1,0 +1,40 @@
+// payments: the logic — spend per user in tumbling event-time windows —
+// and the record format of the `payments` topic (key: user, value: the
+// amount in cents as text, timestamp: when it was paid).
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "rivulet/rivulet.h"
+
+namespace payments {
+
+struct Payment {
+  std::string user;
+  int64_t cents = 0;
+  int64_t ts = 0;  // event time, ms
+};
+
+using Spend = rivulet::operators::WindowResult<std::string, int64_t>;
+
+// A record of the topic as a Payment; nullopt (a bad record) without a key
+// or with a value that is not a whole number of cents.
+inline std::optional<Payment> Decode(const rivulet::log::ConsumerRecord& r) {
+  if (!r.key || !r.value || r.value->empty()) return std::nullopt;
+  Payment p{std::string(*r.key), 0, r.timestamp};
+  auto [end, ec] = std::from_chars(r.value->data(), r.value->data() + r.value->size(), p.cents);
+  if (ec != std::errc() || end != r.value->data() + r.value->size()) return std::nullopt;
+  return p;
+}
+
+// Cents spent per user in each window of `window_ms`.
+inline rivulet::operators::Stream<Spend> SpendPerUser(rivulet::operators::Stream<Payment> payments, int64_t window_ms) {
+  return payments.KeyBy([](const Payment& p) { return p.user; })
+      .Window(rivulet::operators::Tumbling(window_ms))
+      .Aggregate("spend per user", rivulet::operators::SumOf([](const Payment& p) { return p.cents; }));
+}
+
+}  // namespace payments
