@@ -232,7 +232,14 @@ Result<bool> JobContext::GetBool(const std::string& key) const { return ParseBoo
 Result<std::unique_ptr<log::LogManager>> JobContext::OpenLog(
     const std::vector<std::pair<std::string, int32_t>>& create) const {
   if (explain) return std::unique_ptr<log::LogManager>();
-  if (data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required");
+  if (data_dir.empty()) {
+    // Only with --bootstrap-server alone (no default then), or without HOME.
+    return Status(Errc::kInvalidArgument,
+                  "job " + (job ? job->name : std::string("?")) +
+                      " uses the embedded log: give --data-dir or set RIVULET_DATA_DIR" +
+                      (bootstrap.empty() ? " (no default data directory without HOME or XDG_DATA_HOME)"
+                                         : " (with --bootstrap-server there is no default data directory)"));
+  }
   RIVULET_ASSIGN_OR_RETURN(auto lm, log::LogManager::Open(data_dir, {}));
   for (const auto& [topic, partitions] : create) {
     if (!lm->PartitionCount(topic).ok()) RIVULET_RETURN_IF_ERROR(lm->CreateTopic(topic, partitions));

@@ -45,7 +45,7 @@ struct JobInfo;
 
 struct JobContext {
   const JobInfo* job = nullptr;
-  std::string data_dir;                         // embedded log directory
+  std::string data_dir;                         // embedded log directory ("" with --bootstrap-server alone)
   std::string bootstrap;                        // --bootstrap-server (Kafka-protocol cluster)
   std::map<std::string, std::string> settings;  // --set key=value (validated)
   int parallelism = 0;                          // 0: one per core
@@ -69,7 +69,7 @@ struct JobContext {
   Result<double> GetDouble(const std::string& key) const;
   Result<bool> GetBool(const std::string& key) const;
 
-  // The embedded log of --data-dir (kInvalidArgument without one), with each
+  // The embedded log of the data directory (kInvalidArgument without one), with each
   // (topic, partitions) of `create` created when missing. With --explain:
   // nullptr, and nothing checked or opened (nothing runs).
   Result<std::unique_ptr<log::LogManager>> OpenLog(

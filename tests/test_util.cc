@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -94,9 +95,17 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
   std::vector<std::string> env_storage;
-  for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
-  for (const auto& e : env) env_storage.push_back(e);
+  for (char** e = environ; *e; ++e) {
+    const std::string name = name_of(*e);
+    if (std::none_of(env.begin(), env.end(), [&](const std::string& x) { return name_of(x) == name; })) {
+      env_storage.emplace_back(*e);
+    }
+  }
+  for (const auto& e : env) {
+    if (e.find('=') != std::string::npos) env_storage.push_back(e);
+  }
   std::vector<char*> envp;
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -47,6 +47,8 @@ Result<std::vector<SimpleRecord>> ReadAll(const log::LogManager& lm, const log::
                                           int64_t from = 0);
 
 // Runs `argv` to completion; returns the exit status and captures output.
+// The child gets this process's environment changed by `env`: "NAME=VALUE"
+// sets NAME (replacing an inherited value), a bare "NAME" removes it.
 struct ProcessResult {
   int exit_code = -1;  // 128+signal when killed
   std::string out;

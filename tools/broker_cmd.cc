@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "log/kafka/server/broker.h"
@@ -21,11 +22,25 @@ struct BrokerFlags {
 Status RunBroker(const BrokerFlags& f, bool listen_given, bool data_dir_given) {
   log::kafka::BrokerOptions o;
   if (!f.config.empty()) RIVULET_RETURN_IF_ERROR(log::kafka::ApplyServerProperties(f.config, &o));
-  // Flags win over the file.
+  // Flags win over the file; then $RIVULET_DATA_DIR, then the default data
+  // directory of every command: a client command run without flags next
+  // to this broker finds the same directory, locked (an error naming this
+  // process), rather than another, empty log.
   if (data_dir_given || o.data_dir.empty()) o.data_dir = f.data_dir;
   if (listen_given || f.config.empty()) RIVULET_RETURN_IF_ERROR(log::kafka::ParseListen(f.listen, &o));
   if (f.threads > 0) o.threads = f.threads;
-  if (o.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required (or log.dirs in --config)");
+  if (o.data_dir.empty()) {
+    if (const char* env = std::getenv("RIVULET_DATA_DIR"); env && *env) o.data_dir = env;
+  }
+  if (o.data_dir.empty()) {
+    o.data_dir = DefaultDataDir();
+    if (o.data_dir.empty()) {
+      return Status(Errc::kInvalidArgument,
+                    "--data-dir is required (or log.dirs in --config, or RIVULET_DATA_DIR; no default data "
+                    "directory without HOME or XDG_DATA_HOME)");
+    }
+    AnnounceDefaultDataDir(o.data_dir);
+  }
   // Many clients mean many sockets: raise the descriptor limit to the hard one.
   struct rlimit rl;
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -51,7 +66,8 @@ Status RunBroker(const BrokerFlags& f, bool listen_given, bool data_dir_given) {
 void AddBrokerCommand(CLI::App& app, Action* action) {
   auto f = std::make_shared<BrokerFlags>();
   CLI::App* cmd = app.add_subcommand("broker", "serve the log over the Kafka wire protocol");
-  auto* dd = cmd->add_option("--data-dir", f->data_dir, "data directory");
+  auto* dd = cmd->add_option("--data-dir", f->data_dir,
+                             DataDirHelp("data directory", "log.dirs of --config, else "));
   auto* ls = cmd->add_option("--listen", f->listen, "HOST:PORT to listen on")->capture_default_str();
   cmd->add_option("--config", f->config, "server.properties file");
   cmd->add_option("--threads", f->threads, "network/io threads (default: one per core)");

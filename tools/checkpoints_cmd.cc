@@ -2,7 +2,6 @@
 // directory, newest first, as a table or as JSON (engine/checkpoint_store.h;
 // docs/guide/checkpoints.md, "Listing checkpoints"). It only reads.
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <string>
@@ -16,7 +15,7 @@ namespace rivulet::tools {
 namespace {
 
 struct CheckpointsFlags {
-  std::string data_dir;
+  Target target;  // --data-dir only
   std::string job;
   bool json = false;
 };
@@ -80,18 +79,20 @@ void PrintJson(const std::vector<engine::CheckpointInfo>& list) {
   std::printf("%s\n", out.dump().c_str());
 }
 
-Status RunCheckpoints(const CheckpointsFlags& f) {
-  if (f.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required (or set RIVULET_DATA_DIR)");
+Status RunCheckpoints(CheckpointsFlags& f) {
   if (f.job.empty()) return Status(Errc::kInvalidArgument, "--job is required");
+  // A listing creates nothing, the default data directory included.
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve(/*create=*/false));
+  const std::string& data_dir = f.target.data_dir;
   std::error_code ec;
-  if (!std::filesystem::is_directory(f.data_dir, ec)) {
-    return Status(Errc::kNotFound, "data directory " + f.data_dir + " does not exist");
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    return Status(Errc::kNotFound, "data directory " + data_dir + " does not exist");
   }
   // Opening the store creates its directory; a listing must not.
-  const std::string dir = f.data_dir + "/checkpoints/" + f.job;
+  const std::string dir = data_dir + "/checkpoints/" + f.job;
   std::vector<engine::CheckpointInfo> list;
   if (std::filesystem::exists(dir, ec)) {
-    RIVULET_ASSIGN_OR_RETURN(auto store, engine::CheckpointStore::Open(f.data_dir, f.job));
+    RIVULET_ASSIGN_OR_RETURN(auto store, engine::CheckpointStore::Open(data_dir, f.job));
     RIVULET_ASSIGN_OR_RETURN(list, store->List());
   }
   if (f.json) {
@@ -109,8 +110,7 @@ Status RunCheckpoints(const CheckpointsFlags& f) {
 void AddCheckpointsCommand(CLI::App& app, Action* action) {
   auto f = std::make_shared<CheckpointsFlags>();
   CLI::App* cmd = app.add_subcommand("checkpoints", "list the complete checkpoints of a job, newest first");
-  if (const char* env = std::getenv("RIVULET_DATA_DIR")) f->data_dir = env;
-  cmd->add_option("--data-dir", f->data_dir, "data directory ($RIVULET_DATA_DIR)");
+  f->target.AddFlags(cmd, /*with_bootstrap=*/false);
   cmd->add_option("--job", f->job, "the job whose checkpoints to list");
   cmd->add_flag("--json", f->json, "one JSON array (raw numbers, fingerprint, parallelism, path)");
   cmd->callback([f, action] { *action = [f] { return RunCheckpoints(*f); }; });

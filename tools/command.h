@@ -14,18 +14,48 @@
 
 namespace rivulet::tools {
 
+// The data directory used when neither --data-dir nor $RIVULET_DATA_DIR
+// names one: $XDG_DATA_HOME/rivulet when XDG_DATA_HOME is set and absolute
+// (a relative one is ignored, as the XDG base directory spec says), else
+// $HOME/.local/share/rivulet when HOME is set and absolute; "" when
+// neither is usable.
+std::string DefaultDataDir();
+
+// "WHAT (default: FIRST$RIVULET_DATA_DIR, else /home/u/.local/share/rivulet)":
+// the help text of a --data-dir option, naming the default of this user.
+std::string DataDirHelp(const std::string& what, const std::string& first = "");
+
+// The one stderr line naming the default data directory when a command
+// uses it (and only then: an explicit choice prints nothing).
+void AnnounceDefaultDataDir(const std::string& dir);
+
 // Where the client commands find the log: a data directory (embedded) or
 // a Kafka-protocol cluster (a running `rivulet broker`, or Kafka itself).
+// The data directory is --data-dir, else $RIVULET_DATA_DIR, else the
+// default (DefaultDataDir) — but with --bootstrap-server the command talks
+// to the broker, and the default is not used.
 struct Target {
   std::string data_dir;
   std::string bootstrap;
-  // Adds --data-dir (default: $RIVULET_DATA_DIR) and --bootstrap-server.
-  void AddFlags(CLI::App* cmd);
+  // `rivulet run`: a data directory beside --bootstrap-server (a Kafka
+  // job's checkpoints), and no data directory at all when there is no
+  // default (jobs that need no log run as before).
+  bool for_run = false;
+  // Adds --data-dir and --bootstrap-server (without it: --data-dir only).
+  void AddFlags(CLI::App* cmd, bool with_bootstrap = true);
   bool remote() const { return !bootstrap.empty(); }
-  // kInvalidArgument when both or neither are given.
-  Status Check() const;
-  // Opens the embedded log; kInvalidArgument when no directory was given.
+  // After parsing, before the first use: picks the data directory by the
+  // rule above; with the default, prints its line on stderr and (with
+  // `create`) creates it. kInvalidArgument when --data-dir and
+  // --bootstrap-server are both given (not for run), or when there is
+  // neither and no default.
+  Status Resolve(bool create = true);
+  // Opens the embedded log; kInvalidArgument when there is no directory.
   Result<std::unique_ptr<log::LogManager>> Open(log::LogOptions options = {}) const;
+
+ private:
+  CLI::Option* data_dir_option_ = nullptr;
+  bool with_bootstrap_ = true;
 };
 
 // Set by each subcommand: the work to run after parsing.

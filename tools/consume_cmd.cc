@@ -93,14 +93,14 @@ Status RunConsumeKafka(const ConsumeFlags& f) {
   return result;
 }
 
-Status RunConsume(const ConsumeFlags& f) {
+Status RunConsume(ConsumeFlags& f) {
   if (f.offset >= 0 && f.partition < 0) {
     return Status(Errc::kInvalidArgument, "--offset needs --partition");
   }
   if (f.partition >= 0 && !f.group.empty()) {
     return Status(Errc::kInvalidArgument, "--partition and --group exclude each other");
   }
-  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve());
   if (f.target.remote()) return RunConsumeKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   RIVULET_ASSIGN_OR_RETURN(int32_t partitions, lm->PartitionCount(f.topic));

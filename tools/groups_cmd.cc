@@ -65,10 +65,10 @@ Status RunGroupsKafka(const GroupsFlags& f) {
   return Status::Ok();
 }
 
-Status RunGroups(const GroupsFlags& f) {
+Status RunGroups(GroupsFlags& f) {
   if (f.list == f.describe) return Status(Errc::kInvalidArgument, "give one of --list or --describe");
   if (f.describe && f.group.empty()) return Status(Errc::kInvalidArgument, "--group is required");
-  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve());
   if (f.target.remote()) return RunGroupsKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   auto& groups = lm->groups();

@@ -48,7 +48,7 @@ const char* TypeName(jobs::JobParam::Type t) {
   return "?";
 }
 
-Status RunJob(const RunFlags& f) {
+Status RunJob(RunFlags& f) {
   RIVULET_RETURN_IF_ERROR(LoadJobModules(f.job_libs));
   RIVULET_ASSIGN_OR_RETURN(const jobs::JobInfo* job, jobs::FindJob(f.job));
   if (f.parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");
@@ -57,8 +57,6 @@ Status RunJob(const RunFlags& f) {
   }
   jobs::JobContext ctx;
   ctx.job = job;
-  ctx.data_dir = f.target.data_dir;
-  ctx.bootstrap = f.target.bootstrap;
   for (const auto& kv : f.sets) {
     RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
     ctx.settings[p.first] = p.second;
@@ -76,6 +74,12 @@ Status RunJob(const RunFlags& f) {
   ctx.fresh = f.fresh;
   ctx.from_checkpoint = f.from_checkpoint;
   ctx.restarts = f.restarts;
+  // The data directory: the log of jobs that use it, and the checkpoints.
+  // With --bootstrap-server only there is none (no default), as a Kafka
+  // job's consumers then join their group instead of assigning partitions.
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve(/*create=*/!f.explain));
+  ctx.data_dir = f.target.data_dir;
+  ctx.bootstrap = f.target.bootstrap;
   ctx.out = &std::cout;
   // SIGINT / SIGTERM stop the job gracefully: at a checkpoint (a rerun goes
   // on from there), or without checkpoints by ending the input (windows flush).
@@ -121,6 +125,7 @@ void AddJobsCommands(CLI::App& app, Action* action) {
   });
   auto f = std::make_shared<RunFlags>();
   CLI::App* run = app.add_subcommand("run", "run a job");
+  f->target.for_run = true;
   f->target.AddFlags(run);
   run->add_option("job", f->job, "job name (see `rivulet jobs`)")->required();
   run->add_option("--job-lib", f->job_libs,
@@ -133,7 +138,8 @@ void AddJobsCommands(CLI::App& app, Action* action) {
   run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");
   run->add_flag("--no-progress", f->no_progress, "no progress line on stderr");
   run->add_option("--checkpoint-interval-ms", f->checkpoint_interval_ms,
-                  "checkpoint every N ms into DATA_DIR/checkpoints/JOB (0: off)")
+                  "checkpoint every N ms into DATA_DIR/checkpoints/JOB (0: off; none with --bootstrap-server "
+                  "and no --data-dir)")
       ->capture_default_str();
   run->add_flag("--fresh", f->fresh, "start from nothing, not from the job's last checkpoint");
   run->add_option("--from-checkpoint", f->from_checkpoint, "resume from this checkpoint directory (chk-N)");

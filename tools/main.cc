@@ -2,6 +2,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "base/logging.h"
 #include "tools/command.h"
@@ -14,18 +16,78 @@ void OnSignal(int) { g_interrupted = 1; }
 
 bool Interrupted() { return g_interrupted != 0; }
 
-void Target::AddFlags(CLI::App* cmd) {
-  if (const char* env = std::getenv("RIVULET_DATA_DIR")) data_dir = env;
-  cmd->add_option("--data-dir", data_dir, "data directory of the embedded log ($RIVULET_DATA_DIR)");
-  cmd->add_option("--bootstrap-server", bootstrap, "HOST:PORT of a running broker (Kafka protocol)");
+namespace {
+
+// A variable that names a directory: set, not empty, absolute.
+std::string AbsoluteEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v && v[0] == '/' ? std::string(v) : std::string();
 }
 
-Status Target::Check() const {
-  if (!bootstrap.empty() && !data_dir.empty() && !std::getenv("RIVULET_DATA_DIR")) {
-    return Status(Errc::kInvalidArgument, "give --data-dir or --bootstrap-server, not both");
+std::string EnvDataDir() {
+  const char* v = std::getenv("RIVULET_DATA_DIR");
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+std::string DefaultDataDir() {
+  if (std::string xdg = AbsoluteEnv("XDG_DATA_HOME"); !xdg.empty()) return xdg + "/rivulet";
+  if (std::string home = AbsoluteEnv("HOME"); !home.empty()) {
+    return home + (home.back() == '/' ? "" : "/") + ".local/share/rivulet";
   }
-  if (bootstrap.empty() && data_dir.empty()) {
-    return Status(Errc::kInvalidArgument, "--data-dir or --bootstrap-server is required");
+  return "";
+}
+
+std::string DataDirHelp(const std::string& what, const std::string& first) {
+  const std::string def = DefaultDataDir();
+  return what + " (default: " + first + "$RIVULET_DATA_DIR, else " +
+         (def.empty() ? std::string("$XDG_DATA_HOME/rivulet or ~/.local/share/rivulet") : def) + ")";
+}
+
+void AnnounceDefaultDataDir(const std::string& dir) {
+  std::fprintf(stderr, "rivulet: data directory %s (the default; --data-dir or RIVULET_DATA_DIR to change)\n",
+               dir.c_str());
+  std::fflush(stderr);
+}
+
+void Target::AddFlags(CLI::App* cmd, bool with_bootstrap) {
+  with_bootstrap_ = with_bootstrap;
+  data_dir_option_ = cmd->add_option("--data-dir", data_dir, DataDirHelp("data directory of the embedded log"));
+  if (with_bootstrap) {
+    cmd->add_option("--bootstrap-server", bootstrap,
+                    "HOST:PORT of a running broker (Kafka protocol); the default data directory is then not used");
+  }
+}
+
+Status Target::Resolve(bool create) {
+  if (data_dir_option_ && data_dir_option_->count() > 0) {
+    if (data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is empty");
+    if (!bootstrap.empty() && !for_run) {
+      return Status(Errc::kInvalidArgument, "give --data-dir or --bootstrap-server, not both");
+    }
+    return Status::Ok();
+  }
+  if (std::string env = EnvDataDir(); !env.empty()) {
+    // Beside --bootstrap-server only a job uses it (for its checkpoints).
+    data_dir = bootstrap.empty() || for_run ? env : "";
+    return Status::Ok();
+  }
+  data_dir.clear();
+  if (!bootstrap.empty()) return Status::Ok();  // the broker's log, not a local one
+  data_dir = DefaultDataDir();
+  if (data_dir.empty()) {
+    if (for_run) return Status::Ok();  // jobs that need a log say so
+    return Status(Errc::kInvalidArgument,
+                  std::string(with_bootstrap_ ? "--data-dir or --bootstrap-server" : "--data-dir") +
+                      " is required (or set RIVULET_DATA_DIR; no default data directory without HOME or "
+                      "XDG_DATA_HOME)");
+  }
+  AnnounceDefaultDataDir(data_dir);
+  if (create) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return Status(Errc::kIoError, "cannot create data directory " + data_dir + ": " + ec.message());
   }
   return Status::Ok();
 }

@@ -59,12 +59,12 @@ Status RunProduceKafka(const ProduceFlags& f) {
   return fl;
 }
 
-Status RunProduce(const ProduceFlags& f) {
+Status RunProduce(ProduceFlags& f) {
   if (f.topic.empty()) return Status(Errc::kInvalidArgument, "--topic is required");
   if (f.acks != "all" && f.acks != "sync" && f.acks != "1" && f.acks != "-1") {
     return Status(Errc::kInvalidArgument, "--acks must be all, 1 or sync");
   }
-  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve());
   if (f.target.remote()) return RunProduceKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   log::ProducerConfig pc;

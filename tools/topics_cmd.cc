@@ -56,7 +56,7 @@ Status RunTopicsKafka(const TopicsFlags& f) {
   return Status::Ok();
 }
 
-Status RunTopics(const TopicsFlags& f) {
+Status RunTopics(TopicsFlags& f) {
   const int modes = f.create + f.list + f.describe + f.del;
   if (modes != 1) {
     return Status(Errc::kInvalidArgument, "give exactly one of --create, --list, --describe, --delete");
@@ -64,7 +64,7 @@ Status RunTopics(const TopicsFlags& f) {
   if ((f.create || f.del) && f.topic.empty()) {
     return Status(Errc::kInvalidArgument, "--topic is required");
   }
-  RIVULET_RETURN_IF_ERROR(f.target.Check());
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve());
   if (f.target.remote()) return RunTopicsKafka(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   if (f.create) {

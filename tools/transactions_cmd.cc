@@ -90,12 +90,12 @@ Status RunRemote(const TransactionsFlags& f) {
   return Status::Ok();
 }
 
-Status RunTransactions(const TransactionsFlags& f) {
-  RIVULET_RETURN_IF_ERROR(f.target.Check());
+Status RunTransactions(TransactionsFlags& f) {
   if (f.list == f.describe) return Status(Errc::kInvalidArgument, "give one of --list and --describe");
   if (f.describe && f.transactional_id.empty()) {
     return Status(Errc::kInvalidArgument, "--describe needs --transactional-id");
   }
+  RIVULET_RETURN_IF_ERROR(f.target.Resolve());
   if (f.target.remote()) return RunRemote(f);
   RIVULET_ASSIGN_OR_RETURN(auto lm, f.target.Open());
   auto& tc = lm->transactions();

@@ -117,7 +117,7 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"topics", "--create", "--topic", "x", "--config", "novalue", "--data-dir", d},
       {"topics", "--list", "--delete", "--data-dir", d},
       {"topics", "--no-such-flag"},
-      {"topics", "--list"},
+      {"topics", "--list"},  // no data directory, and no default (no HOME nor XDG_DATA_HOME)
       {"groups", "--describe", "--group", "nobody", "--data-dir", d},
       {"run", "no-such-job", "--data-dir", d},
       {"run", "tutorial", "--set", "count=many", "--data-dir", d},
@@ -125,7 +125,7 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"bench", "ysb", "--set", "source=carrier-pigeon", "--records", "10"},
       {"bench", "ysb", "--set", "nokeyvalue", "--records", "10"},
       {"run", "ysb", "--set", "source=log"},
-      {"run", "tutorial"},     // every job on the embedded log needs --data-dir
+      {"run", "tutorial"},     // every job on the embedded log needs a data directory (no default here)
       {"run", "clickstream"},
       {"run", "fraud"},
       {"run", "numtest"},
@@ -140,7 +140,7 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--from-checkpoint", dir / "no-such-checkpoint", "--data-dir", d},
       {"consume", "--topic", "t", "--partition", "5", "--data-dir", d},
       {"checkpoints", "--data-dir", d},  // no --job
-      {"checkpoints", "--job", "j"},     // no data directory
+      {"checkpoints", "--job", "j"},     // no data directory, and no default
       {"checkpoints", "--job", "j", "--data-dir", dir / "missing"},
       {"nonsense"},
   };
@@ -152,6 +152,157 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
     EXPECT_EQ(Lines(r.err), 1u) << cmd << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("rivulet: ", 0), 0u) << cmd << "\n" << r.err;
   }
+}
+
+// The default data directory (tools/command.h, DefaultDataDir): the tests
+// give HOME and XDG_DATA_HOME of a temporary directory, never the real ones.
+std::string DefaultLine(const std::string& dir) {
+  return "rivulet: data directory " + dir + " (the default; --data-dir or RIVULET_DATA_DIR to change)\n";
+}
+
+std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n') + 1); }
+
+TEST(CliTest, DefaultDataDirIsUnderXdgDataHome) {
+  TempDir dir;
+  const std::string def = dir / "xdg/rivulet";
+  const std::vector<std::string> env = {"XDG_DATA_HOME=" + dir / "xdg", "HOME=" + dir / "home"};
+  auto r = Rivulet({"topics", "--create", "--topic", "t", "--partitions", "2"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(FirstLine(r.err), DefaultLine(def)) << r.err;
+  EXPECT_TRUE(std::filesystem::is_directory(def + "/topics"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "home")) << "HOME is not used when XDG_DATA_HOME is";
+  ASSERT_EQ(Rivulet({"produce", "--topic", "t"}, "a\nb\n", env).exit_code, 0);
+  r = Rivulet({"consume", "--topic", "t", "--from-beginning", "--timeout-ms", "300"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.size(), 4u) << r.out;  // stdout holds the records only
+  EXPECT_EQ(r.err, DefaultLine(def));
+  // The same log for every client command of the embedded log.
+  r = Rivulet({"topics", "--list"}, "", env);
+  EXPECT_EQ(r.out, "t\n");
+  EXPECT_EQ(r.err, DefaultLine(def));
+  r = Rivulet({"groups", "--list"}, "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, DefaultLine(def));
+  r = Rivulet({"transactions", "--list"}, "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, DefaultLine(def));
+  // --help names it.
+  r = Rivulet({"topics", "--help"}, "", env);
+  EXPECT_NE(r.out.find(def), std::string::npos) << r.out;
+}
+
+TEST(CliTest, DefaultDataDirIsUnderHomeWithoutXdgDataHome) {
+  TempDir dir;
+  const std::string def = dir / "home/.local/share/rivulet";
+  const std::vector<std::string> env = {"HOME=" + dir / "home"};
+  auto r = Rivulet({"topics", "--create", "--topic", "t"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, DefaultLine(def));
+  EXPECT_TRUE(std::filesystem::is_directory(def + "/topics")) << "created with its parents";
+  // A relative XDG_DATA_HOME is ignored (XDG base directory spec): HOME's.
+  const std::vector<std::string> relative = {"HOME=" + dir / "home", "XDG_DATA_HOME=relative-xdg"};
+  r = Rivulet({"topics", "--list"}, "", relative);
+  EXPECT_EQ(r.out, "t\n");
+  EXPECT_EQ(r.err, DefaultLine(def));
+  EXPECT_FALSE(std::filesystem::exists("relative-xdg"));
+  r = Rivulet({"checkpoints", "--job", "wordcount"}, "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "no checkpoints of job wordcount in " + def + "/checkpoints/wordcount\n");
+  EXPECT_EQ(r.err, DefaultLine(def));
+  // Neither HOME nor XDG_DATA_HOME: no default, the error of before.
+  r = Rivulet({"topics", "--list"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--data-dir or --bootstrap-server is required"), std::string::npos) << r.err;
+}
+
+TEST(CliTest, DataDirFlagAndEnvironmentWinOverTheDefaultSilently) {
+  TempDir dir;
+  const std::vector<std::string> home = {"HOME=" + dir / "home", "XDG_DATA_HOME=" + dir / "xdg"};
+  auto r = Rivulet({"topics", "--create", "--topic", "t", "--data-dir", dir / "flag"}, "", home);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "flag/topics"));
+  std::vector<std::string> env = home;
+  env.push_back("RIVULET_DATA_DIR=" + dir / "env");
+  r = Rivulet({"topics", "--create", "--topic", "u"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "env/topics"));
+  r = Rivulet({"topics", "--list", "--data-dir", dir / "flag"}, "", env);  // the flag wins over the variable
+  EXPECT_EQ(r.out, "t\n");
+  EXPECT_EQ(r.err, "");
+  r = Rivulet({"run", "wordcount", "--set", "lines=100", "--no-progress", "--data-dir", dir / "flag"}, "", home);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_TRUE(std::filesystem::is_directory(dir / "flag/checkpoints/wordcount"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "home"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "xdg"));
+}
+
+// With --bootstrap-server the command talks to a broker: no default data
+// directory, and `rivulet run` takes no checkpoints (its Kafka sources join
+// their group), as before there was a default.
+TEST(CliTest, BootstrapServerAloneUsesNoDefaultDataDir) {
+  TempDir dir;
+  const std::vector<std::string> env = {"HOME=" + dir / "home", "XDG_DATA_HOME=" + dir / "xdg"};
+  auto r = Rivulet({"topics", "--list", "--bootstrap-server", "127.0.0.1:1"}, "", env);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.err.find("data directory"), std::string::npos) << r.err;
+  r = Rivulet({"run", "wordcount", "--set", "lines=100", "--no-progress", "--bootstrap-server", "127.0.0.1:1"}, "",
+              env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  r = Rivulet({"run", "tutorial", "--bootstrap-server", "127.0.0.1:1"}, "", env);  // it needs the embedded log
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("with --bootstrap-server there is no default data directory"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "home"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "xdg"));
+}
+
+// `rivulet run` with no flag: the job checkpoints into the default data
+// directory, and prints on stdout what it prints with --data-dir.
+TEST(CliTest, RunUsesTheDefaultDataDirForCheckpoints) {
+  TempDir dir;
+  const std::string def = dir / "home/.local/share/rivulet";
+  const std::vector<std::string> env = {"HOME=" + dir / "home"};
+  const std::vector<std::string> args = {"run", "wordcount", "--set", "lines=200", "--parallelism", "2",
+                                         "--no-progress"};
+  auto r = Rivulet(args, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(FirstLine(r.err), DefaultLine(def)) << r.err;
+  EXPECT_TRUE(std::filesystem::is_directory(def + "/checkpoints/wordcount"));
+  auto without = Rivulet(args);  // no data directory at all
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  auto sorted = [](const std::string& s) {
+    std::vector<std::string> lines;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  EXPECT_EQ(sorted(r.out), sorted(without.out));
+  r = Rivulet({"checkpoints", "--job", "wordcount", "--json"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, DefaultLine(def));
+  const auto j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(j.is_array() && !j.empty()) << r.out;
+  EXPECT_EQ(j[0]["final"], true) << r.out;
+  EXPECT_EQ(j[0]["path"].get<std::string>().rfind(def + "/checkpoints/wordcount/", 0), 0u) << r.out;
+}
+
+// The broker takes the same default (docs/guide/broker.md says why).
+TEST(CliTest, BrokerUsesTheDefaultDataDir) {
+  TempDir dir;
+  const std::string def = dir / "xdg/rivulet";
+  std::vector<std::string> env = testing::NoDefaultDataDir();
+  env.push_back("XDG_DATA_HOME=" + dir / "xdg");
+  auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1", RIVULET_BINARY, "broker",
+                       "--listen", "127.0.0.1:0"},
+                      "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(FirstLine(r.err), DefaultLine(def)) << r.err;
+  EXPECT_NE(r.out.find("(data dir " + def + ")"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::is_directory(def + "/topics"));
 }
 
 TEST(CliTest, ConsumeIsolationLevelsAndTransactionsListAndDescribe) {
@@ -345,7 +496,8 @@ TEST(CliTest, WritingAJobExampleRuns) {
 TEST(CliTest, SigintStopsAnUnboundedJobGracefully) {
   auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1", RIVULET_BINARY, "run", "wordcount", "--set",
                        "source=generator", "--set", "lines=-1", "--set", "rate=20000", "--set", "window_ms=1000000000",
-                       "--no-progress"});
+                       "--no-progress"},
+                      "", testing::NoDefaultDataDir());  // no checkpoints: the input ends at the stop
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // One window (it never closes on its own): every word's count printed at the stop.
   EXPECT_EQ(Lines(r.out), 8u) << r.out;
