@@ -62,19 +62,18 @@ TEST(JobModuleTest, RivuletJobPathDirectoriesAreSearched) {
   const std::string mods = dir / "modules";
   std::filesystem::create_directories(mods);
   std::filesystem::copy_file(kGreeter, mods + "/libgreeter.so");
-  auto r = RunProcess({RIVULET_BINARY, "run", "greet", "--set", "count=1"}, "",
-                      {"RIVULET_JOB_PATH=/nonexistent:" + mods});
+  auto r = Rivulet({"run", "greet", "--set", "count=1"}, "", {"RIVULET_JOB_PATH=/nonexistent:" + mods});
   // A directory in the path that does not exist is an error, named.
   ExpectOneLineError(r, "RIVULET_JOB_PATH: /nonexistent is not a directory");
-  r = RunProcess({RIVULET_BINARY, "run", "greet", "--set", "count=1"}, "", {"RIVULET_JOB_PATH=" + mods + ":"});
+  r = Rivulet({"run", "greet", "--set", "count=1"}, "", {"RIVULET_JOB_PATH=" + mods + ":"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello 0\n");
-  r = RunProcess({RIVULET_BINARY, "jobs"}, "", {"RIVULET_JOB_PATH=" + mods});
+  r = Rivulet({"jobs"}, "", {"RIVULET_JOB_PATH=" + mods});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(from " + mods + "/libgreeter.so)"), std::string::npos) << r.out;
   // The same module by the path and by --job-lib is loaded once.
-  r = RunProcess({RIVULET_BINARY, "run", "--job-lib", mods + "/libgreeter.so", "greet", "--set", "count=1"}, "",
-                 {"RIVULET_JOB_PATH=" + mods});
+  r = Rivulet({"run", "--job-lib", mods + "/libgreeter.so", "greet", "--set", "count=1"}, "",
+              {"RIVULET_JOB_PATH=" + mods});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "hello 0\n");
 }
