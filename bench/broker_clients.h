@@ -19,6 +19,7 @@
 #include "base/file.h"
 #include "bench/harness.h"
 #include "log/kafka/server/broker.h"
+#include "log/partition.h"
 
 namespace rivulet::bench {
 

@@ -14,6 +14,7 @@
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
+#include "log/segment.h"
 
 namespace fs = std::filesystem;
 

@@ -13,13 +13,9 @@
 
 #include "base/status.h"
 #include "log/record_batch.h"
+#include "log/types.h"  // kDefaultMaxDecompressedBytes
 
 namespace rivulet::log {
-
-// Default bound on one batch's decompressed records section. A batch whose
-// records inflate past it is rejected as corrupt (a zip bomb costs at most
-// this much memory).
-inline constexpr size_t kDefaultMaxDecompressedBytes = 64 << 20;
 
 // "none", "gzip", "snappy", "lz4", "zstd"; "unknown" for ids 5 to 7.
 std::string_view CompressionName(Compression c);

@@ -4,9 +4,17 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "base/logging.h"
+#include "log/compression.h"
+#include "log/consumer_protocol.h"
+#include "log/group_coordinator.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
+#include "log/producer_state.h"
+#include "log/record_batch.h"
+#include "log/segment.h"
 
 namespace rivulet::log {
 
@@ -16,6 +24,39 @@ Result<OffsetReset> ParseOffsetReset(const std::string& s) {
   if (s == "none" || s == "error") return OffsetReset::kNone;
   return Status(Errc::kInvalidArgument, "invalid auto.offset.reset '" + s +
                                             "': use earliest, latest or none");
+}
+
+struct Consumer::FetchedData {
+  MappedBytes data;  // fetched batches, not yet returned
+  // read_committed: the aborted transactions overlapping the fetched
+  // data (by first offset), how many of them were reached, and the
+  // producers whose batches are skipped until their abort marker.
+  std::vector<AbortedTxn> aborted;
+  size_t aborted_next = 0;
+  std::set<ProducerId> aborting;
+};
+
+Consumer::PartitionState::PartitionState() = default;
+Consumer::PartitionState::~PartitionState() = default;
+Consumer::PartitionState::PartitionState(PartitionState&&) noexcept = default;
+Consumer::PartitionState& Consumer::PartitionState::operator=(PartitionState&&) noexcept = default;
+
+void Consumer::PartitionState::Drop() {
+  reader.reset();
+  inflated.reset();
+  data_pos = 0;
+  if (fetched) {
+    fetched->data = MappedBytes{};
+    fetched->aborted.clear();
+    fetched->aborted_next = 0;
+    fetched->aborting.clear();
+  }
+}
+
+void Consumer::KeepBatch(const PartitionState& st, std::vector<std::shared_ptr<const void>>* keep) {
+  const std::shared_ptr<const MappedFile>& mapping = st.fetched->data.keep;
+  if (keep->empty() || keep->back() != mapping) keep->push_back(mapping);
+  if (st.inflated) keep->push_back(st.inflated);
 }
 
 // A join or sync waiting for the coordinator's answer.
@@ -291,7 +332,9 @@ Status Consumer::MaybeAutoCommit(int64_t now) {
 }
 
 Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* resets, bool* end) {
-  if (st.data_pos >= st.data.bytes.size()) {
+  if (!st.fetched) st.fetched = std::make_unique<FetchedData>();
+  FetchedData& f = *st.fetched;
+  if (st.data_pos >= f.data.bytes.size()) {
     st.Drop();
     auto part = log_->GetPartition(tp);
     Result<MappedRead> r = part.ok() ? (*part)->Map(st.position, config_.max_partition_fetch_bytes,
@@ -309,14 +352,14 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
       *end = true;
       return Status::Ok();
     }
-    st.data = std::move(r->data);
+    f.data = std::move(r->data);
     if (config_.isolation_level == IsolationLevel::kReadCommitted) {
-      st.aborted = (*part)->AbortedTransactions(st.position, r->last_stable_offset);
-      std::sort(st.aborted.begin(), st.aborted.end(),
+      f.aborted = (*part)->AbortedTransactions(st.position, r->last_stable_offset);
+      std::sort(f.aborted.begin(), f.aborted.end(),
                 [](const AbortedTxn& a, const AbortedTxn& b) { return a.first_offset < b.first_offset; });
     }
   }
-  const std::span<const char> rest = st.data.bytes.subspan(st.data_pos);
+  const std::span<const char> rest = f.data.bytes.subspan(st.data_pos);
   auto h = config_.check_crcs ? ValidateBatch(rest) : ParseBatchHeader(rest);
   if (!h.ok()) {
     const bool partial = h.status().code() == Errc::kCorruption && rest.size() >= kLogOverhead &&
@@ -334,12 +377,12 @@ Status Consumer::NextBatch(const TopicPartition& tp, PartitionState& st, int* re
   if (config_.isolation_level == IsolationLevel::kReadCommitted) {
     // As Kafka's consumer does it: an aborted transaction's producer is
     // skipped from its first offset until its abort marker.
-    while (st.aborted_next < st.aborted.size() && st.aborted[st.aborted_next].first_offset <= h->last_offset()) {
-      st.aborting.insert(st.aborted[st.aborted_next++].producer_id);
+    while (f.aborted_next < f.aborted.size() && f.aborted[f.aborted_next].first_offset <= h->last_offset()) {
+      f.aborting.insert(f.aborted[f.aborted_next++].producer_id);
     }
     if (h->is_control()) {
-      st.aborting.erase(h->producer_id);
-    } else if (h->is_transactional() && st.aborting.count(h->producer_id) > 0) {
+      f.aborting.erase(h->producer_id);
+    } else if (h->is_transactional() && f.aborting.count(h->producer_id) > 0) {
       skip = true;
     }
   }

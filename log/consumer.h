@@ -19,24 +19,20 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
-#include "log/compression.h"
-#include "log/consumer_protocol.h"
-#include "log/group_coordinator.h"
-#include "log/producer_state.h"
-#include "log/record_batch.h"
-#include "log/segment.h"
+#include "log/record_reader.h"
 #include "log/types.h"
 
 namespace rivulet::log {
 
 class LogManager;
 class Partition;
+struct JoinGroupResponse;
+struct SyncGroupResponse;
 
 enum class OffsetReset { kEarliest, kLatest, kNone };
 // Parses "earliest" / "latest" / "none".
@@ -165,11 +161,19 @@ class Consumer {
   void Close();
 
  private:
+  // What a partition's poll loop reads (PollEach runs it inline); the
+  // fetched bytes and the aborted transactions they overlap are in
+  // `fetched`, which only the out-of-line parts touch.
+  struct FetchedData;  // consumer.cc
   struct PartitionState {
+    PartitionState();
+    ~PartitionState();
+    PartitionState(PartitionState&&) noexcept;
+    PartitionState& operator=(PartitionState&&) noexcept;
+
     std::shared_ptr<const std::string> topic;  // shared with records
     int64_t position = -1;                     // -1: to be reset / fetched from commit
-    MappedBytes data;                          // fetched batches, not yet returned
-    size_t data_pos = 0;                       // next batch in data
+    size_t data_pos = 0;                       // next batch in the fetched data
     // The batch at data_pos when a poll stopped inside it: validated once,
     // resumed where it stopped. Reset with the data (Drop).
     std::optional<RecordReader> reader;
@@ -178,21 +182,12 @@ class Consumer {
     std::shared_ptr<const std::string> inflated;
     int64_t batch_next_offset = 0;
     size_t batch_size = 0;
-    // read_committed: the aborted transactions overlapping the fetched
-    // data (by first offset), how many of them were reached, and the
-    // producers whose batches are skipped until their abort marker.
-    std::vector<AbortedTxn> aborted;
-    size_t aborted_next = 0;
-    std::set<ProducerId> aborting;
-    void Drop() {
-      reader.reset();
-      inflated.reset();
-      data = MappedBytes{};
-      data_pos = 0;
-      aborted.clear();
-      aborted_next = 0;
-      aborting.clear();
-    }
+    // The fetched batches (a view of the segment's mapping), not yet
+    // returned, and with read_committed the aborted transactions
+    // overlapping them (created by the first fetch).
+    std::unique_ptr<FetchedData> fetched;
+    // Drops the fetched data and the reader.
+    void Drop();
   };
   struct PendingJoin;
 
@@ -219,6 +214,8 @@ class Consumer {
   template <typename Fn>
   Result<size_t> PollImpl(std::chrono::milliseconds timeout, std::vector<std::shared_ptr<const void>>* keep,
                           Fn& fn);
+  // Adds what the records of st's current batch point into to *keep.
+  static void KeepBatch(const PartitionState& st, std::vector<std::shared_ptr<const void>>* keep);
   // Runs callbacks of finished async commits; checks the consumer is open.
   Status BeginPoll();
   // One round's duties: the group, positions, auto-commit. *ready when
@@ -291,8 +288,7 @@ Status Consumer::FetchEach(const TopicPartition& tp, PartitionState& st, size_t 
       if (end) break;
       if (!st.reader) continue;  // skipped a batch, or must fetch more
     }
-    if (keep && (keep->empty() || keep->back() != st.data.keep)) keep->push_back(st.data.keep);
-    if (keep && st.inflated) keep->push_back(st.inflated);
+    if (keep) KeepBatch(st, keep);
     RecordReader& reader = *st.reader;
     {
       // Counted in locals (registers), stored back even if fn throws: the

@@ -25,19 +25,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "log/options.h"  // GroupOptions
 #include "log/types.h"
 
 namespace rivulet::log {
-
-struct GroupOptions {
-  // group.initial.rebalance.delay.ms: how long the first rebalance of an
-  // empty group waits for more members (Kafka's default is 3000; the
-  // embedded log uses 0, the broker reads server.properties).
-  int64_t initial_rebalance_delay_ms = 0;
-  int32_t min_session_timeout_ms = 1000;     // group.min.session.timeout.ms
-  int32_t max_session_timeout_ms = 1800000;  // group.max.session.timeout.ms
-  int64_t tick_ms = 20;                      // timer resolution
-};
 
 struct JoinGroupRequest {
   std::string group_id;

@@ -9,6 +9,10 @@
 #include <filesystem>
 
 #include "base/logging.h"
+#include "log/group_coordinator.h"
+#include "log/partition.h"
+#include "log/topic_config.h"
+#include "log/txn_coordinator.h"
 #include "proto/metadata.pb.h"
 
 namespace fs = std::filesystem;

@@ -20,19 +20,23 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/file.h"
 #include "base/status.h"
-#include "log/group_coordinator.h"
-#include "log/partition.h"
-#include "log/topic_config.h"
-#include "log/txn_coordinator.h"
+#include "log/options.h"
 #include "log/types.h"
 
 namespace rivulet::log {
+
+// Internal to the log (and the broker, which includes their headers):
+// GetPartition, groups() and transactions() hand them out.
+class Partition;               // partition.h
+class GroupCoordinator;        // group_coordinator.h
+class TransactionCoordinator;  // txn_coordinator.h
 
 struct LogOptions {
   TopicConfig default_topic_config;  // log.* settings of server.properties
@@ -80,7 +84,8 @@ class LogManager {
   // Number of partitions; kNotFound for an unknown topic unless
   // `auto_create` and options().auto_create_topics, then it is created.
   Result<int32_t> PartitionCount(const std::string& topic, bool auto_create = false);
-  // The partition, or kNotFound naming the topic / partition.
+  // The partition, or kNotFound naming the topic / partition (internal:
+  // include log/partition.h to use it).
   Result<std::shared_ptr<Partition>> GetPartition(const TopicPartition& tp) const;
 
   // Convenience wrappers over GetPartition(tp)->Append / Read.
@@ -93,6 +98,8 @@ class LogManager {
   // fsyncs every partition.
   Status FlushAll();
 
+  // The coordinators (internal: include log/group_coordinator.h,
+  // log/txn_coordinator.h to use them).
   GroupCoordinator& groups() { return *groups_; }
   TransactionCoordinator& transactions() { return *txns_; }
 

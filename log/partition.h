@@ -23,16 +23,6 @@
 
 namespace rivulet::log {
 
-struct AppendInfo {
-  int64_t base_offset = 0;
-  int64_t last_offset = 0;
-  int64_t log_append_time = -1;  // set when the topic uses LogAppendTime
-  int32_t records = 0;
-  // The batch was a retry of one already appended by its idempotent
-  // producer: nothing was written, the offsets are the original ones.
-  bool duplicate = false;
-};
-
 // A byte range of one segment holding whole batches (the last one may be
 // partial when a size limit cut it).
 struct FileSlice {
@@ -41,14 +31,7 @@ struct FileSlice {
   size_t size = 0;
 };
 
-struct ReadResult {
-  std::string bytes;  // whole batches, starting with the one holding the offset
-  int64_t high_watermark = 0;
-  int64_t log_start_offset = 0;
-  int64_t last_stable_offset = 0;
-};
-
-// The same as a view of the segment's mapping (no copy); `data.keep` holds it.
+// ReadResult (types.h) as a view of the segment's mapping (no copy); `data.keep` holds it.
 struct MappedRead {
   MappedBytes data;
   int64_t high_watermark = 0;

@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "log/log_manager.h"
+#include "log/partition.h"
+#include "log/record_batch.h"
+#include "log/txn_coordinator.h"
 #include "log/murmur2.h"
 
 namespace rivulet::log {

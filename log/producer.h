@@ -53,14 +53,12 @@
 #include <vector>
 
 #include "base/status.h"
-#include "log/record_batch.h"
-#include "log/txn_coordinator.h"
 #include "log/types.h"
 
 namespace rivulet::log {
 
 class LogManager;
-struct AppendInfo;
+class RecordBatchBuilder;  // record_batch.h
 
 struct ProducerConfig {
   size_t batch_size = 16384;              // batch.size: bytes per partition batch

@@ -111,7 +111,9 @@ Result<std::vector<Header>> DecodeHeaders(const RecordView& r) {
 }
 
 RecordReader::RecordReader(const BatchHeader& header, std::string_view records)
-    : header_(header),
+    : base_offset_(header.base_offset),
+      first_timestamp_(header.first_timestamp),
+      max_timestamp_(header.max_timestamp),
       p_(records.data()),
       end_(records.data() + records.size()),
       remaining_(header.record_count),
@@ -124,7 +126,7 @@ RecordReader RecordReader::ForBatch(const BatchHeader& header, std::span<const c
 
 bool RecordReader::SetMalformed(const char* what) {
   status_ = Corrupt(std::string("malformed record (") + what + ") in batch at offset " +
-                    std::to_string(header_.base_offset));
+                    std::to_string(base_offset_));
   return false;
 }
 

@@ -37,7 +37,8 @@
 
 #include "base/status.h"
 #include "log/group_coordinator.h"
-#include "log/types.h"
+#include "log/options.h"  // TxnOptions
+#include "log/types.h"  // ProducerIdAndEpoch, PreparedTxn
 
 namespace rivulet::log {
 
@@ -55,20 +56,6 @@ enum class TxnState : int8_t {
 // "Empty", "Ongoing", ..., as Kafka's tools print them.
 const char* TxnStateName(TxnState s);
 
-struct TxnOptions {
-  int32_t max_timeout_ms = 900000;  // transaction.max.timeout.ms
-  bool sync = true;                 // fsync each transaction-log write
-  // The transaction log is compacted (live state rewritten, older segments
-  // deleted) once it holds more than this many records beyond twice the
-  // live ones: on open and by the periodic AbortExpired.
-  int64_t compact_slack_records = 10000;
-};
-
-struct ProducerIdAndEpoch {
-  ProducerId id = kNoProducerId;
-  ProducerEpoch epoch = kNoProducerEpoch;
-};
-
 // How InitProducerId registers a transactional id (kept with its state).
 struct InitOptions {
   // The id's open transaction survives a restart and its timeout; only
@@ -77,17 +64,6 @@ struct InitOptions {
   // With two_phase: the epoch is still bumped (fencing the older producer),
   // but the open transaction is kept and handed to the new epoch.
   bool keep_prepared = false;
-};
-
-// One transaction of a transactional id, as a two-phase producer prepared
-// it: what an exactly-once sink keeps in its checkpoint to decide later.
-struct PreparedTxn {
-  ProducerId producer_id = kNoProducerId;
-  ProducerEpoch epoch = kNoProducerEpoch;
-  // The id's transaction number, counted from 1 as each transaction opens
-  // (its first partition or group added); never reused.
-  int64_t txn_seq = 0;
-  bool operator==(const PreparedTxn&) const = default;
 };
 
 struct TxnDescription {

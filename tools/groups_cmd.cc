@@ -5,6 +5,8 @@
 
 #include "log/consumer_protocol.h"
 #include "connectors/kafka/kafka_client.h"
+#include "log/group_coordinator.h"
+#include "log/partition.h"
 #include "tools/command.h"
 
 namespace rivulet::tools {

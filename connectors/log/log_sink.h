@@ -32,10 +32,16 @@
 #include "engine/state_codec.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
-#include "log/txn_coordinator.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::connectors {
+
+namespace log_sink_internal {
+// The transactional ids starting with `prefix` whose transaction is open
+// (Ongoing, PrepareCommit or PrepareAbort), in the coordinator's order.
+// In log_sink.cc, so that this header needs only the log's public API.
+std::vector<std::string> OpenTransactionalIds(log::LogManager& log, const std::string& prefix);
+}  // namespace log_sink_internal
 
 template <typename T, typename Encode>
 class LogSink final : public operators::SinkOperator<T> {
@@ -150,17 +156,12 @@ class LogSink final : public operators::SinkOperator<T> {
       Slot s = Open(id, /*keep_prepared=*/true);
       Check(s.producer->CompletePreparedTransaction(txn), "completing transaction " + id + " of topic ");
     }
-    for (const auto& d : log_->transactions().List()) {
-      const std::string& id = d.transactional_id;
-      if (id.compare(0, prefix_.size(), prefix_) != 0 || commit.count(id)) continue;
+    for (const std::string& id : log_sink_internal::OpenTransactionalIds(*log_, prefix_)) {
+      if (commit.count(id)) continue;
       int old = -1;
       const char* first = id.data() + prefix_.size();
       auto [end, ec] = std::from_chars(first, id.data() + id.size(), old);
       if (ec != std::errc() || end == first || *end != '/' || !scope_.AnswersFor(old)) continue;
-      if (d.state != log::TxnState::kOngoing && d.state != log::TxnState::kPrepareCommit &&
-          d.state != log::TxnState::kPrepareAbort) {
-        continue;
-      }
       Open(id, /*keep_prepared=*/false);  // fencing aborts the open transaction
     }
     recorded_.clear();

@@ -15,6 +15,7 @@
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
+#include "log/txn_coordinator.h"
 #include "tests/test_util.h"
 
 namespace rivulet::connectors {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "connectors/sqlite/sqlite_sink.h"
+#include "log/group_coordinator.h"
 #include "log/log_manager.h"
 #include "tests/test_util.h"
 

@@ -10,8 +10,11 @@
 #include <fstream>
 #include <thread>
 
+#include "log/group_coordinator.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "log/producer.h"
+#include "log/segment.h"
 #include "tests/test_util.h"
 
 namespace rivulet::log {

@@ -24,7 +24,9 @@
 #include <string>
 
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "log/producer.h"
+#include "log/record_batch.h"
 
 using namespace rivulet;
 

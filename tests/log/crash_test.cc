@@ -17,6 +17,7 @@
 
 #include "log/consumer.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "tests/test_util.h"
 
 extern char** environ;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "tests/test_util.h"
 
 namespace rivulet::log {

@@ -9,7 +9,9 @@
 #include <thread>
 
 #include "log/consumer.h"
+#include "log/group_coordinator.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "log/producer.h"
 #include "tests/test_util.h"
 

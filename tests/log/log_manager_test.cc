@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "log/group_coordinator.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "tests/test_util.h"
 
 namespace rivulet::log {

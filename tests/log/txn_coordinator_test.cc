@@ -12,6 +12,7 @@
 
 #include "log/consumer.h"
 #include "log/log_manager.h"
+#include "log/partition.h"
 #include "log/producer.h"
 #include "tests/log/txn_test_util.h"
 

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "base/logging.h"
+#include "log/group_coordinator.h"
 #include "log/kafka/protocol/produce.h"
 #include "log/wire.h"
 

@@ -20,6 +20,8 @@
 
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/server/handler.h"
+#include "log/partition.h"
+#include "log/producer_state.h"
 
 namespace rivulet::log::kafka {
 namespace {

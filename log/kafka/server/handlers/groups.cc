@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "log/group_coordinator.h"
 #include "log/kafka/protocol/groups.h"
 #include "log/kafka/server/handler.h"
 

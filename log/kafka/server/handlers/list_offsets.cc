@@ -3,6 +3,7 @@
 // latest is the last stable offset.
 #include "log/kafka/protocol/list_offsets.h"
 #include "log/kafka/server/handler.h"
+#include "log/partition.h"
 
 namespace rivulet::log::kafka {
 

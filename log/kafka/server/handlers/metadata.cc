@@ -3,6 +3,7 @@
 // request's flag and auto.create.topics.enable).
 #include "log/kafka/protocol/metadata.h"
 #include "log/kafka/server/handler.h"
+#include "log/topic_config.h"
 
 namespace rivulet::log::kafka {
 

@@ -1,6 +1,9 @@
 // OffsetCommit / OffsetFetch handlers over the GroupCoordinator.
+#include "log/group_coordinator.h"
 #include "log/kafka/protocol/offsets.h"
 #include "log/kafka/server/handler.h"
+#include "log/partition.h"
+#include "log/txn_coordinator.h"
 
 namespace rivulet::log::kafka {
 

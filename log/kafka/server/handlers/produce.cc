@@ -7,6 +7,10 @@
 // is in the producer's open transaction (KIP-890).
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/handler.h"
+#include "log/partition.h"
+#include "log/record_batch.h"
+#include "log/topic_config.h"
+#include "log/txn_coordinator.h"
 
 namespace rivulet::log::kafka {
 namespace {

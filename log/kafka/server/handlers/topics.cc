@@ -2,6 +2,7 @@
 // must be 1 (or -1, the default); explicit replica assignments are refused.
 #include "log/kafka/protocol/topics.h"
 #include "log/kafka/server/handler.h"
+#include "log/topic_config.h"
 
 namespace rivulet::log::kafka {
 

@@ -1,8 +1,11 @@
 // Idempotence and transactions over the wire: each API maps onto the log's
 // transaction coordinator (log/txn_coordinator.h) and partitions; nothing
 // transactional lives in the broker.
+#include "log/group_coordinator.h"
 #include "log/kafka/protocol/txn.h"
 #include "log/kafka/server/handler.h"
+#include "log/partition.h"
+#include "log/txn_coordinator.h"
 
 namespace rivulet::log::kafka {
 namespace {
