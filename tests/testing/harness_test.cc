@@ -3,12 +3,17 @@
 // the same output; a keyed process function's timers; checkpoint and
 // restart at another parallelism giving what a run without restart gives,
 // shown on receipt or on commit; a throwing operator named in the error;
-// output after the end of input.
+// output after the end of input; a job that does not settle timing out.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -267,6 +272,26 @@ TEST(HarnessTest, AThrowingOperatorFailsTheCallNamingIt) {
   Status again = h.Finish();
   EXPECT_EQ(again.code(), Errc::kJobFailed);
   EXPECT_EQ(again.message(), st.message());
+}
+
+TEST(HarnessTest, AJobThatDoesNotSettleTimesOutSayingSo) {
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  Harness h({.parallelism = 1, .timeout = std::chrono::milliseconds(200)});
+  auto in = h.Input<Click>("clicks");
+  auto out = h.Output(in.stream().Map("stuck", [release](const Click& c) {
+    // Stands for an operator that hangs, until the test lets it go.
+    while (c.user == "hang" && !release->load()) std::this_thread::yield();
+    return c.user;
+  }),
+                      "users");
+  ASSERT_TRUE(h.Start().ok());
+  in.Send(Click{"hang"}, 1);
+  Status st = h.Settle();
+  EXPECT_EQ(st.code(), Errc::kTimeout) << st.ToString();
+  EXPECT_NE(st.message().find("200 ms"), std::string::npos) << st.ToString();
+  release->store(true);
+  ASSERT_TRUE(h.Settle().ok());
+  EXPECT_EQ(out.Values(), std::vector<std::string>{"hang"});
 }
 
 TEST(HarnessTest, OutputAfterTheEndOfInput) {
