@@ -25,6 +25,8 @@
 // JobBuilder, Send after End) throws std::logic_error.
 #pragma once
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <chrono>
 #include <concepts>
@@ -39,8 +41,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <stdlib.h>
 
 #include "base/status.h"
 #include "engine/checkpoint_store.h"
@@ -78,6 +78,13 @@ struct HarnessOptions {
   std::chrono::milliseconds timeout{30'000};
 };
 
+namespace internal {
+template <typename T>
+concept Printable = requires(std::ostream& os, const T& v) { os << v; };
+template <typename T>
+concept LessComparable = requires(const T& a, const T& b) { static_cast<bool>(a < b); };
+}  // namespace internal
+
 // One record of an output.
 template <typename T>
 struct Record {
@@ -85,7 +92,7 @@ struct Record {
   Timestamp timestamp = 0;
   bool operator==(const Record&) const = default;
   friend std::ostream& operator<<(std::ostream& os, const Record& r)
-    requires requires(std::ostream& o, const T& v) { o << v; }
+    requires internal::Printable<T>
   {
     return os << r.value << " @" << r.timestamp;
   }
@@ -155,7 +162,7 @@ class OutputState final : public OutputBase {
     shown = store->Visible(visibility_ == Visibility::kReceived);
     std::stable_sort(shown.begin(), shown.end(), [](const auto& a, const auto& b) {
       if (a.event.ts != b.event.ts) return a.event.ts < b.event.ts;
-      if constexpr (requires(const T& x, const T& y) { { x < y } -> std::convertible_to<bool>; }) {
+      if constexpr (LessComparable<T>) {
         if (a.event.value < b.event.value) return true;
         if (b.event.value < a.event.value) return false;
       }
@@ -170,7 +177,7 @@ class OutputState final : public OutputBase {
   const Visibility visibility_;
   const std::shared_ptr<OutputStore<T>> store;
   std::vector<typename OutputStore<T>::Received> shown;  // as of the last Publish
-  std::set<uint64_t> taken;                               // seqs Take returned
+  std::set<uint64_t> taken;                              // seqs Take returned
   Timestamp watermark = engine::kMinTimestamp;
 };
 
@@ -340,8 +347,8 @@ class Harness {
       const Timestamp w = out->Watermark();
       if (w < t) {
         return Status(Errc::kInvalidArgument, "harness: output '" + out->name() + "' is at watermark " +
-                                                  std::to_string(w) + " after AdvanceWatermark(" +
-                                                  std::to_string(t) + "): something else holds event time back");
+                                                  std::to_string(w) + " after AdvanceWatermark(" + std::to_string(t) +
+                                                  "): something else holds event time back");
       }
     }
     return Status::Ok();
@@ -497,8 +504,8 @@ class Harness {
                                       " ms: " + what);
   }
   static std::chrono::milliseconds Remaining(std::chrono::steady_clock::time_point deadline) {
-    return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      deadline - std::chrono::steady_clock::now()));
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
   }
 
   const HarnessOptions options_;

@@ -43,12 +43,12 @@ struct OutputStore {
   const std::shared_ptr<Signal> signal;
   std::mutex mu;  // guards everything below
   uint64_t next_seq = 0;
-  int run = 0;                                    // the current run of the job
-  std::vector<Received> committed;                // in commit order
+  int run = 0;                                        // the current run of the job
+  std::vector<Received> committed;                    // in commit order
   std::map<std::pair<int, int64_t>, Epoch> prepared;  // by (instance, checkpoint)
-  std::map<int, std::vector<Received>> open;      // by instance, this run: since its last barrier
-  std::vector<Timestamp> watermarks;              // by instance, this run
-  std::vector<int64_t> committed_through;         // by instance, this run: the last completed checkpoint
+  std::map<int, std::vector<Received>> open;          // by instance, this run: since its last barrier
+  std::vector<Timestamp> watermarks;                  // by instance, this run
+  std::vector<int64_t> committed_through;             // by instance, this run: the last completed checkpoint
 
   // A new run: what the last one held open is gone (as in a crash).
   void NewRun() {

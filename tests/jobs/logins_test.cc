@@ -2,11 +2,12 @@
 // fed out of event-time order over several source instances, alerts only
 // once the watermark passed the third failure, and a restart at another
 // parallelism in the middle of a user's run of failures.
+#include "jobs/logins.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "jobs/logins.h"
 #include "rivulet/testing.h"
 
 namespace rivulet::jobs::logins {

@@ -61,8 +61,8 @@ TEST_P(WindowParallelismTest, CountsAppearOnlyOnceTheWatermarkPassesTheWindowEnd
   st = h.AdvanceWatermark(999);
   ASSERT_TRUE(st.ok()) << st.ToString();
   // Emitted at the window's last instant, ordered by (timestamp, value).
-  EXPECT_EQ(out.Take(), (std::vector<Record<Count>>{
-                            {{"a", 0, 1000, 3}, 999}, {{"b", 0, 1000, 2}, 999}, {{"c", 0, 1000, 1}, 999}}));
+  EXPECT_EQ(out.Take(),
+            (std::vector<Record<Count>>{{{"a", 0, 1000, 3}, 999}, {{"b", 0, 1000, 2}, 999}, {{"c", 0, 1000, 1}, 999}}));
   EXPECT_TRUE(out.Take().empty());  // Take returns each record once
 
   in.Send(Click{"a"}, 1999);
@@ -70,11 +70,9 @@ TEST_P(WindowParallelismTest, CountsAppearOnlyOnceTheWatermarkPassesTheWindowEnd
   EXPECT_TRUE(out.Take().empty());
   ASSERT_TRUE(h.AdvanceWatermark(5000).ok());
   EXPECT_EQ(out.Take(), (std::vector<Record<Count>>{{{"a", 1000, 2000, 2}, 1999}, {{"c", 1000, 2000, 1}, 1999}}));
-  EXPECT_EQ(out.Values(), (std::vector<Count>{{"a", 0, 1000, 3},
-                                              {"b", 0, 1000, 2},
-                                              {"c", 0, 1000, 1},
-                                              {"a", 1000, 2000, 2},
-                                              {"c", 1000, 2000, 1}}));
+  EXPECT_EQ(out.Values(),
+            (std::vector<Count>{
+                {"a", 0, 1000, 3}, {"b", 0, 1000, 2}, {"c", 0, 1000, 1}, {"a", 1000, 2000, 2}, {"c", 1000, 2000, 1}}));
   ASSERT_TRUE(h.Finish().ok());
 }
 
@@ -254,10 +252,11 @@ TEST(HarnessTest, ReceivedOutputWithdrawsWhatCameAfterTheRestoredCheckpoint) {
 TEST(HarnessTest, AThrowingOperatorFailsTheCallNamingIt) {
   Harness h({.parallelism = 2});
   auto in = h.Input<Click>("clicks");
-  auto out = h.Output(in.stream().Map("explode", [](const Click& c) {
-    if (c.user == "bad") throw std::runtime_error("bad user");
-    return c.user;
-  }),
+  auto out = h.Output(in.stream().Map("explode",
+                                      [](const Click& c) {
+                                        if (c.user == "bad") throw std::runtime_error("bad user");
+                                        return c.user;
+                                      }),
                       "users");
   ASSERT_TRUE(h.Start().ok());
   in.Send(Click{"ok"}, 1);
@@ -278,11 +277,12 @@ TEST(HarnessTest, AJobThatDoesNotSettleTimesOutSayingSo) {
   auto release = std::make_shared<std::atomic<bool>>(false);
   Harness h({.parallelism = 1, .timeout = std::chrono::milliseconds(200)});
   auto in = h.Input<Click>("clicks");
-  auto out = h.Output(in.stream().Map("stuck", [release](const Click& c) {
-    // Stands for an operator that hangs, until the test lets it go.
-    while (c.user == "hang" && !release->load()) std::this_thread::yield();
-    return c.user;
-  }),
+  auto out = h.Output(in.stream().Map("stuck",
+                                      [release](const Click& c) {
+                                        // Stands for an operator that hangs, until the test lets it go.
+                                        while (c.user == "hang" && !release->load()) std::this_thread::yield();
+                                        return c.user;
+                                      }),
                       "users");
   ASSERT_TRUE(h.Start().ok());
   in.Send(Click{"hang"}, 1);
@@ -307,8 +307,7 @@ TEST(HarnessTest, OutputAfterTheEndOfInput) {
     EXPECT_TRUE(out.All().empty());
     // The end of input fires every window; the job finishes.
     ASSERT_TRUE(in.End().ok());
-    EXPECT_EQ(out.Values(),
-              (std::vector<Count>{{"a", 0, 1000, 1}, {"a", 2000, 3000, 1}, {"b", 2000, 3000, 1}}));
+    EXPECT_EQ(out.Values(), (std::vector<Count>{{"a", 0, 1000, 1}, {"a", 2000, 3000, 1}, {"b", 2000, 3000, 1}}));
     EXPECT_TRUE(h.Finish().ok());  // finished already: its status again
     EXPECT_THROW(in.Send(Click{"late"}, 1), std::logic_error);
   }
