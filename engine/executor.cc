@@ -116,6 +116,12 @@ Status Executor::Wait() {
   return result;
 }
 
+bool Executor::AwaitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] { return in_flight_ == 0 || failure_.has_value() || cancelled(); });
+  return in_flight_ == 0 && !failure_.has_value() && !cancelled();
+}
+
 void Executor::Cancel(Status why) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!failure_ && !why.ok()) failure_ = std::move(why);

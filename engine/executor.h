@@ -46,6 +46,10 @@ class Executor {
   // Stops the job (SIGINT): no task runs again; Run returns.
   void Cancel(Status why);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  // Waits until no quantum is queued or running (every task waits to be
+  // woken: by input, output room or a timer), the job stopped, or
+  // `timeout` ran out; true only in the first case.
+  bool AwaitIdle(std::chrono::milliseconds timeout);
 
   // Wakes `task` at `when` (or soon after).
   void WakeAt(Task* task, std::chrono::steady_clock::time_point when);

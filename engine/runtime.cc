@@ -830,6 +830,12 @@ Status Job::AwaitCheckpoint(int64_t id, std::chrono::milliseconds timeout) {
   return Status(Errc::kClosed, "checkpoint " + std::to_string(id) + " failed");
 }
 
+Status Job::AwaitIdle(std::chrono::milliseconds timeout) {
+  if (impl_->executor->AwaitIdle(timeout)) return Status::Ok();
+  if (impl_->executor->cancelled()) return Status(Errc::kClosed, "the job is not running");
+  return Status(Errc::kTimeout, "the job was still busy after " + std::to_string(timeout.count()) + " ms");
+}
+
 std::shared_ptr<const LoadedCheckpoint> Job::last_checkpoint() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->last;

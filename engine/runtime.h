@@ -90,6 +90,12 @@ class Job {
   Result<int64_t> TriggerCheckpoint();
   // Waits until checkpoint `id` completed (ok), failed, or `timeout` ran out.
   Status AwaitCheckpoint(int64_t id, std::chrono::milliseconds timeout);
+  // Waits until no task runs or is queued: each waits for input, output
+  // room or a timer. Once every source has emitted all it has, the job
+  // has then processed all of it (the test harness, testing/harness.h,
+  // settles on this). Ok; kTimeout; kClosed when the job stopped (Wait
+  // says why).
+  Status AwaitIdle(std::chrono::milliseconds timeout);
   // The last completed checkpoint's state (null before the first).
   std::shared_ptr<const LoadedCheckpoint> last_checkpoint() const;
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "jobs/job.h"
+#include "jobs/logins.h"
 #include "operators/stream.h"
 
 namespace rivulet::jobs {
@@ -17,16 +18,8 @@ namespace {
 
 using namespace rivulet::operators;
 
-struct Login {
-  int64_t ts = 0;  // event time, ms
-  uint32_t user = 0;
-  bool ok = true;
-};
-
-struct Alert {
-  uint32_t user = 0;
-  int64_t ts = 0;
-};
+using logins::Alert;
+using logins::Login;
 
 Login MakeLogin(uint64_t n, uint64_t users, int64_t interval_ms) {
   const uint32_t user = static_cast<uint32_t>(n % users);
@@ -34,53 +27,6 @@ Login MakeLogin(uint64_t n, uint64_t users, int64_t interval_ms) {
   const bool guessing = (user == 7 || user == 42) && ts >= 60'000 && ts < 120'000;
   return Login{ts, user, !guessing && (n / users) % 5 != 0};
 }
-
-// The third failed login of a user in a row, each within a second of the
-// one before, raises an alert. A user's attempts come from several source
-// instances, so not in event-time order: they wait in map state (by time)
-// until the watermark passes them, then the rule sees them in order.
-struct FailedLogins {
-  MapState<uint32_t, int64_t, std::vector<bool>> pending;  // time -> ok of each attempt then
-  ValueState<uint32_t, int64_t> failures;                  // in a row
-  ValueState<uint32_t, int64_t> last_failure;              // its time
-
-  void Open(KeyedStateBackend<uint32_t>& states) {
-    pending = states.Map<int64_t, std::vector<bool>>("pending");
-    failures = states.Value<int64_t>("failures");
-    last_failure = states.Value<int64_t>("last failure");
-  }
-  void ProcessElement(const Login& l, ProcessContext<uint32_t, Alert>& ctx) {
-    std::vector<bool> at = pending.Contains(l.ts) ? *pending.Get(l.ts) : std::vector<bool>{};
-    at.push_back(l.ok);
-    pending.Put(l.ts, std::move(at));
-    ctx.RegisterTimer(l.ts);
-  }
-  void OnTimer(Timestamp t, ProcessContext<uint32_t, Alert>& ctx) {
-    while (!pending.Empty() && pending.Entries().begin()->first <= t) {
-      const auto [ts, oks] = *pending.Entries().begin();
-      pending.Remove(ts);
-      for (bool ok : oks) Attempt(ts, ok, ctx);
-    }
-    // A second after the last failure the count is over: idle users hold no state.
-    if (const int64_t* last = last_failure.Get(); last && *last + 1000 <= t) Forget();
-  }
-
- private:
-  void Attempt(int64_t ts, bool ok, ProcessContext<uint32_t, Alert>& ctx) {
-    const int64_t* last = last_failure.Get();
-    if (ok || (last && ts - *last >= 1000)) Forget();
-    if (ok) return;
-    const int64_t n = failures.GetOr(0) + 1;
-    failures.Update(n);
-    last_failure.Update(ts);
-    if (n == 3) ctx.Emit(Alert{ctx.key(), ts});
-    ctx.RegisterTimer(ts + 1000);
-  }
-  void Forget() {
-    failures.Clear();
-    last_failure.Clear();
-  }
-};
 
 Status RunLogins(JobContext& ctx) {
   RIVULET_ASSIGN_OR_RETURN(int64_t count, ctx.GetInt("logins"));
@@ -91,18 +37,16 @@ Status RunLogins(JobContext& ctx) {
     return Status(Errc::kInvalidArgument, "logins must not be negative, users at least 43, interval_ms positive");
   }
   JobBuilder job;
-  job.FromGenerator(
-         "logins",
-         [users, interval_ms](uint64_t n) { return MakeLogin(n, static_cast<uint64_t>(users), interval_ms); }, count,
-         rate, [](const Login& l) { return l.ts; }, WatermarkStrategy::BoundedOutOfOrderness(100))
-      .KeyBy([](const Login& l) { return l.user; })
-      .Process<Alert>("failed logins", FailedLogins{})
-      .Print("print", ctx.out, [](const Alert& a) {
-        char b[96];
-        std::snprintf(b, sizeof(b), "alert: user %u failed 3 logins in a row, the third at %lld ms", a.user,
-                      static_cast<long long>(a.ts));
-        return std::string(b);
-      });
+  auto attempts = job.FromGenerator(
+      "logins",
+      [users, interval_ms](uint64_t n) { return MakeLogin(n, static_cast<uint64_t>(users), interval_ms); }, count,
+      rate, [](const Login& l) { return l.ts; }, WatermarkStrategy::BoundedOutOfOrderness(100));
+  logins::FailedLoginAlerts(attempts).Print("print", ctx.out, [](const Alert& a) {
+    char b[96];
+    std::snprintf(b, sizeof(b), "alert: user %u failed 3 logins in a row, the third at %lld ms", a.user,
+                  static_cast<long long>(a.ts));
+    return std::string(b);
+  });
   return ctx.Execute(job);
 }
 
