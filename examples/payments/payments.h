@@ -30,11 +30,22 @@ inline std::optional<Payment> Decode(const rivulet::log::ConsumerRecord& r) {
   return p;
 }
 
+// An aggregate of our own (the shape of operators/aggregate.h): the exact
+// sum of cents, where the built-in SumOf adds doubles.
+struct SumCents {
+  using Acc = int64_t;
+  using Out = int64_t;
+  Acc Create() const { return 0; }
+  void Add(Acc& a, const Payment& p) const { a += p.cents; }
+  void Merge(Acc& a, const Acc& b) const { a += b; }
+  Out Result(const Acc& a) const { return a; }
+};
+
 // Cents spent per user in each window of `window_ms`.
 inline rivulet::operators::Stream<Spend> SpendPerUser(rivulet::operators::Stream<Payment> payments, int64_t window_ms) {
   return payments.KeyBy([](const Payment& p) { return p.user; })
       .Window(rivulet::operators::Tumbling(window_ms))
-      .Aggregate("spend per user", rivulet::operators::SumOf([](const Payment& p) { return p.cents; }));
+      .Aggregate("spend per user", SumCents{});
 }
 
 }  // namespace payments
