@@ -21,7 +21,7 @@
 #include "base/crc32c.h"
 #include "base/file.h"
 #include "base/logging.h"
-#include "proto/checkpoint.pb.h"
+#include "proto/rivulet_checkpoint.pb.h"
 
 namespace rivulet::engine {
 namespace {

@@ -13,7 +13,7 @@
 #include "connectors/log/log_connector.h"
 #include "connectors/serde/serde.h"
 #include "connectors/sqlite/sqlite_job_sink.h"
-#include "events.pb.h"
+#include "rivulet_events.pb.h"
 #include "engine/state_codec.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
@@ -73,7 +73,7 @@ PageView MakeView(uint64_t n, int64_t start_ms, int64_t interval_us) {
   return PageView{start_ms + static_cast<int64_t>(n) * interval_us / 1000, static_cast<uint32_t>(r >> 40), page};
 }
 
-// Views travel as Protobuf (rivulet.events.PageView of proto/events.proto),
+// Views travel as Protobuf (rivulet.events.PageView of proto/rivulet_events.proto),
 // keyed by user; the record's timestamp is the event time.
 using ViewSerde = connectors::ProtobufSerde<events::PageView>;
 

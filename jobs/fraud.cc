@@ -11,7 +11,7 @@
 
 #include "connectors/log/log_connector.h"
 #include "connectors/serde/serde.h"
-#include "events.pb.h"
+#include "rivulet_events.pb.h"
 #include "jobs/job.h"
 #include "log/log_manager.h"
 #include "operators/stream.h"
@@ -56,7 +56,7 @@ Transaction MakeTransaction(uint64_t n, int64_t start_ms, int64_t interval_ms) {
   return Transaction{ts, static_cast<uint32_t>((r >> 8) % kCards), 1.0 + static_cast<double>((r >> 20) % 5000) / 100.0};
 }
 
-// Transactions travel as Protobuf (proto/events.proto); the record's
+// Transactions travel as Protobuf (proto/rivulet_events.proto); the record's
 // timestamp is the event time, its key the card.
 using TransactionSerde = connectors::ProtobufSerde<events::Transaction>;
 

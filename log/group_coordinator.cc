@@ -7,7 +7,7 @@
 
 #include "base/file.h"
 #include "base/logging.h"
-#include "proto/metadata.pb.h"
+#include "proto/rivulet_metadata.pb.h"
 
 namespace fs = std::filesystem;
 

@@ -13,7 +13,7 @@
 #include "log/partition.h"
 #include "log/topic_config.h"
 #include "log/txn_coordinator.h"
-#include "proto/metadata.pb.h"
+#include "proto/rivulet_metadata.pb.h"
 
 namespace fs = std::filesystem;
 

@@ -4,7 +4,7 @@
 
 #include "base/crc32c.h"
 #include "log/varint.h"
-#include "proto/metadata.pb.h"
+#include "proto/rivulet_metadata.pb.h"
 
 namespace rivulet::log {
 namespace {

@@ -7,7 +7,7 @@
 #include "log/log_manager.h"
 #include "log/partition.h"
 #include "log/record_batch.h"
-#include "proto/metadata.pb.h"
+#include "proto/rivulet_metadata.pb.h"
 
 // GCC 12 warns that the key of a RecordView filled by NextGeneral may be
 // used uninitialized after it returned true: its false positive for

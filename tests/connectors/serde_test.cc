@@ -10,7 +10,7 @@
 #include "connectors/log/log_connector.h"
 #include "connectors/serde/serde.h"
 #include "engine/metrics.h"
-#include "events.pb.h"
+#include "rivulet_events.pb.h"
 #include "log/consumer.h"
 #include "log/producer.h"
 #include "tests/test_util.h"

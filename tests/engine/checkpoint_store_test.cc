@@ -15,7 +15,7 @@
 #include "base/file.h"
 #include "base/crc32c.h"
 #include "log/varint.h"
-#include "proto/checkpoint.pb.h"
+#include "proto/rivulet_checkpoint.pb.h"
 #include "tests/test_util.h"
 
 namespace rivulet::engine {

@@ -14,7 +14,7 @@
 #include <random>
 
 #include "engine/time.h"
-#include "events.pb.h"
+#include "rivulet_events.pb.h"
 
 namespace rivulet::engine {
 namespace {

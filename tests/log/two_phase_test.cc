@@ -17,7 +17,7 @@
 #include "log/producer.h"
 #include "log/record_batch.h"
 #include "log/txn_coordinator.h"
-#include "proto/metadata.pb.h"
+#include "proto/rivulet_metadata.pb.h"
 #include "tests/log/txn_test_util.h"
 
 namespace rivulet::log {
