@@ -7,6 +7,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <deque>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -165,27 +166,96 @@ class Progress {
 
 }  // namespace
 
+namespace {
+
+// The first registration that went wrong at static initialization (where
+// nothing can be returned): a name registered twice, or a module whose code
+// registered into the launcher directly. RegistryStatus reports it.
+Status& RegistryError() {
+  static auto* st = new Status();
+  return *st;
+}
+
+// The module being loaded (module.cc's LoadModule, around dlopen).
+std::string& LoadingModule() {
+  static auto* path = new std::string();
+  return *path;
+}
+
+const JobInfo* Registered(const std::string& name) {
+  for (const JobInfo& j : Registry()) {
+    if (j.name == name) return &j;
+  }
+  return nullptr;
+}
+
+// The module each job came from; built-in jobs have none.
+std::map<const JobInfo*, std::string>& Modules() {
+  static auto* modules = new std::map<const JobInfo*, std::string>();
+  return *modules;
+}
+
+std::string Owner(const JobInfo& j) {
+  const std::string module = JobModule(&j);
+  return module.empty() ? std::string("by the launcher (a built-in job)") : "by " + module;
+}
+
+}  // namespace
+
 bool RegisterJob(JobInfo info) {
+  if (!LoadingModule().empty()) {
+    // Code of a module compiled without RIVULET_JOB_MODULE (a static
+    // library of the user's, say): refused, as it skipped the module checks.
+    if (RegistryError().ok()) {
+      RegistryError() = Status(Errc::kInvalidArgument,
+                               "job module " + LoadingModule() + ": job '" + info.name +
+                                   "' registers into the launcher directly (compile every source that uses "
+                                   "RIVULET_REGISTER_JOB into the module with rivulet_add_job)");
+    }
+    return false;
+  }
+  if (const JobInfo* j = Registered(info.name)) {
+    if (RegistryError().ok()) {
+      RegistryError() =
+          Status(Errc::kInvalidArgument, "job '" + info.name + "' is registered twice (already " + Owner(*j) + ")");
+    }
+    return false;
+  }
   Registry().push_back(std::move(info));
   return true;
 }
 
-Status RegisterModuleJob(JobInfo info) {
-  for (const JobInfo& j : Registry()) {
-    if (j.name == info.name) {
+Status RegistryStatus() { return RegistryError(); }
+
+std::string JobModule(const JobInfo* job) {
+  auto it = Modules().find(job);
+  return it == Modules().end() ? std::string() : it->second;
+}
+
+void SetLoadingModule(const std::string& path) { LoadingModule() = path; }
+
+Status RegisterModuleJobs(const std::string& module, const std::vector<JobInfo>& jobs) {
+  std::set<std::string> names;
+  for (const JobInfo& j : jobs) {
+    if (!names.insert(j.name).second) {
+      return Status(Errc::kInvalidArgument, "job module " + module + ": registers job '" + j.name + "' twice");
+    }
+    if (const JobInfo* other = Registered(j.name)) {
       return Status(Errc::kInvalidArgument,
-                    info.module + ": job '" + info.name + "' is already registered " +
-                        (j.module.empty() ? std::string("by the launcher (a built-in job)") : "by " + j.module));
+                    "job module " + module + ": job '" + j.name + "' is already registered " + Owner(*other));
     }
   }
-  Registry().push_back(std::move(info));
+  for (const JobInfo& j : jobs) {  // all or nothing: every name was checked first
+    Registry().push_back(j);
+    Modules()[&Registry().back()] = module;
+  }
   return Status::Ok();
 }
 
 std::vector<const JobInfo*> AllJobs() {
   std::vector<const JobInfo*> out;
   for (const auto& j : Registry()) out.push_back(&j);
-  std::sort(out.begin(), out.end(), [](const JobInfo* a, const JobInfo* b) { return a->name < b->name; });
+  std::stable_sort(out.begin(), out.end(), [](const JobInfo* a, const JobInfo* b) { return a->name < b->name; });
   return out;
 }
 

@@ -107,7 +107,6 @@ struct JobInfo {
   std::string description;
   std::vector<JobParam> params;
   std::function<Status(JobContext&)> run;
-  std::string module;  // the job module it came from (jobs/module.h); empty: built in
 };
 
 // Every registered job, in name order.
@@ -118,11 +117,20 @@ Result<const JobInfo*> FindJob(const std::string& name);
 // of the wrong type are errors naming the parameter.
 Status ValidateSettings(const JobInfo& job, const std::map<std::string, std::string>& settings);
 
-// Registers a built-in job at static initialization; returns true.
+// Registers a built-in job at static initialization; false (and
+// RegistryStatus says why) for a name already registered, or when called
+// from a module's static initialization (jobs/module.h).
 bool RegisterJob(JobInfo info);
-// Registers a job of a module (info.module names it; see jobs/module.h):
-// kInvalidArgument when its name is taken, naming who has it.
-Status RegisterModuleJob(JobInfo info);
+// The first refused RegisterJob, or Ok.
+Status RegistryStatus();
+// The file of the job module `job` came from (jobs/module.h); "" when built in.
+std::string JobModule(const JobInfo* job);
+// Registers the jobs of a module (jobs/module.h), all or none:
+// kInvalidArgument when a name repeats or is taken, naming who has it.
+Status RegisterModuleJobs(const std::string& module, const std::vector<JobInfo>& jobs);
+// The module LoadModule is opening ("" when none): RegisterJob refuses
+// registrations meanwhile.
+void SetLoadingModule(const std::string& path);
 
 #ifdef RIVULET_JOB_MODULE
 namespace module_detail {

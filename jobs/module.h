@@ -12,12 +12,17 @@
 //                          was compiled): the Rivulet version and the C++ ABI
 //   rivulet_module_jobs()  the entry point: the module's jobs
 //
-// LoadModule opens the file (dlopen, RTLD_NOW | RTLD_LOCAL: the module binds
-// to the process's one librivulet, so there is one job registry, logger and
-// log), compares the stamp with the launcher's own before it calls anything
-// else of the module, then registers the module's jobs. A module's static
-// constructors run at dlopen, before the check; they only fill its private
-// list. Modules are never unloaded: the jobs' code must stay mapped.
+// LoadModule first reads the file's dynamic section: a module that needs
+// another librivulet (built against another minor release) is refused
+// before dlopen could map that second copy. Then it opens the file (dlopen,
+// RTLD_NOW | RTLD_LOCAL: the module binds to the process's one librivulet,
+// so there is one job registry, logger and log), compares the stamp with
+// the launcher's own before it calls anything else of the module, and
+// registers the module's jobs, all or none. A module's static constructors
+// run at dlopen, before the stamp check: RIVULET_REGISTER_JOB there fills
+// the module's private list, and a registration into the launcher's
+// registry meanwhile (code compiled without RIVULET_JOB_MODULE) is refused.
+// Modules are never unloaded: the jobs' code must stay mapped.
 #pragma once
 
 #include <string>
@@ -49,8 +54,8 @@ namespace rivulet::jobs {
 // The launcher's stamp (RIVULET_ABI_STAMP as librivulet was compiled).
 const char* AbiStamp();
 
-// Loads the job module at `path` and registers its jobs (each JobInfo's
-// `module` names the file). kInvalidArgument, with one line naming the file,
+// Loads the job module at `path` and registers its jobs (JobModule names
+// the file). kInvalidArgument, with one line naming the file,
 // when it is not a loadable shared object, has no ABI stamp (not a job
 // module), was built against another Rivulet version or C++ ABI, has no
 // entry point, or registers a job name that is already registered (built

@@ -1,5 +1,5 @@
-// Compiled into every job module by rivulet_add_job (installed as
-// share/rivulet/module_entry.cc); see jobs/module.h. Holds the module's
+// Compiled into every job module by rivulet_add_job (installed beside the
+// CMake package, lib/cmake/Rivulet/module_entry.cc); see jobs/module.h. Holds the module's
 // private job list, filled by RIVULET_REGISTER_JOB at the module's static
 // initialization, and the two C symbols the launcher looks up.
 #ifndef RIVULET_JOB_MODULE

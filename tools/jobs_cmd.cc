@@ -16,6 +16,7 @@ namespace {
 // Loads the job modules of RIVULET_JOB_PATH, then those of --job-lib, into
 // the launcher's registry.
 Status LoadJobModules(const std::vector<std::string>& job_libs) {
+  RIVULET_RETURN_IF_ERROR(jobs::RegistryStatus());  // two built-in jobs of one name
   if (const char* path = std::getenv("RIVULET_JOB_PATH"); path != nullptr && *path != '\0') {
     RIVULET_RETURN_IF_ERROR(jobs::LoadModulesFromPath(path));
   }
@@ -114,7 +115,7 @@ void AddJobsCommands(CLI::App& app, Action* action) {
       RIVULET_RETURN_IF_ERROR(LoadJobModules(*libs));
       for (const jobs::JobInfo* j : jobs::AllJobs()) {
         std::printf("%-12s %s\n", j->name.c_str(), j->description.c_str());
-        if (!j->module.empty()) std::printf("    (from %s)\n", j->module.c_str());
+        if (const std::string m = jobs::JobModule(j); !m.empty()) std::printf("    (from %s)\n", m.c_str());
         for (const auto& p : j->params) {
           std::printf("    --set %s=%s  (%s) %s\n", p.name.c_str(), p.default_value.c_str(), TypeName(p.type),
                       p.help.c_str());

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <set>
 
 #include "base/file.h"
 #include "base/version.h"
+#include "jobs/job.h"
 #include "tools/command.h"
 
 namespace rivulet::tools {
@@ -32,16 +34,41 @@ std::string FileName(const std::string& tmpl, const std::string& name) {
 std::string InstallPrefix(const std::filesystem::path& exe) {
   const auto prefix = exe.parent_path().parent_path();
   std::error_code ec;
-  for (const char* lib : {"lib", "lib64", "lib/x86_64-linux-gnu"}) {
-    if (std::filesystem::exists(prefix / lib / "cmake/Rivulet/RivuletConfig.cmake", ec)) return prefix.string();
+  if (std::filesystem::exists(prefix / RIVULET_INSTALL_LIBDIR / "cmake/Rivulet/RivuletConfig.cmake", ec)) {
+    return prefix.string();
   }
   return "";
+}
+
+// Names a project cannot take: C++ keywords (the name is a namespace),
+// CMake's reserved targets, and names its files would collide with.
+bool Reserved(const std::string& name) {
+  static const std::set<std::string> kReserved = {
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
+      "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "const", "consteval", "constexpr",
+      "constinit", "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete",
+      "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+      "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
+      "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register", "reinterpret_cast",
+      "requires", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct",
+      "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef", "typeid", "typename",
+      "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
+      // CMake's own targets, and names a module's files must not take.
+      "all", "clean", "help", "install", "package", "test", "std", "rivulet"};
+  return kReserved.count(name) > 0;
 }
 
 Status NewJob(const std::string& name, const std::string& dir) {
   if (!std::regex_match(name, std::regex("[a-z][a-z0-9_]{0,63}"))) {
     return Status(Errc::kInvalidArgument,
                   "job name '" + name + "' must be a C++ identifier in lower case (a-z, 0-9, _; a letter first)");
+  }
+  if (Reserved(name)) {
+    return Status(Errc::kInvalidArgument, "job name '" + name + "' is a C++ keyword or a name CMake or Rivulet uses");
+  }
+  if (jobs::FindJob(name).ok()) {
+    return Status(Errc::kInvalidArgument,
+                  "job name '" + name + "' is a built-in job's: the launcher would refuse the module");
   }
   std::error_code ec;
   if (std::filesystem::exists(dir, ec) && !std::filesystem::is_empty(dir, ec)) {

@@ -98,6 +98,19 @@ TEST(JobModuleTest, AModuleOfAnotherRivuletVersionIsRefusedBeforeAnyOfItsJobsIsC
   EXPECT_EQ(r.exit_code, 1) << "a trap in the module's entry point would have killed the launcher";
 }
 
+TEST(JobModuleTest, AModuleLinkedToAnotherLibrivuletIsRefusedBeforeItIsOpened) {
+  // Opened, it would map that second librivulet (found by its RUNPATH).
+  auto r = Rivulet({"run", "--job-lib", RIVULET_TEST_MODULE_OTHER_RIVULET, "greet"});
+  ExpectOneLineError(r, "built against another Rivulet (it needs librivulet.so.0.1; this launcher is ");
+  EXPECT_NE(r.err.find("rebuild the module against this Rivulet"), std::string::npos) << r.err;
+}
+
+TEST(JobModuleTest, ModuleCodeRegisteringIntoTheLauncherDirectlyIsRefused) {
+  auto r = Rivulet({"jobs", "--job-lib", RIVULET_TEST_MODULE_DIRECT});
+  ExpectOneLineError(r, std::string("job module ") + RIVULET_TEST_MODULE_DIRECT +
+                            ": job 'direct' registers into the launcher directly");
+}
+
 TEST(JobModuleTest, AModuleWithoutEntryPointIsRefused) {
   ExpectOneLineError(Rivulet({"jobs", "--job-lib", RIVULET_TEST_MODULE_NO_ENTRY}),
                      "no entry point rivulet_module_jobs");
@@ -145,6 +158,9 @@ TEST(NewJobTest, RefusesABadNameAndADirectoryThatIsNotEmpty) {
   TempDir dir;
   ExpectOneLineError(Rivulet({"new-job", "Clicks-2", dir / "a"}), "job name 'Clicks-2' must be a C++ identifier");
   ExpectOneLineError(Rivulet({"new-job", "2clicks", dir / "a"}), "job name '2clicks' must be a C++ identifier");
+  ExpectOneLineError(Rivulet({"new-job", "class", dir / "a"}), "job name 'class' is a C++ keyword or a name");
+  ExpectOneLineError(Rivulet({"new-job", "test", dir / "a"}), "job name 'test' is a C++ keyword or a name");
+  ExpectOneLineError(Rivulet({"new-job", "wordcount", dir / "a"}), "job name 'wordcount' is a built-in job's");
   EXPECT_FALSE(std::filesystem::exists(dir / "a"));
   std::filesystem::create_directories(dir / "b");
   std::ofstream(dir / "b/keep.txt") << "mine\n";
