@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  # cpack -G DEB: dpkg-shlibdeps and dpkg-deb (tests/sdk)
+  dpkg-dev
   # libraries
   libtbb-dev libboost-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev

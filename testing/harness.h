@@ -31,6 +31,8 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -472,9 +474,24 @@ class Harness {
     });
     return Status::Ok();
   }
+  // Cancels the job and waits for it to stop, up to the timeout. A job that
+  // does not stop then (an operator stuck in user code never returns to the
+  // runtime) cannot be torn down safely: the test binary exits with a line
+  // saying so, rather than hanging until the test runner kills it.
   void StopJob() {
     if (!job_) return;
     job_->Cancel();
+    {
+      std::unique_lock<std::mutex> lock(signal_->mu);
+      if (!signal_->cv.wait_for(lock, options_.timeout, [&] { return job_ended_; })) {
+        std::fprintf(stderr,
+                     "rivulet::testing::Harness: the job did not stop within %lld ms of its cancel (an operator "
+                     "is stuck); exiting\n",
+                     static_cast<long long>(options_.timeout.count()));
+        std::fflush(stderr);
+        std::_Exit(3);
+      }
+    }
     watcher_.join();
     job_.reset();
   }

@@ -125,6 +125,17 @@ class StagedInstall(unittest.TestCase):
         run(["g++", src, "-o", exe] + flags, env=env)
         out = run([exe], env=dict(env, LD_LIBRARY_PATH=os.path.join(self.prefix, "lib"))).stdout
         self.assertRegex(out, r"^rivulet \d+\.\d+\.\d+; gxx-abi")
+        # A job module, the way rivulet.pc says: its entry point and RIVULET_JOB_MODULE.
+        job = os.path.join(self.tmp, "pcjob.cc")
+        with open(job, "w") as f:
+            f.write('#include <ostream>\n#include "rivulet/rivulet.h"\n'
+                    'namespace { rivulet::Status Run(rivulet::jobs::JobContext& c) { *c.out << "pc job\\n"; '
+                    'return rivulet::Status::Ok(); }\n'
+                    'RIVULET_REGISTER_JOB(pcjob, {"pcjob", "built with pkg-config", {}, Run}); }\n')
+        entry = run(["pkg-config", "--variable=moduleentry", "rivulet"], env=env).stdout.strip()
+        module = os.path.join(self.tmp, "libpcjob.so")
+        run(["g++", "-shared", "-fPIC", "-DRIVULET_JOB_MODULE=1", job, entry, "-o", module] + flags, env=env)
+        self.assertEqual(run([self.rivulet, "run", "--job-lib", module, "pcjob"], env=self.env).stdout, "pc job\n")
 
     def test_new_job_project_builds_tests_and_runs(self):
         proj = os.path.join(self.tmp, "clicks")
