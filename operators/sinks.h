@@ -61,13 +61,59 @@ class CollectSink final : public SinkOperator<T> {
 // manifest and its completion) — once, since a committed epoch leaves
 // `prepared`. Epochs no restored checkpoint names stay prepared, never
 // seen, as aborted transactions.
+// The bookkeeping of an in-process exactly-once sink instance (the
+// committed collect sink here, the test harness's outputs): the epochs it
+// prepared and has not yet committed, named (instance, checkpoint id).
+// Where an epoch's records wait and where a commit puts them is the sink's.
+class PreparedEpochs {
+ public:
+  using Key = std::pair<int, int64_t>;
+  void set_index(int index) { index_ = index; }
+  int index() const { return index_; }
+  // At a barrier: epoch (index, id) is prepared; `out` gets the checkpoint
+  // entry naming every epoch of this instance not yet committed.
+  Key Prepare(int64_t id, engine::SnapshotWriter& out) {
+    mine_.push_back(id);
+    std::vector<Key> epochs;
+    for (int64_t c : mine_) epochs.emplace_back(index_, c);
+    out.Add(engine::kNoGroup, engine::EncodeState(epochs));
+    return {index_, id};
+  }
+  // Checkpoint `id` completed: commit(key) for each prepared epoch up to it.
+  template <typename Commit>
+  void Complete(int64_t id, Commit commit) {
+    while (!mine_.empty() && mine_.front() <= id) {
+      commit(Key{index_, mine_.front()});
+      mine_.erase(mine_.begin());
+    }
+  }
+  // Restored from a checkpoint: commit(key) for each epoch it names that
+  // instance ctx.index now answers for (epoch instance mod parallelism);
+  // the sink ignores those it committed already. `what` names the sink in
+  // the error about an entry that does not decode.
+  template <typename Commit>
+  static void Restore(const engine::RestoreContext& ctx, const char* what, Commit commit) {
+    for (const auto& e : *ctx.entries) {
+      auto epochs = engine::DecodeState<std::vector<Key>>(e.bytes);
+      if (!epochs.ok()) throw std::runtime_error(std::string(what) + " state: " + epochs.status().ToString());
+      for (const auto& epoch : *epochs) {
+        if (epoch.first % ctx.parallelism == ctx.index) commit(epoch);
+      }
+    }
+  }
+
+ private:
+  int index_ = 0;
+  std::vector<int64_t> mine_;  // this instance's epochs not yet committed
+};
+
 template <typename T>
 class CommittedCollectSink final : public SinkOperator<T> {
  public:
   explicit CommittedCollectSink(std::shared_ptr<Collected<T>> into) : into_(std::move(into)) {}
   void EnableCheckpoints(const engine::CheckpointScope& scope) override {
     transactional_ = true;
-    index_ = scope.index;
+    epochs_.set_index(scope.index);
   }
   void OnBatch(Batch<T>& batch) override {
     if (!transactional_) {
@@ -79,34 +125,19 @@ class CommittedCollectSink final : public SinkOperator<T> {
   }
   void OnEnd() override {}
   void Restore(const engine::RestoreContext& ctx) override {
-    std::vector<std::pair<int, int64_t>> named;
-    for (const auto& e : *ctx.entries) {
-      auto epochs = engine::DecodeState<std::vector<std::pair<int, int64_t>>>(e.bytes);
-      if (!epochs.ok()) throw std::runtime_error("committed collect sink state: " + epochs.status().ToString());
-      for (const auto& epoch : *epochs) {
-        if (epoch.first % ctx.parallelism == ctx.index) named.push_back(epoch);
-      }
-    }
     std::lock_guard<std::mutex> lock(into_->mu);
-    for (const auto& key : named) Commit(key);
+    PreparedEpochs::Restore(ctx, "committed collect sink", [&](const PreparedEpochs::Key& key) { Commit(key); });
   }
   // Pre-commit: the open records are epoch (instance, id).
   void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
     std::lock_guard<std::mutex> lock(into_->mu);
     // Assigned, not appended: an id an earlier, failed run prepared but
     // never completed is handed out again, and its epoch is void.
-    into_->prepared[{index_, id}] = std::exchange(open_, {});
-    mine_.push_back(id);
-    std::vector<std::pair<int, int64_t>> epochs;
-    for (int64_t c : mine_) epochs.emplace_back(index_, c);
-    out.Add(engine::kNoGroup, engine::EncodeState(epochs));
+    into_->prepared[epochs_.Prepare(id, out)] = std::exchange(open_, {});
   }
   void CheckpointComplete(int64_t id) override {
     std::lock_guard<std::mutex> lock(into_->mu);
-    while (!mine_.empty() && mine_.front() <= id) {
-      Commit({index_, mine_.front()});
-      mine_.erase(mine_.begin());
-    }
+    epochs_.Complete(id, [&](const PreparedEpochs::Key& key) { Commit(key); });
   }
 
  private:
@@ -119,9 +150,8 @@ class CommittedCollectSink final : public SinkOperator<T> {
 
   std::shared_ptr<Collected<T>> into_;
   bool transactional_ = false;
-  int index_ = 0;
   std::vector<Event<T>> open_;
-  std::vector<int64_t> mine_;  // this instance's epochs not yet committed
+  PreparedEpochs epochs_;
 };
 
 // Calls f(batch) for each batch and on_end() at the end; each instance has

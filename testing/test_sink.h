@@ -20,6 +20,7 @@
 #include "engine/state.h"
 #include "engine/state_codec.h"
 #include "operators/operator_base.h"
+#include "operators/sinks.h"
 #include "testing/test_source.h"
 
 namespace rivulet::testing::internal {
@@ -104,6 +105,7 @@ class TestSink final : public operators::SinkOperator<T> {
   TestSink(std::shared_ptr<OutputStore<T>> store, int index, int parallelism)
       : store_(std::move(store)), index_(index) {
     store_->Register(index, parallelism);
+    epochs_.set_index(index);
   }
 
   void EnableCheckpoints(const engine::CheckpointScope&) override { transactional_ = true; }
@@ -136,32 +138,20 @@ class TestSink final : public operators::SinkOperator<T> {
   // and its completion), are committed.
   void Restore(const engine::RestoreContext& ctx) override {
     std::lock_guard<std::mutex> lock(store_->mu);
-    for (const auto& e : *ctx.entries) {
-      auto epochs = engine::DecodeState<std::vector<std::pair<int, int64_t>>>(e.bytes);
-      if (!epochs.ok()) throw std::runtime_error("harness output state: " + epochs.status().ToString());
-      for (const auto& epoch : *epochs) {
-        if (epoch.first % ctx.parallelism == ctx.index) store_->Commit(epoch);
-      }
-    }
+    operators::PreparedEpochs::Restore(ctx, "harness output",
+                                       [&](const operators::PreparedEpochs::Key& key) { store_->Commit(key); });
   }
   // Pre-commit: the open records are epoch (instance, id). Assigned, not
   // appended: an id a dead run prepared and never completed comes again.
   void Snapshot(int64_t id, engine::SnapshotWriter& out) override {
     std::lock_guard<std::mutex> lock(store_->mu);
-    store_->prepared[{index_, id}] =
+    store_->prepared[epochs_.Prepare(id, out)] =
         typename OutputStore<T>::Epoch{store_->run, std::exchange(store_->open[index_], {})};
-    mine_.push_back(id);
-    std::vector<std::pair<int, int64_t>> epochs;
-    for (int64_t c : mine_) epochs.emplace_back(index_, c);
-    out.Add(engine::kNoGroup, engine::EncodeState(epochs));
   }
   void CheckpointComplete(int64_t id) override {
     {
       std::lock_guard<std::mutex> lock(store_->mu);
-      while (!mine_.empty() && mine_.front() <= id) {
-        store_->Commit({index_, mine_.front()});
-        mine_.erase(mine_.begin());
-      }
+      epochs_.Complete(id, [&](const operators::PreparedEpochs::Key& key) { store_->Commit(key); });
       int64_t& through = store_->committed_through[static_cast<size_t>(index_)];
       through = std::max(through, id);
     }
@@ -172,7 +162,7 @@ class TestSink final : public operators::SinkOperator<T> {
   std::shared_ptr<OutputStore<T>> store_;
   const int index_;
   bool transactional_ = false;
-  std::vector<int64_t> mine_;  // this instance's epochs not yet committed
+  operators::PreparedEpochs epochs_;
 };
 
 }  // namespace rivulet::testing::internal
