@@ -44,6 +44,14 @@ TEST(JobModuleTest, AModulesDataflowJobRunsOnTheLaunchersRuntime) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
 }
 
+TEST(JobModuleTest, TheModuleAndTheLauncherShareOneRegistry) {
+  // A second librivulet in the process would hold a registry without the
+  // launcher's built-in jobs and the module's own.
+  auto r = Rivulet({"run", "--job-lib", kGreeter, "greet_registry"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wordcount found, greet found, module of greet " + kGreeter + "\n");
+}
+
 TEST(JobModuleTest, JobsListsTheModulesJobsBesideTheBuiltInOnes) {
   auto r = Rivulet({"jobs", "--job-lib", kGreeter});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -128,7 +136,7 @@ TEST(JobModuleTest, TwoModulesRegisteringOneJobNameAreRefused) {
 TEST(JobModuleTest, AJobNameNoModuleHasIsRefusedNamingTheKnownOnes) {
   auto r = Rivulet({"run", "--job-lib", kGreeter, "greeet"});
   ExpectOneLineError(r, "unknown job 'greeet' (known jobs: ");
-  EXPECT_NE(r.err.find("greet, greet_windows"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("greet, greet_registry, greet_windows"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--job-lib PATH or RIVULET_JOB_PATH"), std::string::npos) << r.err;
 }
 

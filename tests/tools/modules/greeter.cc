@@ -1,6 +1,7 @@
 // A job module for the launcher's tests (built with rivulet_add_job): two
 // jobs, `greet` (prints its greeting `count` times) and `greet_windows`
-// (a dataflow: generated numbers counted in tumbling windows).
+// (a dataflow: generated numbers counted in tumbling windows), and
+// `greet_registry` (what the module sees of the launcher's registry).
 #include <ostream>
 #include <sstream>
 
@@ -34,12 +35,23 @@ Status GreetWindows(JobContext& ctx) {
   return ctx.Execute(job);
 }
 
+// What the module sees of the process: the registry it reaches through
+// librivulet holds the launcher's built-in jobs and this module's own only
+// when there is one librivulet (one registry) in the process.
+Status Registry(JobContext& ctx) {
+  *ctx.out << "wordcount " << (rivulet::jobs::FindJob("wordcount").ok() ? "found" : "missing") << ", greet "
+           << (rivulet::jobs::FindJob("greet").ok() ? "found" : "missing") << ", module of greet "
+           << rivulet::jobs::JobModule(*rivulet::jobs::FindJob("greet")) << "\n";
+  return Status::Ok();
+}
+
 using Type = JobParam::Type;
 RIVULET_REGISTER_JOB(greet, {"greet",
                              "print a greeting count times (a job module of the tests)",
                              {{"greeting", Type::kString, "hello", "what to print"},
                               {"count", Type::kInt, "2", "how often"}},
                              Greet});
+RIVULET_REGISTER_JOB(greet_registry, {"greet_registry", "what the module sees of the job registry", {}, Registry});
 RIVULET_REGISTER_JOB(greet_windows, {"greet_windows", "count numbers per window (a job module of the tests)", {},
                                      GreetWindows});
 
