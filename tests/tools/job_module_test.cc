@@ -92,6 +92,7 @@ TEST(JobModuleTest, AFileThatIsNotAJobModuleIsRefused) {
   std::ofstream(text) << "not an ELF file\n";
   ExpectOneLineError(Rivulet({"run", "--job-lib", text, "greet"}),
                      "job module " + text + ": not a loadable shared object");
+  ExpectOneLineError(Rivulet({"run", "--job-lib", dir.path(), "greet"}), "job module " + dir.path() + ": not a file");
   ExpectOneLineError(Rivulet({"jobs", "--job-lib", dir / "missing.so"}),
                      "job module " + (dir / "missing.so") + ": no such file");
   ExpectOneLineError(Rivulet({"run", "--job-lib", RIVULET_TEST_MODULE_PLAIN, "greet"}),
