@@ -1,0 +1,177 @@
+// The NEXMark queries of the suite Flink runs (q0-q5, q7-q22; q6 needs
+// retractions per seller and is left out there too), each as a job on
+// the runtime and as a single-threaded reference over the same events.
+// A run's output is reduced to a Checked (count and order-free hashes of
+// the rows; for an updating query, of its final row per key), so the
+// bench compares every run with the reference without keeping the rows.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
+
+#include "jobs/nexmark/model.h"
+#include "operators/operator_base.h"
+#include "operators/stream.h"
+
+namespace rivulet::jobs::nexmark {
+
+// A query's output reduced: rows, the sum and xor of the rows' hashes
+// (within one process), and with `lines` the rows formatted and sorted.
+struct Checked {
+  uint64_t rows = 0;
+  uint64_t sum = 0;
+  uint64_t xored = 0;
+  bool collect_lines = false;
+  std::vector<std::string> lines;
+  std::string error;  // set when the output broke its own contract (a key updated from two instances)
+
+  template <typename Row>
+  void Add(const Row& row) {
+    const uint64_t h = absl::Hash<Row>{}(row);
+    ++rows;
+    sum += h;
+    xored ^= h * 0x9e3779b97f4a7c15ULL;
+    if (collect_lines) lines.push_back(ToLine(row));
+  }
+  void Merge(Checked&& o) {
+    rows += o.rows;
+    sum += o.sum;
+    xored ^= o.xored;
+    for (auto& l : o.lines) lines.push_back(std::move(l));
+    if (error.empty()) error = std::move(o.error);
+  }
+  void Finish() { std::sort(lines.begin(), lines.end()); }
+  bool operator==(const Checked& o) const {
+    return rows == o.rows && sum == o.sum && xored == o.xored && lines == o.lines && error == o.error;
+  }
+};
+
+// The reference's rows reduced as a run's are.
+template <typename Row>
+Checked Reduce(const std::vector<Row>& rows, bool collect_lines) {
+  Checked c;
+  c.collect_lines = collect_lines;
+  for (const auto& r : rows) c.Add(r);
+  c.Finish();
+  return c;
+}
+
+enum class QueryKind {
+  kStateless,  // latency from a record's ingestion to its emission
+  kWindowed,   // latency from the window's end passing the watermark to the result's emission
+  kUpdating,   // emits updates of a result per key; checked on the final row per key
+};
+
+struct Query {
+  std::string name;   // "q0"
+  std::string title;  // "pass through"
+  QueryKind kind = QueryKind::kStateless;
+  // Adds the query after `events` and a sink that reduces its output into
+  // *out (merged when every sink instance ended).
+  std::function<void(operators::Stream<Event> events, std::shared_ptr<Checked> out)> build;
+  // The same query over `events`, one thread, no runtime.
+  std::function<Checked(const std::vector<Event>& events, bool collect_lines)> reference;
+};
+
+// Every query, in order (q0 ... q22).
+const std::vector<Query>& AllQueries();
+// The query called `name`, or nullptr.
+const Query* FindQuery(std::string_view name);
+
+// ---- sinks that reduce a query's output ----
+
+namespace detail {
+
+// Per instance: a Checked of the rows; merged into the shared one at the end.
+template <typename Row>
+class AppendReduceSink final : public operators::SinkOperator<Row> {
+ public:
+  AppendReduceSink(std::shared_ptr<Checked> into, std::shared_ptr<std::mutex> mu)
+      : into_(std::move(into)), mu_(std::move(mu)) {
+    local_.collect_lines = into_->collect_lines;
+  }
+  void OnBatch(operators::Batch<Row>& batch) override {
+    for (const auto& e : batch) local_.Add(e.value);
+  }
+  void OnEnd() override {
+    std::lock_guard<std::mutex> lock(*mu_);
+    into_->Merge(std::move(local_));
+  }
+
+ private:
+  std::shared_ptr<Checked> into_;
+  std::shared_ptr<std::mutex> mu_;
+  Checked local_;
+};
+
+// Per instance: the last row per key; at the end the rows join the shared
+// Checked. A key seen by two instances is an error of the query.
+template <typename Row, typename KeyFn>
+class UpsertReduceSink final : public operators::SinkOperator<Row> {
+ public:
+  using K = std::decay_t<std::invoke_result_t<KeyFn, const Row&>>;
+  struct Shared {
+    std::mutex mu;
+    absl::flat_hash_map<K, Row> rows;
+    int ended = 0;
+  };
+  UpsertReduceSink(std::shared_ptr<Checked> into, std::shared_ptr<Shared> shared, KeyFn key, int parallelism)
+      : into_(std::move(into)), shared_(std::move(shared)), key_(std::move(key)), parallelism_(parallelism) {}
+  void OnBatch(operators::Batch<Row>& batch) override {
+    for (auto& e : batch) rows_.insert_or_assign(key_(e.value), std::move(e.value));
+  }
+  void OnEnd() override {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    for (auto& [k, r] : rows_) {
+      if (!shared_->rows.emplace(k, std::move(r)).second && into_->error.empty()) {
+        into_->error = "an updating query's key reached two sink instances: " + ToLine(shared_->rows.at(k));
+      }
+    }
+    if (++shared_->ended < parallelism_) return;
+    Checked c;
+    c.collect_lines = into_->collect_lines;
+    for (const auto& [k, r] : shared_->rows) c.Add(r);
+    into_->Merge(std::move(c));
+  }
+
+ private:
+  std::shared_ptr<Checked> into_;
+  std::shared_ptr<Shared> shared_;
+  KeyFn key_;
+  int parallelism_;
+  absl::flat_hash_map<K, Row> rows_;
+};
+
+}  // namespace detail
+
+template <typename Row>
+void SinkAppend(operators::Stream<Row> s, std::shared_ptr<Checked> into) {
+  auto mu = std::make_shared<std::mutex>();
+  s.job()->template AddNode<void>("reduce", "sink", {s.Forward()}, [into, mu](int, int, engine::Port) {
+    return std::make_unique<detail::AppendReduceSink<Row>>(into, mu);
+  });
+}
+
+// `s` must come from an operator keyed so that all updates of one key(row)
+// come from one instance, in order.
+template <typename Row, typename KeyFn>
+void SinkUpsert(operators::Stream<Row> s, KeyFn key, std::shared_ptr<Checked> into) {
+  using Sink = detail::UpsertReduceSink<Row, KeyFn>;
+  auto shared = std::make_shared<typename Sink::Shared>();
+  s.job()->template AddNode<void>("reduce", "sink", {s.Forward()},
+                                  [into, shared, key](int, int parallelism, engine::Port) {
+                                    return std::make_unique<Sink>(into, shared, key, parallelism);
+                                  });
+}
+
+}  // namespace rivulet::jobs::nexmark
