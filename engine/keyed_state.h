@@ -143,6 +143,9 @@ class ValueState {
   }
   bool Has() const { return Get() != nullptr; }
   void Update(V value) { table().values.insert_or_assign(*key_, std::move(value)); }
+  // The current key's value to change in place, default-constructed when
+  // it has none (valid until the state next changes).
+  V& Mutable() { return table().values[*key_]; }
   // Removes the current key's value.
   void Clear() { table().values.erase(*key_); }
 
@@ -174,6 +177,16 @@ class MapState {
   }
   bool Contains(const UK& k) const { return Get(k) != nullptr; }
   void Put(UK k, V v) { table().values[*key_].insert_or_assign(std::move(k), std::move(v)); }
+  // The value at `k` to change in place, default-constructed when absent
+  // (valid until the state next changes).
+  V& At(const UK& k) { return table().values[*key_][k]; }
+  // Removes the entries at keys up to `k` (inclusive).
+  void RemoveUpTo(const UK& k) {
+    auto it = table().values.find(*key_);
+    if (it == table().values.end()) return;
+    it->second.erase(it->second.begin(), it->second.upper_bound(k));
+    if (it->second.empty()) table().values.erase(it);
+  }
   void Remove(const UK& k) {
     auto it = table().values.find(*key_);
     if (it == table().values.end()) return;

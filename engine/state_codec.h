@@ -20,6 +20,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <variant>
 #include <set>
 #include <string>
 #include <string_view>
@@ -386,6 +387,33 @@ struct StateCodec<std::optional<E>> {
       return true;
     }
     return StateCodec<E>::Decode(in, &out->emplace());
+  }
+};
+
+// The alternative's index as a varint, then its value.
+template <typename... E>
+  requires(HasStateCodec<E> && ...)
+struct StateCodec<std::variant<E...>> {
+  static void Encode(const std::variant<E...>& v, std::string* out) {
+    detail::PutVarint(out, v.index());
+    std::visit([out](const auto& x) { StateCodec<std::decay_t<decltype(x)>>::Encode(x, out); }, v);
+  }
+  static bool Decode(std::string_view* in, std::variant<E...>* out) {
+    uint64_t index = 0;
+    if (!detail::GetVarint(in, &index) || index >= sizeof...(E)) return false;
+    return DecodeAt(in, out, index, std::index_sequence_for<E...>{});
+  }
+
+ private:
+  template <size_t... I>
+  static bool DecodeAt(std::string_view* in, std::variant<E...>* out, uint64_t index, std::index_sequence<I...>) {
+    bool ok = false;
+    ((index == I ? (ok = StateCodec<std::variant_alternative_t<I, std::variant<E...>>>::Decode(
+                        in, &out->template emplace<I>()),
+                    true)
+                 : false) ||
+     ...);
+    return ok;
   }
 };
 

@@ -11,6 +11,22 @@
 
 namespace rivulet::operators {
 
+// Calls f with the record as an rvalue when f takes one (the batch is the
+// operator's own: a fan-out copies it for every consumer but the last), so
+// a function taking T&& or by value moves it instead of copying; else as
+// an lvalue.
+template <typename F, typename T>
+decltype(auto) CallWithRecord(F& f, T& v) {
+  if constexpr (std::is_invocable_v<F&, T&&>) {
+    return f(std::move(v));
+  } else {
+    return f(v);
+  }
+}
+template <typename F, typename T>
+using RecordResult =
+    std::conditional_t<std::is_invocable_v<F&, T&&>, std::invoke_result<F&, T&&>, std::invoke_result<F&, T&>>;
+
 template <typename In, typename Out, typename F>
 class MapOperator final : public UnaryOperator<In, Out> {
  public:
@@ -19,10 +35,10 @@ class MapOperator final : public UnaryOperator<In, Out> {
     auto& buf = this->buffer_;
     if constexpr (std::is_default_constructible_v<Out>) {  // written in place: no per-record capacity check
       buf.resize(batch.size());
-      for (size_t i = 0; i < batch.size(); ++i) buf[i] = Event<Out>{batch[i].ts, f_(batch[i].value)};
+      for (size_t i = 0; i < batch.size(); ++i) buf[i] = Event<Out>{batch[i].ts, CallWithRecord(f_, batch[i].value)};
     } else {
       buf.reserve(batch.size());
-      for (auto& e : batch) buf.push_back(Event<Out>{e.ts, f_(e.value)});
+      for (auto& e : batch) buf.push_back(Event<Out>{e.ts, CallWithRecord(f_, e.value)});
     }
     this->Emit();
   }
@@ -55,7 +71,12 @@ class FlatMapOperator final : public UnaryOperator<In, Out> {
   void OnBatch(Batch<In>& batch) override {
     for (auto& e : batch) {
       const Timestamp ts = e.ts;
-      f_(e.value, [&](Out v) { this->buffer_.push_back(Event<Out>{ts, std::move(v)}); });
+      auto emit = [&](Out v) { this->buffer_.push_back(Event<Out>{ts, std::move(v)}); };
+      if constexpr (std::is_invocable_v<F&, In&&, decltype(emit)>) {
+        f_(std::move(e.value), emit);
+      } else {
+        f_(e.value, emit);
+      }
     }
     this->Emit();
   }

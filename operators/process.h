@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -48,9 +49,18 @@ class ProcessContext {
   Timestamp watermark() const { return watermark_; }
   // Sends `v` downstream with timestamp().
   void Emit(Out v) { out_->push_back(Event<Out>{ts_, std::move(v)}); }
+  // Sends `v` downstream with timestamp `ts` (not behind the watermark, or
+  // the next operator sees it late).
+  void EmitAt(Timestamp ts, Out v) { out_->push_back(Event<Out>{ts, std::move(v)}); }
   // A timer for key() at event time `t` (again at the same t: still one).
   void RegisterTimer(Timestamp t) { states_->RegisterTimer(t); }
   void DeleteTimer(Timestamp t) { states_->DeleteTimer(t); }
+  // A record the function could not place because it came after the
+  // watermark had passed its time (a join's partners are gone): counted
+  // in the job's late records, as the windows count theirs.
+  void CountLate() {
+    if (late_) late_->fetch_add(1, std::memory_order_relaxed);
+  }
 
  private:
   template <typename, typename, typename, typename>
@@ -59,6 +69,7 @@ class ProcessContext {
   Batch<Out>* out_;
   Timestamp ts_ = 0;
   Timestamp watermark_ = engine::kMinTimestamp;
+  std::atomic<uint64_t>* late_ = nullptr;
 };
 
 template <typename T, typename KeyFn, typename Out, typename F>
@@ -102,6 +113,7 @@ class KeyedProcessOperator final : public UnaryOperator<T, Out> {
     this->out_->OnEnd();
   }
 
+  void BindLateCounter(std::atomic<uint64_t>* late) override { ctx_.late_ = late; }
   bool CanCheckpoint() const override { return states_.CanCheckpoint(); }
   void Snapshot(int64_t, engine::SnapshotWriter& out) override {
     states_.Snapshot(out);  // throws when it cannot encode

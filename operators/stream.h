@@ -113,9 +113,10 @@ class Stream {
     return *this;
   }
 
+  // f takes the record by const T& or, to move from it, by T&& or value.
   template <typename F>
-  auto Map(std::string name, F f) -> Stream<std::decay_t<std::invoke_result_t<F, const T&>>> {
-    using Out = std::decay_t<std::invoke_result_t<F, const T&>>;
+  auto Map(std::string name, F f) -> Stream<std::decay_t<typename RecordResult<F, T>::type>> {
+    using Out = std::decay_t<typename RecordResult<F, T>::type>;
     return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "map", {Forward()},
                                                          [f](int, int, engine::Port out) {
                                                            return std::make_unique<MapOperator<T, Out, F>>(out, f);
@@ -129,7 +130,8 @@ class Stream {
     }));
   }
 
-  // f(const T&, emit) calls emit(Out) for each output record.
+  // f(const T&, emit) calls emit(Out) for each output record (f may take
+  // the record by T&& to move from it).
   template <typename Out, typename F>
   Stream<Out> FlatMap(std::string name, F f) {
     return Stream<Out>(job_, job_->template AddNode<Out>(std::move(name), "flat_map", {Forward()},

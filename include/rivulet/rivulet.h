@@ -25,6 +25,7 @@
 #include "log/producer.h"
 #include "operators/aggregate.h"
 #include "operators/enrich.h"
+#include "operators/join.h"
 #include "operators/process.h"
 #include "operators/session.h"
 #include "operators/sinks.h"

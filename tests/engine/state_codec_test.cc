@@ -275,6 +275,16 @@ TEST(StateCodecTest, Containers) {
   EXPECT_EQ(EncodeState(std::vector<uint8_t>{5, 6}), Bytes({0x02, 5, 6}));
   EXPECT_EQ(EncodeState(std::optional<uint8_t>{}), Bytes({0x00}));
   EXPECT_EQ(EncodeState(std::optional<uint8_t>{5}), Bytes({0x01, 5}));
+  // A variant: the alternative's index, then its value.
+  using V = std::variant<int64_t, std::string, std::vector<int>>;
+  ExpectRoundTrip(V(int64_t{-7}));
+  ExpectRoundTrip(V(std::string("two")));
+  ExpectRoundTrip(V(std::vector<int>{1, 2}));
+  EXPECT_EQ(EncodeState(std::variant<uint8_t, bool>(std::in_place_index<1>, true)), Bytes({0x01, 1}));
+  EXPECT_EQ((DecodeExact<std::variant<uint8_t, bool>>(Bytes({0x02, 1})).status().code()), Errc::kCorruption)
+      << "an index past the alternatives";
+  EXPECT_FALSE((DecodeExact<std::variant<uint8_t, std::string>>(Bytes({0x01, 0x05, 'a'})).ok()))
+      << "a value cut short";
   EXPECT_EQ(EncodeState(std::map<uint8_t, bool>{{1, true}}), Bytes({0x01, 1, 1}));
 
   // Hash containers: equal values, though the bytes follow iteration order.

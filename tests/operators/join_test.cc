@@ -1,0 +1,489 @@
+// Joins and keyed result operators (operators/join.h), each against a
+// plain single-threaded reference on randomized input at parallelism 1, 2
+// and 4: interval join (and its time-to-live and unbounded forms), window
+// join (tumbling and sliding), deduplication with a time to live, keep
+// the greatest, top-N, running aggregates with distinct counts, and
+// max-then-join-back in one and in two phases. Then late records counted,
+// an interval join restored from a checkpoint at another parallelism, and
+// bad arguments refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <ostream>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "operators/join.h"
+#include "tests/job_test_util.h"
+
+namespace rivulet::operators {
+namespace {
+
+struct Rec {
+  int64_t key = 0;
+  int64_t ts = 0;
+  int64_t id = 0;
+  int64_t value = 0;
+  bool operator==(const Rec&) const = default;
+  auto operator<=>(const Rec&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Rec& r) {
+    return H::combine(std::move(h), r.key, r.ts, r.id, r.value);
+  }
+};
+RIVULET_STATE_FIELDS(Rec, key, ts, id, value)
+
+struct Pair {
+  int64_t key = 0;
+  int64_t left = 0;   // ids
+  int64_t right = 0;
+  int64_t ts = 0;     // emitted at
+  auto operator<=>(const Pair&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const Pair& p) {
+    return os << "{k" << p.key << " " << p.left << "x" << p.right << " @" << p.ts << "}";
+  }
+};
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+constexpr int64_t kDisorder = 40;  // event times run up to this far behind
+
+// n records, times rising about `step` per record with up to kDisorder of
+// disorder, keys in [0, keys), ids from `first_id`.
+std::vector<Rec> MakeRecs(int64_t n, uint64_t seed, int64_t keys, int64_t step, int64_t first_id) {
+  std::vector<Rec> v;
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t r = Mix(seed * 1'000'003 + static_cast<uint64_t>(i));
+    v.push_back(Rec{static_cast<int64_t>(r % static_cast<uint64_t>(keys)),
+                    1000 + i * step - static_cast<int64_t>((r >> 20) % kDisorder), first_id + i,
+                    static_cast<int64_t>((r >> 40) % 1000)});
+  }
+  return v;
+}
+
+auto RecTime = [](const Rec& r) { return r.ts; };
+auto RecKey = [](const Rec& r) { return r.key; };
+
+template <typename T>
+std::vector<T> Sorted(std::vector<T> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+JobRunOptions Options(int parallelism) {
+  JobRunOptions o = testing::CheckpointedOptions(parallelism, 0);
+  return o;
+}
+
+// Runs the join `make` adds between `left` and `right`, collecting pairs.
+template <typename MakeFn>
+std::vector<Pair> RunJoin(const std::vector<Rec>& left, const std::vector<Rec>& right, int parallelism,
+                          MakeFn make, uint64_t* late = nullptr) {
+  JobBuilder job;
+  auto wm = WatermarkStrategy::BoundedOutOfOrderness(kDisorder);
+  auto l = job.FromCollection<Rec>("left", left, RecTime, wm);
+  auto r = job.FromCollection<Rec>("right", right, RecTime, wm);
+  auto out = std::make_shared<Collected<Pair>>();
+  make(Connect("both", l, r).KeyBy(EitherKey{RecKey, RecKey})).CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o = Options(parallelism);
+  o.runtime.metrics = &metrics;
+  Status st = job.Run(o);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  if (late) {
+    *late = 0;
+    for (const auto& m : metrics.operators) *late += m->late_records.load();
+  }
+  std::vector<Pair> v;
+  for (const auto& e : out->events) {
+    Pair p = e.value;
+    p.ts = e.ts;
+    v.push_back(p);
+  }
+  return Sorted(v);
+}
+
+auto MakePair = [](const Rec& l, const Rec& r) { return Pair{l.key, l.id, r.id, 0}; };
+
+std::vector<Pair> ReferenceInterval(const std::vector<Rec>& left, const std::vector<Rec>& right, int64_t lower,
+                                    int64_t upper) {
+  std::vector<Pair> v;
+  for (const auto& l : left) {
+    for (const auto& r : right) {
+      if (l.key != r.key) continue;
+      const __int128 d = static_cast<__int128>(r.ts) - l.ts;
+      if (d >= lower && d <= upper) v.push_back(Pair{l.key, l.id, r.id, std::max(l.ts, r.ts)});
+    }
+  }
+  return Sorted(v);
+}
+
+using IJ = IntervalJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>;
+
+TEST(JoinTest, IntervalJoinGivesEveryPairWithinTheBoundsOnceAtParallelism1_2_4) {
+  const auto left = MakeRecs(3000, 1, 50, 3, 0);
+  const auto right = MakeRecs(3000, 2, 50, 3, 100'000);
+  for (auto [lower, upper] : {std::pair<int64_t, int64_t>{-30, 80}, {5, 200}, {-200, -10}, {0, 0}}) {
+    const auto want = ReferenceInterval(left, right, lower, upper);
+    ASSERT_GT(want.size(), 10u) << lower << ".." << upper;
+    for (int p : {1, 2, 4}) {
+      uint64_t late = 99;
+      auto got = RunJoin(left, right, p, [&](auto keyed) {
+        return keyed.template Process<Pair>("join", IJ(lower, upper, MakePair));
+      }, &late);
+      EXPECT_EQ(got, want) << "bounds [" << lower << ", " << upper << "] at parallelism " << p;
+      EXPECT_EQ(late, 0u);
+    }
+  }
+}
+
+TEST(JoinTest, ATimeToLiveJoinAndAnUnboundedJoinMatchTheirReferences) {
+  const auto left = MakeRecs(2000, 3, 40, 5, 0);
+  const auto right = MakeRecs(2000, 4, 40, 5, 100'000);
+  const int64_t ttl = 150;
+  const auto want_ttl = ReferenceInterval(left, right, -ttl, ttl);
+  const auto want_all = ReferenceInterval(left, right, std::numeric_limits<int64_t>::min() / 2,
+                                          std::numeric_limits<int64_t>::max() / 2);
+  ASSERT_GT(want_all.size(), want_ttl.size());
+  for (int p : {1, 2, 4}) {
+    EXPECT_EQ(RunJoin(left, right, p, [&](auto keyed) {
+                return keyed.template Process<Pair>("ttl join", IJ(-ttl, ttl, MakePair));
+              }),
+              want_ttl)
+        << "parallelism " << p;
+    EXPECT_EQ(RunJoin(left, right, p, [&](auto keyed) {
+                return keyed.template Process<Pair>("join", IJ(-IJ::kUnbounded, IJ::kUnbounded, MakePair));
+              }),
+              want_all)
+        << "parallelism " << p;
+  }
+}
+
+std::vector<Pair> ReferenceWindow(const std::vector<Rec>& left, const std::vector<Rec>& right, int64_t size,
+                                  int64_t slide) {
+  std::vector<Pair> v;
+  for (const auto& l : left) {
+    for (const auto& r : right) {
+      if (l.key != r.key) continue;
+      // Windows [s, s + size), s a multiple of slide, holding both.
+      for (int64_t s = FloorDiv(std::min(l.ts, r.ts), slide) * slide; s > std::max(l.ts, r.ts) - size; s -= slide) {
+        v.push_back(Pair{l.key, l.id, r.id, s + size - 1});
+      }
+    }
+  }
+  return Sorted(v);
+}
+
+TEST(JoinTest, WindowJoinPairsRecordsOfAKeyInEachWindowTheyShareAtParallelism1_2_4) {
+  const auto left = MakeRecs(2500, 5, 30, 4, 0);
+  const auto right = MakeRecs(2500, 6, 30, 4, 100'000);
+  for (auto spec : {Tumbling(100), Sliding(100, 25)}) {
+    const auto want = ReferenceWindow(left, right, spec.size_ms, spec.slide_ms);
+    ASSERT_GT(want.size(), 100u);
+    for (int p : {1, 2, 4}) {
+      uint64_t late = 99;
+      auto got = RunJoin(left, right, p, [&](auto keyed) {
+        return keyed.template Process<Pair>("window join",
+                                            WindowJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>(spec, MakePair));
+      }, &late);
+      EXPECT_EQ(got, want) << "slide " << spec.slide_ms << " at parallelism " << p;
+      EXPECT_EQ(late, 0u);
+    }
+  }
+}
+
+TEST(JoinTest, RecordsBehindTheWatermarkAreCountedLateAndJoinNothing) {
+  // One source, in this order, watermarks without slack: the right record
+  // at 1000 comes after the watermark passed 5000.
+  using E = Either<Rec, Rec>;
+  std::vector<E> in = {E(std::in_place_index<0>, Rec{1, 1000, 1, 0}), E(std::in_place_index<0>, Rec{1, 5000, 2, 0}),
+                       E(std::in_place_index<1>, Rec{1, 6000, 11, 0}), E(std::in_place_index<1>, Rec{1, 1000, 12, 0})};
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Pair>>();
+  job.FromCollection<E>("in", in, [](const E& e) { return e.index() == 0 ? std::get<0>(e).ts : std::get<1>(e).ts; },
+                        WatermarkStrategy::BoundedOutOfOrderness(0))
+      .KeyBy(EitherKey{RecKey, RecKey})
+      .Process<Pair>("join", IJ(-IJ::kUnbounded, IJ::kUnbounded, MakePair))
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o = Options(1);
+  o.runtime.batch_size = 1;
+  o.runtime.metrics = &metrics;
+  ASSERT_TRUE(job.Run(o).ok());
+  EXPECT_EQ(metrics.operators[1]->late_records.load(), 1u);
+  EXPECT_EQ(Sorted(out->values()), (std::vector<Pair>{{1, 1, 11, 0}, {1, 2, 11, 0}}));
+}
+
+TEST(JoinTest, DeduplicateKeepsTheFirstOfEachKeyPerTimeToLive) {
+  // Distinct times per key (ids as times, shuffled within the disorder).
+  std::vector<Rec> in = MakeRecs(6000, 7, 60, 2, 0);
+  // Records a few apart share a time; these times are unique (ids of
+  // records at one time differ by less than 64).
+  for (auto& r : in) r.ts = r.ts * 64 + r.id % 64;
+  for (int64_t ttl : {int64_t{10'000}, int64_t{40'000}, Deduplicate<Rec, int64_t>::kForever}) {
+    std::map<int64_t, std::vector<Rec>> by_key;
+    for (const auto& r : in) by_key[r.key].push_back(r);
+    std::vector<Rec> want;
+    for (auto& [k, v] : by_key) {
+      std::sort(v.begin(), v.end(), [](const Rec& a, const Rec& b) { return a.ts < b.ts; });
+      std::optional<int64_t> last;
+      for (const auto& r : v) {
+        if (!last || (ttl != Deduplicate<Rec, int64_t>::kForever && r.ts - *last >= ttl)) {
+          want.push_back(r);
+          last = r.ts;
+        }
+      }
+    }
+    want = Sorted(want);
+    for (int p : {1, 2, 4}) {
+      JobBuilder job;
+      auto out = std::make_shared<Collected<Rec>>();
+      job.FromCollection<Rec>("in", in, RecTime, WatermarkStrategy::BoundedOutOfOrderness(kDisorder * 64 + 64))
+          .KeyBy(RecKey)
+          .Process<Rec>("dedup", Deduplicate<Rec, int64_t>(ttl))
+          .CollectInto("out", out);
+      ASSERT_TRUE(job.Run(Options(p)).ok());
+      EXPECT_EQ(Sorted(out->values()), want) << "ttl " << ttl << " at parallelism " << p;
+    }
+  }
+}
+
+// The last row per key of an updating result, as an upsert sink keeps it.
+template <typename T, typename KeyFn>
+std::vector<T> FinalRows(const std::vector<T>& updates, KeyFn key) {
+  std::map<decltype(key(updates[0])), T> rows;
+  for (const auto& u : updates) rows.insert_or_assign(key(u), u);
+  std::vector<T> v;
+  for (auto& [k, r] : rows) v.push_back(r);
+  return Sorted(v);
+}
+
+TEST(JoinTest, KeepGreatestAndTopNEndWithThePlainLoopsTables) {
+  const auto in = MakeRecs(8000, 8, 80, 1, 0);
+  auto less = [](const Rec& a, const Rec& b) { return std::tie(a.value, a.id) < std::tie(b.value, b.id); };
+  auto better = [](const Rec& a, const Rec& b) { return std::tie(b.value, b.id) < std::tie(a.value, a.id); };
+  std::map<int64_t, std::vector<Rec>> by_key;
+  for (const auto& r : in) by_key[r.key].push_back(r);
+  std::vector<Rec> want_greatest;
+  std::vector<Ranked<int64_t, Rec>> want_top;
+  for (auto& [k, v] : by_key) {
+    std::sort(v.begin(), v.end(), better);
+    want_greatest.push_back(v[0]);
+    for (size_t i = 0; i < std::min<size_t>(5, v.size()); ++i) {
+      want_top.push_back(Ranked<int64_t, Rec>{k, static_cast<int32_t>(i), v[i]});
+    }
+  }
+  want_greatest = Sorted(want_greatest);
+  auto rank_less = [](const auto& a, const auto& b) { return std::tie(a.key, a.rank, a.value) < std::tie(b.key, b.rank, b.value); };
+  std::sort(want_top.begin(), want_top.end(), rank_less);
+  for (int p : {1, 2, 4}) {
+    JobBuilder job;
+    auto greatest = std::make_shared<Collected<Rec>>();
+    auto top = std::make_shared<Collected<Ranked<int64_t, Rec>>>();
+    auto keyed = job.FromCollection<Rec>("in", in, RecTime, WatermarkStrategy::BoundedOutOfOrderness(kDisorder))
+                     .KeyBy(RecKey);
+    keyed.Process<Rec>("greatest", KeepGreatest<Rec, int64_t, decltype(less)>(less)).CollectInto("g", greatest);
+    keyed.Process<Ranked<int64_t, Rec>>("top", TopN<Rec, int64_t, decltype(better)>(5, better)).CollectInto("t", top);
+    ASSERT_TRUE(job.Run(Options(p)).ok());
+    EXPECT_EQ(FinalRows(greatest->values(), RecKey), want_greatest) << "parallelism " << p;
+    auto rows = top->values();
+    std::map<std::pair<int64_t, int32_t>, Ranked<int64_t, Rec>> table;
+    for (const auto& r : rows) table.insert_or_assign({r.key, r.rank}, r);
+    std::vector<Ranked<int64_t, Rec>> got;
+    for (auto& [k, r] : table) got.push_back(r);
+    std::sort(got.begin(), got.end(), rank_less);
+    EXPECT_EQ(got, want_top) << "parallelism " << p;
+    EXPECT_LT(rows.size(), in.size()) << "a record outside the top emitted a row";
+  }
+}
+
+struct KeyStats {
+  int64_t key = 0;
+  int64_t count = 0;
+  int64_t distinct = 0;
+  auto operator<=>(const KeyStats&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const KeyStats& s) {
+    return os << "{" << s.key << " " << s.count << " " << s.distinct << "}";
+  }
+};
+
+struct CountAndDistinct {
+  CountDistinctOf<int64_t, int64_t (*)(const Rec&)> distinct{[](const Rec& r) { return r.value % 97; }};
+  using Acc = std::pair<int64_t, absl::flat_hash_set<int64_t>>;
+  using Out = std::pair<int64_t, int64_t>;
+  Acc Create() const { return {}; }
+  void Add(Acc& a, const Rec& r) const {
+    ++a.first;
+    distinct.Add(a.second, r);
+  }
+  void Merge(Acc& a, const Acc& b) const {
+    a.first += b.first;
+    distinct.Merge(a.second, b.second);
+  }
+  Out Result(const Acc& a) const { return {a.first, distinct.Result(a.second)}; }
+};
+
+TEST(JoinTest, ARunningAggregateEndsWithEachKeysCountAndDistinctCount) {
+  const auto in = MakeRecs(10'000, 9, 25, 1, 0);
+  std::map<int64_t, std::pair<int64_t, std::set<int64_t>>> ref;
+  for (const auto& r : in) {
+    ++ref[r.key].first;
+    ref[r.key].second.insert(r.value % 97);
+  }
+  std::vector<KeyStats> want;
+  for (const auto& [k, s] : ref) want.push_back(KeyStats{k, s.first, static_cast<int64_t>(s.second.size())});
+  auto result = [](const int64_t& k, const std::pair<int64_t, int64_t>& v) { return KeyStats{k, v.first, v.second}; };
+  for (int p : {1, 2, 4}) {
+    JobBuilder job;
+    auto out = std::make_shared<Collected<KeyStats>>();
+    job.FromCollection<Rec>("in", in, RecTime, WatermarkStrategy::BoundedOutOfOrderness(kDisorder))
+        .KeyBy(RecKey)
+        .Process<KeyStats>("stats", RunningAggregate<Rec, int64_t, CountAndDistinct, decltype(result)>(
+                                        CountAndDistinct{}, 500, result))
+        .CollectInto("out", out);
+    ASSERT_TRUE(job.Run(Options(p)).ok());
+    const auto updates = out->values();
+    EXPECT_EQ(FinalRows(updates, [](const KeyStats& s) { return s.key; }), want) << "parallelism " << p;
+    // Emitted once per key and interval of event time, not per record.
+    EXPECT_LT(updates.size(), in.size() / 4);
+  }
+}
+
+struct Winners {
+  int64_t start = 0;
+  int64_t max = 0;
+  std::vector<int64_t> ids;  // sorted
+  auto operator<=>(const Winners&) const = default;
+  friend std::ostream& operator<<(std::ostream& os, const Winners& w) {
+    os << "{" << w.start << " max " << w.max << ":";
+    for (auto id : w.ids) os << " " << id;
+    return os << "}";
+  }
+};
+
+TEST(JoinTest, MaxThenJoinBackInOneAndInTwoPhasesGivesEachWindowsTopRecords) {
+  auto in = MakeRecs(20'000, 10, 400, 1, 0);
+  for (auto& r : in) r.value %= 50;  // ties at the top
+  constexpr int64_t kWindow = 1000;
+  std::map<int64_t, Winners> ref;
+  for (const auto& r : in) {
+    const int64_t s = FloorDiv(r.ts, kWindow) * kWindow;
+    auto& w = ref[s];
+    w.start = s;
+    if (w.ids.empty() || r.value > w.max) {
+      w.max = r.value;
+      w.ids = {r.id};
+    } else if (r.value == w.max) {
+      w.ids.push_back(r.id);
+    }
+  }
+  std::vector<Winners> want;
+  for (auto& [s, w] : ref) {
+    std::sort(w.ids.begin(), w.ids.end());
+    want.push_back(w);
+  }
+  auto value = [](const Rec& r) { return r.value; };
+  auto agg = MaxWithRecordsOf<Rec>(value);
+  using Acc = decltype(agg)::Acc;
+  auto to_winners = [](int64_t start, const Acc& a) {
+    Winners w{start, a.first.value_or(-1), {}};
+    for (const auto& r : a.second) w.ids.push_back(r.id);
+    std::sort(w.ids.begin(), w.ids.end());
+    return w;
+  };
+  for (bool two_phase : {false, true}) {
+    for (int p : {1, 2, 4}) {
+      JobBuilder job;
+      auto out = std::make_shared<Collected<Winners>>();
+      auto src = job.FromCollection<Rec>("in", in, RecTime, WatermarkStrategy::BoundedOutOfOrderness(kDisorder));
+      if (two_phase) {
+        src.KeyBy(RecKey)
+            .Window(Tumbling(kWindow))
+            .Aggregate("local max", agg)
+            .KeyBy([](const WindowResult<int64_t, Acc>& r) { return r.start; })
+            .Window(Tumbling(kWindow))
+            .Aggregate("global max", MergePartials<int64_t, decltype(agg)>{agg})
+            .Map("winners", [to_winners](const WindowResult<int64_t, Acc>& r) { return to_winners(r.start, r.value); })
+            .CollectInto("out", out);
+      } else {
+        src.KeyBy([](const Rec&) { return 0; })
+            .Window(Tumbling(kWindow))
+            .Aggregate("max", agg)
+            .Map("winners", [to_winners](const WindowResult<int, Acc>& r) { return to_winners(r.start, r.value); })
+            .CollectInto("out", out);
+      }
+      ASSERT_TRUE(job.Run(Options(p)).ok());
+      EXPECT_EQ(Sorted(out->values()), want) << (two_phase ? "two phases" : "one phase") << " at parallelism " << p;
+    }
+  }
+}
+
+// Cancelled after checkpoints at parallelism 2 (as if killed) and
+// restored at 1 and 4: both sides' buffered records follow their keys.
+class JoinRestoreTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(JoinRestoreTest, AnIntervalJoinRestoresItsBufferedSidesAtAnotherParallelism) {
+  constexpr int64_t kCount = 30'000;
+  auto make = [](uint64_t n) {
+    const uint64_t r = Mix(n);
+    Rec rec{static_cast<int64_t>(r % 100), 1000 + static_cast<int64_t>(n / 2) * 2, static_cast<int64_t>(n),
+            static_cast<int64_t>(r >> 50)};
+    return Either<Rec, Rec>(std::in_place_index_t<0>{}, rec);
+  };
+  auto gen = [make](uint64_t n) {
+    Either<Rec, Rec> e = make(n);
+    if (n % 2 == 1) e = Either<Rec, Rec>(std::in_place_index<1>, std::get<0>(e));
+    return e;
+  };
+  auto ts = [](const Either<Rec, Rec>& e) { return e.index() == 0 ? std::get<0>(e).ts : std::get<1>(e).ts; };
+  std::vector<Rec> left, right;
+  for (int64_t n = 0; n < kCount; ++n) {
+    auto e = gen(static_cast<uint64_t>(n));
+    (e.index() == 0 ? left : right).push_back(e.index() == 0 ? std::get<0>(e) : std::get<1>(e));
+  }
+  std::vector<Pair> want = ReferenceInterval(left, right, -100, 100);
+  for (auto& p : want) p.ts = 0;
+  want = Sorted(want);
+  auto build = [&](JobBuilder& job, std::shared_ptr<Collected<Pair>> out, double rate) {
+    job.FromGenerator("gen", gen, kCount, rate, ts, WatermarkStrategy::BoundedOutOfOrderness(0))
+        .KeyBy(EitherKey{RecKey, RecKey})
+        .Process<Pair>("join", IJ(-100, 100, MakePair))
+        .CollectCommitted("out", out);
+  };
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Pair>>();
+  build(job, out, 60'000);  // about 0.5 s
+  auto last = testing::CancelAfterCheckpoints(job, testing::CheckpointedOptions(2, 10), 3);
+  ASSERT_NE(last, nullptr);
+  EXPECT_LT(out->values().size(), want.size()) << "the job was cancelled too late to test anything";
+  auto again = job.Start(testing::CheckpointedOptions(GetParam(), 10, last));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  ASSERT_TRUE((*again)->Wait().ok());
+  EXPECT_EQ(Sorted(out->values()), want);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rescale, JoinRestoreTest, ::testing::Values(1, 4),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "p2_to_p" + std::to_string(info.param);
+                         });
+
+TEST(JoinTest, BadArgumentsAreRefused) {
+  EXPECT_THROW(IJ(10, 5, MakePair), std::invalid_argument);
+  EXPECT_THROW((WindowJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>(Session(10), MakePair)), std::invalid_argument);
+  EXPECT_THROW((WindowJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>(Tumbling(0), MakePair)), std::invalid_argument);
+  EXPECT_THROW((Deduplicate<Rec, int64_t>(0)), std::invalid_argument);
+  auto better = [](const Rec& a, const Rec& b) { return a.value > b.value; };
+  EXPECT_THROW((TopN<Rec, int64_t, decltype(better)>(0, better)), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace rivulet::operators
