@@ -43,6 +43,14 @@ struct WindowResult {
   }
 };
 
+// Checkpointed as its fields (a window result kept in state: a second
+// phase of aggregation, a top-N over windows).
+template <typename K, typename R>
+constexpr auto RivuletStateFields(const WindowResult<K, R>*) {
+  using W = WindowResult<K, R>;
+  return engine::detail::Fields<W>::Of(&W::key, &W::start, &W::end, &W::value);
+}
+
 struct WindowSpec {
   enum class Kind { kTumbling, kSliding, kSession };
   Kind kind = Kind::kTumbling;

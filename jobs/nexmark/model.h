@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/state_codec.h"
 #include "operators/stream.h"
 
 namespace rivulet::log {
@@ -73,6 +74,12 @@ struct Bid {
     return H::combine(std::move(h), b.auction, b.bidder, b.price, b.channel, b.url, b.date_time, b.extra);
   }
 };
+
+// Checkpointed in keyed state (engine/state_codec.h).
+RIVULET_STATE_FIELDS(Person, id, name, email_address, credit_card, city, state, date_time, extra)
+RIVULET_STATE_FIELDS(Auction, id, item_name, description, initial_bid, reserve, date_time, expires, seller, category,
+                     extra)
+RIVULET_STATE_FIELDS(Bid, auction, bidder, price, channel, url, date_time, extra)
 
 // One event of the auction: exactly one of the three.
 using Event = std::variant<Person, Auction, Bid>;

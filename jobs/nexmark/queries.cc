@@ -2,9 +2,58 @@
 // (stateless.cc) and those that keep state (stateful.cc), in number order.
 #include "jobs/nexmark/queries.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <cstdio>
+
+#include "operators/window.h"
 
 namespace rivulet::jobs::nexmark {
+
+std::string ToLine(const Person& p) {
+  return "person " + std::to_string(p.id) + " " + p.name + " " + p.email_address + " " + p.credit_card + " " + p.city +
+         " " + p.state + " " + std::to_string(p.date_time) + " " + p.extra;
+}
+std::string ToLine(const Auction& a) {
+  return "auction " + std::to_string(a.id) + " " + a.item_name + " " + a.description + " " +
+         std::to_string(a.initial_bid) + " " + std::to_string(a.reserve) + " " + std::to_string(a.date_time) + " " +
+         std::to_string(a.expires) + " " + std::to_string(a.seller) + " " + std::to_string(a.category) + " " + a.extra;
+}
+std::string ToLine(const Bid& b) {
+  return "bid " + std::to_string(b.auction) + " " + std::to_string(b.bidder) + " " + std::to_string(b.price) + " " +
+         b.channel + " " + b.url + " " + std::to_string(b.date_time) + " " + b.extra;
+}
+
+std::string FormatDay(int64_t ms) {
+  using namespace std::chrono;
+  const year_month_day d{sys_days{days{operators::FloorDiv(ms, 86'400'000)}}};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                static_cast<unsigned>(d.day()));
+  return buf;
+}
+std::string FormatMinute(int64_t ms) {
+  const int64_t minute = operators::FloorDiv(ms, 60'000) - operators::FloorDiv(ms, 86'400'000) * 1440;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
+  return buf;
+}
+
+operators::Stream<Person> Persons(operators::Stream<Event> events) {
+  return events.FlatMap<Person>("persons", [](Event&& e, auto emit) {
+    if (auto* p = std::get_if<Person>(&e)) emit(std::move(*p));
+  });
+}
+operators::Stream<Auction> Auctions(operators::Stream<Event> events) {
+  return events.FlatMap<Auction>("auctions", [](Event&& e, auto emit) {
+    if (auto* a = std::get_if<Auction>(&e)) emit(std::move(*a));
+  });
+}
+operators::Stream<Bid> Bids(operators::Stream<Event> events) {
+  return events.FlatMap<Bid>("bids", [](Event&& e, auto emit) {
+    if (auto* b = std::get_if<Bid>(&e)) emit(std::move(*b));
+  });
+}
 
 std::vector<Query> StatelessQueries();
 std::vector<Query> StatefulQueries();

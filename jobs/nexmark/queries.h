@@ -25,6 +25,21 @@
 
 namespace rivulet::jobs::nexmark {
 
+// One line per event, for tests and for printing rows.
+std::string ToLine(const Person& p);
+std::string ToLine(const Auction& a);
+std::string ToLine(const Bid& b);
+
+// The day of `ms` as 'yyyy-MM-dd' and its minute as 'HH:mm' (UTC), as
+// Flink's DATE_FORMAT.
+std::string FormatDay(int64_t ms);
+std::string FormatMinute(int64_t ms);
+
+// The events of one kind, moved out of the event stream.
+operators::Stream<Person> Persons(operators::Stream<Event> events);
+operators::Stream<Auction> Auctions(operators::Stream<Event> events);
+operators::Stream<Bid> Bids(operators::Stream<Event> events);
+
 // A query's output reduced: rows, the sum and xor of the rows' hashes
 // (within one process), and with `lines` the rows formatted and sorted.
 struct Checked {
@@ -68,6 +83,7 @@ Checked Reduce(const std::vector<Row>& rows, bool collect_lines) {
 
 enum class QueryKind {
   kStateless,  // latency from a record's ingestion to its emission
+  kJoin,       // latency from the ingestion of a pair's later record to the pair's emission
   kWindowed,   // latency from the window's end passing the watermark to the result's emission
   kUpdating,   // emits updates of a result per key; checked on the final row per key
 };
