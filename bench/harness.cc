@@ -117,6 +117,10 @@ const std::vector<BenchInfo>& AllBenches() {
        "the YSB query with 100,000 campaigns, checkpoints every second to disk against checkpoints off; "
        "checkpoint duration, size and restore time",
        400'000'000, CheckpointBench},
+      {"nexmark",
+       "the NEXMark queries (--query qN|all) at parallelism 1 and 2 and with checkpoints, against a "
+       "single-threaded loop of each; latency at half the peak rate; one JSON line per query",
+       1'000'000, NexmarkBench},
   };
   return all;
 }

@@ -27,7 +27,7 @@ struct BenchOptions {
   int32_t repeats = 5;
   std::string dir = "/tmp";  // where the benchmark's data directory goes
   bool json = false;
-  std::map<std::string, std::string> settings;  // --set KEY=VALUE: the benchmark's own options
+  std::map<std::string, std::string> settings;  // --set KEY=VALUE: the benchmark's own options (--query Q: "query")
 };
 
 struct BenchInfo {
@@ -50,6 +50,7 @@ Status BrokerTxnBench(const BenchOptions& o, std::ostream& out);
 Status YsbBench(const BenchOptions& o, std::ostream& out);
 Status SlidingBench(const BenchOptions& o, std::ostream& out);
 Status CheckpointBench(const BenchOptions& o, std::ostream& out);
+Status NexmarkBench(const BenchOptions& o, std::ostream& out);
 
 // What a benchmark reports: per-run rates of Rivulet and of the baseline,
 // and extra figures (name, value) printed as they are.

@@ -19,8 +19,14 @@ void AddBenchCommand(CLI::App& app, Action* action) {
   cmd->add_option("--dir", o->dir, "directory for the benchmark's files")->capture_default_str();
   auto sets = std::make_shared<std::vector<std::string>>();
   cmd->add_option("--set", *sets, "KEY=VALUE: a benchmark's option (ysb: source=memory|log)");
-  cmd->callback([o, name, action, sets] {
-    *action = [o, name, sets] {
+  auto query = std::make_shared<std::string>();
+  cmd->add_option("--query", *query, "nexmark: the query, qN or all (default all)");
+  cmd->callback([o, name, action, sets, query] {
+    *action = [o, name, sets, query] {
+      if (!query->empty()) {
+        if (*name != "nexmark") return Status(Errc::kInvalidArgument, "--query is an option of the nexmark benchmark");
+        o->settings["query"] = *query;
+      }
       for (const auto& kv : *sets) {
         RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
         o->settings[p.first] = p.second;

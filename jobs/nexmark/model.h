@@ -84,6 +84,12 @@ RIVULET_STATE_FIELDS(Bid, auction, bidder, price, channel, url, date_time, extra
 // One event of the auction: exactly one of the three.
 using Event = std::variant<Person, Auction, Bid>;
 
+// One line per record, for test failures and `lines` (queries.h): the
+// fields in declaration order, comma-separated.
+std::string ToLine(const Person& p);
+std::string ToLine(const Auction& a);
+std::string ToLine(const Bid& b);
+
 inline int64_t EventTime(const Event& e) {
   return std::visit([](const auto& v) { return v.date_time; }, e);
 }
@@ -108,6 +114,10 @@ struct GeneratorConfig {
   int32_t avg_bid_bytes = 100;
 };
 
+// Why `c` cannot generate events (a proportion, ratio or rate not
+// positive, ...), or Ok.
+Status Validate(const GeneratorConfig& c);
+
 // Event number n (0-based) of the sequence `c` describes: a pure
 // function of (c, n), so any split of [0, events) between threads or
 // processes generates the same events.
@@ -116,6 +126,15 @@ std::vector<Event> MakeEvents(const GeneratorConfig& c);
 
 // Flink's nexmark DDL: WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND.
 inline constexpr int64_t kWatermarkDelayMs = 4'000;
+
+// A bounded source of `events` (shared, not copied; must not change while
+// the job runs), event time from the events, watermarks bounded by
+// kWatermarkDelayMs.
+inline operators::Stream<Event> FromEvents(operators::JobBuilder& job,
+                                           std::shared_ptr<const std::vector<Event>> events) {
+  return job.FromShared<Event>("nexmark events", std::move(events), [](const Event& e) { return EventTime(e); },
+                               operators::WatermarkStrategy::BoundedOutOfOrderness(kWatermarkDelayMs));
+}
 
 // The events in the embedded log: written to `topic` (created with
 // `partitions`) round robin as Protobuf values (rivulet.events.NexmarkEvent),

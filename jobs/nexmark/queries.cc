@@ -77,4 +77,21 @@ const Query* FindQuery(std::string_view name) {
   return nullptr;
 }
 
+std::string QueryNames() {
+  std::string names;
+  for (const auto& q : AllQueries()) names += (names.empty() ? "" : ", ") + q.name;
+  return names;
+}
+
+Result<Checked> RunQuery(const Query& q, std::shared_ptr<const std::vector<Event>> events,
+                         const operators::JobRunOptions& options, bool collect_lines) {
+  operators::JobBuilder job;
+  auto out = std::make_shared<Checked>();
+  out->collect_lines = collect_lines;
+  q.build(FromEvents(job, std::move(events)), out);
+  RIVULET_RETURN_IF_ERROR(job.Run(options));
+  out->Finish();
+  return std::move(*out);
+}
+
 }  // namespace rivulet::jobs::nexmark

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,6 +50,11 @@ struct Checked {
   bool collect_lines = false;
   std::vector<std::string> lines;
   std::string error;  // set when the output broke its own contract (a key updated from two instances)
+  // With measure_latency (SinkAppend only): per row, LatencyClockUs() at
+  // the sink minus the row's timestamp, which a latency run's source sets
+  // to LatencyClockUs() at ingestion. Not part of the comparison.
+  bool measure_latency = false;
+  std::vector<int64_t> latencies_us;
 
   template <typename Row>
   void Add(const Row& row) {
@@ -63,6 +69,7 @@ struct Checked {
     sum += o.sum;
     xored ^= o.xored;
     for (auto& l : o.lines) lines.push_back(std::move(l));
+    latencies_us.insert(latencies_us.end(), o.latencies_us.begin(), o.latencies_us.end());
     if (error.empty()) error = std::move(o.error);
   }
   void Finish() { std::sort(lines.begin(), lines.end()); }
@@ -70,6 +77,12 @@ struct Checked {
     return rows == o.rows && sum == o.sum && xored == o.xored && lines == o.lines && error == o.error;
   }
 };
+
+// The clock of latency runs: steady, in microseconds.
+inline int64_t LatencyClockUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // The reference's rows reduced as a run's are.
 template <typename Row>
@@ -103,6 +116,13 @@ struct Query {
 const std::vector<Query>& AllQueries();
 // The query called `name`, or nullptr.
 const Query* FindQuery(std::string_view name);
+// The names of all queries, comma-separated (for errors naming the known ones).
+std::string QueryNames();
+
+// Runs `q` over `events` (FromEvents) to the end with `options`; the
+// output reduced (finished), lines with `collect_lines`.
+Result<Checked> RunQuery(const Query& q, std::shared_ptr<const std::vector<Event>> events,
+                         const operators::JobRunOptions& options, bool collect_lines);
 
 // ---- sinks that reduce a query's output ----
 
@@ -115,9 +135,14 @@ class AppendReduceSink final : public operators::SinkOperator<Row> {
   AppendReduceSink(std::shared_ptr<Checked> into, std::shared_ptr<std::mutex> mu)
       : into_(std::move(into)), mu_(std::move(mu)) {
     local_.collect_lines = into_->collect_lines;
+    local_.measure_latency = into_->measure_latency;
   }
   void OnBatch(operators::Batch<Row>& batch) override {
     for (const auto& e : batch) local_.Add(e.value);
+    if (local_.measure_latency) [[unlikely]] {
+      const int64_t now = LatencyClockUs();
+      for (const auto& e : batch) local_.latencies_us.push_back(now - e.ts);
+    }
   }
   void OnEnd() override {
     std::lock_guard<std::mutex> lock(*mu_);

@@ -1,0 +1,103 @@
+// Every NEXMark query (AllQueries(), so queries added to the registry are
+// tested too) run as a job at parallelism 1, 2 and 4 over the same events
+// as its single-threaded reference: the same rows, compared line by line.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jobs/nexmark/queries.h"
+
+namespace rivulet::jobs::nexmark {
+namespace {
+
+// The first lines where `got` and `want` (sorted) part, for a failure message.
+std::string FirstDifferences(const std::vector<std::string>& got, const std::vector<std::string>& want) {
+  std::string out;
+  int shown = 0;
+  size_t i = 0, j = 0;
+  while ((i < got.size() || j < want.size()) && shown < 5) {
+    if (j == want.size() || (i < got.size() && got[i] < want[j])) {
+      out += "\n  only in the job:       " + got[i++];
+      ++shown;
+    } else if (i == got.size() || want[j] < got[i]) {
+      out += "\n  only in the reference: " + want[j++];
+      ++shown;
+    } else {
+      ++i;
+      ++j;
+    }
+  }
+  return out;
+}
+
+class NexmarkQueriesTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(NexmarkQueriesTest, TheJobAtParallelism124GivesTheReferencesRows) {
+  const Query* q = FindQuery(GetParam());
+  ASSERT_NE(q, nullptr);
+  GeneratorConfig c;
+  c.events = 20'000;
+  auto events = std::make_shared<const std::vector<Event>>(MakeEvents(c));
+  const Checked want = q->reference(*events, /*collect_lines=*/true);
+  ASSERT_EQ(want.lines.size(), want.rows);
+  for (int p : {1, 2, 4}) {
+    operators::JobRunOptions o;
+    o.parallelism = p;
+    o.runtime.threads = 2;
+    auto got = RunQuery(*q, events, o, /*collect_lines=*/true);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->rows, want.rows) << q->name << " at parallelism " << p;
+    EXPECT_EQ(*got, want) << q->name << " at parallelism " << p << FirstDifferences(got->lines, want.lines);
+  }
+}
+
+std::vector<std::string> QueryNamesList() {
+  std::vector<std::string> v;
+  for (const auto& q : AllQueries()) v.push_back(q.name);
+  return v;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllQueries, NexmarkQueriesTest, ::testing::ValuesIn(QueryNamesList()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// Not a stub: the stateless queries select what they should from these events.
+TEST(NexmarkQueriesTest, TheStatelessQueriesSelectWhatFlinksSqlSelects) {
+  GeneratorConfig c;
+  c.events = 20'000;
+  const auto events = MakeEvents(c);
+  int64_t bids = 0, q2 = 0;
+  for (const auto& e : events) {
+    if (const auto* b = std::get_if<Bid>(&e)) {
+      ++bids;
+      q2 += b->auction % 123 == 0;
+    }
+  }
+  ASSERT_GT(q2, 0);
+  EXPECT_EQ(FindQuery("q0")->reference(events, false).rows, static_cast<uint64_t>(bids));
+  EXPECT_EQ(FindQuery("q1")->reference(events, false).rows, static_cast<uint64_t>(bids));
+  EXPECT_EQ(FindQuery("q2")->reference(events, false).rows, static_cast<uint64_t>(q2));
+  EXPECT_EQ(FindQuery("q13")->reference(events, false).rows, static_cast<uint64_t>(bids));
+  // q21: hot channels (half) and nine in ten of the others.
+  const double q21 = static_cast<double>(FindQuery("q21")->reference(events, false).rows) / static_cast<double>(bids);
+  EXPECT_NEAR(q21, 0.5 + 0.5 * 0.9, 0.03);
+  // q14: 0.908 * price in (1e6, 5e7) dollars: prices are cents up to 1e8.
+  const Checked q14 = FindQuery("q14")->reference(events, true);
+  for (const auto& line : q14.lines) {
+    ASSERT_TRUE(line.find(",dayTime,") != std::string::npos || line.find(",nightTime,") != std::string::npos ||
+                line.find(",otherTime,") != std::string::npos)
+        << line;
+  }
+  const Checked q10 = FindQuery("q10")->reference(events, true);
+  ASSERT_FALSE(q10.lines.empty());
+  // 2026-01-01T00:00:00Z plus at most 20 ms.
+  EXPECT_NE(q10.lines[0].find(",2026-01-01,00:00"), std::string::npos) << q10.lines[0];
+  const Checked q22 = FindQuery("q22")->reference(events, true);
+  ASSERT_FALSE(q22.lines.empty());
+  EXPECT_EQ(q22.lines[0].find("null"), std::string::npos) << q22.lines[0];
+  EXPECT_EQ(FindQuery("q99"), nullptr);
+}
+
+}  // namespace
+}  // namespace rivulet::jobs::nexmark
