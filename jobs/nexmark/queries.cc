@@ -10,20 +10,6 @@
 
 namespace rivulet::jobs::nexmark {
 
-std::string ToLine(const Person& p) {
-  return "person " + std::to_string(p.id) + " " + p.name + " " + p.email_address + " " + p.credit_card + " " + p.city +
-         " " + p.state + " " + std::to_string(p.date_time) + " " + p.extra;
-}
-std::string ToLine(const Auction& a) {
-  return "auction " + std::to_string(a.id) + " " + a.item_name + " " + a.description + " " +
-         std::to_string(a.initial_bid) + " " + std::to_string(a.reserve) + " " + std::to_string(a.date_time) + " " +
-         std::to_string(a.expires) + " " + std::to_string(a.seller) + " " + std::to_string(a.category) + " " + a.extra;
-}
-std::string ToLine(const Bid& b) {
-  return "bid " + std::to_string(b.auction) + " " + std::to_string(b.bidder) + " " + std::to_string(b.price) + " " +
-         b.channel + " " + b.url + " " + std::to_string(b.date_time) + " " + b.extra;
-}
-
 std::string FormatDay(int64_t ms) {
   using namespace std::chrono;
   const year_month_day d{sys_days{days{operators::FloorDiv(ms, 86'400'000)}}};

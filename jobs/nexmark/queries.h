@@ -26,11 +26,6 @@
 
 namespace rivulet::jobs::nexmark {
 
-// One line per event, for tests and for printing rows.
-std::string ToLine(const Person& p);
-std::string ToLine(const Auction& a);
-std::string ToLine(const Bid& b);
-
 // The day of `ms` as 'yyyy-MM-dd' and its minute as 'HH:mm' (UTC), as
 // Flink's DATE_FORMAT.
 std::string FormatDay(int64_t ms);

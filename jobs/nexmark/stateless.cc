@@ -156,32 +156,6 @@ namespace {
 constexpr int64_t kEuroPerDollarMilli = 908;  // 0.908, in thousandths
 constexpr int64_t kMsPerDay = 86'400'000;
 
-// ms since the epoch -> UTC calendar day and time of day (days since
-// 1970-01-01 to y-m-d: H. Hinnant, "chrono-Compatible Low-Level Date
-// Algorithms", civil_from_days).
-struct UtcTime {
-  int64_t year;
-  int month, day, hour, minute;
-};
-UtcTime ToUtc(int64_t ms) {
-  int64_t days = ms / kMsPerDay;
-  int64_t in_day = ms % kMsPerDay;
-  if (in_day < 0) {
-    in_day += kMsPerDay;
-    --days;
-  }
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  const int64_t year = yoe + era * 400 + (month <= 2);
-  return UtcTime{year, month, day, static_cast<int>(in_day / 3'600'000), static_cast<int>(in_day / 60'000 % 60)};
-}
-
 int HourOf(int64_t ms) {
   const int64_t in_day = ((ms % kMsPerDay) + kMsPerDay) % kMsPerDay;
   return static_cast<int>(in_day / 3'600'000);
@@ -249,12 +223,10 @@ SideInputRow JoinSideInput(const Bid& b, const std::string& value) {
 
 const Bid& BidOf(const Event& e) { return *std::get_if<Bid>(&e); }
 
-// A query of bids: keep(bid) selects, make(bid) -> Row. The lambdas take
-// `const Event&`, so they serve whether Map hands the record over as a
-// const reference or as an rvalue.
+// A query of bids: keep(bid) selects, make(bid) -> Row.
 template <typename Keep, typename Make>
 Query BidQuery(std::string name, std::string title, Keep keep, Make make) {
-  using Row = std::decay_t<std::invoke_result_t<Make, const Bid&>>;
+  using Row = std::decay_t<std::invoke_result_t<Make, Bid&&>>;
   Query q;
   q.name = name;
   q.title = std::move(title);
@@ -264,7 +236,9 @@ Query BidQuery(std::string name, std::string title, Keep keep, Make make) {
       const Bid* b = std::get_if<Bid>(&e);
       return b && keep(*b);
     });
-    SinkAppend(kept.Map(name, [make](const Event& e) -> Row { return make(BidOf(e)); }), std::move(out));
+    // The event is the map's own: its bid moves into make (q0's row is the bid itself).
+    SinkAppend(kept.Map(name, [make](Event&& e) -> Row { return make(std::get<Bid>(std::move(e))); }),
+               std::move(out));
   };
   q.reference = [keep, make](const std::vector<Event>& events, bool collect_lines) {
     Checked c;
@@ -315,7 +289,7 @@ Query SideInputQuery() {
 
 std::vector<Query> StatelessQueries() {
   std::vector<Query> v;
-  v.push_back(BidQuery("q0", "pass through (the bids)", kAll, [](const Bid& b) { return b; }));
+  v.push_back(BidQuery("q0", "pass through (the bids)", kAll, [](Bid b) { return b; }));
   v.push_back(BidQuery("q1", "currency conversion (0.908 * price)", kAll, [](const Bid& b) {
     return CurrencyRow{b.auction, b.bidder, b.price * kEuroPerDollarMilli, b.date_time, b.extra};
   }));
@@ -323,12 +297,8 @@ std::vector<Query> StatelessQueries() {
                        [](const Bid& b) { return SelectionRow{b.auction, b.price}; }));
   v.push_back(BidQuery("q10", "the bids with their UTC date and hh:mm (Flink writes them to partitioned files)",
                        kAll, [](const Bid& b) {
-                         const UtcTime t = ToUtc(b.date_time);
-                         char dt[24], hm[8];
-                         std::snprintf(dt, sizeof(dt), "%04lld-%02d-%02d", static_cast<long long>(t.year), t.month,
-                                       t.day);
-                         std::snprintf(hm, sizeof(hm), "%02d:%02d", t.hour, t.minute);
-                         return PartitionedRow{b.auction, b.bidder, b.price, b.date_time, b.extra, dt, hm};
+                         return PartitionedRow{b.auction, b.bidder,          b.price, b.date_time,
+                                               b.extra,   FormatDay(b.date_time), FormatMinute(b.date_time)};
                        }));
   v.push_back(SideInputQuery());
   v.push_back(BidQuery(

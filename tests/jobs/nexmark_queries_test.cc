@@ -37,20 +37,43 @@ class NexmarkQueriesTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(NexmarkQueriesTest, TheJobAtParallelism124GivesTheReferencesRows) {
   const Query* q = FindQuery(GetParam());
   ASSERT_NE(q, nullptr);
+  // Event-time rates: 20,000 events in 20 ms (dense joins, one window),
+  // in 40 s (many tumbling, sliding and session windows, auctions that
+  // expire) and in 2.3 days (several days for the per-day statistics).
+  for (double rate : {1'000'000.0, 500.0, 0.1}) {
+    GeneratorConfig c;
+    c.events = 20'000;
+    c.events_per_second = rate;
+    auto events = std::make_shared<const std::vector<Event>>(MakeEvents(c));
+    const Checked want = q->reference(*events, /*collect_lines=*/true);
+    ASSERT_EQ(want.lines.size(), want.rows);
+    // (At 0.1 events/s a window or time to live of seconds holds one event.)
+    if (rate >= 500) EXPECT_GT(want.rows, 0u) << q->name << " at " << rate << " events/s: an empty result tests nothing";
+    for (int p : {1, 2, 4}) {
+      operators::JobRunOptions o;
+      o.parallelism = p;
+      o.runtime.threads = 2;
+      auto got = RunQuery(*q, events, o, /*collect_lines=*/true);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_EQ(got->rows, want.rows) << q->name << " at parallelism " << p << ", " << rate << " events/s";
+      EXPECT_EQ(*got, want) << q->name << " at parallelism " << p << ", " << rate << " events/s"
+                            << FirstDifferences(got->lines, want.lines);
+    }
+  }
+}
+
+// The windowed and per-day queries see more than one window or day at the
+// slower rates (else the test above could not tell a wrong window apart).
+TEST(NexmarkQueriesTest, TheSlowerRatesSpanManyWindowsAndDays) {
   GeneratorConfig c;
   c.events = 20'000;
-  auto events = std::make_shared<const std::vector<Event>>(MakeEvents(c));
-  const Checked want = q->reference(*events, /*collect_lines=*/true);
-  ASSERT_EQ(want.lines.size(), want.rows);
-  for (int p : {1, 2, 4}) {
-    operators::JobRunOptions o;
-    o.parallelism = p;
-    o.runtime.threads = 2;
-    auto got = RunQuery(*q, events, o, /*collect_lines=*/true);
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
-    EXPECT_EQ(got->rows, want.rows) << q->name << " at parallelism " << p;
-    EXPECT_EQ(*got, want) << q->name << " at parallelism " << p << FirstDifferences(got->lines, want.lines);
-  }
+  c.events_per_second = 500;
+  const auto events = MakeEvents(c);
+  EXPECT_GT(FindQuery("q7")->reference(events, false).rows, 3u);  // 40 s: 4 or more 10 s windows
+  EXPECT_GT(FindQuery("q11")->reference(events, false).rows, 100u);
+  c.events_per_second = 0.1;
+  const auto slow = MakeEvents(c);
+  EXPECT_EQ(FindQuery("q15")->reference(slow, false).rows, 3u);  // 2.3 days from midnight: 3 days
 }
 
 std::vector<std::string> QueryNamesList() {
