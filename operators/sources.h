@@ -57,25 +57,38 @@ class SourceBase : public engine::SourceInstance {
     batch_.push_back(Event<T>{t, std::forward<V>(value)});
   }
 
-  // Appends [first, last), stamped, written in place when T allows.
-  void AppendRange(const T* first, const T* last) {
+  // Appends [first, last), stamped, written in place when T allows;
+  // moved from when P is T* (a drained collection), else copied.
+  template <typename P>
+  void AppendRange(P first, P last) {
+    constexpr bool kMove = !std::is_const_v<std::remove_pointer_t<P>>;
     if constexpr (std::is_default_constructible_v<T>) {
       const size_t base = batch_.size();
       batch_.resize(base + static_cast<size_t>(last - first));
       Event<T>* out = batch_.data() + base;
       Timestamp m = engine::kMinTimestamp;
-      for (const T* p = first; p != last; ++p, ++out) {
+      for (P p = first; p != last; ++p, ++out) {
         if constexpr (kEventTime) {
           out->ts = ts_(*p);
           m = std::max(m, out->ts);
         } else {
           out->ts = 0;
         }
-        out->value = *p;
+        if constexpr (kMove) {
+          out->value = std::move(*p);
+        } else {
+          out->value = *p;
+        }
       }
       if (kEventTime && first != last) split_->Record(m);
     } else {
-      for (const T* p = first; p != last; ++p) Append(*p);
+      for (P p = first; p != last; ++p) {
+        if constexpr (kMove) {
+          Append(std::move(*p));
+        } else {
+          Append(*p);
+        }
+      }
     }
   }
 
@@ -190,13 +203,17 @@ class EmittedBefore {
 
 // Instance i of p reads blocks i, i + p, i + 2p, ... of kBlock records:
 // contiguous memory for each instance, and instances that progress through
-// the data (and its event time) side by side.
-template <typename T, typename TsFn>
+// the data (and its event time) side by side. A drained collection
+// (kDrain) is moved from as it is read: each record once, not copied; its
+// records are gone afterwards, so a job restoring a checkpoint cannot
+// read it again (Restore throws).
+template <typename T, typename TsFn, bool kDrain = false>
 class CollectionSource final : public SourceBase<T, TsFn> {
  public:
   static constexpr size_t kBlock = 4096;
+  using Data = std::conditional_t<kDrain, std::vector<T>, const std::vector<T>>;
 
-  CollectionSource(engine::Port out, std::shared_ptr<const std::vector<T>> data, int index, int parallelism, TsFn ts,
+  CollectionSource(engine::Port out, std::shared_ptr<Data> data, int index, int parallelism, TsFn ts,
                    WatermarkStrategy wm)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)), index_(index),
         parallelism_(parallelism), next_(static_cast<size_t>(index) * kBlock),
@@ -220,6 +237,10 @@ class CollectionSource final : public SourceBase<T, TsFn> {
     out.Add(engine::kNoGroup, emitted_.Encode(parallelism_, index_, static_cast<int64_t>(next_)));
   }
   void Restore(const engine::RestoreContext& ctx) override {
+    if constexpr (kDrain) {
+      (void)ctx;
+      throw std::runtime_error("a drained collection source cannot restart from a checkpoint: its records were moved out");
+    }
     emitted_.Restore(ctx, "collection source");
     SkipEmitted();
   }
@@ -238,7 +259,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
     }
   }
 
-  std::shared_ptr<const std::vector<T>> data_;
+  std::shared_ptr<Data> data_;
   const int index_;
   const int parallelism_;
   size_t next_;

@@ -68,6 +68,17 @@ class JobBuilder {
   Stream<T> FromShared(std::string name, std::shared_ptr<const std::vector<T>> data, TsFn ts = nullptr,
                        WatermarkStrategy wm = {});
 
+  // The records of `data`, moved out as they are emitted (split as
+  // FromCollection): no copy per record, and `data` holds moved-from
+  // values afterwards. A job reading it cannot restart from a checkpoint.
+  template <typename T, typename TsFn = std::nullptr_t>
+  Stream<T> FromDrained(std::string name, std::shared_ptr<std::vector<T>> data, TsFn ts = nullptr,
+                        WatermarkStrategy wm = {}) {
+    return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [data, ts, wm](int index, int p, engine::Port out) {
+      return std::make_unique<CollectionSource<T, TsFn, true>>(out, data, index, p, ts, wm);
+    }, /*source=*/true));
+  }
+
   // gen(n) for n in [0, count) (count < 0: unbounded) at `rate` records/s
   // (0: as fast as possible).
   template <typename Gen, typename TsFn = std::nullptr_t>

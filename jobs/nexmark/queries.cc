@@ -69,15 +69,31 @@ std::string QueryNames() {
   return names;
 }
 
-Result<Checked> RunQuery(const Query& q, std::shared_ptr<const std::vector<Event>> events,
-                         const operators::JobRunOptions& options, bool collect_lines) {
+namespace {
+
+template <typename Source>
+Result<Checked> Run(const Query& q, Source source, const operators::JobRunOptions& options, bool collect_lines) {
   operators::JobBuilder job;
   auto out = std::make_shared<Checked>();
   out->collect_lines = collect_lines;
-  q.build(FromEvents(job, std::move(events)), out);
+  q.build(source(job), out);
   RIVULET_RETURN_IF_ERROR(job.Run(options));
   out->Finish();
   return std::move(*out);
+}
+
+}  // namespace
+
+Result<Checked> RunQuery(const Query& q, std::shared_ptr<const std::vector<Event>> events,
+                         const operators::JobRunOptions& options, bool collect_lines) {
+  return Run(q, [&](operators::JobBuilder& job) { return FromEvents(job, std::move(events)); }, options,
+             collect_lines);
+}
+
+Result<Checked> RunQueryDrained(const Query& q, std::shared_ptr<std::vector<Event>> events,
+                                const operators::JobRunOptions& options, bool collect_lines) {
+  return Run(q, [&](operators::JobBuilder& job) { return FromEventsDrained(job, std::move(events)); }, options,
+             collect_lines);
 }
 
 }  // namespace rivulet::jobs::nexmark

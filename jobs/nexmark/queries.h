@@ -118,6 +118,10 @@ std::string QueryNames();
 // output reduced (finished), lines with `collect_lines`.
 Result<Checked> RunQuery(const Query& q, std::shared_ptr<const std::vector<Event>> events,
                          const operators::JobRunOptions& options, bool collect_lines);
+// The same over events moved out of `events` (FromEventsDrained), which
+// are spent afterwards.
+Result<Checked> RunQueryDrained(const Query& q, std::shared_ptr<std::vector<Event>> events,
+                                const operators::JobRunOptions& options, bool collect_lines);
 
 // ---- sinks that reduce a query's output ----
 
