@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "engine/time.h"
 #include "operators/operator_base.h"
 
 namespace rivulet::operators {
@@ -83,6 +84,30 @@ class FlatMapOperator final : public UnaryOperator<In, Out> {
 
  private:
   F f_;
+};
+
+// Processing time from here on: each record's timestamp becomes the wall
+// clock (ms) when it passes, and the watermark the clock less 1 ms, sent
+// after each batch; the event-time watermarks from upstream are dropped.
+// A processing-time window downstream therefore fires with the first batch
+// after its end (or at the end of input), not on a timer of its own.
+template <typename T>
+class ProcessingTimeOperator final : public UnaryOperator<T, T> {
+ public:
+  explicit ProcessingTimeOperator(engine::Port out) : UnaryOperator<T, T>(out) {}
+  void OnBatch(Batch<T>& batch) override {
+    const Timestamp now = engine::WallClockMs();
+    for (auto& e : batch) e.ts = now;
+    this->out_->OnBatch(batch);
+    if (now - 1 > watermark_) {
+      watermark_ = now - 1;
+      this->out_->OnWatermark(watermark_);
+    }
+  }
+  void OnWatermark(Timestamp) override {}
+
+ private:
+  Timestamp watermark_ = engine::kMinTimestamp;
 };
 
 // Passes records through unchanged (the head of a union's task).

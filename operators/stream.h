@@ -195,6 +195,15 @@ class Stream {
     }));
   }
 
+  // Processing time from here on (ProcessingTimeOperator): timestamps and
+  // watermarks from the wall clock, for processing-time windows.
+  Stream<T> ProcessingTime(std::string name) {
+    return Stream<T>(job_, job_->template AddNode<T>(std::move(name), "processing time", {Forward()},
+                                                     [](int, int, engine::Port out) {
+                                                       return std::make_unique<ProcessingTimeOperator<T>>(out);
+                                                     }));
+  }
+
   // Sends every record to every instance of the next operator.
   Stream<T> Broadcast(std::string name) {
     engine::Edge e = Forward();

@@ -509,6 +509,61 @@ Checked ReferenceQ11(const std::vector<Event>& events, bool lines) {
 
 }  // namespace
 
+// ---- q12: bids per bidder in processing-time windows ----
+// Tumbling 10 s windows of processing time (Flink: TUMBLE(PROCTIME(), ...)).
+// Which window a bid falls in depends on when it passes, so no reference
+// can know the rows; the check is on each bidder's total over its windows
+// (a running sum after the windows), which every correct run has.
+
+struct Q12Total {
+  int64_t bidder = 0;
+  int64_t bid_count = 0;
+  bool operator==(const Q12Total&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Q12Total& r) {
+    return H::combine(std::move(h), r.bidder, r.bid_count);
+  }
+};
+std::string ToLine(const Q12Total& r) { return Num(r.bidder) + " " + Num(r.bid_count); }
+
+namespace {
+
+constexpr int64_t kQ12Window = 10'000;
+
+struct SumWindowCounts {
+  using Acc = int64_t;
+  using Out = int64_t;
+  Acc Create() const { return 0; }
+  void Add(Acc& a, const WindowResult<int64_t, int64_t>& r) const { a += r.value; }
+  void Merge(Acc& a, const Acc& b) const { a += b; }
+  Out Result(const Acc& a) const { return a; }
+};
+
+void BuildQ12(Stream<Event> events, std::shared_ptr<Checked> out) {
+  auto total = [](const int64_t& bidder, const int64_t& n) { return Q12Total{bidder, n}; };
+  auto rows = Bids(events)
+                  .ProcessingTime("q12 processing time")
+                  .KeyBy([](const Bid& b) { return b.bidder; })
+                  .Window(operators::Tumbling(kQ12Window))
+                  .Aggregate("q12 bids per bidder and window", operators::Count{})
+                  .KeyBy([](const WindowResult<int64_t, int64_t>& r) { return r.key; })
+                  .Process<Q12Total>("q12 check: total per bidder",
+                                     operators::RunningAggregate<WindowResult<int64_t, int64_t>, int64_t,
+                                                                 SumWindowCounts, decltype(total)>(
+                                         SumWindowCounts{}, kEmitEveryMs, total));
+  SinkUpsert(rows, [](const Q12Total& r) { return r.bidder; }, out);
+}
+
+Checked ReferenceQ12(const std::vector<Event>& events, bool lines) {
+  std::map<int64_t, int64_t> totals;
+  for (const Bid* b : All<Bid>(events)) ++totals[b->bidder];
+  std::vector<Q12Total> rows;
+  for (const auto& [bidder, n] : totals) rows.push_back(Q12Total{bidder, n});
+  return Reduce(rows, lines);
+}
+
+}  // namespace
+
 // ---- q15, q16, q17: bidding statistics (updating GROUP BY) ----
 // Counts of bids by price range (under 10,000; under 1,000,000; more),
 // distinct bidders and auctions in each, per day (q15), per channel and
@@ -842,6 +897,8 @@ std::vector<Query> StatefulQueries() {
       {"q8", "monitor new users: a window join of persons and auctions", K::kWindowed, BuildQ8, ReferenceQ8},
       {"q9", "winning bids: each auction's best bid within its lifetime", K::kWindowed, BuildQ9, ReferenceQ9},
       {"q11", "user sessions: bids per bidder in session windows", K::kWindowed, BuildQ11, ReferenceQ11},
+      {"q12", "bids per bidder in processing-time windows (checked on each bidder's total)", K::kUpdating, BuildQ12,
+       ReferenceQ12},
       {"q15", "bidding statistics per day, with distinct counts", K::kUpdating, BuildQ15, ReferenceQ15},
       {"q16", "channel statistics per channel and day", K::kUpdating, BuildQ16, ReferenceQ16},
       {"q17", "auction statistics per auction and day", K::kUpdating, BuildQ17, ReferenceQ17},

@@ -259,3 +259,42 @@ TEST(WindowTest, LateRecordsShowInTheMetrics) {
 
 }  // namespace
 }  // namespace rivulet::operators
+
+namespace rivulet::operators {
+namespace {
+
+// ProcessingTime(): records stamped with the wall clock whatever their
+// event time (here far in the past, and out of order), and watermarks from
+// the clock, so a processing-time window holds them all and fires.
+TEST(WindowTest, ProcessingTimeRestampsRecordsAndWindowsFollowTheClock) {
+  std::vector<KV> in;
+  for (int i = 0; i < 5000; ++i) in.push_back({i % 2 ? "a" : "b", (i * 7919) % 1000});
+  JobBuilder job;
+  auto out = std::make_shared<Collected<R>>();
+  const int64_t before = engine::WallClockMs();
+  job.FromCollection<KV>("in", in, [](const KV& kv) { return kv.second; }, WatermarkStrategy::BoundedOutOfOrderness(0))
+      .ProcessingTime("processing time")
+      .KeyBy([](const KV& kv) { return kv.first; })
+      .Window(Tumbling(3'600'000))
+      .Aggregate("count", Count{})
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o;
+  o.parallelism = 2;
+  o.runtime.metrics = &metrics;
+  ASSERT_TRUE(job.Run(o).ok());
+  const int64_t after = engine::WallClockMs();
+  int64_t total = 0;
+  for (const auto& r : out->values()) {
+    total += r.value;
+    EXPECT_LE(r.start, after);
+    EXPECT_GT(r.end, before) << "a window of event time, not of the clock";
+  }
+  EXPECT_EQ(total, 5000);
+  uint64_t late = 0;
+  for (const auto& m : metrics.operators) late += m->late_records.load();
+  EXPECT_EQ(late, 0u) << "event time out of order must not matter after ProcessingTime";
+}
+
+}  // namespace
+}  // namespace rivulet::operators
