@@ -3,7 +3,8 @@
 // same query as one hand-written single-threaded loop, in the same run:
 // the baseline counts in a hash map per window (as the runtime does); a
 // second loop indexing an array by campaign id is reported beside it
-// (ratio_dense). Every run's windows are checked against the loops'.
+// (ratio_dense), and the hash-map loop on two threads, each over half the
+// events (p2_over_loop_2threads: target 0.8; p2_over_p1: target 1.8). Every run's windows are checked against the loops'.
 //
 // With --set source=log the events are first written to a topic of an
 // embedded log (not timed) and the query reads them from there through the
@@ -75,7 +76,7 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
     // dirty pages back during the timed runs (memory and log alike).
     RIVULET_RETURN_IF_ERROR(lm->FlushAll());
   }
-  std::vector<double> base, dense, p1, p2, l1, l2;
+  std::vector<double> base, base2, dense, p1, p2, l1, l2;
   Counts want;
   for (int r = 0; r < o.repeats; ++r) {
     auto start = Clock::now();
@@ -85,6 +86,10 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
     Counts dense_counts = jobs::ysb::Baseline(*events, *table, c, jobs::ysb::BaselineKind::kDenseArray);
     dense.push_back(static_cast<double>(o.records) / Seconds(start, Clock::now()));
     if (dense_counts != counts) return Status(Errc::kCorruption, "the two baseline loops disagree");
+    start = Clock::now();
+    Counts two = jobs::ysb::BaselineThreads(*events, *table, c, 2);
+    base2.push_back(static_cast<double>(o.records) / Seconds(start, Clock::now()));
+    if (two != counts) return Status(Errc::kCorruption, "the two-thread loop disagrees with the one-thread loop");
     if (r == 0) want = std::move(counts);
     RIVULET_ASSIGN_OR_RETURN(double s1, RunQuery(events, nullptr, table, c, 1, want));
     p1.push_back(static_cast<double>(o.records) / s1);
@@ -126,6 +131,8 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
   f.extra = {{"records_per_s_p1", m1},
              {"records_per_s_p2", m2},
              {"p2_over_p1", m2 / m1},
+             {"baseline_2threads_records_per_s", Median(base2)},
+             {"p2_over_loop_2threads", m2 / Median(base2)},
              {"baseline_dense_records_per_s", Median(dense)},
              {"ratio_dense", m1 / Median(dense)},
              {"windows", static_cast<double>(want.size())}};

@@ -2,6 +2,8 @@
 #include "jobs/ysb.h"
 
 #include <algorithm>
+#include <span>
+#include <thread>
 #include <ostream>
 
 #include "connectors/log/log_connector.h"
@@ -100,7 +102,7 @@ namespace {
 // for every view whose ad has a campaign. `Counters` finds the counters of
 // a window and the slot of a campaign in them (inlined: template lambdas).
 template <typename Counters, typename Init, typename Slot>
-void CountViews(const std::vector<AdEvent>& events, const CampaignTable& table, const Config& c,
+void CountViews(std::span<const AdEvent> events, const CampaignTable& table, const Config& c,
                 std::map<int64_t, Counters>* windows, Init init, Slot slot) {
   int64_t last_start = INT64_MIN;
   Counters* current = nullptr;
@@ -145,6 +147,30 @@ std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEve
   for (const auto& [start, counts] : windows) {
     for (size_t camp = 0; camp < counts.size(); ++camp) {
       if (counts[camp]) out[{start, static_cast<uint32_t>(camp)}] = counts[camp];
+    }
+  }
+  return out;
+}
+
+std::map<std::pair<int64_t, uint32_t>, int64_t> BaselineThreads(const std::vector<AdEvent>& events,
+                                                                 const CampaignTable& table, const Config& c,
+                                                                 int threads) {
+  using Counters = absl::flat_hash_map<uint32_t, int64_t>;
+  std::vector<std::map<int64_t, Counters>> parts(static_cast<size_t>(threads));
+  std::vector<std::thread> workers;
+  const size_t per = (events.size() + static_cast<size_t>(threads) - 1) / static_cast<size_t>(threads);
+  for (size_t t = 0; t < static_cast<size_t>(threads); ++t) {
+    const size_t begin = std::min(events.size(), t * per), end = std::min(events.size(), begin + per);
+    workers.emplace_back([&, t, begin, end] {
+      CountViews(std::span<const AdEvent>(events.data() + begin, end - begin), table, c, &parts[t],
+                 [](Counters&) {}, [](Counters& w, uint32_t camp) -> int64_t& { return w[camp]; });
+    });
+  }
+  for (auto& w : workers) w.join();
+  std::map<std::pair<int64_t, uint32_t>, int64_t> out;
+  for (const auto& part : parts) {
+    for (const auto& [start, counts] : part) {
+      for (const auto& [camp, n] : counts) out[{start, camp}] += n;
     }
   }
   return out;

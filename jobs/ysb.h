@@ -82,5 +82,11 @@ enum class BaselineKind { kHashMap, kDenseArray };
 std::map<std::pair<int64_t, uint32_t>, int64_t> Baseline(const std::vector<AdEvent>& events,
                                                           const CampaignTable& table, const Config& c,
                                                           BaselineKind kind);
+// The kHashMap loop on `threads` threads, each over a contiguous share of
+// the events, their counts summed at the end: the hand-written figure the
+// runtime's parallelism is measured against.
+std::map<std::pair<int64_t, uint32_t>, int64_t> BaselineThreads(const std::vector<AdEvent>& events,
+                                                                 const CampaignTable& table, const Config& c,
+                                                                 int threads);
 
 }  // namespace rivulet::jobs::ysb
