@@ -87,12 +87,14 @@ void EmitResult(Ctx& ctx, Timestamp ts, F& f, const A&... args) {
 // Interval join: a left record at time t meets every right record of its
 // key with a time in [t + lower, t + upper] (lower <= upper; either may be
 // negative), once per pair, emitted as f(left, right) (an Out, or an
-// optional<Out> to keep or drop the pair) at the later of the two times.
+// optional<Out> to keep or drop the pair) at the later of the two times
+// (or just after the watermark, for a late record a regular join takes).
 // Each side is kept until the watermark passes the last time a partner
 // could have: a left at t until t + upper, a right at r until r - lower.
 // A keyed stream-stream join whose state lives `ttl` of event time is
 // IntervalJoin(-ttl, ttl, f); with kUnbounded on both sides nothing
-// expires (a regular join: state grows with the input).
+// expires (a regular join: state grows with the input), and a record
+// behind the watermark is still joined in full, not late.
 template <typename L, typename R, typename K, typename Out, typename F>
 class IntervalJoin {
  public:
@@ -109,28 +111,42 @@ class IntervalJoin {
 
   void ProcessElement(const Either<L, R>& e, ProcessContext<K, Out>& ctx) {
     const Timestamp t = ctx.timestamp();
-    if (t <= ctx.watermark()) {
+    const Timestamp w = ctx.watermark();
+    // Behind the watermark, partners may have expired: late, unless the
+    // other side never expires (a regular join joins the record in full).
+    const bool partners_expire = e.index() == 0 ? lower_ != -kUnbounded : upper_ != kUnbounded;
+    if (t <= w && partners_expire) {
       ctx.CountLate();
       return;
     }
+    // Emitted not behind the watermark, so not late downstream.
+    const Timestamp floor = t <= w ? detail::SaturatingAdd(w, 1) : engine::kMinTimestamp;
     if (e.index() == 0) {
       const L& l = std::get<0>(e);
       const auto& rs = rights_.Entries();
       const Timestamp hi = Add(t, upper_);
       for (auto it = rs.lower_bound(Add(t, lower_)); it != rs.end() && it->first <= hi; ++it) {
-        for (const R& r : it->second) detail::EmitResult<Out>(ctx, std::max(t, it->first), f_, l, r);
+        for (const R& r : it->second) detail::EmitResult<Out>(ctx, std::max({t, it->first, floor}), f_, l, r);
       }
-      lefts_.At(t).push_back(l);
-      if (upper_ != kUnbounded) ctx.RegisterTimer(hi);
+      if (upper_ == kUnbounded) {
+        lefts_.At(t).push_back(l);
+      } else if (hi > w) {  // else no right still to come can meet it
+        lefts_.At(t).push_back(l);
+        ctx.RegisterTimer(hi);
+      }
     } else {
       const R& r = std::get<1>(e);
       const auto& ls = lefts_.Entries();
       const Timestamp hi = Sub(t, lower_);
       for (auto it = ls.lower_bound(Sub(t, upper_)); it != ls.end() && it->first <= hi; ++it) {
-        for (const L& l : it->second) detail::EmitResult<Out>(ctx, std::max(t, it->first), f_, l, r);
+        for (const L& l : it->second) detail::EmitResult<Out>(ctx, std::max({t, it->first, floor}), f_, l, r);
       }
-      rights_.At(t).push_back(r);
-      if (lower_ != -kUnbounded) ctx.RegisterTimer(hi);
+      if (lower_ == -kUnbounded) {
+        rights_.At(t).push_back(r);
+      } else if (hi > w) {
+        rights_.At(t).push_back(r);
+        ctx.RegisterTimer(hi);
+      }
     }
   }
 
@@ -156,6 +172,48 @@ class IntervalJoin {
   engine::MapState<K, Timestamp, std::vector<R>> rights_;
 };
 
+// A regular inner join where each key has one right record (an auction
+// per auction id; a row per primary key): the right record is kept, a
+// left record joins it at once or waits for it, and is not kept once
+// joined, so the state is the right records plus the lefts still waiting
+// (Flink plans joins on a unique key the same way). A second right record
+// for a key replaces the first for the lefts after it. Lefts of a key
+// whose right record never comes wait to the end of the input. Nothing is
+// late: nothing expires. Emitted at the later of the two times (or just
+// after the watermark).
+template <typename L, typename R, typename K, typename Out, typename F>
+class UniqueKeyJoin {
+ public:
+  explicit UniqueKeyJoin(F f) : f_(std::move(f)) {}
+
+  void Open(engine::KeyedStateBackend<K>& states) {
+    right_ = states.template Value<std::pair<Timestamp, R>>("right");
+    waiting_ = states.template List<std::pair<Timestamp, L>>("waiting");
+  }
+
+  void ProcessElement(const Either<L, R>& e, ProcessContext<K, Out>& ctx) {
+    const Timestamp t = ctx.timestamp();
+    const Timestamp floor = detail::SaturatingAdd(ctx.watermark(), 1);
+    if (e.index() == 0) {
+      if (const auto* r = right_.Get()) {
+        detail::EmitResult<Out>(ctx, std::max({t, r->first, floor}), f_, std::get<0>(e), r->second);
+      } else {
+        waiting_.Add({t, std::get<0>(e)});
+      }
+      return;
+    }
+    const R& r = std::get<1>(e);
+    for (const auto& [lt, l] : waiting_.Get()) detail::EmitResult<Out>(ctx, std::max({t, lt, floor}), f_, l, r);
+    waiting_.Clear();
+    right_.Update({t, r});
+  }
+
+ private:
+  F f_;
+  engine::ValueState<K, std::pair<Timestamp, R>> right_;
+  engine::ListState<K, std::pair<Timestamp, L>> waiting_;
+};
+
 // Window join: left and right records of one key in the same event-time
 // window (tumbling or sliding) meet, every pair once per window they
 // share, emitted as f(left, right) (Out or optional<Out>) when the window
@@ -165,8 +223,12 @@ template <typename L, typename R, typename K, typename Out, typename F>
 class WindowJoin {
  public:
   WindowJoin(WindowSpec spec, F f) : size_(spec.size_ms), slide_(spec.slide_ms), f_(std::move(f)) {
-    if (spec.kind == WindowSpec::Kind::kSession || !Validate(spec).ok()) {
-      throw std::invalid_argument("window join: a tumbling or sliding window with a positive size and slide");
+    if (spec.kind == WindowSpec::Kind::kSession || !Validate(spec).ok() || spec.slide_ms > spec.size_ms) {
+      throw std::invalid_argument(
+          "window join: a tumbling or sliding window with a positive size and a slide no greater than it");
+    }
+    if (spec.allowed_lateness_ms != 0) {
+      throw std::invalid_argument("window join: no allowed lateness (a record after its windows fired is late)");
     }
   }
 

@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -207,6 +208,12 @@ class EmittedBefore {
 // (kDrain) is moved from as it is read: each record once, not copied; its
 // records are gone afterwards, so a job restoring a checkpoint cannot
 // read it again (Restore throws).
+// How many instances of a drained collection's source were made (a second
+// run's instances find the records gone).
+struct DrainCount {
+  std::atomic<int64_t> instances{0};
+};
+
 template <typename T, typename TsFn, bool kDrain = false>
 class CollectionSource final : public SourceBase<T, TsFn> {
  public:
@@ -214,13 +221,15 @@ class CollectionSource final : public SourceBase<T, TsFn> {
   using Data = std::conditional_t<kDrain, std::vector<T>, const std::vector<T>>;
 
   CollectionSource(engine::Port out, std::shared_ptr<Data> data, int index, int parallelism, TsFn ts,
-                   WatermarkStrategy wm)
+                   WatermarkStrategy wm, DrainCount* drains = nullptr)
       : SourceBase<T, TsFn>(out, std::move(ts), wm), data_(std::move(data)), index_(index),
         parallelism_(parallelism), next_(static_cast<size_t>(index) * kBlock),
-        stride_(static_cast<size_t>(parallelism) * kBlock) {}
+        stride_(static_cast<size_t>(parallelism) * kBlock),
+        spent_(drains && drains->instances.fetch_add(1) >= parallelism) {}
 
   engine::SourceInstance::Poll PollRecords(size_t max_records) override {
     using Poll = engine::SourceInstance::Poll;
+    if (spent_) throw std::runtime_error("a drained collection source runs once: its records were moved out");
     const size_t n = data_->size();
     if (next_ < n) {
       const size_t block_end = std::min(n, next_ - next_ % kBlock + kBlock);
@@ -265,6 +274,7 @@ class CollectionSource final : public SourceBase<T, TsFn> {
   size_t next_;
   const size_t stride_;
   EmittedBefore emitted_;
+  const bool spent_;  // a second run over a drained collection
 };
 
 // Generates record n = gen(n) for n in [0, count) (count < 0: unbounded),

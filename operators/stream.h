@@ -70,12 +70,15 @@ class JobBuilder {
 
   // The records of `data`, moved out as they are emitted (split as
   // FromCollection): no copy per record, and `data` holds moved-from
-  // values afterwards. A job reading it cannot restart from a checkpoint.
+  // values afterwards. A job reading it runs once (a second run fails, as
+  // does a restart from a checkpoint).
   template <typename T, typename TsFn = std::nullptr_t>
   Stream<T> FromDrained(std::string name, std::shared_ptr<std::vector<T>> data, TsFn ts = nullptr,
                         WatermarkStrategy wm = {}) {
-    return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [data, ts, wm](int index, int p, engine::Port out) {
-      return std::make_unique<CollectionSource<T, TsFn, true>>(out, data, index, p, ts, wm);
+    auto drains = std::make_shared<DrainCount>();
+    return Stream<T>(this, AddNode<T>(std::move(name), "source", {}, [data, ts, wm, drains](int index, int p,
+                                                                                          engine::Port out) {
+      return std::make_unique<CollectionSource<T, TsFn, true>>(out, data, index, p, ts, wm, drains.get());
     }, /*source=*/true));
   }
 

@@ -201,9 +201,13 @@ TEST(JoinTest, WindowJoinPairsRecordsOfAKeyInEachWindowTheyShareAtParallelism1_2
   }
 }
 
-TEST(JoinTest, RecordsBehindTheWatermarkAreCountedLateAndJoinNothing) {
-  // One source, in this order, watermarks without slack: the right record
-  // at 1000 comes after the watermark passed 5000.
+// One source, in this order, watermarks without slack: the right record
+// at 1000 comes after the watermark passed 5000.
+struct LateRun {
+  std::vector<Pair> pairs;
+  uint64_t late = 0;
+};
+LateRun RunLate(int64_t lower, int64_t upper) {
   using E = Either<Rec, Rec>;
   std::vector<E> in = {E(std::in_place_index<0>, Rec{1, 1000, 1, 0}), E(std::in_place_index<0>, Rec{1, 5000, 2, 0}),
                        E(std::in_place_index<1>, Rec{1, 6000, 11, 0}), E(std::in_place_index<1>, Rec{1, 1000, 12, 0})};
@@ -212,15 +216,76 @@ TEST(JoinTest, RecordsBehindTheWatermarkAreCountedLateAndJoinNothing) {
   job.FromCollection<E>("in", in, [](const E& e) { return e.index() == 0 ? std::get<0>(e).ts : std::get<1>(e).ts; },
                         WatermarkStrategy::BoundedOutOfOrderness(0))
       .KeyBy(EitherKey{RecKey, RecKey})
-      .Process<Pair>("join", IJ(-IJ::kUnbounded, IJ::kUnbounded, MakePair))
+      .Process<Pair>("join", IJ(lower, upper, MakePair))
       .CollectInto("out", out);
   engine::JobMetrics metrics;
   JobRunOptions o = Options(1);
   o.runtime.batch_size = 1;
   o.runtime.metrics = &metrics;
-  ASSERT_TRUE(job.Run(o).ok());
-  EXPECT_EQ(metrics.operators[1]->late_records.load(), 1u);
-  EXPECT_EQ(Sorted(out->values()), (std::vector<Pair>{{1, 1, 11, 0}, {1, 2, 11, 0}}));
+  EXPECT_TRUE(job.Run(o).ok());
+  return LateRun{Sorted(out->values()), metrics.operators[1]->late_records.load()};
+}
+
+TEST(JoinTest, ARecordBehindTheWatermarkIsLateWhereItsPartnersExpire) {
+  // Bounded: rights at 1000 meet lefts in [-9000, 11000]; the left at 1000
+  // may have expired, so the late right is counted and joins nothing.
+  LateRun bounded = RunLate(-10'000, 10'000);
+  EXPECT_EQ(bounded.late, 1u);
+  EXPECT_EQ(bounded.pairs, (std::vector<Pair>{{1, 1, 11, 0}, {1, 2, 11, 0}}));
+}
+
+TEST(JoinTest, ARegularJoinTakesARecordBehindTheWatermarkInFull) {
+  // Unbounded: nothing ever expires, so the late right meets both lefts.
+  LateRun regular = RunLate(-IJ::kUnbounded, IJ::kUnbounded);
+  EXPECT_EQ(regular.late, 0u);
+  EXPECT_EQ(regular.pairs, (std::vector<Pair>{{1, 1, 11, 0}, {1, 1, 12, 0}, {1, 2, 11, 0}, {1, 2, 12, 0}}));
+}
+
+TEST(JoinTest, AUniqueKeyJoinGivesTheRegularJoinsPairsAndKeepsNoJoinedLeft) {
+  // Each key's right record comes once, somewhere among its lefts.
+  auto left = MakeRecs(4000, 11, 300, 2, 0);
+  std::vector<Rec> right;
+  for (int64_t k = 0; k < 300; k += 2) right.push_back(Rec{k, 1000 + k * 25, 100'000 + k, 0});  // half the keys
+  std::vector<Pair> want;
+  for (const auto& l : left) {
+    if (l.key % 2 == 0) want.push_back(Pair{l.key, l.id, 100'000 + l.key, 0});
+  }
+  want = Sorted(want);
+  auto join = [](const Rec& l, const Rec& r) { return Pair{l.key, l.id, r.id, 0}; };
+  using UJ = UniqueKeyJoin<Rec, Rec, int64_t, Pair, decltype(join)>;
+  for (int p : {1, 2, 4}) {
+    auto got = RunJoin(left, right, p, [&](auto keyed) { return keyed.template Process<Pair>("join", UJ(join)); });
+    for (auto& g : got) g.ts = 0;
+    EXPECT_EQ(Sorted(got), want) << "parallelism " << p;
+  }
+  // State, driven by hand: a left waits; its right joins it and stays;
+  // a later left joins at once and is not kept.
+  using E = Either<Rec, Rec>;
+  auto into = std::make_shared<Collected<Pair>>();
+  CollectSink<Pair> sink(into);
+  auto key = EitherKey{RecKey, RecKey};
+  KeyedProcessOperator<E, decltype(key), Pair, UJ> op(sink.input(0), key, UJ(join));
+  Batch<E> first{{10, E(std::in_place_index<0>, Rec{7, 10, 1, 0})}};
+  op.OnBatch(first);
+  EXPECT_EQ(into->values().size(), 0u);
+  EXPECT_EQ(op.states().KeyCount(), 1u);  // the waiting left
+  Batch<E> second{{20, E(std::in_place_index<1>, Rec{7, 20, 2, 0})}, {30, E(std::in_place_index<0>, Rec{7, 30, 3, 0})}};
+  op.OnBatch(second);
+  EXPECT_EQ(into->values(), (std::vector<Pair>{{7, 1, 2, 0}, {7, 3, 2, 0}}));
+  EXPECT_EQ(into->events[0].ts, 20);  // at the later time
+  EXPECT_EQ(into->events[1].ts, 30);
+  // A thousand more lefts of key 7 join and leave nothing behind: the
+  // checkpoint holds the right record (and the watermark), not the lefts.
+  Batch<E> many;
+  for (int64_t i = 0; i < 1000; ++i) many.push_back({31 + i, E(std::in_place_index<0>, Rec{7, 31 + i, 100 + i, 0})});
+  op.OnBatch(many);
+  EXPECT_EQ(into->values().size(), 1002u);
+  size_t bytes = 0;
+  for (const auto& entry : testing::SnapshotEntries(op, 1)) bytes += entry.bytes.size();
+  EXPECT_LT(bytes, 200u);
+  Batch<E> other{{40, E(std::in_place_index<0>, Rec{8, 40, 4, 0})}};
+  op.OnBatch(other);
+  EXPECT_EQ(op.states().KeyCount(), 2u);  // key 8 waits
 }
 
 TEST(JoinTest, DeduplicateKeepsTheFirstOfEachKeyPerTimeToLive) {
