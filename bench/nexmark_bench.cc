@@ -16,7 +16,8 @@
 //                                  and the benchmark fails
 //   latency_p50_ms, latency_p99_ms at latency_rate = half the p1 rate, one run at
 //                                  parallelism 1 over latency_seconds of events (--set
-//                                  latency_seconds=S; at most --records events), by
+//                                  latency_seconds=S; at most --records events from
+//                                  ingestion, 10 x --records from the watermark), by
 //                                  latency_from:
 //     "ingestion"  stateless queries, joins, and the updating queries that emit each
 //                  update at its record's time (q18, q19): from a record's ingestion
@@ -25,7 +26,8 @@
 //     "watermark"  windowed queries and the updating ones that emit when the watermark
 //                  passes a timer (q4, q15-q17): from the moment the watermark passes
 //                  the window's end to the result reaching the sink. Events generated
-//                  at the latency rate (event time advances as the wall clock), bound
+//                  at the latency rate (event time advances as the wall clock; made
+//                  on a thread of their own, a few chunks ahead of the source), bound
 //                  0 (in order at parallelism 1); the source notes when it emits the
 //                  first event of each ms of event time. A result stamped t (a
 //                  window's end - 1, an auction's expiry, the end - 1 of an emission
@@ -195,11 +197,12 @@ class AheadGenerator {
   std::thread thread_;
 };
 
-// `q` over `seconds` of events generated at `rate` events/s: each
+// `q` over `seconds` of events generated at `rate` events/s (at most
+// `max_events`): each
 // result's latency from the watermark passing its timestamp (ms).
-Status MeasureWatermarkLatency(const Query& q, double rate, double seconds, QueryFigures* f) {
+Status MeasureWatermarkLatency(const Query& q, double rate, double seconds, int64_t max_events, QueryFigures* f) {
   jobs::nexmark::GeneratorConfig c;
-  c.events = std::max<int64_t>(1, std::llround(rate * seconds));
+  c.events = std::clamp<int64_t>(std::llround(rate * seconds), 1, std::max<int64_t>(1, max_events));
   c.events_per_second = rate;  // event time advances as fast as the source emits
   auto events = std::make_shared<AheadGenerator>(c);
   auto first = std::make_shared<FirstEmitted>();
@@ -394,7 +397,10 @@ Status NexmarkBench(const BenchOptions& o, std::ostream& out) {
     }
     const double rate = Median(f.p1) / 2;
     if (FromWatermark(*q)) {
-      RIVULET_RETURN_IF_ERROR(MeasureWatermarkLatency(*q, rate, latency_seconds > 0 ? latency_seconds : 12, &f));
+      // Generated as the run goes: not bounded by --records, but a small
+      // --records (a test) keeps the run short.
+      RIVULET_RETURN_IF_ERROR(MeasureWatermarkLatency(*q, rate, latency_seconds > 0 ? latency_seconds : 12,
+                                                      10 * static_cast<int64_t>(events->size()), &f));
     } else {
       RIVULET_RETURN_IF_ERROR(MeasureIngestionLatency(*q, events, rate, latency_seconds > 0 ? latency_seconds : 3, &f));
     }
