@@ -14,17 +14,40 @@
 //   checked                        every run's output (reduced: rows, sum and xor of row
 //                                  hashes) equals the reference's; a mismatch is printed
 //                                  and the benchmark fails
-//   latency_p50_ms, latency_p99_ms stateless queries: from a record's ingestion (the
-//                                  source stamps the wall clock) to its row reaching the
-//                                  sink, at latency_rate = half the p1 rate, over at most
-//                                  ~3 s of events. Windowed and updating queries: not
-//                                  measured yet (latency_note says so); their latency is
-//                                  the watermark passing a window's end to the emission.
+//   latency_p50_ms, latency_p99_ms at latency_rate = half the p1 rate, one run at
+//                                  parallelism 1 over latency_seconds of events (--set
+//                                  latency_seconds=S; at most --records events from
+//                                  ingestion, 10 x --records from the watermark), by
+//                                  latency_from:
+//     "ingestion"  stateless queries, joins, and the updating queries that emit each
+//                  update at its record's time (q18, q19): from a record's ingestion
+//                  (the source stamps the steady clock, µs, as its timestamp) to its
+//                  row reaching the sink. Default 3 s.
+//     "watermark"  windowed queries and the updating ones that emit when the watermark
+//                  passes a timer (q4, q15-q17): from the moment the watermark passes
+//                  the window's end to the result reaching the sink. Events generated
+//                  at the latency rate (event time advances as the wall clock; made
+//                  on a thread of their own, a few chunks ahead of the source), bound
+//                  0 (in order at parallelism 1); the source notes when it emits the
+//                  first event of each ms of event time. A result stamped t (a
+//                  window's end - 1, an auction's expiry, the end - 1 of an emission
+//                  interval) was due when the first event at t + 1 or later left the
+//                  source (then the watermark reaches t). Default 12 s, so that 10 s
+//                  windows close.
+//   latency_rows                   rows measured; latency_excluded the rows that were not
+//                                  due when emitted (windows and intervals flushed by the
+//                                  end of input). No row measured: latency_note instead.
 // With --json: one JSON object per query, one per line ({"bench":"nexmark","query":...}).
 #include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <ostream>
+#include <thread>
 
 #include "bench/harness.h"
 #include "engine/checkpoint_store.h"
@@ -43,7 +66,10 @@ struct QueryFigures {
   bool checked = true;
   std::string mismatch;  // the first run that differed
   uint64_t rows = 0;
+  bool latency_from_watermark = false;
   double latency_rate = 0;
+  double latency_seconds = 0;  // of events (event time at the rate)
+  uint64_t latency_excluded = 0;
   std::vector<double> latencies_ms;
 };
 
@@ -76,14 +102,22 @@ Result<double> Timed(const Query& q, const std::shared_ptr<const std::vector<Eve
   return secs;
 }
 
-// A stateless query at `rate` events/s over a prefix of `events`: each
-// row's latency from its record's ingestion (ms).
-Status MeasureLatency(const Query& q, const std::shared_ptr<const std::vector<Event>>& events, double rate,
-                      QueryFigures* f) {
-  const auto count = std::min<int64_t>(static_cast<int64_t>(events->size()), std::max<int64_t>(1, rate * 3));
+// Whether `q`'s latency runs from the watermark passing a result's time
+// (windows, timers) or from the ingestion of the record a row comes from.
+bool FromWatermark(const Query& q) {
+  if (q.kind == QueryKind::kStateless || q.kind == QueryKind::kJoin) return false;
+  // KeepGreatest and TopN emit each update at once, at its record's time.
+  return q.name != "q18" && q.name != "q19";
+}
+
+// `q` at `rate` events/s over a prefix of `events` (at most `seconds`'
+// worth): each row's latency from its record's ingestion (ms).
+Status MeasureIngestionLatency(const Query& q, const std::shared_ptr<const std::vector<Event>>& events, double rate,
+                               double seconds, QueryFigures* f) {
+  const auto count = std::clamp<int64_t>(std::llround(rate * seconds), 1, static_cast<int64_t>(events->size()));
   operators::JobBuilder job;
-  // The record's timestamp is the wall clock (µs) when the source makes it:
-  // no windows downstream, so it serves as the ingestion stamp.
+  // The record's timestamp is the clock (µs) when the source makes it:
+  // nothing downstream waits on time, so it serves as the ingestion stamp.
   auto in = job.FromGenerator(
       "nexmark events", [events](uint64_t n) { return (*events)[n]; }, count, rate,
       [](const Event&) { return jobs::nexmark::LatencyClockUs(); }, operators::WatermarkStrategy{});
@@ -95,8 +129,126 @@ Status MeasureLatency(const Query& q, const std::shared_ptr<const std::vector<Ev
   o.runtime.threads = 1;
   RIVULET_RETURN_IF_ERROR(job.Run(o));
   f->latency_rate = rate;
-  f->latencies_ms.reserve(out->latencies_us.size());
-  for (int64_t us : out->latencies_us) f->latencies_ms.push_back(static_cast<double>(us) / 1000.0);
+  f->latency_seconds = static_cast<double>(count) / rate;
+  f->latencies_ms.reserve(out->latency_stamps.size());
+  for (const auto& s : out->latency_stamps) f->latencies_ms.push_back(static_cast<double>(s.at_us - s.ts) / 1000.0);
+  return Status::Ok();
+}
+
+// When the latency run's source emitted the first event of each ms of
+// event time (index: ms after event 0's; 0 = no event in that ms).
+struct FirstEmitted {
+  int64_t base_ms = 0;
+  int64_t last = -1;
+  std::vector<int64_t> at_us;
+};
+
+// The events of `c` made on a thread of their own, a few chunks ahead of
+// the reader: a latency run longer than the events memory holds, without
+// generating on the job's thread. Take(n) must be called for n = 0, 1, ...
+// from one thread; it waits when the generator is behind.
+class AheadGenerator {
+ public:
+  explicit AheadGenerator(jobs::nexmark::GeneratorConfig c) : c_(c), thread_([this] { Generate(); }) {}
+  AheadGenerator(const AheadGenerator&) = delete;
+  AheadGenerator& operator=(const AheadGenerator&) = delete;
+  ~AheadGenerator() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Event Take() {
+    if (pos_ == current_.size()) [[unlikely]] {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return !ready_.empty(); });
+      current_ = std::move(ready_.front());
+      ready_.pop_front();
+      pos_ = 0;
+      cv_.notify_all();
+    }
+    return std::move(current_[pos_++]);
+  }
+
+ private:
+  static constexpr int64_t kChunk = 1 << 15;
+  static constexpr size_t kAhead = 8;
+  void Generate() {
+    for (int64_t first = 0; first < c_.events; first += kChunk) {
+      std::vector<Event> chunk;
+      for (int64_t n = first; n < std::min(c_.events, first + kChunk); ++n) chunk.push_back(MakeEvent(c_, n));
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || ready_.size() < kAhead; });
+      if (stop_) return;
+      ready_.push_back(std::move(chunk));
+      cv_.notify_all();
+    }
+  }
+
+  const jobs::nexmark::GeneratorConfig c_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<Event>> ready_;  // guarded by mu_
+  bool stop_ = false;                     // guarded by mu_
+  std::vector<Event> current_;            // the reader's
+  size_t pos_ = 0;
+  std::thread thread_;
+};
+
+// `q` over `seconds` of events generated at `rate` events/s (at most
+// `max_events`): each
+// result's latency from the watermark passing its timestamp (ms).
+Status MeasureWatermarkLatency(const Query& q, double rate, double seconds, int64_t max_events, QueryFigures* f) {
+  jobs::nexmark::GeneratorConfig c;
+  c.events = std::clamp<int64_t>(std::llround(rate * seconds), 1, std::max<int64_t>(1, max_events));
+  c.events_per_second = rate;  // event time advances as fast as the source emits
+  auto events = std::make_shared<AheadGenerator>(c);
+  auto first = std::make_shared<FirstEmitted>();
+  first->base_ms = jobs::nexmark::EventTime(jobs::nexmark::MakeEvent(c, 0));
+  first->at_us.assign(
+      static_cast<size_t>(jobs::nexmark::EventTime(jobs::nexmark::MakeEvent(c, c.events - 1)) - first->base_ms + 1), 0);
+  operators::JobBuilder job;
+  auto in = job.FromGenerator(
+      "nexmark events",
+      [events, first](uint64_t) {
+        Event e = events->Take();
+        // Events are in event-time order: a new ms is a later one.
+        const int64_t i = jobs::nexmark::EventTime(e) - first->base_ms;
+        if (i > first->last) [[unlikely]] {
+          first->last = i;
+          first->at_us[static_cast<size_t>(i)] = jobs::nexmark::LatencyClockUs();
+        }
+        return e;
+      },
+      c.events, rate, [](const Event& e) { return jobs::nexmark::EventTime(e); },
+      operators::WatermarkStrategy::BoundedOutOfOrderness(0));
+  auto out = std::make_shared<Checked>();
+  out->measure_latency = true;
+  q.build(in, out);
+  operators::JobRunOptions o;
+  o.parallelism = 1;
+  o.runtime.threads = 1;
+  RIVULET_RETURN_IF_ERROR(job.Run(o));
+  // due[i]: when the first event at ms i or later left the source.
+  std::vector<int64_t> due(first->at_us.size() + 1, 0);
+  for (size_t i = first->at_us.size(); i-- > 0;) due[i] = first->at_us[i] != 0 ? first->at_us[i] : due[i + 1];
+  f->latency_from_watermark = true;
+  f->latency_rate = rate;
+  f->latency_seconds = static_cast<double>(c.events) / rate;
+  f->latencies_ms.reserve(out->latency_stamps.size());
+  for (const auto& s : out->latency_stamps) {
+    // The watermark (largest time - 1 at bound 0) reaches s.ts when an
+    // event at s.ts + 1 or later comes.
+    const int64_t i = std::max<int64_t>(0, s.ts + 1 - first->base_ms);
+    const int64_t at = i < static_cast<int64_t>(due.size()) ? due[static_cast<size_t>(i)] : 0;
+    if (at == 0 || s.at_us < at) {
+      ++f->latency_excluded;  // flushed at the end of input, before the watermark got there
+      continue;
+    }
+    f->latencies_ms.push_back(static_cast<double>(s.at_us - at) / 1000.0);
+  }
   return Status::Ok();
 }
 
@@ -123,6 +275,16 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
+const char* From(const QueryFigures& f) { return f.latency_from_watermark ? "watermark" : "ingestion"; }
+
+std::string Note(const QueryFigures& f) {
+  if (f.latency_from_watermark) {
+    return "no result was due before the end of input (" + std::to_string(f.latency_excluded) +
+           " flushed at the end); more events: --records, --set latency_seconds";
+  }
+  return "no rows";
+}
+
 void Report(std::ostream& out, const BenchOptions& o, const Query& q, const QueryFigures& f) {
   const double p1 = Median(f.p1), p2 = Median(f.p2), pc = Median(f.p1_checkpoints), loop = Median(f.loop);
   const bool latency = !f.latencies_ms.empty();
@@ -137,12 +299,16 @@ void Report(std::ostream& out, const BenchOptions& o, const Query& q, const Quer
                   static_cast<unsigned long long>(f.rows), f.checked ? "checked" : "MISMATCH", p1 / 1e6, p2 / 1e6,
                   pc / 1e6, loop / 1e6, loop > 0 ? p1 / loop : 0.0);
     out << line;
+    std::snprintf(line, sizeof(line), "  latency from %s at %.2f M/s over %.1f s of events: ", From(f),
+                  f.latency_rate / 1e6, f.latency_seconds);
+    out << line;
     if (latency) {
-      std::snprintf(line, sizeof(line), "  latency at %.2f M/s: p50 %.3f ms, p99 %.3f ms\n", f.latency_rate / 1e6,
-                    l50, l99);
+      std::snprintf(line, sizeof(line), "p50 %.3f ms, p99 %.3f ms (%zu rows", l50, l99, f.latencies_ms.size());
       out << line;
+      if (f.latency_from_watermark) out << ", " << f.latency_excluded << " flushed at the end not counted";
+      out << ")\n";
     } else {
-      out << "  latency: not measured for " << KindName(q.kind) << " queries yet\n";
+      out << Note(f) << "\n";
     }
     if (!f.checked) out << "  mismatch: " << f.mismatch << "\n";
     return;
@@ -156,12 +322,17 @@ void Report(std::ostream& out, const BenchOptions& o, const Query& q, const Quer
                 static_cast<unsigned long long>(f.rows), p1, p2, pc, loop, loop > 0 ? p1 / loop : 0.0,
                 f.checked ? "true" : "false");
   std::string json = line;
+  std::snprintf(line, sizeof(line),
+                ",\"latency_from\":\"%s\",\"latency_rate\":%.0f,\"latency_seconds\":%.2f,\"latency_rows\":%zu,"
+                "\"latency_excluded\":%llu",
+                From(f), f.latency_rate, f.latency_seconds, f.latencies_ms.size(),
+                static_cast<unsigned long long>(f.latency_excluded));
+  json += line;
   if (latency) {
-    std::snprintf(line, sizeof(line), ",\"latency_rate\":%.0f,\"latency_p50_ms\":%.4f,\"latency_p99_ms\":%.4f",
-                  f.latency_rate, l50, l99);
+    std::snprintf(line, sizeof(line), ",\"latency_p50_ms\":%.4f,\"latency_p99_ms\":%.4f", l50, l99);
     json += line;
   } else {
-    json += std::string(",\"latency_note\":\"not measured for ") + KindName(q.kind) + " queries yet\"";
+    json += ",\"latency_note\":\"" + Escape(Note(f)) + "\"";
   }
   if (!f.checked) json += ",\"mismatch\":\"" + Escape(f.mismatch) + "\"";
   out << json << "}\n";
@@ -171,9 +342,20 @@ void Report(std::ostream& out, const BenchOptions& o, const Query& q, const Quer
 
 Status NexmarkBench(const BenchOptions& o, std::ostream& out) {
   std::string name = "all";
+  double latency_seconds = 0;  // 0: 3 s from ingestion, 12 s from the watermark
   for (const auto& [k, v] : o.settings) {
-    if (k != "query") return Status(Errc::kInvalidArgument, "nexmark takes --query qN|all, not --set " + k + "=" + v);
-    name = v;
+    if (k == "query") {
+      name = v;
+    } else if (k == "latency_seconds") {
+      char* end = nullptr;
+      latency_seconds = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(latency_seconds > 0) || latency_seconds > 3600) {
+        return Status(Errc::kInvalidArgument, "latency_seconds must be a number of seconds in (0, 3600], not " + v);
+      }
+    } else {
+      return Status(Errc::kInvalidArgument,
+                    "nexmark takes --query qN|all and --set latency_seconds=S, not --set " + k + "=" + v);
+    }
   }
   std::vector<const Query*> queries;
   if (name == "all") {
@@ -213,7 +395,15 @@ Status NexmarkBench(const BenchOptions& o, std::ostream& out) {
       RIVULET_ASSIGN_OR_RETURN(double sc, Timed(*q, events, 1, store.get(), want, "p1 with checkpoints" + run, &f));
       f.p1_checkpoints.push_back(n / sc);
     }
-    if (q->kind == QueryKind::kStateless || q->kind == QueryKind::kJoin) RIVULET_RETURN_IF_ERROR(MeasureLatency(*q, events, Median(f.p1) / 2, &f));
+    const double rate = Median(f.p1) / 2;
+    if (FromWatermark(*q)) {
+      // Generated as the run goes: not bounded by --records, but a small
+      // --records (a test) keeps the run short.
+      RIVULET_RETURN_IF_ERROR(MeasureWatermarkLatency(*q, rate, latency_seconds > 0 ? latency_seconds : 12,
+                                                      10 * static_cast<int64_t>(events->size()), &f));
+    } else {
+      RIVULET_RETURN_IF_ERROR(MeasureIngestionLatency(*q, events, rate, latency_seconds > 0 ? latency_seconds : 3, &f));
+    }
     Report(out, o, *q, f);
     if (!f.checked) failed.push_back(q->name);
   }

@@ -45,11 +45,17 @@ struct Checked {
   bool collect_lines = false;
   std::vector<std::string> lines;
   std::string error;  // set when the output broke its own contract (a key updated from two instances)
-  // With measure_latency (SinkAppend only): per row, LatencyClockUs() at
-  // the sink minus the row's timestamp, which a latency run's source sets
-  // to LatencyClockUs() at ingestion. Not part of the comparison.
+  // With measure_latency (both sinks): per row, its timestamp and
+  // LatencyClockUs() when it reached the sink, in arrival order per sink
+  // instance. The caller turns them into latencies: a source stamping
+  // LatencyClockUs() as the timestamp gives at_us - ts, an event-time run
+  // looks up when the watermark passed ts. Not part of the comparison.
+  struct LatencyStamp {
+    int64_t ts = 0;
+    int64_t at_us = 0;
+  };
   bool measure_latency = false;
-  std::vector<int64_t> latencies_us;
+  std::vector<LatencyStamp> latency_stamps;
 
   template <typename Row>
   void Add(const Row& row) {
@@ -59,12 +65,15 @@ struct Checked {
     xored ^= h * 0x9e3779b97f4a7c15ULL;
     if (collect_lines) lines.push_back(ToLine(row));
   }
+  // With measure_latency, stamps every row of `batch` (operators::Batch).
+  template <typename Batch>
+  void Stamp(const Batch& batch);
   void Merge(Checked&& o) {
     rows += o.rows;
     sum += o.sum;
     xored ^= o.xored;
     for (auto& l : o.lines) lines.push_back(std::move(l));
-    latencies_us.insert(latencies_us.end(), o.latencies_us.begin(), o.latencies_us.end());
+    latency_stamps.insert(latency_stamps.end(), o.latency_stamps.begin(), o.latency_stamps.end());
     if (error.empty()) error = std::move(o.error);
   }
   void Finish() { std::sort(lines.begin(), lines.end()); }
@@ -77,6 +86,13 @@ struct Checked {
 inline int64_t LatencyClockUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+template <typename Batch>
+void Checked::Stamp(const Batch& batch) {
+  if (!measure_latency) [[likely]] return;
+  const int64_t now = LatencyClockUs();
+  for (const auto& e : batch) latency_stamps.push_back(LatencyStamp{e.ts, now});
 }
 
 // The reference's rows reduced as a run's are.
@@ -138,10 +154,7 @@ class AppendReduceSink final : public operators::SinkOperator<Row> {
   }
   void OnBatch(operators::Batch<Row>& batch) override {
     for (const auto& e : batch) local_.Add(e.value);
-    if (local_.measure_latency) [[unlikely]] {
-      const int64_t now = LatencyClockUs();
-      for (const auto& e : batch) local_.latencies_us.push_back(now - e.ts);
-    }
+    local_.Stamp(batch);
   }
   void OnEnd() override {
     std::lock_guard<std::mutex> lock(*mu_);
@@ -166,12 +179,16 @@ class UpsertReduceSink final : public operators::SinkOperator<Row> {
     int ended = 0;
   };
   UpsertReduceSink(std::shared_ptr<Checked> into, std::shared_ptr<Shared> shared, KeyFn key, int parallelism)
-      : into_(std::move(into)), shared_(std::move(shared)), key_(std::move(key)), parallelism_(parallelism) {}
+      : into_(std::move(into)), shared_(std::move(shared)), key_(std::move(key)), parallelism_(parallelism) {
+    stamps_.measure_latency = into_->measure_latency;
+  }
   void OnBatch(operators::Batch<Row>& batch) override {
+    stamps_.Stamp(batch);
     for (auto& e : batch) rows_.insert_or_assign(key_(e.value), std::move(e.value));
   }
   void OnEnd() override {
     std::lock_guard<std::mutex> lock(shared_->mu);
+    into_->Merge(std::move(stamps_));  // no rows: only the stamps
     for (auto& [k, r] : rows_) {
       if (!shared_->rows.emplace(k, std::move(r)).second && into_->error.empty()) {
         into_->error = "an updating query's key reached two sink instances: " + ToLine(shared_->rows.at(k));
@@ -190,6 +207,7 @@ class UpsertReduceSink final : public operators::SinkOperator<Row> {
   KeyFn key_;
   int parallelism_;
   absl::flat_hash_map<K, Row> rows_;
+  Checked stamps_;  // with measure_latency: this instance's stamps
 };
 
 }  // namespace detail
