@@ -104,10 +104,20 @@ Result<double> Timed(const Query& q, const std::shared_ptr<const std::vector<Eve
 
 // Whether `q`'s latency runs from the watermark passing a result's time
 // (windows, timers) or from the ingestion of the record a row comes from.
-bool FromWatermark(const Query& q) {
-  if (q.kind == QueryKind::kStateless || q.kind == QueryKind::kJoin) return false;
-  // KeepGreatest and TopN emit each update at once, at its record's time.
-  return q.name != "q18" && q.name != "q19";
+bool FromWatermark(const Query& q) { return q.kind == QueryKind::kWindowed || q.kind == QueryKind::kUpdating; }
+
+// Runs `q` after `in` at parallelism 1, its sink recording when each row
+// came (Checked::measure_latency).
+Result<std::shared_ptr<Checked>> RunForLatency(const Query& q, operators::JobBuilder& job,
+                                               operators::Stream<Event> in) {
+  auto out = std::make_shared<Checked>();
+  out->measure_latency = true;
+  q.build(in, out);
+  operators::JobRunOptions o;
+  o.parallelism = 1;
+  o.runtime.threads = 1;
+  RIVULET_RETURN_IF_ERROR(job.Run(o));
+  return out;
 }
 
 // `q` at `rate` events/s over a prefix of `events` (at most `seconds`'
@@ -121,13 +131,7 @@ Status MeasureIngestionLatency(const Query& q, const std::shared_ptr<const std::
   auto in = job.FromGenerator(
       "nexmark events", [events](uint64_t n) { return (*events)[n]; }, count, rate,
       [](const Event&) { return jobs::nexmark::LatencyClockUs(); }, operators::WatermarkStrategy{});
-  auto out = std::make_shared<Checked>();
-  out->measure_latency = true;
-  q.build(in, out);
-  operators::JobRunOptions o;
-  o.parallelism = 1;
-  o.runtime.threads = 1;
-  RIVULET_RETURN_IF_ERROR(job.Run(o));
+  RIVULET_ASSIGN_OR_RETURN(auto out, RunForLatency(q, job, in));
   f->latency_rate = rate;
   f->latency_seconds = static_cast<double>(count) / rate;
   f->latencies_ms.reserve(out->latency_stamps.size());
@@ -224,13 +228,7 @@ Status MeasureWatermarkLatency(const Query& q, double rate, double seconds, int6
       },
       c.events, rate, [](const Event& e) { return jobs::nexmark::EventTime(e); },
       operators::WatermarkStrategy::BoundedOutOfOrderness(0));
-  auto out = std::make_shared<Checked>();
-  out->measure_latency = true;
-  q.build(in, out);
-  operators::JobRunOptions o;
-  o.parallelism = 1;
-  o.runtime.threads = 1;
-  RIVULET_RETURN_IF_ERROR(job.Run(o));
+  RIVULET_ASSIGN_OR_RETURN(auto out, RunForLatency(q, job, in));
   // due[i]: when the first event at ms i or later left the source.
   std::vector<int64_t> due(first->at_us.size() + 1, 0);
   for (size_t i = first->at_us.size(); i-- > 0;) due[i] = first->at_us[i] != 0 ? first->at_us[i] : due[i + 1];
@@ -262,6 +260,8 @@ const char* KindName(QueryKind k) {
       return "windowed";
     case QueryKind::kUpdating:
       return "updating";
+    case QueryKind::kUpdatingPerRecord:
+      return "updating per record";
   }
   return "?";
 }

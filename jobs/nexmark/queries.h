@@ -109,7 +109,10 @@ enum class QueryKind {
   kStateless,  // latency from a record's ingestion to its emission
   kJoin,       // latency from the ingestion of a pair's later record to the pair's emission
   kWindowed,   // latency from the window's end passing the watermark to the result's emission
-  kUpdating,   // emits updates of a result per key; checked on the final row per key
+  kUpdating,   // updates of a result per key, emitted as the watermark passes an interval's end;
+               // checked on the final row per key; latency as kWindowed
+  kUpdatingPerRecord,  // updates emitted as each record comes (keep-greatest, top-N); checked as
+                       // kUpdating; latency from the record's ingestion
 };
 
 struct Query {

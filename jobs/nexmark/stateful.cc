@@ -902,8 +902,8 @@ std::vector<Query> StatefulQueries() {
       {"q15", "bidding statistics per day, with distinct counts", K::kUpdating, BuildQ15, ReferenceQ15},
       {"q16", "channel statistics per channel and day", K::kUpdating, BuildQ16, ReferenceQ16},
       {"q17", "auction statistics per auction and day", K::kUpdating, BuildQ17, ReferenceQ17},
-      {"q18", "the last bid of each bidder on each auction", K::kUpdating, BuildQ18, ReferenceQ18},
-      {"q19", "the ten highest bids of each auction", K::kUpdating, BuildQ19, ReferenceQ19},
+      {"q18", "the last bid of each bidder on each auction", K::kUpdatingPerRecord, BuildQ18, ReferenceQ18},
+      {"q19", "the ten highest bids of each auction", K::kUpdatingPerRecord, BuildQ19, ReferenceQ19},
       {"q20", "bids joined with their auction in category 10 (a regular join on a unique key)", K::kJoin, BuildQ20,
        ReferenceQ20},
   };
