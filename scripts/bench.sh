@@ -28,6 +28,11 @@ build/rivulet bench ysb --set source=log --json --repeats "${REPEATS:-5}" | tail
 # Checkpoints every second to disk against none, in the same run: the YSB
 # query with 100,000 campaigns (400 M events replayed from 2^25 in memory).
 build/rivulet bench checkpoint --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
+# NEXMark: every query at parallelism 1 and 2 against its reference loop,
+# one JSON line per query, and its plot beside the published figures.
+build/rivulet bench nexmark --query all --json --records "${NEXMARK_RECORDS:-5000000}" --repeats "${REPEATS:-3}" \
+  > "$out/nexmark.jsonl"
+/usr/bin/python3 bench/nexmark_plot.py "$out/nexmark.jsonl"
 build/bench/rivulet_micro_bench --benchmark_min_time=0.2 --benchmark_format=json > "$out/micro.json"
 /usr/bin/python3 bench/plot.py "$out/results.jsonl" "$out/results.svg"
 echo "results in $out/"
