@@ -12,29 +12,19 @@ namespace rivulet::jobs::nexmark {
 
 std::string FormatDay(int64_t ms) {
   using namespace std::chrono;
-  const year_month_day d{sys_days{days{operators::FloorDiv(ms, 86'400'000)}}};
+  const year_month_day d{sys_days{days{operators::FloorDiv(ms, kDayMs)}}};
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
                 static_cast<unsigned>(d.day()));
   return buf;
 }
 std::string FormatMinute(int64_t ms) {
-  const int64_t minute = operators::FloorDiv(ms, 60'000) - operators::FloorDiv(ms, 86'400'000) * 1440;
+  const int64_t minute = MsOfDay(ms) / 60'000;
   char buf[8];
   std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minute / 60), static_cast<int>(minute % 60));
   return buf;
 }
 
-operators::Stream<Person> Persons(operators::Stream<Event> events) {
-  return events.FlatMap<Person>("persons", [](Event&& e, auto emit) {
-    if (auto* p = std::get_if<Person>(&e)) emit(std::move(*p));
-  });
-}
-operators::Stream<Auction> Auctions(operators::Stream<Event> events) {
-  return events.FlatMap<Auction>("auctions", [](Event&& e, auto emit) {
-    if (auto* a = std::get_if<Auction>(&e)) emit(std::move(*a));
-  });
-}
 operators::Stream<Bid> Bids(operators::Stream<Event> events) {
   return events.FlatMap<Bid>("bids", [](Event&& e, auto emit) {
     if (auto* b = std::get_if<Bid>(&e)) emit(std::move(*b));

@@ -26,14 +26,15 @@
 
 namespace rivulet::jobs::nexmark {
 
+inline constexpr int64_t kDayMs = 86'400'000;
+// Milliseconds since the start of the UTC day of `ms`.
+inline int64_t MsOfDay(int64_t ms) { return ms - operators::FloorDiv(ms, kDayMs) * kDayMs; }
 // The day of `ms` as 'yyyy-MM-dd' and its minute as 'HH:mm' (UTC), as
 // Flink's DATE_FORMAT.
 std::string FormatDay(int64_t ms);
 std::string FormatMinute(int64_t ms);
 
-// The events of one kind, moved out of the event stream.
-operators::Stream<Person> Persons(operators::Stream<Event> events);
-operators::Stream<Auction> Auctions(operators::Stream<Event> events);
+// The bids of the event stream, moved out of it.
 operators::Stream<Bid> Bids(operators::Stream<Event> events);
 
 // A query's output reduced: rows, the sum and xor of the rows' hashes

@@ -29,7 +29,6 @@ using operators::ProcessContext;
 using operators::Stream;
 using operators::WindowResult;
 
-constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kEmitEveryMs = 1'000;  // updating queries: one row per changed key per second of event time
 
 std::string Num(int64_t v) { return std::to_string(v); }
@@ -590,7 +589,7 @@ struct BidStats {
       bidders[i].insert(b.bidder);
       auctions[i].insert(b.auction);
     }
-    max_minute_ms = std::max(max_minute_ms, b.date_time - FloorDiv(b.date_time, kDayMs) * kDayMs);
+    max_minute_ms = std::max(max_minute_ms, MsOfDay(b.date_time));
   }
 };
 RIVULET_STATE_FIELDS(BidStats, bids, bidders, auctions, max_minute_ms)

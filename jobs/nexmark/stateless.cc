@@ -154,12 +154,8 @@ std::string ToLine(const UrlDirsRow& r) {
 namespace {
 
 constexpr int64_t kEuroPerDollarMilli = 908;  // 0.908, in thousandths
-constexpr int64_t kMsPerDay = 86'400'000;
 
-int HourOf(int64_t ms) {
-  const int64_t in_day = ((ms % kMsPerDay) + kMsPerDay) % kMsPerDay;
-  return static_cast<int>(in_day / 3'600'000);
-}
+int HourOf(int64_t ms) { return static_cast<int>(MsOfDay(ms) / 3'600'000); }
 
 // REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2): the value of the
 // first channel_id parameter at the start of `url` or after a '&'.

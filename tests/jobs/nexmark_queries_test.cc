@@ -168,5 +168,23 @@ TEST(NexmarkLatencyStampsTest, BothSinksStampEveryRowWithItsTimestamp) {
   EXPECT_EQ(q18.xored, plain.xored);
 }
 
+// An updating query's rows must come keyed so that one sink instance has
+// all updates of a key: rows of one key from two instances are an error
+// of the query, reported in the Checked, not a silent last-writer-wins.
+TEST(NexmarkQueriesTest, AnUpsertSinkReportsAKeyUpdatedFromTwoInstances) {
+  GeneratorConfig c;
+  c.events = 20'000;
+  auto events = std::make_shared<const std::vector<Event>>(MakeEvents(c));
+  operators::JobBuilder job;
+  auto out = std::make_shared<Checked>();
+  // Every bid under one key, but not partitioned by it: both instances of
+  // the sink see that key.
+  SinkUpsert(Bids(FromEvents(job, events)), [](const Bid&) { return 0; }, out);
+  operators::JobRunOptions o;
+  o.parallelism = 2;
+  ASSERT_TRUE(job.Run(o).ok());
+  EXPECT_NE(out->error.find("reached two sink instances"), std::string::npos) << out->error;
+}
+
 }  // namespace
 }  // namespace rivulet::jobs::nexmark

@@ -492,6 +492,44 @@ TEST(JoinTest, MaxThenJoinBackInOneAndInTwoPhasesGivesEachWindowsTopRecords) {
   }
 }
 
+TEST(JoinTest, TopNAndDistinctCountPerWindowAndKeyGiveThePlainLoopsResults) {
+  const auto in = MakeRecs(12'000, 12, 20, 1, 0);
+  constexpr int64_t kWindow = 500;
+  auto better = [](const Rec& a, const Rec& b) { return std::tie(b.value, b.id) < std::tie(a.value, a.id); };
+  auto distinct_of = [](const Rec& r) { return r.value % 13; };
+  using TopKey = std::pair<int64_t, int64_t>;  // (key, window start)
+  std::map<TopKey, std::vector<Rec>> by_window;
+  for (const auto& r : in) by_window[{r.key, FloorDiv(r.ts, kWindow) * kWindow}].push_back(r);
+  std::map<TopKey, std::vector<int64_t>> want_top;
+  std::map<TopKey, int64_t> want_distinct;
+  for (auto& [k, v] : by_window) {
+    std::sort(v.begin(), v.end(), better);
+    for (size_t i = 0; i < std::min<size_t>(3, v.size()); ++i) want_top[k].push_back(v[i].id);
+    std::set<int64_t> d;
+    for (const auto& r : v) d.insert(distinct_of(r));
+    want_distinct[k] = static_cast<int64_t>(d.size());
+  }
+  for (int p : {1, 2, 4}) {
+    JobBuilder job;
+    auto top = std::make_shared<Collected<WindowResult<int64_t, std::vector<Rec>>>>();
+    auto distinct = std::make_shared<Collected<WindowResult<int64_t, int64_t>>>();
+    auto windowed = job.FromCollection<Rec>("in", in, RecTime, WatermarkStrategy::BoundedOutOfOrderness(kDisorder))
+                        .KeyBy(RecKey)
+                        .Window(Tumbling(kWindow));
+    windowed.Aggregate("top 3", TopNOf<Rec, decltype(better)>{3, better}).CollectInto("top", top);
+    windowed.Aggregate("distinct", CountDistinctBy<int64_t>(distinct_of)).CollectInto("distinct", distinct);
+    ASSERT_TRUE(job.Run(Options(p)).ok());
+    std::map<TopKey, std::vector<int64_t>> got_top;
+    for (const auto& r : top->values()) {
+      for (const Rec& x : r.value) got_top[{r.key, r.start}].push_back(x.id);
+    }
+    std::map<TopKey, int64_t> got_distinct;
+    for (const auto& r : distinct->values()) got_distinct[{r.key, r.start}] = r.value;
+    EXPECT_EQ(got_top, want_top) << "parallelism " << p;
+    EXPECT_EQ(got_distinct, want_distinct) << "parallelism " << p;
+  }
+}
+
 // Cancelled after checkpoints at parallelism 2 (as if killed) and
 // restored at 1 and 4: both sides' buffered records follow their keys.
 class JoinRestoreTest : public ::testing::TestWithParam<int> {};
