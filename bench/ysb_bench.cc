@@ -4,7 +4,11 @@
 // the baseline counts in a hash map per window (as the runtime does); a
 // second loop indexing an array by campaign id is reported beside it
 // (ratio_dense), and the hash-map loop on two threads, each over half the
-// events (p2_over_loop_2threads: target 0.8; p2_over_p1: target 1.8). Every run's windows are checked against the loops'.
+// events (p2_over_loop_2threads: target 0.8; p2_over_p1: target 1.8). The
+// count per campaign runs in two phases at parallelism 2 (a local
+// pre-aggregation before the exchange, operators/local_global.h); the same
+// job planned in one phase is measured beside it (p2_one_phase). Every
+// run's windows are checked against the loops'.
 //
 // With --set source=log the events are first written to a topic of an
 // embedded log (not timed) and the query reads them from there through the
@@ -28,7 +32,7 @@ using Counts = std::map<std::pair<int64_t, uint32_t>, int64_t>;
 // The events from memory, or from the log's topic when `lm` is set.
 Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& events, log::LogManager* lm,
                         const std::shared_ptr<const jobs::ysb::CampaignTable>& table, const jobs::ysb::Config& c,
-                        int parallelism, const Counts& want) {
+                        int parallelism, const Counts& want, bool local_global = true) {
   operators::JobBuilder job;
   auto source = lm ? jobs::ysb::FromLog(job, lm, "ysb-events", c)
                    : job.FromShared<AdEvent>("ad events", events, [](const AdEvent& e) { return e.event_time; },
@@ -42,6 +46,7 @@ Result<double> RunQuery(const std::shared_ptr<const std::vector<AdEvent>>& event
   operators::JobRunOptions o;
   o.parallelism = parallelism;
   o.runtime.threads = parallelism;
+  o.plan.local_global = local_global;
   const auto start = Clock::now();
   RIVULET_RETURN_IF_ERROR(job.Run(o));
   const double secs = Seconds(start, Clock::now());
@@ -76,7 +81,7 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
     // dirty pages back during the timed runs (memory and log alike).
     RIVULET_RETURN_IF_ERROR(lm->FlushAll());
   }
-  std::vector<double> base, base2, dense, p1, p2, l1, l2;
+  std::vector<double> base, base2, dense, p1, p2, p2_one, l1, l2;
   Counts want;
   for (int r = 0; r < o.repeats; ++r) {
     auto start = Clock::now();
@@ -95,6 +100,10 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
     p1.push_back(static_cast<double>(o.records) / s1);
     RIVULET_ASSIGN_OR_RETURN(double s2, RunQuery(events, nullptr, table, c, 2, want));
     p2.push_back(static_cast<double>(o.records) / s2);
+    if (!lm) {
+      RIVULET_ASSIGN_OR_RETURN(double s2_one, RunQuery(events, nullptr, table, c, 2, want, /*local_global=*/false));
+      p2_one.push_back(static_cast<double>(o.records) / s2_one);
+    }
     if (lm) {
       RIVULET_ASSIGN_OR_RETURN(double t1, RunQuery(nullptr, lm.get(), table, c, 1, want));
       l1.push_back(static_cast<double>(o.records) / t1);
@@ -131,6 +140,8 @@ Status YsbBench(const BenchOptions& o, std::ostream& out) {
   f.extra = {{"records_per_s_p1", m1},
              {"records_per_s_p2", m2},
              {"p2_over_p1", m2 / m1},
+             {"records_per_s_p2_one_phase", Median(p2_one)},
+             {"p2_one_phase_over_p1", Median(p2_one) / m1},
              {"baseline_2threads_records_per_s", Median(base2)},
              {"p2_over_loop_2threads", m2 / Median(base2)},
              {"baseline_dense_records_per_s", Median(dense)},

@@ -107,6 +107,23 @@ struct Edge {
   std::shared_ptr<const WriterFactory> writer;
 };
 
+// A keyed aggregation that may run in two phases (Flink's local-global
+// aggregation). `local` instances run chained at the end of the input's
+// task, at its parallelism: they fold records into one partial per key and
+// pane and send the partials, a stream of `partial`, through `writer` (a
+// hash on the same key, so a key's partials meet where its records would
+// have). `global` instances merge the partials and keep the same state, in
+// the same layout, as the node's one-phase instances (`factory`), so a
+// checkpoint taken in either form restores into the other. A local
+// instance keeps nothing across a checkpoint: it hands its partials on
+// before the barrier (OperatorInstance::Flush). The planner chooses.
+struct TwoPhase {
+  std::shared_ptr<const OperatorFactory> local;   // Make(index, parallelism, partial out)
+  std::shared_ptr<const OperatorFactory> global;  // instead of Node::factory
+  std::shared_ptr<const StreamType> partial;
+  std::shared_ptr<const WriterFactory> writer;
+};
+
 struct Node {
   int id = -1;
   std::string name;
@@ -116,6 +133,7 @@ struct Node {
   std::vector<Edge> inputs;
   std::shared_ptr<const OperatorFactory> factory;
   std::shared_ptr<const StreamType> output;  // nullptr for a sink
+  std::shared_ptr<const TwoPhase> two_phase;  // set where the aggregation may be split
 };
 
 class Graph {

@@ -37,6 +37,10 @@ class OperatorInstance {
   virtual void Watermark(Timestamp watermark) = 0;
   // Every input ended.
   virtual void End() = 0;
+  // Hands on what the instance holds back to batch its output (the
+  // partials of a local aggregation). The task calls it, head first,
+  // before it goes idle and before a checkpoint barrier; End implies it.
+  virtual void Flush() {}
   // Where the instance counts records it could not place (late records);
   // called once before the job starts. The counter outlives the instance.
   virtual void BindLateCounter(std::atomic<uint64_t>* late) { (void)late; }

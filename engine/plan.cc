@@ -35,7 +35,7 @@ std::vector<int> Graph::Consumers(int id) const {
   return out;
 }
 
-Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism) {
+Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism, const PlanOptions& options) {
   if (default_parallelism < 1) return Status(Errc::kInvalidArgument, "parallelism must be at least 1");
   const size_t n = graph.nodes().size();
   if (n == 0) return Status(Errc::kInvalidArgument, "the job has no operators");
@@ -83,6 +83,17 @@ Result<PhysicalPlan> Plan(const Graph& graph, int default_parallelism) {
       plan.input_partitioning[i].push_back(spread ? Partitioning::kRebalance : e.partitioning);
     }
   }
+  // Two phases where records would cross an exchange by key, and the
+  // input feeds nothing else (its task ends in the local phase).
+  plan.two_phase.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const Node& node = graph.node(static_cast<int>(i));
+    if (!options.local_global || !node.two_phase || node.inputs.size() != 1) continue;
+    const int from = node.inputs[0].from;
+    const bool exchange = par(from) > 1 || plan.parallelism[i] > 1;
+    plan.two_phase[i] = plan.input_partitioning[i][0] == Partitioning::kHash && exchange &&
+                        graph.Consumers(from).size() == 1;
+  }
   plan.chain_of.assign(n, -1);
   for (size_t i = 0; i < n; ++i) {
     const Node& node = graph.node(static_cast<int>(i));
@@ -123,7 +134,13 @@ std::string Explain(const Graph& graph, const PhysicalPlan& plan) {
     out << "task " << c << " x" << chain.parallelism << ": ";
     for (size_t k = 0; k < chain.nodes.size(); ++k) {
       const Node& node = graph.node(chain.nodes[k]);
-      out << (k ? " -> " : "") << node.name << " [" << node.kind << "]";
+      out << (k ? " -> " : "") << node.name << " [" << node.kind << (plan.two_phase[chain.nodes[k]] ? ", global" : "")
+          << "]";
+    }
+    for (const auto& x : plan.exchanges) {
+      if (x.from_chain == static_cast<int>(c) && plan.two_phase[static_cast<size_t>(x.to_node)]) {
+        out << " -> " << graph.node(x.to_node).name << " [local pre-aggregation]";
+      }
     }
     out << "\n";
   }
@@ -132,7 +149,8 @@ std::string Explain(const Graph& graph, const PhysicalPlan& plan) {
     const size_t to_p = static_cast<size_t>(plan.chains[static_cast<size_t>(x.to_chain)].parallelism);
     const size_t channels = x.partitioning == Partitioning::kForward ? from_p : from_p * to_p;
     out << "exchange task " << x.from_chain << " -> task " << x.to_chain << ": " << PartitioningName(x.partitioning)
-        << " (" << graph.node(x.from_node).name << " -> " << graph.node(x.to_node).name << ", " << channels
+        << (plan.two_phase[static_cast<size_t>(x.to_node)] ? " of partials" : "") << " ("
+        << graph.node(x.from_node).name << " -> " << graph.node(x.to_node).name << ", " << channels
         << " channels)\n";
   }
   return out.str();

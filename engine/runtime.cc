@@ -49,6 +49,10 @@ class ChainTask final : public Task {
   std::vector<std::unique_ptr<OperatorInstance>> operators;  // head first
   std::vector<int> nodes;                                     // their node ids
   std::vector<std::string> node_names;                        // and names
+  // The local phase of the aggregation this task's output goes to (after
+  // the last of `operators`; it keeps no state in checkpoints), or null.
+  std::unique_ptr<OperatorInstance> local;
+  std::string local_name;
   std::vector<std::unique_ptr<OutputWriter>> writers;
   std::vector<std::shared_ptr<void>> fanouts;
   std::vector<std::unique_ptr<InputReader>> readers;
@@ -119,8 +123,25 @@ class ChainTask final : public Task {
   // restarts from its last checkpoint): a sink that could not pre-commit,
   // or recover what it was restored with, must not go on as if it had.
   void CheckpointAt(int64_t id, int64_t alignment_ms) {
+    FlushOperators();
     if (checkpoints_) checkpoints_->Ack(id, TakeSnapshot(id), alignment_ms);
     for (auto& w : writers) w->Barrier(id);
+  }
+
+  // What operators hold back for batching goes downstream (before the task
+  // goes idle, before a barrier).
+  void FlushOperators() {
+    auto flush = [](OperatorInstance& op, const std::string& name) {
+      try {
+        op.Flush();
+      } catch (const OperatorFailure&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw OperatorFailure(name, e.what());
+      }
+    };
+    for (size_t k = 0; k < operators.size(); ++k) flush(*operators[k], node_names[k]);
+    if (local) flush(*local, local_name);
   }
 
   bool FlushAll() {
@@ -133,6 +154,9 @@ class ChainTask final : public Task {
   }
   void SetIdle(bool idle) {
     if (idle == idle_sent_) return;
+    // Records held back must not arrive after the idle mark: downstream
+    // stops waiting for this task's watermark once it has it.
+    if (idle) FlushOperators();
     idle_sent_ = idle;
     for (auto& w : writers) w->SetIdle(idle);
   }
@@ -274,6 +298,13 @@ class ChainTask final : public Task {
   bool idle_sent_ = false;
   bool ending_ = false;
 };
+
+// What an exchange carries: the upstream's records, or the partials of a
+// two-phase aggregation.
+const StreamType& ExchangeType(const Graph& graph, const PhysicalPlan& plan, const Exchange& ex) {
+  if (plan.two_phase[static_cast<size_t>(ex.to_node)]) return *graph.node(ex.to_node).two_phase->partial;
+  return *graph.node(ex.from_node).output;
+}
 
 }  // namespace
 
@@ -633,6 +664,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
   for (size_t x = 0; x < plan.exchanges.size(); ++x) {
     const Exchange& ex = plan.exchanges[x];
     const Node& from = graph.node(ex.from_node);
+    const StreamType& type = ExchangeType(graph, plan, ex);
     const int sp = plan.chains[static_cast<size_t>(ex.from_chain)].parallelism;
     const int dp = plan.chains[static_cast<size_t>(ex.to_chain)].parallelism;
     j.channels[x].resize(static_cast<size_t>(sp));
@@ -642,7 +674,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
           j.channels[x][static_cast<size_t>(s)].push_back(nullptr);
           continue;
         }
-        std::shared_ptr<ChannelBase> ch = from.output->MakeChannel(options.channel_capacity);
+        std::shared_ptr<ChannelBase> ch = type.MakeChannel(options.channel_capacity);
         ch->Connect(j.tasks[static_cast<size_t>(ex.from_chain)][static_cast<size_t>(s)].get(),
                     j.tasks[static_cast<size_t>(ex.to_chain)][static_cast<size_t>(d)].get());
         j.channels[x][static_cast<size_t>(s)].push_back(std::move(ch));
@@ -663,6 +695,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       ChainTask& task = *j.tasks[c][static_cast<size_t>(i)];
       // Writers of the exchanges leaving this chain.
       std::vector<Port> outs;
+      const Node* split = nullptr;  // the two-phase aggregation fed by this chain
       for (size_t x = 0; x < plan.exchanges.size(); ++x) {
         const Exchange& ex = plan.exchanges[x];
         if (ex.from_chain != static_cast<int>(c)) continue;
@@ -672,8 +705,13 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
         }
         const Node& consumer = graph.node(ex.to_node);
         std::shared_ptr<const WriterFactory> factory;
+        if (plan.two_phase[static_cast<size_t>(consumer.id)]) {
+          split = &consumer;
+          factory = consumer.two_phase->writer;
+        }
         // The edge's own writer, unless the planner changed its partitioning.
         for (const auto& e : consumer.inputs) {
+          if (factory) break;
           if (e.from == ex.from_node && e.port == ex.port && e.partitioning == ex.partitioning) factory = e.writer;
         }
         if (!factory) factory = tail.output->Writer(ex.partitioning);
@@ -685,7 +723,23 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       if (outs.size() > 1) out = tail.output->MakeFanout(outs, &task.fanouts);
       auto m = [&](int node) { return metrics.operators[static_cast<size_t>(node)].get(); };
       auto wm = [&](int node) { return &m(node)->watermarks[static_cast<size_t>(i)]; };
-      if (out) {
+      if (split) {
+        // The planner splits only an aggregation that is its input's one
+        // consumer: the local phase takes the chain's whole output, and
+        // counts as the aggregation's input.
+        try {
+          task.local = split->two_phase->local->Make(i, chain.parallelism, out);
+        } catch (const std::logic_error& e) {
+          return Status(Errc::kInvalidArgument, "operator '" + split->name + "' (local phase): " + e.what());
+        }
+        task.local_name = split->name;
+        out = tail.output->MakeCounter(task.local->input(0),
+                                       {.next_name = &split->name,
+                                        .records_out = &m(tail.id)->records_out,
+                                        .records_in = &m(split->id)->records_in,
+                                        .watermark_from = wm(tail.id)},
+                                       &task.fanouts);
+      } else if (out) {
         out = tail.output->MakeCounter(
             out, {.records_out = &m(tail.id)->records_out, .watermark_from = wm(tail.id)}, &task.fanouts);
       }
@@ -696,7 +750,8 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
       for (size_t k = chain.nodes.size(); k-- > 0;) {
         const Node& node = graph.node(chain.nodes[k]);
         try {
-          ops.push_back(node.factory->Make(i, chain.parallelism, out));
+          const bool global = plan.two_phase[static_cast<size_t>(node.id)];
+          ops.push_back((global ? node.two_phase->global : node.factory)->Make(i, chain.parallelism, out));
           ops.back()->BindLateCounter(&m(node.id)->late_records);
           ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
           if (k > 0) {
@@ -753,14 +808,17 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
         const Exchange& ex = plan.exchanges[x];
         if (ex.to_chain != static_cast<int>(c)) continue;
         const Node& from = graph.node(ex.from_node);
+        const StreamType& type = ExchangeType(graph, plan, ex);
+        // Partials were counted as records where the local phase took them.
+        const bool partials = plan.two_phase[static_cast<size_t>(ex.to_node)];
         for (auto& per_source : j.channels[x]) {
           ChannelBase* ch = per_source[static_cast<size_t>(i)].get();
           if (!ch) continue;
           try {
-            Port port = from.output->MakeCounter(task.operators.front()->input(ex.port),
-                                                 {.next_name = &head.name, .records_in = &m(head.id)->records_in},
-                                                 &task.fanouts);
-            task.readers.push_back(from.output->MakeReader(ch, port));
+            Port port = type.MakeCounter(task.operators.front()->input(ex.port),
+                                         {.next_name = &head.name, .records_in = partials ? nullptr : &m(head.id)->records_in},
+                                         &task.fanouts);
+            task.readers.push_back(type.MakeReader(ch, port));
           } catch (const std::logic_error& e) {
             return Status(Errc::kInvalidArgument, "operator '" + head.name + "' input " + std::to_string(ex.port) +
                                                       " from '" + from.name + "': " + e.what());

@@ -85,6 +85,9 @@ struct Avg {
 // Every record of the window, in arrival order (for window functions).
 template <typename T>
 struct CollectAll {
+  // Not split into local and global phases (local_global.h): the partial
+  // would be the records themselves.
+  static constexpr bool kLocalPhase = false;
   using Acc = std::vector<T>;
   using Out = std::vector<T>;
   Acc Create() const { return {}; }

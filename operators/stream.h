@@ -31,6 +31,7 @@
 #include "operators/aggregate.h"
 #include "operators/basic.h"
 #include "operators/enrich.h"
+#include "operators/local_global.h"
 #include "operators/process.h"
 #include "operators/session.h"
 #include "operators/sinks.h"
@@ -42,8 +43,13 @@ namespace rivulet::operators {
 template <typename T>
 class Stream;
 
+// An OperatorFactory whose Make(index, parallelism, out) calls `make`.
+template <typename MakeFn>
+std::shared_ptr<const engine::OperatorFactory> MakeFactory(MakeFn make);
+
 struct JobRunOptions {
   int parallelism = 0;  // default per operator; 0 = the number of cores
+  engine::PlanOptions plan;
   engine::RunOptions runtime;
 };
 
@@ -89,7 +95,7 @@ class JobBuilder {
                      WatermarkStrategy wm = {}) -> Stream<std::decay_t<std::invoke_result_t<Gen, uint64_t>>>;
 
   // Plans the job at `parallelism` (0: cores).
-  Result<engine::PhysicalPlan> Plan(int parallelism);
+  Result<engine::PhysicalPlan> Plan(int parallelism, const engine::PlanOptions& options = {});
   // `rivulet run JOB --explain`.
   Result<std::string> Explain(int parallelism);
   // Plans and runs to completion.
@@ -303,6 +309,23 @@ class Stream<T>::Keyed {
             }
             return std::make_unique<PaneWindowOperator<T, KeyFn, Agg>>(out, key, agg, spec, late);
           });
+      // Local-global where the planner finds an exchange (local_global.h).
+      if constexpr (AllowsLocalPhase<Agg>::value) {
+        if (spec.kind != WindowSpec::Kind::kSession && !late.handler) {
+          using P = Partial<K, typename Agg::Acc>;
+          auto split = std::make_shared<engine::TwoPhase>();
+          split->local = MakeFactory([key, agg, spec](int, int, engine::Port out) {
+            return std::make_unique<LocalWindowAggregate<T, KeyFn, Agg>>(out, key, agg, spec);
+          });
+          split->global = MakeFactory([agg, spec](int, int, engine::Port out) {
+            return std::make_unique<PaneWindowOperator<P, PartialKey<K, typename Agg::Acc>, MergePartialsOf<K, Agg>>>(
+                out, PartialKey<K, typename Agg::Acc>{}, MergePartialsOf<K, Agg>{agg}, spec, LateRecords<P>{});
+          });
+          split->partial = engine::MakeStreamType<P>();
+          split->writer = engine::MakeHashWriter<P>(PartialKey<K, typename Agg::Acc>{});
+          job->graph().node(id).two_phase = std::move(split);
+        }
+      }
       return Stream<Out>(job, id);
     }
 
@@ -352,9 +375,8 @@ class Stream<T>::Keyed {
 
 // ---- JobBuilder templates ----
 
-template <typename Out, typename MakeFn>
-int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::Edge> inputs, MakeFn make,
-                        bool source) {
+template <typename MakeFn>
+std::shared_ptr<const engine::OperatorFactory> MakeFactory(MakeFn make) {
   class Factory final : public engine::OperatorFactory {
    public:
     explicit Factory(MakeFn m) : make_(std::move(m)) {}
@@ -365,12 +387,18 @@ int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::
    private:
     MakeFn make_;
   };
+  return std::make_shared<Factory>(std::move(make));
+}
+
+template <typename Out, typename MakeFn>
+int JobBuilder::AddNode(std::string name, std::string kind, std::vector<engine::Edge> inputs, MakeFn make,
+                        bool source) {
   engine::Node n;
   n.name = std::move(name);
   n.kind = std::move(kind);
   n.is_source = source;
   n.inputs = std::move(inputs);
-  n.factory = std::make_shared<Factory>(std::move(make));
+  n.factory = MakeFactory(std::move(make));
   if constexpr (!std::is_void_v<Out>) n.output = engine::MakeStreamType<Out>();
   return graph_.Add(std::move(n));
 }
@@ -392,10 +420,10 @@ auto JobBuilder::FromGenerator(std::string name, Gen gen, int64_t count, double 
   }, /*source=*/true));
 }
 
-inline Result<engine::PhysicalPlan> JobBuilder::Plan(int parallelism) {
+inline Result<engine::PhysicalPlan> JobBuilder::Plan(int parallelism, const engine::PlanOptions& options) {
   RIVULET_RETURN_IF_ERROR(error_);
   if (parallelism == 0) parallelism = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return engine::Plan(graph_, parallelism);
+  return engine::Plan(graph_, parallelism, options);
 }
 
 inline Result<std::string> JobBuilder::Explain(int parallelism) {
@@ -404,12 +432,12 @@ inline Result<std::string> JobBuilder::Explain(int parallelism) {
 }
 
 inline Status JobBuilder::Run(const JobRunOptions& options) {
-  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism));
+  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism, options.plan));
   return engine::Run(graph_, plan, options.runtime);
 }
 
 inline Result<std::unique_ptr<engine::Job>> JobBuilder::Start(const JobRunOptions& options) {
-  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism));
+  RIVULET_ASSIGN_OR_RETURN(auto plan, Plan(options.parallelism, options.plan));
   return engine::Job::Start(graph_, plan, options.runtime);
 }
 

@@ -132,9 +132,9 @@ TEST(RuntimeTest, ExplainShowsChainsAndExchanges) {
   ASSERT_TRUE(text.ok()) << text.status().ToString();
   EXPECT_EQ(*text,
             "physical plan: 2 tasks, 1 exchanges\n"
-            "task 0 x2: lines [source] -> split [flat_map]\n"
-            "task 1 x2: count [tumbling window] -> print [sink]\n"
-            "exchange task 0 -> task 1: hash (split -> count, 4 channels)\n");
+            "task 0 x2: lines [source] -> split [flat_map] -> count [local pre-aggregation]\n"
+            "task 1 x2: count [tumbling window, global] -> print [sink]\n"
+            "exchange task 0 -> task 1: hash of partials (split -> count, 4 channels)\n");
 }
 
 // Planning leaves the logical graph alone: a job planned at one
@@ -200,12 +200,18 @@ TEST(RuntimeTest, ExceptionInAWindowAfterAnExchangeNamesTheWindow) {
       .Window(Tumbling(10))
       .Aggregate("sum", Boom{})
       .CollectInto("out", out);
-  JobRunOptions o;
-  o.parallelism = 2;
-  Status st = job.Run(o);
-  EXPECT_EQ(st.code(), Errc::kJobFailed);
-  EXPECT_EQ(st.message().rfind("operator 'sum' (task 'sum#", 0), 0u) << st.message();
-  EXPECT_NE(st.message().find("cannot add 4321"), std::string::npos) << st.message();
+  // Split in two phases, Add runs in the local phase, in the source's
+  // task; in one phase, in the window's own.
+  for (bool local_global : {true, false}) {
+    JobRunOptions o;
+    o.parallelism = 2;
+    o.plan.local_global = local_global;
+    Status st = job.Run(o);
+    EXPECT_EQ(st.code(), Errc::kJobFailed);
+    const std::string task = local_global ? "numbers#" : "sum#";
+    EXPECT_EQ(st.message().rfind("operator 'sum' (task '" + task, 0), 0u) << st.message();
+    EXPECT_NE(st.message().find("cannot add 4321"), std::string::npos) << st.message();
+  }
 }
 
 TEST(RuntimeTest, InvalidGraphsAreRejected) {

@@ -642,9 +642,9 @@ TEST(CliTest, RunExplainPrintsThePhysicalPlan) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "physical plan: 2 tasks, 1 exchanges\n"
-            "task 0 x3: lines [source] -> split [flat_map]\n"
-            "task 1 x3: count [tumbling window] -> print [sink]\n"
-            "exchange task 0 -> task 1: hash (split -> count, 9 channels)\n");
+            "task 0 x3: lines [source] -> split [flat_map] -> count [local pre-aggregation]\n"
+            "task 1 x3: count [tumbling window, global] -> print [sink]\n"
+            "exchange task 0 -> task 1: hash of partials (split -> count, 9 channels)\n");
 }
 
 // The same counts whatever the parallelism; each word of the built-in text

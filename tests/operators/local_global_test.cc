@@ -1,0 +1,304 @@
+// Two-phase window aggregation (operators/local_global.h): when the planner
+// splits, what the local phase hands on and when, and that a split job
+// gives the one-phase job's results, late counts and checkpoints.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/metrics.h"
+#include "operators/stream.h"
+#include "testing/harness.h"
+
+namespace rivulet::operators {
+namespace {
+
+using Counted = WindowResult<int, int64_t>;
+
+struct Rec {
+  int key;
+  int64_t ts;
+  bool operator==(const Rec&) const = default;
+  auto operator<=>(const Rec&) const = default;
+};
+
+std::string ExplainCount(int parallelism, engine::PlanOptions options, WindowSpec spec, bool on_late = false) {
+  JobBuilder job;
+  auto windowed = job.FromCollection<Rec>("recs", {{1, 1}}, [](const Rec& r) { return r.ts; })
+                      .KeyBy([](const Rec& r) { return r.key; })
+                      .Window(spec);
+  if (on_late) windowed.OnLate([](const Rec&, Timestamp) {});
+  windowed.Aggregate("count", Count{}).Sink("out", [](Batch<Counted>&) {});
+  auto plan = job.Plan(parallelism, options);
+  EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+  return engine::Explain(job.graph(), *plan);
+}
+
+TEST(LocalGlobalTest, PlannedWhereRecordsCrossAnExchange) {
+  const std::string split = ExplainCount(2, {}, Tumbling(10));
+  EXPECT_NE(split.find("recs [source] -> count [local pre-aggregation]"), std::string::npos) << split;
+  EXPECT_NE(split.find("count [tumbling window, global]"), std::string::npos) << split;
+  EXPECT_NE(split.find("hash of partials"), std::string::npos) << split;
+  EXPECT_NE(ExplainCount(2, {}, Sliding(10, 5)).find("local pre-aggregation"), std::string::npos);
+  // One instance on each side: chained, nothing to save.
+  EXPECT_EQ(ExplainCount(1, {}, Tumbling(10)).find("local"), std::string::npos);
+  EXPECT_EQ(ExplainCount(2, {.local_global = false}, Tumbling(10)).find("local"), std::string::npos);
+  // Sessions merge by gaps, and a late handler wants the records.
+  EXPECT_EQ(ExplainCount(2, {}, Session(10)).find("local"), std::string::npos);
+  EXPECT_EQ(ExplainCount(2, {}, Tumbling(10), /*on_late=*/true).find("local"), std::string::npos);
+}
+
+TEST(LocalGlobalTest, NotPlannedForCollectAllOrAnInputWithOtherConsumers) {
+  JobBuilder job;
+  auto recs = job.FromCollection<Rec>("recs", {{1, 1}}, [](const Rec& r) { return r.ts; });
+  recs.KeyBy([](const Rec& r) { return r.key; })
+      .Window(Tumbling(10))
+      .Apply("all", [](int, Timestamp, Timestamp, const std::vector<Rec>& v) { return v.size(); })
+      .Sink("out", [](Batch<size_t>&) {});
+  auto plan = job.Plan(2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(engine::Explain(job.graph(), *plan).find("local"), std::string::npos);
+
+  JobBuilder fan;
+  auto in = fan.FromCollection<Rec>("recs", {{1, 1}}, [](const Rec& r) { return r.ts; });
+  in.KeyBy([](const Rec& r) { return r.key; }).Window(Tumbling(10)).Aggregate("count", Count{}).Sink("a", [](Batch<Counted>&) {});
+  in.Sink("b", [](Batch<Rec>&) {});
+  auto fan_plan = fan.Plan(2);
+  ASSERT_TRUE(fan_plan.ok());
+  EXPECT_EQ(engine::Explain(fan.graph(), *fan_plan).find("local"), std::string::npos);
+}
+
+// What the local phase sends, with watermarks and the end, as text.
+class Recorder final : public engine::Receiver<Partial<int, int64_t>> {
+ public:
+  void OnBatch(Batch<Partial<int, int64_t>>& b) override {
+    for (const auto& e : b) log.push_back(std::to_string(e.value.key) + "@" + std::to_string(e.ts) + "=" + std::to_string(e.value.acc));
+  }
+  void OnWatermark(Timestamp w) override { log.push_back("wm " + std::to_string(w)); }
+  void OnEnd() override { log.push_back("end"); }
+  std::vector<std::string> log;
+};
+
+struct KeyOf {
+  int operator()(const Rec& r) const { return r.key; }
+};
+
+void Send(Receiver<Rec>& to, std::vector<Rec> recs) {
+  Batch<Rec> b;
+  for (const Rec& r : recs) b.push_back({r.ts, r});
+  to.OnBatch(b);
+}
+
+TEST(LocalGlobalTest, LocalPhaseHandsOnPanesAsTheirWindowsClose) {
+  Recorder rec;
+  // Sliding 10/5: panes of 5; pane [0,5) is first in window [-5,5), which
+  // the watermark 4 completes; pane [5,10) waits for 9.
+  LocalWindowAggregate<Rec, KeyOf, Count> local(engine::Port::Of<Partial<int, int64_t>>(&rec), KeyOf{}, Count{},
+                                                Sliding(10, 5));
+  Send(local, {{1, 1}, {1, 3}, {2, 7}, {1, 2}});
+  EXPECT_TRUE(rec.log.empty());  // all held
+  local.OnWatermark(4);
+  EXPECT_EQ(rec.log, (std::vector<std::string>{"1@3=3", "wm 4"}));
+  rec.log.clear();
+  // At or behind the watermark: on at once, one record each, judged by
+  // the window operator.
+  Send(local, {{1, 4}, {3, 0}, {2, 8}});
+  EXPECT_EQ(rec.log, (std::vector<std::string>{"1@4=1", "3@0=1"}));
+  rec.log.clear();
+  local.Flush();  // before idle or a barrier: everything
+  EXPECT_EQ(rec.log, (std::vector<std::string>{"2@8=2"}));
+  rec.log.clear();
+  Send(local, {{5, 12}});
+  local.OnEnd();
+  EXPECT_EQ(rec.log, (std::vector<std::string>{"5@12=1", "end"}));
+}
+
+TEST(LocalGlobalTest, LocalPhaseHoldsAtMostItsBound) {
+  Recorder rec;
+  LocalWindowAggregate<Rec, KeyOf, Count> local(engine::Port::Of<Partial<int, int64_t>>(&rec), KeyOf{}, Count{},
+                                                Tumbling(100), /*max_held=*/2);
+  Send(local, {{1, 1}, {1, 2}, {2, 3}, {3, 4}, {3, 5}});
+  // Two keys held: handed on (in the hash map's order); then key 3 alone (held).
+  std::sort(rec.log.begin(), rec.log.end());
+  EXPECT_EQ(rec.log, (std::vector<std::string>{"1@2=2", "2@3=1"}));
+  local.OnEnd();
+  EXPECT_EQ(rec.log.back(), "end");
+  EXPECT_EQ(rec.log[2], "3@5=2");
+}
+
+// Out-of-order records, some beyond the bound and some within the allowed
+// lateness, from one source instance (so that lateness is deterministic)
+// into a window at `parallelism`: results (updates included) and late
+// counts.
+struct Outcome {
+  std::vector<Counted> results;
+  uint64_t late = 0;
+};
+Outcome RunCounts(const std::vector<Rec>& input, WindowSpec spec, int parallelism, bool local_global) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Counted>>();
+  job.FromCollection<Rec>("recs", input, [](const Rec& r) { return r.ts; },
+                          WatermarkStrategy::BoundedOutOfOrderness(20))
+      .SetParallelism(1)
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Window(spec)
+      .Aggregate("count", Count{})
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o;
+  o.parallelism = parallelism;
+  o.plan.local_global = local_global;
+  o.runtime.metrics = &metrics;
+  o.runtime.batch_size = 64;  // many watermarks
+  EXPECT_TRUE(job.Run(o).ok());
+  Outcome r{out->values(), metrics.operators[1]->late_records.load()};
+  std::sort(r.results.begin(), r.results.end());
+  return r;
+}
+
+TEST(LocalGlobalTest, SameResultsAndLateCountsAsOnePhase) {
+  std::mt19937_64 rng(7);
+  std::vector<Rec> input;
+  for (int i = 0; i < 20000; ++i) {
+    int64_t ts = i / 4 - static_cast<int64_t>(rng() % 30);  // up to 30 behind: some beyond the bound of 20
+    if (rng() % 200 == 0) ts -= 150;                       // and a few far behind
+    input.push_back(Rec{static_cast<int>(rng() % 37), ts});
+  }
+  for (WindowSpec spec : {Tumbling(100).AllowedLateness(50), Sliding(100, 25).AllowedLateness(50), Tumbling(50)}) {
+    const Outcome one = RunCounts(input, spec, 1, true);
+    ASSERT_GT(one.late, 0u);
+    ASSERT_GT(one.results.size(), 37u * 5000 / 100);  // every window fired, updates beside
+    for (int p : {2, 4}) {
+      const Outcome split = RunCounts(input, spec, p, true);
+      const Outcome whole = RunCounts(input, spec, p, false);
+      EXPECT_EQ(split.results, one.results) << "parallelism " << p << " slide " << spec.slide_ms;
+      EXPECT_EQ(split.late, one.late) << "parallelism " << p;
+      EXPECT_EQ(whole.results, one.results);
+      EXPECT_EQ(whole.late, one.late);
+    }
+  }
+}
+
+// A checkpoint taken in one form restores in the other: the local phase
+// hands what it holds on before the barrier, the global phase keeps the
+// one-phase layout.
+TEST(LocalGlobalTest, CheckpointsRestoreAcrossPhases) {
+  testing::Harness h({.parallelism = 1});
+  auto in = h.Input<Rec>("recs");
+  auto out = h.Output(in.stream()
+                          .KeyBy([](const Rec& r) { return r.key; })
+                          .Window(Tumbling(100))
+                          .Aggregate("count", Count{}),
+                      "counts");
+  ASSERT_TRUE(h.Start().ok());
+  auto send = [&](int64_t from, int n) {
+    for (int i = 0; i < n; ++i) in.Send(Rec{i % 5, from + i % 100}, from + i % 100);
+  };
+  auto expect_counts = [&](int64_t start, int64_t each) {
+    std::vector<Counted> got;
+    for (const Counted& c : out.Values()) {
+      if (c.start == start) got.push_back(c);
+    }
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got.size(), 5u);
+    for (int k = 0; k < 5; ++k) EXPECT_EQ(got[static_cast<size_t>(k)], (Counted{k, start, start + 100, each}));
+  };
+  send(0, 50);  // one phase holds them in the window's state
+  ASSERT_TRUE(h.Checkpoint().ok());
+  send(0, 50);
+  ASSERT_TRUE(h.Restart(2).ok());  // two phases from here; the 50 after the checkpoint again
+  ASSERT_TRUE(h.AdvanceWatermark(99).ok());
+  expect_counts(0, 20);
+  send(100, 50);  // held by the local phases until the barrier
+  ASSERT_TRUE(h.Checkpoint().ok());
+  send(100, 50);
+  ASSERT_TRUE(h.Restart(1).ok());
+  ASSERT_TRUE(h.AdvanceWatermark(199).ok());
+  expect_counts(100, 20);
+  send(200, 50);
+  ASSERT_TRUE(h.Checkpoint().ok());
+  ASSERT_TRUE(h.Restart(3).ok());  // two phases, other key groups per instance
+  ASSERT_TRUE(h.Finish().ok());
+  expect_counts(200, 10);
+}
+
+// A source instance that sends one record and then idles, beside one that
+// keeps event time moving: the idle one's record must reach its window
+// before the window fires without it (it is handed on before the idle mark).
+class ScriptedSource final : public engine::SourceInstance {
+ public:
+  ScriptedSource(engine::Port out, int index, std::shared_ptr<std::atomic<bool>> fired)
+      : out_(out.As<Rec>()), index_(index), fired_(std::move(fired)) {}
+  Poll PollRecords(size_t) override {
+    if (fired_->load()) return Poll::kEnd;
+    if (index_ == 0) {
+      if (sent_ == 0) {
+        Batch<Rec> b{{5, Rec{0, 5}}};
+        out_->OnBatch(b);
+        out_->OnWatermark(5);
+        sent_ = 1;
+        return Poll::kMore;
+      }
+      return Poll::kIdle;
+    }
+    if (sent_ < 1000) {
+      Batch<Rec> b;
+      for (int i = 0; i < 100; ++i, ++sent_) b.push_back({sent_, Rec{1, sent_}});
+      out_->OnBatch(b);
+      out_->OnWatermark(sent_ - 1);
+      return Poll::kMore;
+    }
+    return Poll::kIdle;
+  }
+  bool idle() const override { return index_ == 0 && sent_ > 0; }
+  std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(1); }
+  void End() override { out_->OnEnd(); }
+
+ private:
+  Receiver<Rec>* out_;
+  const int index_;
+  std::shared_ptr<std::atomic<bool>> fired_;
+  int64_t sent_ = 0;
+};
+
+TEST(LocalGlobalTest, IdleInstanceHandsOnWhatItHolds) {
+  JobBuilder job;
+  auto fired = std::make_shared<std::atomic<bool>>(false);
+  auto results = std::make_shared<std::vector<Counted>>();  // both sink instances add, under mu
+  auto mu = std::make_shared<std::mutex>();
+  const int src = job.AddNode<Rec>("scripted", "source", {}, [fired](int index, int, engine::Port out) {
+    return std::make_unique<ScriptedSource>(out, index, fired);
+  }, /*source=*/true);
+  Stream<Rec>(&job, src)
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Window(Tumbling(100))
+      .Aggregate("count", Count{})
+      .Sink("out", [fired, results, mu](Batch<Counted>& b) {
+        std::lock_guard<std::mutex> lock(*mu);
+        for (auto& e : b) {
+          results->push_back(e.value);
+          if (e.value.start == 0) fired->store(true);
+        }
+      });
+  engine::JobMetrics metrics;
+  JobRunOptions o;
+  o.parallelism = 2;
+  o.runtime.metrics = &metrics;
+  auto plan = job.Plan(2);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_NE(engine::Explain(job.graph(), *plan).find("local pre-aggregation"), std::string::npos);
+  ASSERT_TRUE(job.Run(o).ok());
+  std::vector<Counted> got = *results;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(metrics.operators[1]->late_records.load(), 0u);
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got[0], (Counted{0, 0, 100, 1}));
+}
+
+}  // namespace
+}  // namespace rivulet::operators
