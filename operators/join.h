@@ -507,21 +507,4 @@ MaxWithRecords<T, F> MaxWithRecordsOf(F f) {
   return MaxWithRecords<T, F>{std::move(f)};
 }
 
-// The second phase of a two-phase (local-global) aggregation: its input
-// is the first phase's window results, whose value is `Agg`'s accumulator
-// (Agg::Out = Agg::Acc), merged into one accumulator per key and window.
-//   local:  events.KeyBy(fine).Window(w).Aggregate("local", agg)
-//   global: local.KeyBy(coarse).Window(w').Aggregate("global", MergePartials<K1>(agg))
-template <typename K1, typename Agg>
-struct MergePartials {
-  static_assert(std::is_same_v<typename Agg::Out, typename Agg::Acc>, "the first phase emits its accumulator");
-  Agg agg;
-  using Acc = typename Agg::Acc;
-  using Out = typename Agg::Out;
-  Acc Create() const { return agg.Create(); }
-  void Add(Acc& a, const WindowResult<K1, Acc>& r) const { agg.Merge(a, r.value); }
-  void Merge(Acc& a, const Acc& b) const { agg.Merge(a, b); }
-  Out Result(const Acc& a) const { return agg.Result(a); }
-};
-
 }  // namespace rivulet::operators
