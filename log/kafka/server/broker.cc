@@ -3,6 +3,7 @@
 
 #include <boost/asio.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "base/logging.h"
 #include "log/group_coordinator.h"
 #include "log/kafka/protocol/produce.h"
+#include "log/kafka/server/memory_pool.h"
 #include "log/wire.h"
 
 namespace rivulet::log::kafka {
@@ -25,7 +27,7 @@ class Broker::Impl {
   class Connection;
 
   Impl(Broker* broker, const BrokerOptions& options)
-      : broker_(broker), options_(options), acceptor_(io_) {}
+      : broker_(broker), options_(options), acceptor_(io_), pool_(options.queued_max_request_bytes) {}
 
   Status Listen();
   void Accept();
@@ -42,15 +44,26 @@ class Broker::Impl {
 
   std::mutex mu_;
   std::condition_variable cv_;
+  RequestMemoryPool pool_;
   std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
+  std::map<std::string, int> per_ip_;                  // open connections per client address, guarded by mu_
+  std::chrono::steady_clock::time_point last_refusal_log_;  // guarded by mu_
   int in_flight_ = 0;                                  // guarded by mu_
   bool stopping_ = false;                              // guarded by mu_
   bool stopped_ = false;                               // guarded by mu_
 };
 
+// Requests up to this size are read into a buffer of their own without the
+// pool (what most requests are; so that a flood of large ones, waiting for
+// the pool, cannot stall them): at most this much per connection.
+constexpr int32_t kSmallRequest = 64 << 10;
+// A large request's buffer grows by this much at a time, as bytes arrive.
+constexpr size_t kReadChunk = 64 << 10;
+
 class Broker::Impl::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Impl* owner, tcp::socket socket) : owner_(owner), socket_(std::move(socket)) {
+  Connection(Impl* owner, tcp::socket socket, std::string ip)
+      : owner_(owner), socket_(std::move(socket)), ip_(std::move(ip)) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -83,12 +96,70 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                                 peer_, size, owner_->options_.max_request_bytes);
       return Close();
     }
-    request_.resize(static_cast<size_t>(size));
-    asio::async_read(socket_, asio::buffer(request_.data(), request_.size()),
+    expected_ = static_cast<size_t>(size);
+    if (size <= kSmallRequest) {
+      request_.resize(expected_);
+      asio::async_read(socket_, asio::buffer(request_.data(), request_.size()),
+                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                         if (ec) return self->Close();
+                         self->Dispatch();
+                       });
+      return;
+    }
+    RequestMemoryPool& pool = owner_->pool_;
+    if (size > pool.capacity()) {
+      GetLogger("broker")->warn("closing connection from {}: request size {} above queued.max.request.bytes {}", peer_,
+                                size, pool.capacity());
+      return Close();
+    }
+    auto self = shared_from_this();
+    const bool now = pool.Reserve(size, [self] {
+      asio::post(self->socket_.get_executor(), [self] { self->OnReserved(); });
+    });
+    if (now) OnReserved();
+  }
+
+  // The pool holds the request's size for it: read it, growing the buffer
+  // (its capacity is reserved, its pages are touched as bytes arrive).
+  void OnReserved() {
+    reserved_ = static_cast<int64_t>(expected_);
+    if (closed_) return ReleaseRequest();
+    request_.clear();
+    request_.reserve(expected_);
+    ReadChunk();
+  }
+  // Each chunk must come within request.read.timeout.ms: a client that
+  // stops sending in the middle of a large request gives its reservation
+  // back to the pool by losing its connection.
+  void ReadChunk() {
+    const size_t have = request_.size();
+    const size_t n = std::min(kReadChunk, expected_ - have);
+    request_.resize(have + n);
+    const uint64_t chunk = ++chunks_;
+    read_timer_.expires_after(std::chrono::milliseconds(owner_->options_.request_read_timeout_ms));
+    read_timer_.async_wait([self = shared_from_this(), chunk](boost::system::error_code ec) {
+      if (ec || chunk != self->chunks_ || self->closed_) return;  // cancelled, or the chunk came
+      GetLogger("broker")->warn("closing connection from {}: no bytes of its {}-byte request for {} ms", self->peer_,
+                                self->expected_, self->owner_->options_.request_read_timeout_ms);
+      self->Close();
+    });
+    asio::async_read(socket_, asio::buffer(request_.data() + have, n),
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       ++self->chunks_;  // the timer of this chunk no longer applies
+                       self->read_timer_.cancel();
                        if (ec) return self->Close();
+                       if (self->request_.size() < self->expected_) return self->ReadChunk();
                        self->Dispatch();
                      });
+  }
+
+  // Gives a large request's bytes back to the pool, and its buffer to the
+  // allocator (a small buffer is kept for the next request).
+  void ReleaseRequest() {
+    if (reserved_ == 0) return;
+    owner_->pool_.Release(reserved_);
+    reserved_ = 0;
+    std::string().swap(request_);
   }
 
   void Dispatch() {
@@ -191,6 +262,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   void Done() {
     if (!busy_) return;
     busy_ = false;
+    ReleaseRequest();  // the handler is done with the request's bytes
     std::lock_guard<std::mutex> lock(owner_->mu_);
     --owner_->in_flight_;
     owner_->cv_.notify_all();
@@ -202,16 +274,26 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    read_timer_.cancel();
+    if (!busy_) ReleaseRequest();  // else the handler still reads it: Done releases
     std::lock_guard<std::mutex> lock(owner_->mu_);
     owner_->connections_.erase(shared_from_this());
+    if (auto it = owner_->per_ip_.find(ip_); it != owner_->per_ip_.end() && --it->second == 0) {
+      owner_->per_ip_.erase(it);
+    }
     owner_->cv_.notify_all();
   }
 
   Impl* owner_;
   tcp::socket socket_;
+  const std::string ip_;  // the client's address (max.connections.per.ip)
   std::string peer_;
   char size_buf_[4];
   std::string request_;
+  size_t expected_ = 0;   // the size of the request being read
+  asio::steady_timer read_timer_{socket_.get_executor()};
+  uint64_t chunks_ = 0;   // chunks of large requests begun and ended (the timer's generation)
+  int64_t reserved_ = 0;  // what it holds of the pool (large requests)
   std::string header_;                    // of the response being written
   ResponseBody response_;                 // its body, alive until written
   std::vector<asio::const_buffer> buffers_;
@@ -252,13 +334,33 @@ void Broker::Impl::Accept() {
       if (ec == asio::error::operation_aborted) return;
       GetLogger("broker")->warn("accept: {}", ec.message());
     } else {
-      auto conn = std::make_shared<Connection>(this, std::move(socket));
+      boost::system::error_code ep_ec;
+      const auto ep = socket.remote_endpoint(ep_ec);
+      std::string ip = ep_ec ? std::string("?") : ep.address().to_string();
+      auto conn = std::make_shared<Connection>(this, std::move(socket), ip);
       bool stopping;
+      std::string refused;  // why the connection is refused
       {
         std::lock_guard<std::mutex> lock(mu_);
         stopping = stopping_;
-        if (!stopping) connections_.insert(conn);
+        if (options_.max_connections > 0 && connections_.size() >= static_cast<size_t>(options_.max_connections)) {
+          refused = "max.connections (" + std::to_string(options_.max_connections) + ") reached";
+        } else if (options_.max_connections_per_ip > 0 && per_ip_[ip] >= options_.max_connections_per_ip) {
+          refused = "max.connections.per.ip (" + std::to_string(options_.max_connections_per_ip) + ") reached for " + ip;
+        }
+        if (!refused.empty()) {
+          // One line a second at most: a flood must not flood the log.
+          const auto now = std::chrono::steady_clock::now();
+          if (now - last_refusal_log_ < std::chrono::seconds(1)) refused.clear();
+          else last_refusal_log_ = now;
+          if (per_ip_[ip] == 0) per_ip_.erase(ip);
+          stopping = true;  // not started: the socket closes with conn
+        } else if (!stopping) {
+          connections_.insert(conn);
+          ++per_ip_[ip];
+        }
       }
+      if (!refused.empty()) GetLogger("broker")->warn("refusing a connection: {}", refused);
       if (!stopping) conn->Start();
     }
     bool stopping;
@@ -337,6 +439,13 @@ Broker::~Broker() {
 
 Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   if (options.data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is required");
+  if (options.queued_max_request_bytes < options.max_request_bytes) {
+    // As Kafka: the largest request must fit in the pool.
+    return Status(Errc::kInvalidArgument, "queued.max.request.bytes (" +
+                                              std::to_string(options.queued_max_request_bytes) +
+                                              ") is below socket.request.max.bytes (" +
+                                              std::to_string(options.max_request_bytes) + ")");
+  }
   std::unique_ptr<Broker> b(new Broker(std::move(options)));
   RIVULET_ASSIGN_OR_RETURN(b->log_, LogManager::Open(b->options_.data_dir, b->options_.log));
   b->impl_ = std::make_unique<Impl>(b.get(), b->options_);
@@ -472,6 +581,18 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
       st = to_int(&v);
       if (st.ok() && (v < 1024 || v > (1LL << 31) - 1)) st = bad("out of range");
       o->max_request_bytes = static_cast<int32_t>(v);
+    } else if (key == "queued.max.request.bytes") {
+      st = to_int(&v);
+      if (st.ok() && v < 1024) st = bad("must be at least 1024 (unbounded is not offered)");
+      o->queued_max_request_bytes = v;
+    } else if (key == "request.read.timeout.ms") {
+      st = to_int(&v);
+      if (st.ok() && (v < 1 || v > 3'600'000)) st = bad("out of range");
+      o->request_read_timeout_ms = v;
+    } else if (key == "max.connections" || key == "max.connections.per.ip") {
+      st = to_int(&v);
+      if (st.ok() && (v < 1 || v > (1LL << 31) - 1)) st = bad("out of range");
+      (key == "max.connections" ? o->max_connections : o->max_connections_per_ip) = static_cast<int32_t>(v);
     } else if (key == "num.network.threads" || key == "num.io.threads") {
       st = to_int(&v);
       if (st.ok() && v > 0) o->threads = std::max(o->threads, static_cast<int>(v));

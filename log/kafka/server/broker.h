@@ -3,6 +3,8 @@
 // connection reads a request, answers it, then reads the next, so requests
 // of a connection are answered in order while connections proceed
 // concurrently. A malformed or oversized frame closes only its connection.
+// Memory for requests being read is bounded (RequestMemoryPool), and so are
+// connections, in all and per client address.
 #pragma once
 
 #include <atomic>
@@ -27,6 +29,14 @@ struct BrokerOptions {
   std::string advertised_host;  // default: listen_host
   int threads = 0;              // 0 = one per core
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes
+  // Requests above 64 KiB reserve their size from a pool of this many bytes
+  // before they are read, and wait while it is spent (memory_pool.h).
+  int64_t queued_max_request_bytes = 256 << 20;  // queued.max.request.bytes
+  // Rivulet's own: a large request whose next 64 KiB does not come within
+  // this long closes its connection (and frees its reservation).
+  int64_t request_read_timeout_ms = 30'000;  // request.read.timeout.ms
+  int32_t max_connections = 0;         // max.connections; 0: no limit
+  int32_t max_connections_per_ip = 0;  // max.connections.per.ip; 0: no limit
   LogOptions log;
 };
 
