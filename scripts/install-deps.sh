@@ -14,6 +14,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3 libpq-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev librdkafka-dev libabsl-dev
   libisal-dev
+  # TLS listeners of the broker; the tests make their certificates with openssl
+  libssl-dev openssl
   # the launcher's allocator (not under the sanitizers)
   libjemalloc-dev
   # tests and benchmarks; matplotlib draws the NEXMark plot (bench/nexmark_plot.py)

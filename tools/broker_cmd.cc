@@ -48,8 +48,21 @@ Status RunBroker(const BrokerFlags& f, bool listen_given, bool data_dir_given) {
     (void)::setrlimit(RLIMIT_NOFILE, &rl);
   }
   RIVULET_ASSIGN_OR_RETURN(auto broker, log::kafka::Broker::Start(o));
-  std::printf("rivulet broker listening on %s:%u (data dir %s)\n", o.listen_host.c_str(),
-              static_cast<unsigned>(broker->port()), o.data_dir.c_str());
+  // One line: the first listener as HOST:PORT (scripts read it), then any others.
+  const bool one_plaintext = o.listeners.size() == 1 && o.listeners[0].protocol == log::kafka::SecurityProtocol::kPlaintext;
+  if (o.listeners.empty() || one_plaintext) {
+    const std::string& host = o.listeners.empty() ? o.listen_host : o.listeners[0].host;
+    std::printf("rivulet broker listening on %s:%u (data dir %s)\n", host.c_str(),
+                static_cast<unsigned>(broker->port()), o.data_dir.c_str());
+  } else {
+    std::string all;
+    for (size_t i = 0; i < o.listeners.size(); ++i) {
+      const auto& l = o.listeners[i];
+      all += (i ? ", " : "") + (l.host.empty() ? std::string("0.0.0.0") : l.host) + ":" +
+             std::to_string(broker->port(i)) + " (" + l.name + ")";
+    }
+    std::printf("rivulet broker listening on %s (data dir %s)\n", all.c_str(), o.data_dir.c_str());
+  }
   std::fflush(stdout);
   std::thread watcher([&broker] {
     while (!Interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(50));

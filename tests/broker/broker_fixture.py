@@ -36,7 +36,9 @@ class Broker:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout=20):
-        args = [RIVULET, "broker", "--data-dir", self.data_dir, "--listen", self.bootstrap]
+        args = [RIVULET, "broker", "--data-dir", self.data_dir]
+        if not (self.config and "listeners" in self.config):
+            args += ["--listen", self.bootstrap]  # else the configuration's listeners (self.port: one of them)
         if self.config:
             path = os.path.join(self.data_dir + "-server.properties")
             with open(path, "w") as f:

@@ -2,7 +2,11 @@
 #include "log/kafka/server/broker.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -25,12 +29,21 @@ using tcp = asio::ip::tcp;
 class Broker::Impl {
  public:
   class Connection;
+  // A bound listener: its acceptor, what Metadata advertises on it, and
+  // its TLS context (SSL listeners).
+  struct Listening {
+    ListenerOptions options;
+    tcp::acceptor acceptor;
+    BrokerInfo info;
+    std::unique_ptr<asio::ssl::context> tls;
+    explicit Listening(asio::io_context& io) : acceptor(io) {}
+  };
 
   Impl(Broker* broker, const BrokerOptions& options)
-      : broker_(broker), options_(options), acceptor_(io_), pool_(options.queued_max_request_bytes) {}
+      : broker_(broker), options_(options), pool_(options.queued_max_request_bytes) {}
 
-  Status Listen();
-  void Accept();
+  Status Listen(const ListenerOptions& listener);
+  void Accept(Listening* on);
   void StartThreads();
   void Stop();
   void WaitStopped();
@@ -38,7 +51,7 @@ class Broker::Impl {
   Broker* broker_;
   const BrokerOptions& options_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<Listening>> listeners_;
   std::vector<std::thread> threads_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
 
@@ -62,27 +75,68 @@ constexpr size_t kReadChunk = 64 << 10;
 
 class Broker::Impl::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Impl* owner, tcp::socket socket, std::string ip)
-      : owner_(owner), socket_(std::move(socket)), ip_(std::move(ip)) {
+  Connection(Impl* owner, tcp::socket socket, std::string ip, const Listening* listener)
+      : owner_(owner), socket_(std::move(socket)), ip_(std::move(ip)), listener_(listener) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
     socket_.set_option(tcp::no_delay(true), ec);
+    if (listener_->tls) tls_ = std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(socket_), *listener_->tls);
   }
 
-  void Start() { ReadSize(); }
+  void Start() {
+    if (!tls_) return ReadSize();
+    tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) {
+        GetLogger("broker")->warn("closing connection from {} on listener {}: TLS handshake failed: {}", self->peer_,
+                                  self->listener_->options.name, ec.message());
+        return self->Close();
+      }
+      self->principal_ = PeerPrincipal(self->tls_->native_handle());
+      self->ReadSize();
+    });
+  }
 
   // Closes the socket unless a request is being handled (then the
   // connection closes after answering it).
   void CloseIfIdle() {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    asio::post(Sock().get_executor(), [self = shared_from_this()] {
       if (!self->busy_) self->Close();
     });
   }
 
  private:
+  // The TCP socket, under TLS or not.
+  tcp::socket& Sock() { return tls_ ? tls_->next_layer() : socket_; }
+  template <typename Buffers, typename Handler>
+  void AsyncRead(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return asio::async_read(*tls_, buffers, std::forward<Handler>(handler));
+    asio::async_read(socket_, buffers, std::forward<Handler>(handler));
+  }
+  template <typename Buffers, typename Handler>
+  void AsyncWrite(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+  }
+  // "User:" and the subject of the client's certificate (mutual TLS), as
+  // Kafka names such a principal; "User:ANONYMOUS" without one.
+  static std::string PeerPrincipal(SSL* ssl) {
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return "User:ANONYMOUS";
+    std::string subject;
+    if (BIO* bio = BIO_new(BIO_s_mem())) {
+      X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(bio, &data);
+      subject.assign(data, static_cast<size_t>(n));
+      BIO_free(bio);
+    }
+    X509_free(cert);
+    return "User:" + subject;
+  }
+
   void ReadSize() {
-    asio::async_read(socket_, asio::buffer(size_buf_, 4),
+    AsyncRead(asio::buffer(size_buf_, 4),
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
                        if (ec) return self->Close();
                        self->OnSize();
@@ -99,7 +153,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     expected_ = static_cast<size_t>(size);
     if (size <= kSmallRequest) {
       request_.resize(expected_);
-      asio::async_read(socket_, asio::buffer(request_.data(), request_.size()),
+      AsyncRead(asio::buffer(request_.data(), request_.size()),
                        [self = shared_from_this()](boost::system::error_code ec, size_t) {
                          if (ec) return self->Close();
                          self->Dispatch();
@@ -114,7 +168,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     }
     auto self = shared_from_this();
     const bool now = pool.Reserve(size, [self] {
-      asio::post(self->socket_.get_executor(), [self] { self->OnReserved(); });
+      asio::post(self->Sock().get_executor(), [self] { self->OnReserved(); });
     });
     if (now) OnReserved();
   }
@@ -143,7 +197,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                                 self->expected_, self->owner_->options_.request_read_timeout_ms);
       self->Close();
     });
-    asio::async_read(socket_, asio::buffer(request_.data() + have, n),
+    AsyncRead(asio::buffer(request_.data() + have, n),
                      [self = shared_from_this()](boost::system::error_code ec, size_t) {
                        ++self->chunks_;  // the timer of this chunk no longer applies
                        self->read_timer_.cancel();
@@ -192,7 +246,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.body = std::string_view(request_).substr(request_.size() - r.remaining());
     ctx_.client_host = peer_;
     ctx_.log = owner_->broker_->log_.get();
-    ctx_.broker = &owner_->broker_->info_;
+    ctx_.broker = &listener_->info;  // Metadata advertises the listener the client came through
     ctx_.io = &owner_->io_;
     const int32_t correlation_id = ctx_.header.correlation_id;
     flexible_response_ = FlexibleResponseHeader(ctx_.header.api_key, ctx_.header.api_version);
@@ -201,7 +255,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     auto self = shared_from_this();
     try {
       handler(ctx_, [self, correlation_id](ResponseBody body) {
-        asio::post(self->socket_.get_executor(), [self, correlation_id, body = std::move(body)]() mutable {
+        asio::post(self->Sock().get_executor(), [self, correlation_id, body = std::move(body)]() mutable {
           self->Write(correlation_id, std::move(body));
         });
       });
@@ -245,7 +299,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
       at = sp.at;
     }
     if (response_.bytes.size() > at) buffers_.emplace_back(response_.bytes.data() + at, response_.bytes.size() - at);
-    asio::async_write(socket_, buffers_,
+    AsyncWrite(buffers_,
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
                         self->Done();
                         if (ec) return self->Close();
@@ -272,8 +326,8 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     if (closed_) return;
     closed_ = true;
     boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    Sock().shutdown(tcp::socket::shutdown_both, ec);
+    Sock().close(ec);
     read_timer_.cancel();
     if (!busy_) ReleaseRequest();  // else the handler still reads it: Done releases
     std::lock_guard<std::mutex> lock(owner_->mu_);
@@ -287,6 +341,9 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   Impl* owner_;
   tcp::socket socket_;
   const std::string ip_;  // the client's address (max.connections.per.ip)
+  const Listening* listener_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;  // SSL listeners: owns the socket
+  std::string principal_;  // after the TLS handshake: the client certificate's subject
   std::string peer_;
   char size_buf_[4];
   std::string request_;
@@ -304,32 +361,86 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   bool flexible_response_ = false;  // the request in flight answers with header v1
 };
 
-Status Broker::Impl::Listen() {
+// The TLS context of SSL listeners (TlsOptions), or why it cannot be made.
+Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& t) {
+  if (t.keystore_location.empty()) {
+    return Status(Errc::kInvalidArgument, "an SSL listener needs ssl.keystore.location (a PEM file with the private "
+                                          "key and the certificate chain)");
+  }
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   boost::system::error_code ec;
-  auto address = asio::ip::make_address(options_.listen_host, ec);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                   ec);
+  if (!t.key_password.empty()) {
+    ctx->set_password_callback([pw = t.key_password](size_t, asio::ssl::context::password_purpose) { return pw; });
+  }
+  auto fail = [](const std::string& what, const std::string& file, const boost::system::error_code& e) {
+    return Status(Errc::kInvalidArgument, what + " " + file + ": " + e.message());
+  };
+  ctx->use_certificate_chain_file(t.keystore_location, ec);
+  if (ec) return fail("cannot read the certificate chain of ssl.keystore.location", t.keystore_location, ec);
+  ctx->use_private_key_file(t.keystore_location, asio::ssl::context::pem, ec);
+  if (ec) return fail("cannot read the private key of ssl.keystore.location (ssl.key.password?)", t.keystore_location, ec);
+  if (!t.truststore_location.empty()) {
+    ctx->load_verify_file(t.truststore_location, ec);
+    if (ec) return fail("cannot read ssl.truststore.location", t.truststore_location, ec);
+  }
+  switch (t.client_auth) {
+    case TlsOptions::ClientAuth::kNone:
+      ctx->set_verify_mode(asio::ssl::verify_none, ec);
+      break;
+    case TlsOptions::ClientAuth::kRequested:
+      ctx->set_verify_mode(asio::ssl::verify_peer, ec);
+      break;
+    case TlsOptions::ClientAuth::kRequired:
+      if (t.truststore_location.empty()) {
+        return Status(Errc::kInvalidArgument, "ssl.client.auth=required needs ssl.truststore.location");
+      }
+      ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+      break;
+  }
+  return ctx;
+}
+
+Status Broker::Impl::Listen(const ListenerOptions& l) {
+  auto on = std::make_unique<Listening>(io_);
+  on->options = l;
+  if (l.protocol == SecurityProtocol::kSsl) {
+    RIVULET_ASSIGN_OR_RETURN(on->tls, MakeTlsContext(options_.tls));
+  }
+  const std::string host = l.host.empty() ? "0.0.0.0" : l.host;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
   if (ec) {
     // Not a literal address: resolve it.
     tcp::resolver resolver(io_);
-    auto results = resolver.resolve(options_.listen_host, std::to_string(options_.listen_port), ec);
+    auto results = resolver.resolve(host, std::to_string(l.port), ec);
     if (ec || results.empty()) {
-      return Status(Errc::kInvalidArgument, "cannot resolve listen host '" + options_.listen_host + "'");
+      return Status(Errc::kInvalidArgument, "cannot resolve listen host '" + host + "'");
     }
     address = results.begin()->endpoint().address();
   }
-  tcp::endpoint ep(address, options_.listen_port);
-  acceptor_.open(ep.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(ep, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  tcp::endpoint ep(address, l.port);
+  tcp::acceptor& acceptor = on->acceptor;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return Status(Errc::kIoError, "cannot listen on " + options_.listen_host + ":" +
-                                      std::to_string(options_.listen_port) + ": " + ec.message());
+    return Status(Errc::kIoError, "cannot listen on " + host + ":" + std::to_string(l.port) + " (" + l.name +
+                                      "): " + ec.message());
   }
+  on->info = broker_->info_;
+  on->info.port = l.advertised_port > 0 ? l.advertised_port : acceptor.local_endpoint().port();
+  on->info.host = l.advertised_host.empty() ? host : l.advertised_host;
+  if (on->info.host == "0.0.0.0" || on->info.host == "::") on->info.host = "127.0.0.1";
+  listeners_.push_back(std::move(on));
   return Status::Ok();
 }
 
-void Broker::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
+void Broker::Impl::Accept(Listening* on) {
+  on->acceptor.async_accept(asio::make_strand(io_), [this, on](boost::system::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       GetLogger("broker")->warn("accept: {}", ec.message());
@@ -337,7 +448,7 @@ void Broker::Impl::Accept() {
       boost::system::error_code ep_ec;
       const auto ep = socket.remote_endpoint(ep_ec);
       std::string ip = ep_ec ? std::string("?") : ep.address().to_string();
-      auto conn = std::make_shared<Connection>(this, std::move(socket), ip);
+      auto conn = std::make_shared<Connection>(this, std::move(socket), ip, on);
       bool stopping;
       std::string refused;  // why the connection is refused
       {
@@ -368,7 +479,7 @@ void Broker::Impl::Accept() {
       std::lock_guard<std::mutex> lock(mu_);
       stopping = stopping_;
     }
-    if (!stopping) Accept();
+    if (!stopping) Accept(on);
   });
 }
 
@@ -403,7 +514,7 @@ void Broker::Impl::Stop() {
   }
   asio::post(io_, [this] {
     boost::system::error_code ec;
-    acceptor_.close(ec);
+    for (auto& l : listeners_) l->acceptor.close(ec);
   });
   for (auto& c : conns) c->CloseIfIdle();
   cv_.notify_all();
@@ -449,13 +560,31 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
   std::unique_ptr<Broker> b(new Broker(std::move(options)));
   RIVULET_ASSIGN_OR_RETURN(b->log_, LogManager::Open(b->options_.data_dir, b->options_.log));
   b->impl_ = std::make_unique<Impl>(b.get(), b->options_);
-  RIVULET_RETURN_IF_ERROR(b->impl_->Listen());
-  b->info_.port = b->impl_->acceptor_.local_endpoint().port();
-  b->info_.host = b->options_.advertised_host.empty() ? b->options_.listen_host : b->options_.advertised_host;
-  if (b->info_.host == "0.0.0.0" || b->info_.host == "::") b->info_.host = "127.0.0.1";
-  b->impl_->Accept();
+  std::vector<ListenerOptions> listeners = b->options_.listeners;
+  if (listeners.empty()) {
+    ListenerOptions l;
+    l.host = b->options_.listen_host;
+    l.port = b->options_.listen_port;
+    l.advertised_host = b->options_.advertised_host;
+    listeners.push_back(l);
+  }
+  for (const ListenerOptions& l : listeners) RIVULET_RETURN_IF_ERROR(b->impl_->Listen(l));
+  b->info_ = b->impl_->listeners_.front()->info;
+  for (auto& l : b->impl_->listeners_) b->impl_->Accept(l.get());
   b->impl_->StartThreads();
   return b;
+}
+
+uint16_t Broker::port(size_t i) const {
+  return static_cast<uint16_t>(impl_->listeners_.at(i)->acceptor.local_endpoint().port());
+}
+
+const char* SecurityProtocolName(SecurityProtocol p) {
+  switch (p) {
+    case SecurityProtocol::kPlaintext: return "PLAINTEXT";
+    case SecurityProtocol::kSsl: return "SSL";
+  }
+  return "?";
 }
 
 Status Broker::Run() {
@@ -488,14 +617,108 @@ Status ParseListen(const std::string& listen, BrokerOptions* options) {
   }
   options->listen_host = host.empty() ? "0.0.0.0" : host;
   options->listen_port = static_cast<uint16_t>(p);
+  options->listeners.clear();
   return Status::Ok();
 }
+
+namespace {
+
+// "NAME://HOST:PORT" -> (name, host, port).
+Status ParseListenerEntry(const std::string& entry, std::string* name, std::string* host, uint16_t* port) {
+  const auto sep = entry.find("://");
+  if (sep == std::string::npos || sep == 0) return Status(Errc::kInvalidArgument, "expected NAME://HOST:PORT, got '" + entry + "'");
+  *name = entry.substr(0, sep);
+  for (char& c : *name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  BrokerOptions tmp;
+  RIVULET_RETURN_IF_ERROR(ParseListen(entry.substr(sep + 3), &tmp));
+  *host = tmp.listen_host;
+  *port = tmp.listen_port;
+  return Status::Ok();
+}
+
+std::vector<std::string> SplitList(const std::string& value) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at <= value.size()) {
+    const size_t comma = value.find(',', at);
+    std::string item = value.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+// listeners, advertised.listeners and listener.security.protocol.map, in
+// whatever order the file gave them.
+Status ResolveListeners(const std::string& listeners, const std::string& advertised, const std::string& map,
+                        BrokerOptions* o) {
+  std::map<std::string, std::string> protocol_of;  // listener name -> protocol name
+  for (const std::string& item : SplitList(map)) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos) {
+      return Status(Errc::kInvalidArgument, "listener.security.protocol.map: expected NAME:PROTOCOL, got '" + item + "'");
+    }
+    std::string name = item.substr(0, colon), proto = item.substr(colon + 1);
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (char& c : proto) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    protocol_of[name] = proto;
+  }
+  o->listeners.clear();
+  for (const std::string& entry : SplitList(listeners)) {
+    ListenerOptions l;
+    RIVULET_RETURN_IF_ERROR(ParseListenerEntry(entry, &l.name, &l.host, &l.port));
+    auto mapped = protocol_of.find(l.name);
+    const std::string proto = mapped != protocol_of.end() ? mapped->second : l.name;
+    if (proto == "PLAINTEXT") {
+      l.protocol = SecurityProtocol::kPlaintext;
+    } else if (proto == "SSL") {
+      l.protocol = SecurityProtocol::kSsl;
+    } else if (proto == "SASL_PLAINTEXT" || proto == "SASL_SSL") {
+      return Status(Errc::kInvalidArgument, "listeners: " + proto + " (listener " + l.name +
+                                                ") is not supported yet: no SASL authentication in this broker");
+    } else {
+      return Status(Errc::kInvalidArgument, "listeners: listener " + l.name +
+                                                " has no security protocol (name it PLAINTEXT or SSL, or map it in "
+                                                "listener.security.protocol.map)");
+    }
+    for (const auto& other : o->listeners) {
+      if (other.name == l.name) return Status(Errc::kInvalidArgument, "listeners: " + l.name + " twice");
+    }
+    o->listeners.push_back(l);
+  }
+  for (const std::string& entry : SplitList(advertised)) {
+    std::string name, host;
+    uint16_t port = 0;
+    RIVULET_RETURN_IF_ERROR(ParseListenerEntry(entry, &name, &host, &port));
+    bool found = false;
+    for (auto& l : o->listeners) {
+      if (l.name != name) continue;
+      l.advertised_host = host;
+      l.advertised_port = port;
+      found = true;
+    }
+    if (!found) {
+      // Without listeners= the one advertised address is --listen's.
+      if (!o->listeners.empty()) {
+        return Status(Errc::kInvalidArgument, "advertised.listeners: no listener named " + name);
+      }
+      o->advertised_host = host;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
   std::ifstream in(path);
   if (!in) return Status(Errc::kNotFound, "cannot read config file " + path);
   std::string line;
   int lineno = 0;
+  std::string listeners, advertised, protocol_map;  // resolved together after the last line
   while (std::getline(in, line)) {
     ++lineno;
     auto trim = [](std::string s) {
@@ -528,11 +751,33 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
     if (key == "log.dirs" || key == "log.dir") {
       o->data_dir = value.substr(0, value.find(','));
     } else if (key == "listeners") {
-      st = ParseListen(value.substr(0, value.find(',')), o);
+      listeners = value;
     } else if (key == "advertised.listeners") {
-      BrokerOptions tmp;
-      st = ParseListen(value.substr(0, value.find(',')), &tmp);
-      o->advertised_host = tmp.listen_host;
+      advertised = value;
+    } else if (key == "listener.security.protocol.map") {
+      protocol_map = value;
+    } else if (key == "ssl.keystore.location") {
+      o->tls.keystore_location = value;
+    } else if (key == "ssl.key.password") {
+      o->tls.key_password = value;
+    } else if (key == "ssl.truststore.location") {
+      o->tls.truststore_location = value;
+    } else if (key == "ssl.keystore.type" || key == "ssl.truststore.type") {
+      if (value != "PEM") st = bad("only PEM files are read (KIP-651), not " + value);
+    } else if (key == "ssl.client.auth") {
+      if (value == "none") {
+        o->tls.client_auth = TlsOptions::ClientAuth::kNone;
+      } else if (value == "requested") {
+        o->tls.client_auth = TlsOptions::ClientAuth::kRequested;
+      } else if (value == "required") {
+        o->tls.client_auth = TlsOptions::ClientAuth::kRequired;
+      } else {
+        st = bad("must be none, requested or required");
+      }
+    } else if (key == "ssl.enabled.protocols") {
+      for (const std::string& proto : SplitList(value)) {
+        if (proto != "TLSv1.2" && proto != "TLSv1.3") st = bad("only TLSv1.2 and TLSv1.3 are served, not " + proto);
+      }
     } else if (key == "num.partitions") {
       st = to_int(&v);
       if (st.ok() && v < 1) st = bad("must be >= 1");
@@ -597,6 +842,7 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
       st = to_int(&v);
       if (st.ok() && v > 0) o->threads = std::max(o->threads, static_cast<int>(v));
     } else if (key == "broker.id" || key == "node.id" || key == "zookeeper.connect" ||
+               key == "security.inter.broker.protocol" || key == "inter.broker.listener.name" ||
                key == "offsets.topic.replication.factor" || key == "transaction.state.log.replication.factor" ||
                key == "transaction.state.log.min.isr" || key == "num.recovery.threads.per.data.dir" ||
                key == "socket.send.buffer.bytes" || key == "socket.receive.buffer.bytes" ||
@@ -609,6 +855,9 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
       if (st.message().rfind(path, 0) == 0) return st;
       return bad(st.message());
     }
+  }
+  if (Status st = ResolveListeners(listeners, advertised, protocol_map, o); !st.ok()) {
+    return Status(st.code(), path + ": " + st.message());
   }
   return Status::Ok();
 }

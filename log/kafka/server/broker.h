@@ -22,11 +22,42 @@
 
 namespace rivulet::log::kafka {
 
+// How a listener's clients connect (Kafka's security.protocol). SASL
+// protocols are refused until the broker authenticates.
+enum class SecurityProtocol { kPlaintext, kSsl };
+const char* SecurityProtocolName(SecurityProtocol p);
+
+// One entry of `listeners=NAME://HOST:PORT,...`.
+struct ListenerOptions {
+  std::string name = "PLAINTEXT";  // PLAINTEXT, SSL, or a name of listener.security.protocol.map
+  SecurityProtocol protocol = SecurityProtocol::kPlaintext;
+  std::string host = "127.0.0.1";  // empty or 0.0.0.0: every address
+  uint16_t port = 9092;            // 0 = any free port
+  // From advertised.listeners (by name): what Metadata tells clients.
+  // Default: host (0.0.0.0 and :: become 127.0.0.1) and the bound port.
+  std::string advertised_host;
+  int32_t advertised_port = 0;
+};
+
+// TLS for SSL listeners (KIP-651's PEM files): the broker's private key and
+// certificate chain in one PEM file, the CAs it trusts for client
+// certificates in another. TLS 1.2 and 1.3 only.
+struct TlsOptions {
+  std::string keystore_location;    // ssl.keystore.location (ssl.keystore.type=PEM)
+  std::string key_password;         // ssl.key.password: of an encrypted private key
+  std::string truststore_location;  // ssl.truststore.location (PEM CA certificates)
+  enum class ClientAuth { kNone, kRequested, kRequired };
+  ClientAuth client_auth = ClientAuth::kNone;  // ssl.client.auth
+};
+
 struct BrokerOptions {
   std::string data_dir;
+  // The one PLAINTEXT listener of --listen, unless `listeners` is set.
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9092;  // 0 = any free port
   std::string advertised_host;  // default: listen_host
+  std::vector<ListenerOptions> listeners;  // listeners= (several at once)
+  TlsOptions tls;
   int threads = 0;              // 0 = one per core
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes
   // Requests above 64 KiB reserve their size from a pool of this many bytes
@@ -43,7 +74,8 @@ struct BrokerOptions {
 // Parses Kafka server.properties settings into `options`; unknown keys
 // are reported (kInvalidArgument) so typos do not pass silently.
 Status ApplyServerProperties(const std::string& path, BrokerOptions* options);
-// Parses "HOST:PORT".
+// Parses "HOST:PORT" (--listen): one PLAINTEXT listener, in place of any
+// `listeners` of the configuration.
 Status ParseListen(const std::string& listen, BrokerOptions* options);
 
 class Broker {
@@ -54,7 +86,10 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
-  uint16_t port() const { return info_.port; }
+  // The bound port of the first listener, of listener `i` (in the order
+  // of `listeners`).
+  uint16_t port() const { return port(0); }
+  uint16_t port(size_t i) const;
   LogManager& log() { return *log_; }
   // Serves until Stop(); returns the status of the shutdown.
   Status Run();

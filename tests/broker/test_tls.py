@@ -1,0 +1,225 @@
+"""TLS listeners: a broker with a PLAINTEXT and an SSL listener at once
+(listeners=, certificates as PEM files made here with openssl), the real
+clients over SSL (kcat, confluent-kafka, kafka-python, KafkaJS), Metadata
+advertising the listener a client came through, a plaintext client on the
+TLS port reaching nothing, mutual TLS (ssl.client.auth=required), and
+configurations that cannot work refused at start with one line.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+import uuid
+
+from broker_fixture import Broker, free_port, raw_request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)}: {r.stderr.decode()}")
+
+
+def make_pki(d):
+    """A CA, a server certificate for 127.0.0.1 and localhost, and a client
+    certificate (CN=alice), all signed by the CA. Returns paths."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=rivulet-test-ca", cwd=d)
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, subj, ext in (("server", "/CN=localhost", ["-extfile", "san.ext"]), ("client", "/O=rivulet/CN=alice", [])):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subj,
+                cwd=d)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                f"{name}.crt", "-days", "2", *ext, cwd=d)
+    # The broker's keystore (KIP-651 PEM): private key and certificate chain.
+    with open(os.path.join(d, "server.pem"), "wb") as out:
+        for part in ("server.key", "server.crt", "ca.pem"):
+            with open(os.path.join(d, part), "rb") as f:
+                out.write(f.read())
+    return {k: os.path.join(d, v) for k, v in
+            (("ca", "ca.pem"), ("keystore", "server.pem"), ("client_cert", "client.crt"), ("client_key", "client.key"))}
+
+
+class TlsBroker(Broker):
+    """A broker with PLAINTEXT on self.port and SSL on self.ssl_port."""
+
+    def __init__(self, pki, client_auth="none"):
+        self.ssl_port = free_port()
+        super().__init__()
+        self.config = {
+            "listeners": f"PLAINTEXT://127.0.0.1:{self.port},SSL://127.0.0.1:{self.ssl_port}",
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": pki["keystore"],
+            "ssl.truststore.location": pki["ca"],
+            "ssl.client.auth": client_auth,
+            "group.initial.rebalance.delay.ms": "0",
+        }
+
+    @property
+    def ssl_bootstrap(self):
+        return f"127.0.0.1:{self.ssl_port}"
+
+
+class TlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="rivulet-tls-")
+        cls.pki = make_pki(cls.dir)
+        cls.broker = TlsBroker(cls.pki).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.broker.stop()
+        cls.broker.cleanup()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        assert code == 0, f"broker exited with {code}"
+
+    def confluent_conf(self, **extra):
+        conf = {"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
+                "ssl.ca.location": self.pki["ca"]}
+        conf.update(extra)
+        return conf
+
+    def test_kcat_over_ssl(self):
+        topic = f"kcat-tls-{uuid.uuid4().hex[:8]}"
+        ssl = ["-X", "security.protocol=ssl", "-X", f"ssl.ca.location={self.pki['ca']}"]
+        lines = b"".join(b"tls-%d\n" % i for i in range(200))
+        r = subprocess.run(["kcat", "-b", self.broker.ssl_bootstrap, *ssl, "-P", "-t", topic], input=lines,
+                           capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run(["kcat", "-b", self.broker.ssl_bootstrap, *ssl, "-C", "-t", topic, "-o", "beginning", "-e",
+                            "-q"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(r.stdout.splitlines()), sorted(lines.splitlines()))
+        # Metadata through the SSL listener names the SSL listener.
+        r = subprocess.run(["kcat", "-b", self.broker.ssl_bootstrap, *ssl, "-L"], capture_output=True, timeout=60)
+        self.assertIn(f"broker 0 at 127.0.0.1:{self.broker.ssl_port}".encode(), r.stdout)
+        r = subprocess.run(["kcat", "-b", self.broker.bootstrap, "-L"], capture_output=True, timeout=60)
+        self.assertIn(f"broker 0 at 127.0.0.1:{self.broker.port}".encode(), r.stdout)
+
+    def test_confluent_kafka_over_ssl(self):
+        from confluent_kafka import Consumer, Producer
+        topic = f"ck-tls-{uuid.uuid4().hex[:8]}"
+        p = Producer(self.confluent_conf())
+        for i in range(100):
+            p.produce(topic, value=b"v%d" % i)
+        self.assertEqual(p.flush(30), 0)
+        c = Consumer(self.confluent_conf(**{"group.id": f"g-{topic}", "auto.offset.reset": "earliest"}))
+        c.subscribe([topic])
+        got = []
+        for _ in range(300):
+            m = c.poll(0.2)
+            if m is not None and m.error() is None:
+                got.append(m.value())
+            if len(got) == 100:
+                break
+        c.close()
+        self.assertEqual(sorted(got), sorted(b"v%d" % i for i in range(100)))
+
+    def test_kafka_python_over_ssl(self):
+        from kafka import KafkaConsumer, KafkaProducer
+        topic = f"kp-tls-{uuid.uuid4().hex[:8]}"
+        ssl = {"security_protocol": "SSL", "ssl_cafile": self.pki["ca"]}
+        p = KafkaProducer(bootstrap_servers=self.broker.ssl_bootstrap, **ssl)
+        for i in range(50):
+            p.send(topic, b"kp%d" % i)
+        p.flush(30)
+        p.close()
+        c = KafkaConsumer(topic, bootstrap_servers=self.broker.ssl_bootstrap, auto_offset_reset="earliest",
+                          consumer_timeout_ms=10000, **ssl)
+        got = [m.value for m in c]
+        c.close()
+        self.assertEqual(sorted(got), sorted(b"kp%d" % i for i in range(50)))
+
+    def test_kafkajs_over_ssl(self):
+        if not os.path.isdir(os.path.join(HERE, "kafkajs", "node_modules", "kafkajs")):
+            raise RuntimeError("kafkajs is not installed: run scripts/install-deps.sh")
+        topic = f"kjs-tls-{uuid.uuid4().hex[:8]}"
+        r = subprocess.run(["node", os.path.join(HERE, "kafkajs", "tls.js"), self.broker.ssl_bootstrap, topic, "80",
+                            self.pki["ca"]], capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(json.loads(r.stdout.decode().strip().splitlines()[-1])["consumed"], 80)
+
+    def test_plaintext_client_on_the_tls_port_reaches_nothing(self):
+        self.assertIsNone(raw_request(self.broker.ssl_port, 18, 0))  # ApiVersions in the clear: closed
+        from confluent_kafka.admin import AdminClient
+        admin = AdminClient({"bootstrap.servers": self.broker.ssl_bootstrap, "socket.timeout.ms": 3000})
+        with self.assertRaises(Exception):
+            admin.list_topics(timeout=3)
+        # The plaintext listener still serves, and the broker is up.
+        self.assertIsNotNone(raw_request(self.broker.port, 18, 0))
+        self.assertTrue(self.broker.alive())
+
+    def test_a_client_that_does_not_trust_the_ca_fails(self):
+        from confluent_kafka.admin import AdminClient
+        other = os.path.join(self.dir, "other-ca.pem")
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem",
+                "-days", "2", "-subj", "/CN=someone-else", cwd=self.dir)
+        admin = AdminClient({"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
+                             "ssl.ca.location": other, "socket.timeout.ms": 3000})
+        with self.assertRaises(Exception):
+            admin.list_topics(timeout=3)
+
+
+class MutualTlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="rivulet-mtls-")
+        cls.pki = make_pki(cls.dir)
+        cls.broker = TlsBroker(cls.pki, client_auth="required").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.broker.stop()
+        cls.broker.cleanup()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+        assert code == 0, f"broker exited with {code}"
+
+    def test_client_with_a_certificate_is_served(self):
+        from confluent_kafka import Producer
+        p = Producer({"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
+                      "ssl.ca.location": self.pki["ca"], "ssl.certificate.location": self.pki["client_cert"],
+                      "ssl.key.location": self.pki["client_key"]})
+        p.produce("mtls", b"hello")
+        self.assertEqual(p.flush(30), 0)
+        r = subprocess.run(["node", os.path.join(HERE, "kafkajs", "tls.js"), self.broker.ssl_bootstrap, "mtls-kjs", "10",
+                            self.pki["ca"], self.pki["client_cert"], self.pki["client_key"]], capture_output=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+
+    def test_client_without_a_certificate_is_refused(self):
+        from confluent_kafka.admin import AdminClient
+        admin = AdminClient({"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
+                             "ssl.ca.location": self.pki["ca"], "socket.timeout.ms": 3000})
+        with self.assertRaises(Exception):
+            admin.list_topics(timeout=3)
+        with open(self.broker.log_path, "rb") as f:
+            self.assertIn(b"TLS handshake failed", f.read())
+
+
+class RefusedConfigTest(unittest.TestCase):
+    def start_fails(self, config, needle):
+        broker = Broker(config=config)
+        with self.assertRaises(RuntimeError):
+            broker.start(timeout=5)
+        broker.cleanup()
+        with open(broker.log_path, "rb") as f:
+            self.assertIn(needle, f.read())
+
+    def test_ssl_listener_without_keystore(self):
+        self.start_fails({"listeners": f"SSL://127.0.0.1:{free_port()}"}, b"ssl.keystore.location")
+
+    def test_sasl_is_not_served_yet(self):
+        self.start_fails({"listeners": f"SASL_SSL://127.0.0.1:{free_port()}"}, b"not supported yet")
+
+    def test_listener_without_a_protocol(self):
+        self.start_fails({"listeners": f"INTERNAL://127.0.0.1:{free_port()}"}, b"listener.security.protocol.map")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
