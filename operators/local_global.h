@@ -6,20 +6,30 @@
 // (MergePartialsOf). With few keys per pane the exchange carries a few
 // partials instead of every record.
 //
-// The results, their order per key, late-record counts and the state in
-// checkpoints equal those of the one-phase operator, because a local
-// instance
+// The results, the order of records per key and window, the late-record
+// counts and the state in checkpoints are those of the one-phase operator,
+// because a local instance
 //   - folds only records newer than its own watermark, and hands a pane's
 //     partials on before it forwards a watermark that completes a window
-//     of the pane. The window operator's watermark is never ahead of the
-//     local one's, so no window a partial touches has fired when the
+//     of the pane. While the window operator's watermark is not ahead of
+//     the local one's, no window a partial touches has fired when the
 //     partial arrives: it lands as its records would have, on time;
-//   - sends a record at or behind its watermark on at once as a partial of
-//     one record, so that the window operator judges it (late, or an update
-//     within the allowed lateness) as it would the record;
+//   - sends a record at or behind its watermark, or in no window (a sliding
+//     window's gap), on at once as a partial of one record, after the
+//     partial its key and pane hold so far, so that the window operator
+//     judges it (late, or an update within the allowed lateness) as it
+//     would the record, in the same order;
 //   - hands everything on before its task goes idle (the window operator
 //     then stops waiting for its watermark), before a checkpoint barrier
 //     (it keeps nothing in checkpoints) and at the end of input.
+// The window operator's watermark can be ahead of a local one's: after its
+// task was idle (the others moved event time on), and after a restore (the
+// window restores its watermark, the source does not). Records the local
+// instance folded then reach the window late together: they are counted
+// as that many late records (RecordWeight), and within the allowed
+// lateness the window emits one update for them instead of one per record,
+// with the same final value. Sums of doubles may differ in the last bits
+// (added in another grouping).
 // The global phase is the window operator over partials with the same key
 // and accumulator types, so a checkpoint taken in one form restores in the
 // other, at any parallelism. Not split (stream.h decides): session windows,
@@ -46,6 +56,12 @@ template <typename K, typename Acc>
 struct Partial {
   K key;
   Acc acc;
+  uint64_t records = 1;  // folded into acc
+};
+
+template <typename K, typename Acc>
+struct RecordWeight<Partial<K, Acc>> {
+  static uint64_t Of(const Partial<K, Acc>& p) { return p.records; }
 };
 
 // Whether Agg may be split (default yes; `static constexpr bool kLocalPhase = false` opts out).
@@ -88,10 +104,14 @@ class LocalWindowAggregate final
 
   void OnBatch(Batch<T>& batch) override {
     for (auto& e : batch) {
-      if (e.ts <= watermark_) {  // the window operator judges it alone
+      // The window operator judges these alone: behind the watermark, or
+      // in no window (slide > size).
+      if (e.ts <= watermark_ || e.ts - FloorDiv(e.ts, slide_) * slide_ >= size_) {
+        K k = key_(e.value);
+        HandOnHeld(k, FloorDiv(e.ts, pane_) * pane_);  // what came before it goes first
         Acc acc = agg_.Create();
         agg_.Add(acc, e.value);
-        this->buffer_.push_back(Event<Out>{e.ts, Out{key_(e.value), std::move(acc)}});
+        this->buffer_.push_back(Event<Out>{e.ts, Out{std::move(k), std::move(acc), 1}});
         continue;
       }
       if (!cached_ || e.ts < cached_start_ || e.ts - cached_start_ >= pane_) {
@@ -105,6 +125,7 @@ class LocalWindowAggregate final
       }
       agg_.Add(it->second.acc, e.value);
       it->second.ts = std::max(it->second.ts, e.ts);
+      ++it->second.records;
       if (held_ >= max_held_) HandOn(engine::kMaxTimestamp);
     }
     this->Emit();
@@ -129,7 +150,23 @@ class LocalWindowAggregate final
   struct Held {
     Acc acc{};
     Timestamp ts = engine::kMinTimestamp;
+    uint64_t records = 0;
   };
+
+  // Buffers the partial key k holds in the pane starting at `pane`, if any.
+  void HandOnHeld(const K& k, Timestamp pane) {
+    auto p = panes_.find(pane);
+    if (p == panes_.end()) return;
+    auto it = p->second.find(k);
+    if (it == p->second.end()) return;
+    this->buffer_.push_back(Event<Out>{it->second.ts, Out{k, std::move(it->second.acc), it->second.records}});
+    p->second.erase(it);
+    --held_;
+    if (p->second.empty()) {
+      if (cached_ == &p->second) cached_ = nullptr;
+      panes_.erase(p);
+    }
+  }
 
   // Buffers the partials of every pane whose first window ends by w + 1
   // (kMaxTimestamp: of every pane).
@@ -138,7 +175,7 @@ class LocalWindowAggregate final
       auto first = panes_.begin();
       const Timestamp first_end = FloorDiv(first->first - size_, slide_) * slide_ + slide_ + size_;
       if (w != engine::kMaxTimestamp && first_end - 1 > w) break;
-      for (auto& [k, h] : first->second) this->buffer_.push_back(Event<Out>{h.ts, Out{k, std::move(h.acc)}});
+      for (auto& [k, h] : first->second) this->buffer_.push_back(Event<Out>{h.ts, Out{k, std::move(h.acc), h.records}});
       held_ -= first->second.size();
       if (cached_ == &first->second) cached_ = nullptr;
       panes_.erase(first);

@@ -94,6 +94,13 @@ inline Status Validate(const WindowSpec& spec) {
 // floor(a / b) for b > 0, also for negative a.
 inline int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && (a < 0)); }
 
+// How many input records a value stands for in the late-records count: one,
+// except a local-global partial (local_global.h), which counts its records.
+template <typename T>
+struct RecordWeight {
+  static uint64_t Of(const T&) { return 1; }
+};
+
 // Counts late records of a window operator and hands each to a handler.
 template <typename T>
 struct LateRecords {
@@ -138,7 +145,7 @@ class KeyedWindowOperator
   }
   // A record later than the allowed lateness: counted and handed over.
   void Late(const T& value, Timestamp ts) {
-    if (late_metric_) late_metric_->fetch_add(1, std::memory_order_relaxed);
+    if (late_metric_) late_metric_->fetch_add(RecordWeight<T>::Of(value), std::memory_order_relaxed);
     if (late_.handler) late_.handler(value, ts);
   }
   void Output(const K& k, Timestamp start, Timestamp end, const Acc& acc) {

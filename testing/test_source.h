@@ -184,7 +184,7 @@ class TestSource final : public engine::SourceInstance {
           batch_.push_back(engine::Event<T>{e.ts, std::move(*e.value)});
           break;
         case Entry::Kind::kWatermark:
-          Flush();
+          SendBatch();
           out_->OnWatermark(e.ts);
           break;
         case Entry::Kind::kEnd:
@@ -193,7 +193,7 @@ class TestSource final : public engine::SourceInstance {
       }
       if (ended) break;
     }
-    Flush();
+    SendBatch();
     log_->Ack(index_, next_);
     if (ended) return Poll::kEnd;
     if (!entries_.empty()) {
@@ -219,7 +219,7 @@ class TestSource final : public engine::SourceInstance {
   }
 
  private:
-  void Flush() {
+  void SendBatch() {
     if (batch_.empty()) return;
     out_->OnBatch(batch_);
     batch_.clear();

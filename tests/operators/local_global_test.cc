@@ -23,6 +23,7 @@ using Counted = WindowResult<int, int64_t>;
 struct Rec {
   int key;
   int64_t ts;
+  int id = 0;
   bool operator==(const Rec&) const = default;
   auto operator<=>(const Rec&) const = default;
 };
@@ -131,23 +132,41 @@ TEST(LocalGlobalTest, LocalPhaseHoldsAtMostItsBound) {
   EXPECT_EQ(rec.log[2], "3@5=2");
 }
 
+// The ids of a window's records in arrival order: an aggregate whose
+// result depends on order (split, unlike CollectAll).
+struct Arrivals {
+  using Acc = std::vector<int>;
+  using Out = std::string;  // "3,1,2"
+  Acc Create() const { return {}; }
+  void Add(Acc& a, const Rec& r) const { a.push_back(r.id); }
+  void Merge(Acc& a, const Acc& b) const { a.insert(a.end(), b.begin(), b.end()); }
+  Out Result(const Acc& a) const {
+    std::string s;
+    for (int id : a) s += (s.empty() ? "" : ",") + std::to_string(id);
+    return s;
+  }
+};
+
 // Out-of-order records, some beyond the bound and some within the allowed
 // lateness, from one source instance (so that lateness is deterministic)
 // into a window at `parallelism`: results (updates included) and late
 // counts.
+template <typename Agg>
 struct Outcome {
-  std::vector<Counted> results;
+  std::vector<WindowResult<int, typename Agg::Out>> results;
   uint64_t late = 0;
 };
-Outcome RunCounts(const std::vector<Rec>& input, WindowSpec spec, int parallelism, bool local_global) {
+template <typename Agg = Count>
+Outcome<Agg> RunAgg(const std::vector<Rec>& input, WindowSpec spec, int parallelism, bool local_global, Agg agg = {}) {
+  using R = WindowResult<int, typename Agg::Out>;
   JobBuilder job;
-  auto out = std::make_shared<Collected<Counted>>();
+  auto out = std::make_shared<Collected<R>>();
   job.FromCollection<Rec>("recs", input, [](const Rec& r) { return r.ts; },
                           WatermarkStrategy::BoundedOutOfOrderness(20))
       .SetParallelism(1)
       .KeyBy([](const Rec& r) { return r.key; })
       .Window(spec)
-      .Aggregate("count", Count{})
+      .Aggregate("agg", agg)
       .CollectInto("out", out);
   engine::JobMetrics metrics;
   JobRunOptions o;
@@ -156,30 +175,52 @@ Outcome RunCounts(const std::vector<Rec>& input, WindowSpec spec, int parallelis
   o.runtime.metrics = &metrics;
   o.runtime.batch_size = 64;  // many watermarks
   EXPECT_TRUE(job.Run(o).ok());
-  Outcome r{out->values(), metrics.operators[1]->late_records.load()};
+  Outcome<Agg> r{out->values(), metrics.operators[1]->late_records.load()};
   std::sort(r.results.begin(), r.results.end());
   return r;
 }
 
-TEST(LocalGlobalTest, SameResultsAndLateCountsAsOnePhase) {
+std::vector<Rec> DisorderedInput() {
   std::mt19937_64 rng(7);
   std::vector<Rec> input;
   for (int i = 0; i < 20000; ++i) {
     int64_t ts = i / 4 - static_cast<int64_t>(rng() % 30);  // up to 30 behind: some beyond the bound of 20
     if (rng() % 200 == 0) ts -= 150;                       // and a few far behind
-    input.push_back(Rec{static_cast<int>(rng() % 37), ts});
+    input.push_back(Rec{static_cast<int>(rng() % 37), ts, i});
   }
-  for (WindowSpec spec : {Tumbling(100).AllowedLateness(50), Sliding(100, 25).AllowedLateness(50), Tumbling(50)}) {
-    const Outcome one = RunCounts(input, spec, 1, true);
+  return input;
+}
+
+TEST(LocalGlobalTest, SameResultsAndLateCountsAsOnePhase) {
+  const std::vector<Rec> input = DisorderedInput();
+  // Tumbling, sliding, and sliding with gaps between windows (slide > size).
+  for (WindowSpec spec : {Tumbling(100).AllowedLateness(50), Sliding(100, 25).AllowedLateness(50), Tumbling(50),
+                          Sliding(40, 100).AllowedLateness(30), Sliding(7, 10)}) {
+    const auto one = RunAgg(input, spec, 1, true);
     ASSERT_GT(one.late, 0u);
-    ASSERT_GT(one.results.size(), 37u * 5000 / 100);  // every window fired, updates beside
+    ASSERT_GT(one.results.size(), 37u * 5000 / 100 * spec.size_ms / spec.slide_ms / 2);  // windows fired
     for (int p : {2, 4}) {
-      const Outcome split = RunCounts(input, spec, p, true);
-      const Outcome whole = RunCounts(input, spec, p, false);
-      EXPECT_EQ(split.results, one.results) << "parallelism " << p << " slide " << spec.slide_ms;
-      EXPECT_EQ(split.late, one.late) << "parallelism " << p;
+      const auto split = RunAgg(input, spec, p, true);
+      const auto whole = RunAgg(input, spec, p, false);
+      EXPECT_EQ(split.results, one.results) << "parallelism " << p << " size " << spec.size_ms << " slide " << spec.slide_ms;
+      EXPECT_EQ(split.late, one.late) << "parallelism " << p << " size " << spec.size_ms << " slide " << spec.slide_ms;
       EXPECT_EQ(whole.results, one.results);
       EXPECT_EQ(whole.late, one.late);
+    }
+  }
+}
+
+// Records of a key and window reach an order-sensitive aggregate in the
+// order they came, late ones (sent on alone) included.
+TEST(LocalGlobalTest, OrderPerKeyAndWindowIsKept) {
+  const std::vector<Rec> input = DisorderedInput();
+  for (WindowSpec spec : {Tumbling(100).AllowedLateness(50), Sliding(100, 25).AllowedLateness(50)}) {
+    const auto one = RunAgg(input, spec, 1, true, Arrivals{});
+    ASSERT_GT(one.late, 0u);
+    for (int p : {2, 4}) {
+      const auto split = RunAgg(input, spec, p, true, Arrivals{});
+      EXPECT_EQ(split.results, one.results) << "parallelism " << p << " slide " << spec.slide_ms;
+      EXPECT_EQ(split.late, one.late);
     }
   }
 }
@@ -298,6 +339,79 @@ TEST(LocalGlobalTest, IdleInstanceHandsOnWhatItHolds) {
   EXPECT_EQ(metrics.operators[1]->late_records.load(), 0u);
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got[0], (Counted{0, 0, 100, 1}));
+}
+
+// The window's watermark ahead of a local phase's: instance 0 is idle while
+// instance 1 moves event time past window [0, 100); then instance 0 sends
+// ten records at 5, which its local phase folds into one partial. The
+// window counts ten late records, as it does for the ten records in one
+// phase.
+class LateAfterIdleSource final : public engine::SourceInstance {
+ public:
+  struct Shared {
+    std::atomic<bool> fired{false};
+    std::atomic<bool> late_sent{false};
+  };
+  LateAfterIdleSource(engine::Port out, int index, std::shared_ptr<Shared> shared)
+      : out_(out.As<Rec>()), index_(index), shared_(std::move(shared)) {}
+  Poll PollRecords(size_t) override {
+    if (index_ == 0) {
+      if (!shared_->fired.load()) return Poll::kIdle;
+      Batch<Rec> b;
+      for (int i = 0; i < 10; ++i) b.push_back({5, Rec{0, 5, i}});
+      out_->OnBatch(b);
+      shared_->late_sent.store(true);
+      return Poll::kEnd;
+    }
+    if (sent_ < 1000) {
+      Batch<Rec> b;
+      for (int i = 0; i < 100; ++i, ++sent_) b.push_back({sent_, Rec{1, sent_}});
+      out_->OnBatch(b);
+      out_->OnWatermark(sent_ - 1);
+      return Poll::kMore;
+    }
+    return shared_->late_sent.load() ? Poll::kEnd : Poll::kIdle;
+  }
+  bool idle() const override { return index_ == 0 && !shared_->fired.load(); }
+  std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(1); }
+  void End() override { out_->OnEnd(); }
+
+ private:
+  Receiver<Rec>* out_;
+  const int index_;
+  std::shared_ptr<Shared> shared_;
+  int64_t sent_ = 0;
+};
+
+TEST(LocalGlobalTest, RecordsFoldedBehindTheWindowsWatermarkCountAsTheirRecords) {
+  for (bool local_global : {true, false}) {
+    JobBuilder job;
+    auto shared = std::make_shared<LateAfterIdleSource::Shared>();
+    auto results = std::make_shared<std::vector<Counted>>();
+    auto mu = std::make_shared<std::mutex>();
+    const int src = job.AddNode<Rec>("scripted", "source", {}, [shared](int index, int, engine::Port out) {
+      return std::make_unique<LateAfterIdleSource>(out, index, shared);
+    }, /*source=*/true);
+    Stream<Rec>(&job, src)
+        .KeyBy([](const Rec& r) { return r.key; })
+        .Window(Tumbling(100))
+        .Aggregate("count", Count{})
+        .Sink("out", [shared, results, mu](Batch<Counted>& b) {
+          std::lock_guard<std::mutex> lock(*mu);
+          for (auto& e : b) {
+            results->push_back(e.value);
+            if (e.value.start == 0) shared->fired.store(true);
+          }
+        });
+    engine::JobMetrics metrics;
+    JobRunOptions o;
+    o.parallelism = 2;
+    o.plan.local_global = local_global;
+    o.runtime.metrics = &metrics;
+    ASSERT_TRUE(job.Run(o).ok());
+    EXPECT_EQ(metrics.operators[1]->late_records.load(), 10u) << (local_global ? "two phases" : "one phase");
+    for (const Counted& c : *results) EXPECT_NE(c.key, 0) << "the late records were dropped";
+  }
 }
 
 }  // namespace
