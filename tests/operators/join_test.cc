@@ -4,8 +4,11 @@
 // join (tumbling and sliding), deduplication with a time to live, keep
 // the greatest, top-N, running aggregates with distinct counts, and
 // max-then-join-back in one and in two phases. Then late records counted,
-// an interval join restored from a checkpoint at another parallelism, and
-// bad arguments refused.
+// and, from one source in a fixed order at parallelism 1 and 2, exactly
+// what each operator does with a record at or behind its watermark
+// (deduplication and its ties, window joins, keep the greatest, interval
+// joins with finite, half and no bounds); an interval join restored from a
+// checkpoint at another parallelism, and bad arguments refused.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -516,6 +519,223 @@ TEST(JoinTest, TopNAndDistinctCountPerWindowAndKeyGiveThePlainLoopsResults) {
     for (const auto& r : distinct->values()) got_distinct[{r.key, r.start}] = r.value;
     EXPECT_EQ(got_top, want_top) << "parallelism " << p;
     EXPECT_EQ(got_distinct, want_distinct) << "parallelism " << p;
+  }
+}
+
+// ---- Late records, exactly ----
+// One source instance in a fixed order, a batch (and so a watermark) per
+// record, watermarks kLateBound behind the largest time so far: after a
+// record at t the watermark is t - kLateBound - 1 (sources.h, Send;
+// watermarks.h). Which records are at or behind the watermark when they
+// arrive is then exact, and the same for the keyed operator at
+// parallelism 1 and 2 (one input channel per instance, records and
+// watermarks in order on it).
+constexpr int64_t kLateBound = 10;
+
+template <typename Out>
+struct Ordered {
+  std::vector<Event<Out>> events;  // in arrival order per sink instance
+  uint64_t late = 0;               // counted by the keyed operator
+};
+
+template <typename Out, typename In, typename TsFn, typename KeyFn, typename Fn>
+Ordered<Out> RunOrdered(const std::vector<In>& in, TsFn ts, KeyFn key, Fn fn, int parallelism) {
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Out>>();
+  job.FromCollection<In>("in", in, ts, WatermarkStrategy::BoundedOutOfOrderness(kLateBound))
+      .SetParallelism(1)
+      .KeyBy(key)
+      .template Process<Out>("keyed", std::move(fn))
+      .CollectInto("out", out);
+  engine::JobMetrics metrics;
+  JobRunOptions o = Options(parallelism);
+  o.runtime.batch_size = 1;
+  o.runtime.metrics = &metrics;
+  const Status st = job.Run(o);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  Ordered<Out> r;
+  int found = 0;
+  for (const auto& m : metrics.operators) {
+    if (m->name != "keyed") continue;
+    ++found;
+    r.late += m->late_records.load();
+  }
+  EXPECT_EQ(found, 1) << "the keyed operator's metrics";
+  r.events = std::move(out->events);
+  return r;
+}
+
+// (id, emitted at) of each record emitted, sorted.
+using IdAt = std::pair<int64_t, int64_t>;
+std::vector<IdAt> IdsAt(const std::vector<Event<Rec>>& events) {
+  std::vector<IdAt> v;
+  for (const auto& e : events) v.push_back({e.value.id, e.ts});
+  return Sorted(v);
+}
+
+// Pairs with the time each was emitted at, sorted.
+std::vector<Pair> PairsAt(const std::vector<Event<Pair>>& events) {
+  std::vector<Pair> v;
+  for (const auto& e : events) {
+    Pair p = e.value;
+    p.ts = e.ts;
+    v.push_back(p);
+  }
+  return Sorted(v);
+}
+
+using LR = Either<Rec, Rec>;
+LR Left(int64_t key, int64_t ts, int64_t id) { return LR(std::in_place_index<0>, Rec{key, ts, id, 0}); }
+LR Right(int64_t key, int64_t ts, int64_t id) { return LR(std::in_place_index<1>, Rec{key, ts, id, 0}); }
+auto LRTime = [](const LR& e) { return e.index() == 0 ? std::get<0>(e).ts : std::get<1>(e).ts; };
+
+TEST(JoinTest, DeduplicateDropsAndCountsRecordsAtOrBehindTheWatermarkAndKeepsTheFirstToArriveOfATie) {
+  // ttl 50; the watermark after each record in the comments.
+  const std::vector<Rec> in = {
+      {1, 100, 1, 0},   // wm 89; pending
+      {1, 95, 2, 0},    // earlier and still in time (95 > 89): the first in event time, not id 1
+      {2, 120, 3, 0},   // wm 109: key 1's first (id 2) emitted at 95
+      {3, 109, 4, 0},   // at the watermark: late, though key 3 has no first yet
+      {3, 105, 5, 0},   // behind it: late
+      {3, 110, 6, 0},   // just ahead: key 3's first, at 110
+      {1, 140, 7, 0},   // wm 129 (key 2's first, id 3, at 120); 140 - 95 < ttl: a duplicate
+      {1, 145, 8, 0},   // wm 134; 145 - 95 = ttl: a first again, at 145
+      {4, 300, 9, 0},   // wm 289; key 2's first expired at 170
+      {4, 300, 10, 0},  // the same time: the first to arrive (id 9) wins
+      {5, 295, 12, 0},  // (ids reversed: not the smaller id, the first to arrive)
+      {5, 295, 11, 0},
+      {2, 190, 13, 0},  // late (190 <= 289): dropped, though key 2 has no first now
+  };
+  const std::vector<IdAt> want = {{2, 95}, {3, 120}, {6, 110}, {8, 145}, {9, 300}, {12, 295}};
+  for (int p : {1, 2}) {
+    auto got = RunOrdered<Rec>(in, RecTime, RecKey, Deduplicate<Rec, int64_t>(50), p);
+    EXPECT_EQ(IdsAt(got.events), want) << "parallelism " << p;
+    EXPECT_EQ(got.late, 3u) << "parallelism " << p;
+  }
+}
+
+TEST(JoinTest, WindowJoinDropsAndCountsARecordWhoseWindowFiredAndJoinsOneWhoseWindowIsOpen) {
+  // Tumbling 100: [0, 100) fires when the watermark reaches 99.
+  const std::vector<LR> in = {
+      Left(1, 50, 1),     // wm 39
+      Right(1, 60, 101),  // wm 49
+      Left(1, 110, 2),    // wm 99: [0, 100) fires, 1x101 at 99
+      Right(1, 99, 102),  // in [0, 100), fired: late, not joined with 1
+      Right(1, 100, 103),
+      Left(1, 150, 3),     // wm 139
+      Right(1, 120, 104),  // behind the watermark, but [100, 200) is open: joins 2 and 3, not late
+      Left(2, 250, 4),     // wm 239: [100, 200) fires
+      Right(2, 210, 105),  // behind the watermark, [200, 300) open: joins 4
+      Left(1, 180, 5),     // [100, 200) fired: late
+  };
+  const std::vector<Pair> want = Sorted(std::vector<Pair>{
+      {1, 1, 101, 99}, {1, 2, 103, 199}, {1, 2, 104, 199}, {1, 3, 103, 199}, {1, 3, 104, 199}, {2, 4, 105, 299}});
+  using WJ = WindowJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>;
+  for (int p : {1, 2}) {
+    auto got = RunOrdered<Pair>(in, LRTime, EitherKey{RecKey, RecKey}, WJ(Tumbling(100), MakePair), p);
+    EXPECT_EQ(PairsAt(got.events), want) << "parallelism " << p;
+    EXPECT_EQ(got.late, 2u) << "parallelism " << p;
+  }
+}
+
+TEST(JoinTest, SlidingWindowJoinIsLateOnlyWhenEveryWindowOfTheRecordFired) {
+  // Sliding 100 every 50: a record at t is in [s, s + 100) for the two
+  // multiples s of 50 in (t - 100, t].
+  const std::vector<LR> in = {
+      Left(1, 120, 1),     // [50, 150) and [100, 200); wm 109
+      Left(1, 160, 2),     // [100, 200) and [150, 250); wm 149: [50, 150) fires (no right: nothing)
+      Right(1, 120, 101),  // [50, 150) fired, [100, 200) open: joins 1 and 2 there, not late
+      Left(1, 260, 3),     // wm 249: [100, 200) and [150, 250) fire
+      Right(1, 199, 102),  // both its windows fired: late (it would meet 1 and 2)
+      Right(1, 250, 103),  // [200, 300) and [250, 350): joins 3 in both
+  };
+  const std::vector<Pair> want =
+      Sorted(std::vector<Pair>{{1, 1, 101, 199}, {1, 2, 101, 199}, {1, 3, 103, 299}, {1, 3, 103, 349}});
+  using WJ = WindowJoin<Rec, Rec, int64_t, Pair, decltype(MakePair)>;
+  for (int p : {1, 2}) {
+    auto got = RunOrdered<Pair>(in, LRTime, EitherKey{RecKey, RecKey}, WJ(Sliding(100, 50), MakePair), p);
+    EXPECT_EQ(PairsAt(got.events), want) << "parallelism " << p;
+    EXPECT_EQ(got.late, 1u) << "parallelism " << p;
+  }
+}
+
+TEST(JoinTest, KeepGreatestTakesARecordBehindTheWatermarkInFullAndEmitsItAfterTheWatermark) {
+  // Greatest by value; "Every record counts, late or not" (join.h): none
+  // is counted late, and a late one that is greater replaces the row,
+  // emitted just after the watermark (not behind it, or it would be late
+  // downstream).
+  auto less = [](const Rec& a, const Rec& b) { return std::tie(a.value, a.id) < std::tie(b.value, b.id); };
+  const std::vector<Rec> in = {
+      {1, 100, 1, 5},  // wm 89: emitted at 100
+      {1, 200, 2, 3},  // wm 189: smaller, nothing
+      {1, 150, 3, 9},  // behind the watermark, greater: emitted at 190
+      {1, 189, 4, 7},  // at the watermark, smaller: nothing
+      {2, 50, 5, 1},   // behind it, key 2's first: emitted at 190
+      {2, 189, 6, 4},  // at it, greater: emitted at 190
+      {2, 195, 7, 2},  // ahead of it, smaller: nothing
+  };
+  const std::vector<IdAt> want = {{1, 100}, {3, 190}, {5, 190}, {6, 190}};
+  for (int p : {1, 2}) {
+    auto got = RunOrdered<Rec>(in, RecTime, RecKey, KeepGreatest<Rec, int64_t, decltype(less)>(less), p);
+    EXPECT_EQ(IdsAt(got.events), want) << "parallelism " << p;
+    EXPECT_EQ(got.late, 0u) << "parallelism " << p;
+  }
+}
+
+// The same input into an interval join with three kinds of bounds.
+const std::vector<LR>& IntervalLateInput() {
+  static const std::vector<LR> in = {
+      Left(1, 100, 1),     // wm 89
+      Right(1, 130, 101),  // wm 119
+      Right(1, 290, 102),  // wm 279
+      Left(1, 300, 2),     // wm 289
+      Right(1, 140, 103),  // behind the watermark
+      Right(1, 289, 104),  // at it
+      Left(1, 280, 3),     // behind it
+      Left(1, 290, 4),     // just ahead of it
+  };
+  return in;
+}
+
+TEST(JoinTest, AnIntervalJoinWithFiniteBoundsDropsAndCountsRecordsAtOrBehindTheWatermark) {
+  // [-50, 50]: by watermark 289 the left at 100 and the right at 130 are
+  // gone. The late right at 140 has no partner left; the late right at
+  // 289 and left at 280 have one in state (the left at 300, the right at
+  // 290) and are dropped all the same.
+  const std::vector<Pair> want = Sorted(std::vector<Pair>{{1, 1, 101, 130}, {1, 2, 102, 300}, {1, 4, 102, 290}});
+  for (int p : {1, 2}) {
+    auto got = RunOrdered<Pair>(IntervalLateInput(), LRTime, EitherKey{RecKey, RecKey}, IJ(-50, 50, MakePair), p);
+    EXPECT_EQ(PairsAt(got.events), want) << "parallelism " << p;
+    EXPECT_EQ(got.late, 3u) << "parallelism " << p;
+  }
+}
+
+TEST(JoinTest, AnIntervalJoinTakesALateRecordInFullWhereItsPartnersNeverExpire) {
+  // Regular join: every pair, none late; a pair made by a record behind
+  // the watermark (289) is emitted just after it, at 290 at the earliest.
+  const std::vector<Pair> regular = Sorted(std::vector<Pair>{
+      {1, 1, 101, 130}, {1, 1, 102, 290},                                      // right 130, 290
+      {1, 2, 101, 300}, {1, 2, 102, 300},                                      // left 300
+      {1, 1, 103, 290}, {1, 2, 103, 300}, {1, 1, 104, 290}, {1, 2, 104, 300},  // late rights 140, 289
+      {1, 3, 101, 290}, {1, 3, 102, 290}, {1, 3, 103, 290}, {1, 3, 104, 290},  // late left 280
+      {1, 4, 101, 290}, {1, 4, 102, 290}, {1, 4, 103, 290}, {1, 4, 104, 290},  // left 290
+  });
+  // (-inf, 50]: rights never expire, lefts do. A late left is joined in
+  // full (every right it can meet is still there); a late right is
+  // counted and dropped (the left at 100 is gone).
+  const std::vector<Pair> half = Sorted(std::vector<Pair>{
+      {1, 1, 101, 130}, {1, 2, 101, 300}, {1, 2, 102, 300},
+      {1, 3, 101, 290}, {1, 3, 102, 290},  // late left 280
+      {1, 4, 101, 290}, {1, 4, 102, 290},
+  });
+  for (int p : {1, 2}) {
+    auto all = RunOrdered<Pair>(IntervalLateInput(), LRTime, EitherKey{RecKey, RecKey},
+                                IJ(-IJ::kUnbounded, IJ::kUnbounded, MakePair), p);
+    EXPECT_EQ(PairsAt(all.events), regular) << "parallelism " << p;
+    EXPECT_EQ(all.late, 0u) << "parallelism " << p;
+    auto got = RunOrdered<Pair>(IntervalLateInput(), LRTime, EitherKey{RecKey, RecKey}, IJ(-IJ::kUnbounded, 50, MakePair), p);
+    EXPECT_EQ(PairsAt(got.events), half) << "parallelism " << p;
+    EXPECT_EQ(got.late, 2u) << "parallelism " << p;
   }
 }
 
