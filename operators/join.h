@@ -12,10 +12,14 @@
 //   both.KeyBy(EitherKey{person_id, seller})
 //       .Process<Out>("join", IntervalJoin<Person, Auction, int64_t, Out>(-ttl, ttl, f));
 //
-// Time: a record at time t is late when t <= the operator's watermark (its
-// partners may have expired). Joins count late records in the job's late
-// records (rivulet_operator_late_records_total) and drop them, as windows
-// do with records past their allowed lateness.
+// Time: a record at time t is behind when t <= the operator's watermark. It
+// is late, counted in the job's late records
+// (rivulet_operator_late_records_total) and dropped as windows drop records
+// past their allowed lateness, where what it needs may be gone: its
+// partners in an interval join with a finite bound on their side, its
+// windows in a window join once all have fired, its key's first in a
+// deduplication. A regular join and KeepGreatest take it in full. Each
+// class says which.
 #pragma once
 
 #include <algorithm>
