@@ -8,8 +8,11 @@ configurations that cannot work refused at start with one line.
 import json
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -48,17 +51,29 @@ def make_pki(d):
 class TlsBroker(Broker):
     """A broker with PLAINTEXT on self.port and SSL on self.ssl_port."""
 
-    def __init__(self, pki, client_auth="none"):
-        self.ssl_port = free_port()
+    def __init__(self, pki, client_auth="none", **extra):
         super().__init__()
+        self.ssl_port = free_port()
+        while self.ssl_port == self.port:
+            self.ssl_port = free_port()
+        self.log_offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self.config = {
             "listeners": f"PLAINTEXT://127.0.0.1:{self.port},SSL://127.0.0.1:{self.ssl_port}",
+            # What Metadata tells plaintext clients: a name, to see it is used.
+            "advertised.listeners": f"PLAINTEXT://localhost:{self.port}",
+            "request.read.timeout.ms": "1500",
             "ssl.keystore.type": "PEM",
             "ssl.keystore.location": pki["keystore"],
             "ssl.truststore.location": pki["ca"],
             "ssl.client.auth": client_auth,
             "group.initial.rebalance.delay.ms": "0",
         }
+        self.config.update(extra)
+
+    def logged(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self.log_offset)
+            return f.read()
 
     @property
     def ssl_bootstrap(self):
@@ -100,7 +115,7 @@ class TlsTest(unittest.TestCase):
         r = subprocess.run(["kcat", "-b", self.broker.ssl_bootstrap, *ssl, "-L"], capture_output=True, timeout=60)
         self.assertIn(f"broker 0 at 127.0.0.1:{self.broker.ssl_port}".encode(), r.stdout)
         r = subprocess.run(["kcat", "-b", self.broker.bootstrap, "-L"], capture_output=True, timeout=60)
-        self.assertIn(f"broker 0 at 127.0.0.1:{self.broker.port}".encode(), r.stdout)
+        self.assertIn(f"broker 0 at localhost:{self.broker.port}".encode(), r.stdout)  # advertised.listeners
 
     def test_confluent_kafka_over_ssl(self):
         from confluent_kafka import Consumer, Producer
@@ -155,6 +170,28 @@ class TlsTest(unittest.TestCase):
         self.assertIsNotNone(raw_request(self.broker.port, 18, 0))
         self.assertTrue(self.broker.alive())
 
+    def test_a_client_that_never_handshakes_is_closed(self):
+        with socket.create_connection(("127.0.0.1", self.broker.ssl_port), timeout=10) as s:
+            s.settimeout(10)
+            start = time.time()
+            self.assertEqual(s.recv(1), b"")  # closed after request.read.timeout.ms (1.5 s)
+            self.assertLess(time.time() - start, 8)
+        self.assertIn(b"no TLS handshake within", self.broker.logged())
+
+    def test_tls_1_2_and_1_3_are_served(self):
+        for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+            ctx = ssl.create_default_context(cafile=self.pki["ca"])
+            ctx.minimum_version = ctx.maximum_version = version
+            with socket.create_connection(("127.0.0.1", self.broker.ssl_port), timeout=10) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    self.assertEqual(s.version(), {ssl.TLSVersion.TLSv1_2: "TLSv1.2", ssl.TLSVersion.TLSv1_3: "TLSv1.3"}[version])
+        ctx = ssl.create_default_context(cafile=self.pki["ca"])
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with socket.create_connection(("127.0.0.1", self.broker.ssl_port), timeout=10) as raw:
+            with self.assertRaises(ssl.SSLError):
+                ctx.wrap_socket(raw, server_hostname="localhost")
+
     def test_a_client_that_does_not_trust_the_ca_fails(self):
         from confluent_kafka.admin import AdminClient
         other = os.path.join(self.dir, "other-ca.pem")
@@ -198,17 +235,39 @@ class MutualTlsTest(unittest.TestCase):
                              "ssl.ca.location": self.pki["ca"], "socket.timeout.ms": 3000})
         with self.assertRaises(Exception):
             admin.list_topics(timeout=3)
-        with open(self.broker.log_path, "rb") as f:
-            self.assertIn(b"TLS handshake failed", f.read())
+        self.assertIn(b"TLS handshake failed", self.broker.logged())
+
+
+class EnabledProtocolsTest(unittest.TestCase):
+    def test_only_tls_1_3(self):
+        d = tempfile.mkdtemp(prefix="rivulet-tls13-")
+        pki = make_pki(d)
+        broker = TlsBroker(pki, **{"ssl.enabled.protocols": "TLSv1.3"}).start()
+        try:
+            ctx = ssl.create_default_context(cafile=pki["ca"])
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            with socket.create_connection(("127.0.0.1", broker.ssl_port), timeout=10) as raw:
+                with self.assertRaises(ssl.SSLError):
+                    ctx.wrap_socket(raw, server_hostname="localhost")
+            ctx = ssl.create_default_context(cafile=pki["ca"])
+            with socket.create_connection(("127.0.0.1", broker.ssl_port), timeout=10) as raw:
+                with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+                    self.assertEqual(s.version(), "TLSv1.3")
+        finally:
+            self.assertEqual(broker.stop(), 0)
+            broker.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class RefusedConfigTest(unittest.TestCase):
     def start_fails(self, config, needle):
         broker = Broker(config=config)
+        offset = os.path.getsize(broker.log_path) if os.path.exists(broker.log_path) else 0
         with self.assertRaises(RuntimeError):
             broker.start(timeout=5)
         broker.cleanup()
         with open(broker.log_path, "rb") as f:
+            f.seek(offset)
             self.assertIn(needle, f.read())
 
     def test_ssl_listener_without_keystore(self):
@@ -216,6 +275,18 @@ class RefusedConfigTest(unittest.TestCase):
 
     def test_sasl_is_not_served_yet(self):
         self.start_fails({"listeners": f"SASL_SSL://127.0.0.1:{free_port()}"}, b"not supported yet")
+
+    def test_client_auth_without_a_truststore(self):
+        d = tempfile.mkdtemp(prefix="rivulet-tls-cfg-")
+        try:
+            pki = make_pki(d)
+            self.start_fails({"listeners": f"SSL://127.0.0.1:{free_port()}", "ssl.keystore.location": pki["keystore"],
+                              "ssl.client.auth": "requested"}, b"needs ssl.truststore.location")
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_advertised_listener_of_no_listener(self):
+        self.start_fails({"advertised.listeners": "SSL://localhost:9093"}, b"no listener named SSL")
 
     def test_listener_without_a_protocol(self):
         self.start_fails({"listeners": f"INTERNAL://127.0.0.1:{free_port()}"}, b"listener.security.protocol.map")

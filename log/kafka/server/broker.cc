@@ -86,7 +86,20 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   void Start() {
     if (!tls_) return ReadSize();
+    // A client that connects and never finishes the handshake loses its
+    // connection after request.read.timeout.ms.
+    const uint64_t gen = ++chunks_;
+    read_timer_.expires_after(std::chrono::milliseconds(owner_->options_.request_read_timeout_ms));
+    read_timer_.async_wait([self = shared_from_this(), gen](boost::system::error_code ec) {
+      if (ec || gen != self->chunks_ || self->closed_) return;
+      GetLogger("broker")->warn("closing connection from {} on listener {}: no TLS handshake within {} ms",
+                                self->peer_, self->listener_->options.name,
+                                self->owner_->options_.request_read_timeout_ms);
+      self->Close();
+    });
     tls_->async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](boost::system::error_code ec) {
+      ++self->chunks_;
+      self->read_timer_.cancel();
       if (ec) {
         GetLogger("broker")->warn("closing connection from {} on listener {}: TLS handshake failed: {}", self->peer_,
                                   self->listener_->options.name, ec.message());
@@ -96,6 +109,8 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
       self->ReadSize();
     });
   }
+
+  tcp::socket::executor_type executor() { return Sock().get_executor(); }
 
   // Closes the socket unless a request is being handled (then the
   // connection closes after answering it).
@@ -193,8 +208,9 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     read_timer_.expires_after(std::chrono::milliseconds(owner_->options_.request_read_timeout_ms));
     read_timer_.async_wait([self = shared_from_this(), chunk](boost::system::error_code ec) {
       if (ec || chunk != self->chunks_ || self->closed_) return;  // cancelled, or the chunk came
-      GetLogger("broker")->warn("closing connection from {}: no bytes of its {}-byte request for {} ms", self->peer_,
-                                self->expected_, self->owner_->options_.request_read_timeout_ms);
+      GetLogger("broker")->warn("closing connection from {}: the next 64 KiB of its {}-byte request did not come "
+                                "within {} ms", self->peer_, self->expected_,
+                                self->owner_->options_.request_read_timeout_ms);
       self->Close();
     });
     AsyncRead(asio::buffer(request_.data() + have, n),
@@ -207,13 +223,14 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                      });
   }
 
-  // Gives a large request's bytes back to the pool, and its buffer to the
-  // allocator (a small buffer is kept for the next request).
-  void ReleaseRequest() {
+  // Gives a large request's bytes back to the pool, and (unless a read may
+  // still write into it: a closing TLS stream can) its buffer to the
+  // allocator; a small buffer is kept for the next request.
+  void ReleaseRequest(bool free_buffer = true) {
     if (reserved_ == 0) return;
     owner_->pool_.Release(reserved_);
     reserved_ = 0;
-    std::string().swap(request_);
+    if (free_buffer) std::string().swap(request_);
   }
 
   void Dispatch() {
@@ -329,7 +346,9 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     Sock().shutdown(tcp::socket::shutdown_both, ec);
     Sock().close(ec);
     read_timer_.cancel();
-    if (!busy_) ReleaseRequest();  // else the handler still reads it: Done releases
+    // The buffer goes with the connection: a read may still be under way.
+    // Busy: the handler still reads the request, and Done releases it.
+    if (!busy_) ReleaseRequest(/*free_buffer=*/false);
     std::lock_guard<std::mutex> lock(owner_->mu_);
     owner_->connections_.erase(shared_from_this());
     if (auto it = owner_->per_ip_.find(ip_); it != owner_->per_ip_.end() && --it->second == 0) {
@@ -386,6 +405,18 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& t) 
     ctx->load_verify_file(t.truststore_location, ec);
     if (ec) return fail("cannot read ssl.truststore.location", t.truststore_location, ec);
   }
+  // TLS 1.2 and 1.3 unless ssl.enabled.protocols names only one of them.
+  const bool v12 = t.protocols.empty() || t.protocols.count("TLSv1.2");
+  const bool v13 = t.protocols.empty() || t.protocols.count("TLSv1.3");
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), v12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(ctx->native_handle(), v13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  // Clients that resume sessions (Java's) need a session id context once
+  // peers are verified.
+  static const unsigned char kSessionContext[] = "rivulet-broker";
+  SSL_CTX_set_session_id_context(ctx->native_handle(), kSessionContext, sizeof(kSessionContext) - 1);
+  if (t.client_auth != TlsOptions::ClientAuth::kNone && t.truststore_location.empty()) {
+    return Status(Errc::kInvalidArgument, "ssl.client.auth=requested or required needs ssl.truststore.location");
+  }
   switch (t.client_auth) {
     case TlsOptions::ClientAuth::kNone:
       ctx->set_verify_mode(asio::ssl::verify_none, ec);
@@ -394,9 +425,6 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& t) 
       ctx->set_verify_mode(asio::ssl::verify_peer, ec);
       break;
     case TlsOptions::ClientAuth::kRequired:
-      if (t.truststore_location.empty()) {
-        return Status(Errc::kInvalidArgument, "ssl.client.auth=required needs ssl.truststore.location");
-      }
       ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
       break;
   }
@@ -472,7 +500,8 @@ void Broker::Impl::Accept(Listening* on) {
         }
       }
       if (!refused.empty()) GetLogger("broker")->warn("refusing a connection: {}", refused);
-      if (!stopping) conn->Start();
+      // On the connection's strand, as everything it does afterwards.
+      if (!stopping) asio::dispatch(conn->executor(), [conn] { conn->Start(); });
     }
     bool stopping;
     {
@@ -566,6 +595,7 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     l.host = b->options_.listen_host;
     l.port = b->options_.listen_port;
     l.advertised_host = b->options_.advertised_host;
+    l.advertised_port = b->options_.advertised_port;
     listeners.push_back(l);
   }
   for (const ListenerOptions& l : listeners) RIVULET_RETURN_IF_ERROR(b->impl_->Listen(l));
@@ -701,11 +731,12 @@ Status ResolveListeners(const std::string& listeners, const std::string& adverti
       found = true;
     }
     if (!found) {
-      // Without listeners= the one advertised address is --listen's.
-      if (!o->listeners.empty()) {
+      // Without listeners= the one listener is --listen's, PLAINTEXT.
+      if (!o->listeners.empty() || name != "PLAINTEXT") {
         return Status(Errc::kInvalidArgument, "advertised.listeners: no listener named " + name);
       }
       o->advertised_host = host;
+      o->advertised_port = port;
     }
   }
   return Status::Ok();
@@ -775,9 +806,12 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
         st = bad("must be none, requested or required");
       }
     } else if (key == "ssl.enabled.protocols") {
+      o->tls.protocols.clear();
       for (const std::string& proto : SplitList(value)) {
         if (proto != "TLSv1.2" && proto != "TLSv1.3") st = bad("only TLSv1.2 and TLSv1.3 are served, not " + proto);
+        o->tls.protocols.insert(proto);
       }
+      if (st.ok() && o->tls.protocols.empty()) st = bad("names no protocol");
     } else if (key == "num.partitions") {
       st = to_int(&v);
       if (st.ok() && v < 1) st = bad("must be >= 1");

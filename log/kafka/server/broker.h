@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +32,7 @@ const char* SecurityProtocolName(SecurityProtocol p);
 struct ListenerOptions {
   std::string name = "PLAINTEXT";  // PLAINTEXT, SSL, or a name of listener.security.protocol.map
   SecurityProtocol protocol = SecurityProtocol::kPlaintext;
-  std::string host = "127.0.0.1";  // empty or 0.0.0.0: every address
+  std::string host = "127.0.0.1";  // empty or 0.0.0.0: every IPv4 address
   uint16_t port = 9092;            // 0 = any free port
   // From advertised.listeners (by name): what Metadata tells clients.
   // Default: host (0.0.0.0 and :: become 127.0.0.1) and the bound port.
@@ -48,6 +49,7 @@ struct TlsOptions {
   std::string truststore_location;  // ssl.truststore.location (PEM CA certificates)
   enum class ClientAuth { kNone, kRequested, kRequired };
   ClientAuth client_auth = ClientAuth::kNone;  // ssl.client.auth
+  std::set<std::string> protocols;             // ssl.enabled.protocols; empty: TLSv1.2 and TLSv1.3
 };
 
 struct BrokerOptions {
@@ -56,6 +58,7 @@ struct BrokerOptions {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9092;  // 0 = any free port
   std::string advertised_host;  // default: listen_host
+  int32_t advertised_port = 0;  // default: the bound port
   std::vector<ListenerOptions> listeners;  // listeners= (several at once)
   TlsOptions tls;
   int threads = 0;              // 0 = one per core
