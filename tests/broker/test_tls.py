@@ -80,12 +80,15 @@ class TlsBroker(Broker):
         return f"127.0.0.1:{self.ssl_port}"
 
 
-class TlsTest(unittest.TestCase):
+class TlsCase(unittest.TestCase):
+    """A fresh PKI and a TlsBroker with `client_auth` for the class's tests."""
+    client_auth = "none"
+
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="rivulet-tls-")
         cls.pki = make_pki(cls.dir)
-        cls.broker = TlsBroker(cls.pki).start()
+        cls.broker = TlsBroker(cls.pki, client_auth=cls.client_auth).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -93,6 +96,9 @@ class TlsTest(unittest.TestCase):
         cls.broker.cleanup()
         shutil.rmtree(cls.dir, ignore_errors=True)
         assert code == 0, f"broker exited with {code}"
+
+
+class TlsTest(TlsCase):
 
     def confluent_conf(self, **extra):
         conf = {"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
@@ -203,19 +209,8 @@ class TlsTest(unittest.TestCase):
             admin.list_topics(timeout=3)
 
 
-class MutualTlsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="rivulet-mtls-")
-        cls.pki = make_pki(cls.dir)
-        cls.broker = TlsBroker(cls.pki, client_auth="required").start()
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.broker.stop()
-        cls.broker.cleanup()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-        assert code == 0, f"broker exited with {code}"
+class MutualTlsTest(TlsCase):
+    client_auth = "required"
 
     def test_client_with_a_certificate_is_served(self):
         from confluent_kafka import Producer

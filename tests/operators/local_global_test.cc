@@ -268,6 +268,57 @@ TEST(LocalGlobalTest, CheckpointsRestoreAcrossPhases) {
   expect_counts(200, 10);
 }
 
+// A two-instance source made by make(index, out) into a count per key in
+// tumbling windows of 100 at parallelism 2; `fired` is set once window
+// [0, 100) comes out. The results, sorted, and the window's late count.
+struct ScriptedOutcome {
+  std::vector<Counted> results;
+  uint64_t late = 0;
+};
+template <typename MakeSource>
+ScriptedOutcome RunScripted(MakeSource make, std::shared_ptr<std::atomic<bool>> fired, bool local_global) {
+  JobBuilder job;
+  auto results = std::make_shared<std::vector<Counted>>();  // both sink instances add, under mu
+  auto mu = std::make_shared<std::mutex>();
+  const int src = job.AddNode<Rec>("scripted", "source", {}, [make](int index, int, engine::Port out) {
+    return make(index, out);
+  }, /*source=*/true);
+  Stream<Rec>(&job, src)
+      .KeyBy([](const Rec& r) { return r.key; })
+      .Window(Tumbling(100))
+      .Aggregate("count", Count{})
+      .Sink("out", [fired, results, mu](Batch<Counted>& b) {
+        std::lock_guard<std::mutex> lock(*mu);
+        for (auto& e : b) {
+          results->push_back(e.value);
+          if (e.value.start == 0) fired->store(true);
+        }
+      });
+  JobRunOptions o;
+  o.parallelism = 2;
+  o.plan.local_global = local_global;
+  auto plan = job.Plan(2, o.plan);
+  EXPECT_TRUE(plan.ok());
+  EXPECT_EQ(engine::Explain(job.graph(), *plan).find("local pre-aggregation") != std::string::npos, local_global);
+  engine::JobMetrics metrics;
+  o.runtime.metrics = &metrics;
+  EXPECT_TRUE(job.Run(o).ok());
+  ScriptedOutcome r{*results, metrics.operators[1]->late_records.load()};
+  std::sort(r.results.begin(), r.results.end());
+  return r;
+}
+
+// The busy instance of the scripted sources below: key 1 at 0..999, in
+// batches of 100 each followed by its watermark. False once all are sent.
+bool MoveEventTime(Receiver<Rec>* out, int64_t* sent) {
+  if (*sent >= 1000) return false;
+  Batch<Rec> b;
+  for (int i = 0; i < 100; ++i, ++*sent) b.push_back({*sent, Rec{1, *sent}});
+  out->OnBatch(b);
+  out->OnWatermark(*sent - 1);
+  return true;
+}
+
 // A source instance that sends one record and then idles, beside one that
 // keeps event time moving: the idle one's record must reach its window
 // before the window fires without it (it is handed on before the idle mark).
@@ -287,13 +338,7 @@ class ScriptedSource final : public engine::SourceInstance {
       }
       return Poll::kIdle;
     }
-    if (sent_ < 1000) {
-      Batch<Rec> b;
-      for (int i = 0; i < 100; ++i, ++sent_) b.push_back({sent_, Rec{1, sent_}});
-      out_->OnBatch(b);
-      out_->OnWatermark(sent_ - 1);
-      return Poll::kMore;
-    }
+    if (MoveEventTime(out_, &sent_)) return Poll::kMore;
     return Poll::kIdle;
   }
   bool idle() const override { return index_ == 0 && sent_ > 0; }
@@ -308,37 +353,13 @@ class ScriptedSource final : public engine::SourceInstance {
 };
 
 TEST(LocalGlobalTest, IdleInstanceHandsOnWhatItHolds) {
-  JobBuilder job;
   auto fired = std::make_shared<std::atomic<bool>>(false);
-  auto results = std::make_shared<std::vector<Counted>>();  // both sink instances add, under mu
-  auto mu = std::make_shared<std::mutex>();
-  const int src = job.AddNode<Rec>("scripted", "source", {}, [fired](int index, int, engine::Port out) {
-    return std::make_unique<ScriptedSource>(out, index, fired);
-  }, /*source=*/true);
-  Stream<Rec>(&job, src)
-      .KeyBy([](const Rec& r) { return r.key; })
-      .Window(Tumbling(100))
-      .Aggregate("count", Count{})
-      .Sink("out", [fired, results, mu](Batch<Counted>& b) {
-        std::lock_guard<std::mutex> lock(*mu);
-        for (auto& e : b) {
-          results->push_back(e.value);
-          if (e.value.start == 0) fired->store(true);
-        }
-      });
-  engine::JobMetrics metrics;
-  JobRunOptions o;
-  o.parallelism = 2;
-  o.runtime.metrics = &metrics;
-  auto plan = job.Plan(2);
-  ASSERT_TRUE(plan.ok());
-  ASSERT_NE(engine::Explain(job.graph(), *plan).find("local pre-aggregation"), std::string::npos);
-  ASSERT_TRUE(job.Run(o).ok());
-  std::vector<Counted> got = *results;
-  std::sort(got.begin(), got.end());
-  EXPECT_EQ(metrics.operators[1]->late_records.load(), 0u);
-  ASSERT_FALSE(got.empty());
-  EXPECT_EQ(got[0], (Counted{0, 0, 100, 1}));
+  const ScriptedOutcome got = RunScripted(
+      [fired](int index, engine::Port out) { return std::make_unique<ScriptedSource>(out, index, fired); }, fired,
+      /*local_global=*/true);
+  EXPECT_EQ(got.late, 0u);
+  ASSERT_FALSE(got.results.empty());
+  EXPECT_EQ(got.results[0], (Counted{0, 0, 100, 1}));
 }
 
 // The window's watermark ahead of a local phase's: instance 0 is idle while
@@ -348,69 +369,44 @@ TEST(LocalGlobalTest, IdleInstanceHandsOnWhatItHolds) {
 // phase.
 class LateAfterIdleSource final : public engine::SourceInstance {
  public:
-  struct Shared {
-    std::atomic<bool> fired{false};
-    std::atomic<bool> late_sent{false};
-  };
-  LateAfterIdleSource(engine::Port out, int index, std::shared_ptr<Shared> shared)
-      : out_(out.As<Rec>()), index_(index), shared_(std::move(shared)) {}
+  LateAfterIdleSource(engine::Port out, int index, std::shared_ptr<std::atomic<bool>> fired,
+                      std::shared_ptr<std::atomic<bool>> late_sent)
+      : out_(out.As<Rec>()), index_(index), fired_(std::move(fired)), late_sent_(std::move(late_sent)) {}
   Poll PollRecords(size_t) override {
     if (index_ == 0) {
-      if (!shared_->fired.load()) return Poll::kIdle;
+      if (!fired_->load()) return Poll::kIdle;
       Batch<Rec> b;
       for (int i = 0; i < 10; ++i) b.push_back({5, Rec{0, 5, i}});
       out_->OnBatch(b);
-      shared_->late_sent.store(true);
+      late_sent_->store(true);
       return Poll::kEnd;
     }
-    if (sent_ < 1000) {
-      Batch<Rec> b;
-      for (int i = 0; i < 100; ++i, ++sent_) b.push_back({sent_, Rec{1, sent_}});
-      out_->OnBatch(b);
-      out_->OnWatermark(sent_ - 1);
-      return Poll::kMore;
-    }
-    return shared_->late_sent.load() ? Poll::kEnd : Poll::kIdle;
+    if (MoveEventTime(out_, &sent_)) return Poll::kMore;
+    return late_sent_->load() ? Poll::kEnd : Poll::kIdle;
   }
-  bool idle() const override { return index_ == 0 && !shared_->fired.load(); }
+  bool idle() const override { return index_ == 0 && !fired_->load(); }
   std::chrono::milliseconds retry_after() const override { return std::chrono::milliseconds(1); }
   void End() override { out_->OnEnd(); }
 
  private:
   Receiver<Rec>* out_;
   const int index_;
-  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<std::atomic<bool>> fired_;
+  std::shared_ptr<std::atomic<bool>> late_sent_;
   int64_t sent_ = 0;
 };
 
 TEST(LocalGlobalTest, RecordsFoldedBehindTheWindowsWatermarkCountAsTheirRecords) {
   for (bool local_global : {true, false}) {
-    JobBuilder job;
-    auto shared = std::make_shared<LateAfterIdleSource::Shared>();
-    auto results = std::make_shared<std::vector<Counted>>();
-    auto mu = std::make_shared<std::mutex>();
-    const int src = job.AddNode<Rec>("scripted", "source", {}, [shared](int index, int, engine::Port out) {
-      return std::make_unique<LateAfterIdleSource>(out, index, shared);
-    }, /*source=*/true);
-    Stream<Rec>(&job, src)
-        .KeyBy([](const Rec& r) { return r.key; })
-        .Window(Tumbling(100))
-        .Aggregate("count", Count{})
-        .Sink("out", [shared, results, mu](Batch<Counted>& b) {
-          std::lock_guard<std::mutex> lock(*mu);
-          for (auto& e : b) {
-            results->push_back(e.value);
-            if (e.value.start == 0) shared->fired.store(true);
-          }
-        });
-    engine::JobMetrics metrics;
-    JobRunOptions o;
-    o.parallelism = 2;
-    o.plan.local_global = local_global;
-    o.runtime.metrics = &metrics;
-    ASSERT_TRUE(job.Run(o).ok());
-    EXPECT_EQ(metrics.operators[1]->late_records.load(), 10u) << (local_global ? "two phases" : "one phase");
-    for (const Counted& c : *results) EXPECT_NE(c.key, 0) << "the late records were dropped";
+    auto fired = std::make_shared<std::atomic<bool>>(false);
+    auto late_sent = std::make_shared<std::atomic<bool>>(false);
+    const ScriptedOutcome got = RunScripted(
+        [fired, late_sent](int index, engine::Port out) {
+          return std::make_unique<LateAfterIdleSource>(out, index, fired, late_sent);
+        },
+        fired, local_global);
+    EXPECT_EQ(got.late, 10u) << (local_global ? "two phases" : "one phase");
+    for (const Counted& c : got.results) EXPECT_NE(c.key, 0) << "the late records were dropped";
   }
 }
 
