@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 #include "log/kafka/server/broker.h"
 
 namespace rivulet::log::kafka {
@@ -13,7 +15,11 @@ namespace {
 
 // Parses `text` as a server.properties file.
 Status Apply(const std::string& text, BrokerOptions* o) {
-  const std::string path = ::testing::TempDir() + "server-properties-test.properties";
+  // One file per process and call: ctest runs the tests of this file as
+  // processes side by side.
+  static int calls = 0;
+  const std::string path = ::testing::TempDir() + "server-properties-test-" + std::to_string(::getpid()) + "-" +
+                           std::to_string(++calls) + ".properties";
   std::ofstream(path) << text;
   Status st = ApplyServerProperties(path, o);
   std::remove(path.c_str());
