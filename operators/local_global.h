@@ -106,7 +106,7 @@ class LocalWindowAggregate final
     for (auto& e : batch) {
       // The window operator judges these alone: behind the watermark, or
       // in no window (slide > size).
-      if (e.ts <= watermark_ || e.ts - FloorDiv(e.ts, slide_) * slide_ >= size_) {
+      if (e.ts <= watermark_ || InWindowGap(e.ts, size_, slide_)) {
         K k = key_(e.value);
         HandOnHeld(k, FloorDiv(e.ts, pane_) * pane_);  // what came before it goes first
         Acc acc = agg_.Create();
@@ -173,8 +173,7 @@ class LocalWindowAggregate final
   void HandOn(Timestamp w) {
     while (!panes_.empty()) {
       auto first = panes_.begin();
-      const Timestamp first_end = FloorDiv(first->first - size_, slide_) * slide_ + slide_ + size_;
-      if (w != engine::kMaxTimestamp && first_end - 1 > w) break;
+      if (w != engine::kMaxTimestamp && FirstWindowEnd(first->first, size_, slide_) - 1 > w) break;
       for (auto& [k, h] : first->second) this->buffer_.push_back(Event<Out>{h.ts, Out{k, std::move(h.acc), h.records}});
       held_ -= first->second.size();
       if (cached_ == &first->second) cached_ = nullptr;

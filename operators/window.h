@@ -94,6 +94,16 @@ inline Status Validate(const WindowSpec& spec) {
 // floor(a / b) for b > 0, also for negative a.
 inline int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && (a < 0)); }
 
+// Of windows of `size` every `slide`: the end of the earliest and of the
+// latest window that may contain time t (with slide > size, t may lie in
+// none of them: InWindowGap).
+inline int64_t FirstWindowEnd(int64_t t, int64_t size, int64_t slide) {
+  return FloorDiv(t - size, slide) * slide + slide + size;
+}
+inline int64_t LatestWindowEnd(int64_t t, int64_t size, int64_t slide) { return FloorDiv(t, slide) * slide + size; }
+// Whether t lies in no window (between two, when slide > size).
+inline bool InWindowGap(int64_t t, int64_t size, int64_t slide) { return t - FloorDiv(t, slide) * slide >= size; }
+
 // How many input records a value stands for in the late-records count: one,
 // except a local-global partial (local_global.h), which counts its records.
 template <typename T>
@@ -257,8 +267,8 @@ class PaneWindowOperator final : public KeyedWindowOperator<T, KeyFn, Agg> {
   using Base::Output;
 
   // End of the earliest / latest window containing time t.
-  Timestamp FirstEnd(Timestamp t) const { return FloorDiv(t - size_, slide_) * slide_ + slide_ + size_; }
-  Timestamp LatestEnd(Timestamp t) const { return FloorDiv(t, slide_) * slide_ + size_; }
+  Timestamp FirstEnd(Timestamp t) const { return FirstWindowEnd(t, size_, slide_); }
+  Timestamp LatestEnd(Timestamp t) const { return LatestWindowEnd(t, size_, slide_); }
 
   void Advance(Timestamp w) override {
     if (w <= watermark_) return;
