@@ -31,6 +31,7 @@ std::string_view ErrcName(Errc c) {
     case Errc::kInvalidTxnState: return "InvalidTxnState";
     case Errc::kInvalidProducerIdMapping: return "InvalidProducerIdMapping";
     case Errc::kInvalidTransactionTimeout: return "InvalidTransactionTimeout";
+    case Errc::kAuthenticationFailed: return "AuthenticationFailed";
   }
   return "Unknown";
 }

@@ -40,6 +40,7 @@ enum class Errc {
   kInvalidTxnState,     // a transaction call that its state does not allow
   kInvalidProducerIdMapping,  // the producer id is not the transactional id's current one
   kInvalidTransactionTimeout, // transaction.timeout.ms outside the allowed range
+  kAuthenticationFailed,      // SASL credentials that do not verify, or an unknown user
 };
 
 std::string_view ErrcName(Errc c);

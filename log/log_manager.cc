@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/logging.h"
+#include "log/credentials.h"
 #include "log/group_coordinator.h"
 #include "log/partition.h"
 #include "log/topic_config.h"
@@ -37,6 +38,7 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(const std::string& dir, Log
   RIVULET_ASSIGN_OR_RETURN(m->groups_, GroupCoordinator::Open(dir + "/groups", m->options_.groups));
   RIVULET_ASSIGN_OR_RETURN(m->txns_, TransactionCoordinator::Open(dir + "/transactions", m.get(),
                                                                   m->options_.transactions));
+  RIVULET_ASSIGN_OR_RETURN(m->credentials_, CredentialStore::Open(dir + "/security"));
   m->bg_ = std::thread([p = m.get()] { p->BackgroundLoop(); });
   return m;
 }

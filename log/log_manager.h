@@ -8,6 +8,7 @@
 //   topics/<topic>/<partition>/    segments: <base>.log, .index, .timeindex
 //   groups/<group>.meta            GroupMetadata: generation, committed offsets
 //   transactions/                  the transaction log (segments of TransactionState records)
+//   security/credentials.meta      the broker's users: SCRAM credentials (credentials.h)
 //
 // Threading: all methods are thread-safe.
 #pragma once
@@ -37,6 +38,7 @@ namespace rivulet::log {
 class Partition;               // partition.h
 class GroupCoordinator;        // group_coordinator.h
 class TransactionCoordinator;  // txn_coordinator.h
+class CredentialStore;         // credentials.h
 
 struct LogOptions {
   TopicConfig default_topic_config;  // log.* settings of server.properties
@@ -102,6 +104,8 @@ class LogManager {
   // log/txn_coordinator.h to use them).
   GroupCoordinator& groups() { return *groups_; }
   TransactionCoordinator& transactions() { return *txns_; }
+  // The broker's users (include log/credentials.h to use it).
+  CredentialStore& credentials() { return *credentials_; }
 
   // Data-arrival notification for long polls: version() increases on every
   // append; WaitForData blocks until it differs from `seen` or the deadline.
@@ -138,6 +142,7 @@ class LogManager {
 
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<TransactionCoordinator> txns_;
+  std::unique_ptr<CredentialStore> credentials_;
 
   std::atomic<uint64_t> data_version_{0};
   mutable std::mutex data_mu_;

@@ -104,6 +104,7 @@ inline ErrorCode ToKafkaError(Errc e) {
     case Errc::kInvalidTxnState: return ErrorCode::kInvalidTxnState;
     case Errc::kInvalidProducerIdMapping: return ErrorCode::kInvalidProducerIdMapping;
     case Errc::kInvalidTransactionTimeout: return ErrorCode::kInvalidTransactionTimeout;
+    case Errc::kAuthenticationFailed: return ErrorCode::kSaslAuthenticationFailed;
   }
   return ErrorCode::kUnknownServerError;
 }
