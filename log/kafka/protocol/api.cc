@@ -12,7 +12,8 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // only for a broker whose Produce range includes v0 and Fetch range v2); ListOffsets from v1. Fetch stops at v12 and
   // DeleteTopics at v5 (later versions name topics by id), ListOffsets at v6
   // (v7 adds the max-timestamp query), OffsetFetch at v7 (v8 batches groups). The transaction APIs (protocol/txn.h)
-  // up to the flexible versions their codecs decode.
+  // up to the flexible versions their codecs decode; SASL (protocol/sasl.h)
+  // up to SaslAuthenticate v2, and the SCRAM credential APIs at v0.
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 0, 9, "Produce"},
       {ApiKey::kFetch, 2, 12, "Fetch"},
@@ -27,6 +28,7 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kSyncGroup, 0, 5, "SyncGroup"},
       {ApiKey::kDescribeGroups, 0, 5, "DescribeGroups"},
       {ApiKey::kListGroups, 0, 4, "ListGroups"},
+      {ApiKey::kSaslHandshake, 0, 1, "SaslHandshake"},
       {ApiKey::kApiVersions, 0, 3, "ApiVersions"},
       {ApiKey::kCreateTopics, 0, 7, "CreateTopics"},
       {ApiKey::kDeleteTopics, 0, 5, "DeleteTopics"},
@@ -35,6 +37,9 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kAddOffsetsToTxn, 0, 3, "AddOffsetsToTxn"},
       {ApiKey::kEndTxn, 0, 3, "EndTxn"},
       {ApiKey::kTxnOffsetCommit, 0, 3, "TxnOffsetCommit"},
+      {ApiKey::kSaslAuthenticate, 0, 2, "SaslAuthenticate"},
+      {ApiKey::kDescribeUserScramCredentials, 0, 0, "DescribeUserScramCredentials"},
+      {ApiKey::kAlterUserScramCredentials, 0, 0, "AlterUserScramCredentials"},
       {ApiKey::kDescribeProducers, 0, 0, "DescribeProducers"},
       {ApiKey::kDescribeTransactions, 0, 0, "DescribeTransactions"},
       {ApiKey::kListTransactions, 0, 0, "ListTransactions"},

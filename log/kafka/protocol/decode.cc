@@ -8,6 +8,7 @@
 #include "log/kafka/protocol/metadata.h"
 #include "log/kafka/protocol/offsets.h"
 #include "log/kafka/protocol/produce.h"
+#include "log/kafka/protocol/sasl.h"
 #include "log/kafka/protocol/topics.h"
 #include "log/kafka/protocol/txn.h"
 
@@ -43,10 +44,10 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kDescribeProducers: return DescribeProducersRequest::Decode(body, v).status();
     case ApiKey::kDescribeTransactions: return DescribeTransactionsRequest::Decode(body, v).status();
     case ApiKey::kListTransactions: return ListTransactionsRequest::Decode(body, v).status();
-    case ApiKey::kSaslHandshake:
-    case ApiKey::kSaslAuthenticate:
-    case ApiKey::kDescribeUserScramCredentials:
-    case ApiKey::kAlterUserScramCredentials: break;  // not served yet
+    case ApiKey::kSaslHandshake: return SaslHandshakeRequest::Decode(body, v).status();
+    case ApiKey::kSaslAuthenticate: return SaslAuthenticateRequest::Decode(body, v).status();
+    case ApiKey::kDescribeUserScramCredentials: return DescribeUserScramCredentialsRequest::Decode(body, v).status();
+    case ApiKey::kAlterUserScramCredentials: return AlterUserScramCredentialsRequest::Decode(body, v).status();
   }
   return Status(Errc::kNotSupported, "unknown API");
 }

@@ -33,6 +33,7 @@ TEST(ApiVersionsTest, EncodesV3AndV0) {
 
 TEST(ApiVersionsTest, EveryServedApiHasAFlexibleVersion) {
   for (const auto& a : SupportedApis()) {
+    if (a.key == ApiKey::kSaslHandshake) continue;  // Kafka defines no flexible version of it
     EXPECT_TRUE(FlexibleVersion(static_cast<int16_t>(a.key), a.max)) << a.name << " v" << a.max;
   }
 }
