@@ -1,7 +1,7 @@
 """Writes a seed corpus for request_fuzzer: one well-formed request (header
 and body) per API, and per version where the layout changes (the
-transaction APIs, classic and flexible), so that fuzzing starts deep inside
-every decoder."""
+transaction and SASL APIs, classic and flexible), so that fuzzing starts
+deep inside every decoder."""
 import os
 import struct
 import sys
@@ -77,6 +77,28 @@ def txn_seeds():
     return out
 
 
+def sasl_seeds():
+    """SASL and SCRAM credentials: every version, classic then flexible."""
+    out = {}
+    for v in range(2):  # SaslHandshake, never flexible
+        out["sasl_handshake_v%d" % v] = header(17, v) + s("SCRAM-SHA-256")
+    plain = b"\x00user\x00secret"
+    for v in range(3):  # SaslAuthenticate, flexible from v2
+        if v >= 2:
+            out["sasl_authenticate_v%d" % v] = fheader(36, v) + uvarint(len(plain) + 1) + plain + TAGS
+        else:
+            out["sasl_authenticate_v%d" % v] = header(36, v) + by(plain)
+    out["describe_user_scram_credentials_v0"] = fheader(50, 0) + carr(2) + cs("alice") + TAGS + cs("bob") + TAGS \
+        + TAGS
+    out["describe_user_scram_credentials_v0_all"] = fheader(50, 0) + b"\x00" + TAGS
+    salt = b"\x01" * 16
+    salted = b"\x02" * 32
+    out["alter_user_scram_credentials_v0"] = fheader(51, 0) + carr(1) + cs("bob") + b"\x02" + TAGS + carr(1) \
+        + cs("alice") + b"\x01" + struct.pack(">i", 4096) + uvarint(len(salt) + 1) + salt \
+        + uvarint(len(salted) + 1) + salted + TAGS + TAGS
+    return out
+
+
 def batch():
     rec = bytes([0]) + bytes([0]) + bytes([0]) + bytes([2]) + b"k" + bytes([2]) + b"v" + bytes([0])
     records = bytes([len(rec) * 2]) + rec
@@ -109,6 +131,7 @@ SEEDS = {
     "batch": batch(),
 }
 SEEDS.update(txn_seeds())
+SEEDS.update(sasl_seeds())
 
 
 def i32(*v):
