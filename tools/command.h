@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "log/log_manager.h"
+#include "tools/kafka_request.h"
 
 namespace rivulet::tools {
 
@@ -37,11 +38,16 @@ void AnnounceDefaultDataDir(const std::string& dir);
 struct Target {
   std::string data_dir;
   std::string bootstrap;
+  // --command-config FILE (client_config.h), read by Resolve: how to reach
+  // a broker's TLS and SASL listeners.
+  std::string command_config;
+  ClientProperties client;
   // `rivulet run`: a data directory beside --bootstrap-server (a Kafka
   // job's checkpoints), and no data directory at all when there is no
   // default (jobs that need no log run as before).
   bool for_run = false;
-  // Adds --data-dir and --bootstrap-server (without it: --data-dir only).
+  // Adds --data-dir and --bootstrap-server with --command-config (without
+  // it: --data-dir only).
   void AddFlags(CLI::App* cmd, bool with_bootstrap = true);
   bool remote() const { return !bootstrap.empty(); }
   // After parsing, before the first use: picks the data directory by the
@@ -66,6 +72,7 @@ void AddProduceCommand(CLI::App& app, Action* action);
 void AddConsumeCommand(CLI::App& app, Action* action);
 void AddGroupsCommand(CLI::App& app, Action* action);
 void AddTransactionsCommand(CLI::App& app, Action* action);
+void AddUsersCommand(CLI::App& app, Action* action);
 void AddJobsCommands(CLI::App& app, Action* action);
 void AddBenchCommand(CLI::App& app, Action* action);
 void AddBrokerCommand(CLI::App& app, Action* action);

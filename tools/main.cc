@@ -7,6 +7,7 @@
 
 #include "base/logging.h"
 #include "tools/command.h"
+#include "tools/client_config.h"
 
 namespace rivulet::tools {
 namespace {
@@ -57,10 +58,17 @@ void Target::AddFlags(CLI::App* cmd, bool with_bootstrap) {
   if (with_bootstrap) {
     cmd->add_option("--bootstrap-server", bootstrap,
                     "HOST:PORT of a running broker (Kafka protocol); the default data directory is then not used");
+    cmd->add_option("--command-config", command_config,
+                    "client properties for --bootstrap-server (security.protocol, sasl.*, ssl.*; Kafka's or "
+                    "librdkafka's names; docs/guide/security.md)");
   }
 }
 
 Status Target::Resolve(bool create) {
+  if (!command_config.empty()) {
+    if (bootstrap.empty()) return Status(Errc::kInvalidArgument, "--command-config needs --bootstrap-server");
+    RIVULET_ASSIGN_OR_RETURN(client, LoadClientProperties(command_config));
+  }
   if (data_dir_option_ && data_dir_option_->count() > 0) {
     if (data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is empty");
     if (!bootstrap.empty() && !for_run) {
@@ -125,6 +133,7 @@ int main(int argc, char** argv) {
   tools::AddConsumeCommand(app, &action);
   tools::AddGroupsCommand(app, &action);
   tools::AddTransactionsCommand(app, &action);
+  tools::AddUsersCommand(app, &action);
   tools::AddJobsCommands(app, &action);
   tools::AddCheckpointsCommand(app, &action);
   tools::AddNewJobCommand(app, &action);

@@ -57,7 +57,7 @@ Status RunRemote(const TransactionsFlags& f) {
   if (f.list) {
     RIVULET_ASSIGN_OR_RETURN(std::string body,
                              KafkaRequest(f.target.bootstrap, static_cast<int16_t>(k::ApiKey::kListTransactions), 0,
-                                          k::ListTransactionsRequest{}.Encode(0)));
+                                          k::ListTransactionsRequest{}.Encode(0), 10000, f.target.client));
     RIVULET_ASSIGN_OR_RETURN(auto resp, k::ListTransactionsResponse::Decode(body, 0));
     if (resp.error != k::ErrorCode::kNone) {
       return Status(Errc::kIoError, "ListTransactions failed with Kafka error " + std::to_string(k::Code(resp.error)));
@@ -71,7 +71,7 @@ Status RunRemote(const TransactionsFlags& f) {
   req.transactional_ids = {f.transactional_id};
   RIVULET_ASSIGN_OR_RETURN(std::string body,
                            KafkaRequest(f.target.bootstrap, static_cast<int16_t>(k::ApiKey::kDescribeTransactions), 0,
-                                        req.Encode(0)));
+                                        req.Encode(0), 10000, f.target.client));
   RIVULET_ASSIGN_OR_RETURN(auto resp, k::DescribeTransactionsResponse::Decode(body, 0));
   if (resp.transactions.size() != 1) return Status(Errc::kCorruption, "DescribeTransactions: no answer for the id");
   const auto& t = resp.transactions[0];

@@ -185,7 +185,8 @@ class ScramServer final : public SaslServer {
       credential_.stored_key = RandomBytes(Hash(mechanism_, "").size());
       credential_.server_key = credential_.stored_key;
     }
-    nonce_ = std::string(*nonce) + server_nonce_;
+    client_nonce_ = std::string(*nonce);
+    nonce_ = client_nonce_ + server_nonce_;
     server_first_ = "r=" + nonce_ + ",s=" + Base64Encode(credential_.salt) + ",i=" +
                     std::to_string(credential_.iterations);
     state_ = State::kFinal;
@@ -203,7 +204,10 @@ class ScramServer final : public SaslServer {
     auto nonce = Attribute(attrs[1], 'r');
     if (!binding || !nonce) return Malformed("expected c= and r=");
     if (*binding != Base64Encode(gs2_header_)) return Failed("channel binding differs from the GS2 header");
-    if (*nonce != nonce_) return Failed("nonce differs from the server's");
+    // RFC 5802 wants the server's nonce back. librdkafka (to 2.x) sends the
+    // client's nonce before it once more; Kafka takes that (it checks that
+    // the nonce ends with its own), and so does this broker, nothing else.
+    if (*nonce != nonce_ && *nonce != client_nonce_ + nonce_) return Failed("nonce differs from the server's");
     RIVULET_ASSIGN_OR_RETURN(std::string proof, Base64Decode(msg.substr(p + 3)));
     const std::string auth_message = client_first_bare_ + "," + server_first_ + "," + std::string(without_proof);
     const std::string client_signature = Hmac(mechanism_, credential_.stored_key, auth_message);
@@ -227,6 +231,7 @@ class ScramServer final : public SaslServer {
   std::string gs2_header_;
   std::string client_first_bare_;
   std::string server_first_;
+  std::string client_nonce_;
   std::string nonce_;
   ScramCredential credential_;
 };

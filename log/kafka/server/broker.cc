@@ -6,17 +6,20 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include <pthread.h>
 
 #include "base/logging.h"
 #include "log/group_coordinator.h"
+#include "log/kafka/auth/sasl.h"
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/memory_pool.h"
 #include "log/wire.h"
@@ -40,13 +43,16 @@ class Broker::Impl {
   };
 
   Impl(Broker* broker, const BrokerOptions& options)
-      : broker_(broker), options_(options), pool_(options.queued_max_request_bytes) {}
+      : broker_(broker), options_(options), pool_(options.queued_max_request_bytes), sasl_secret_(RandomBytes(32)) {}
 
   Status Listen(const ListenerOptions& listener);
   void Accept(Listening* on);
   void StartThreads();
   void Stop();
   void WaitStopped();
+  // How long to hold back the answer to a failed authentication from `ip`
+  // (counts the failure).
+  std::chrono::milliseconds FailureDelay(const std::string& ip);
 
   Broker* broker_;
   const BrokerOptions& options_;
@@ -61,6 +67,12 @@ class Broker::Impl {
   std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::map<std::string, int> per_ip_;                  // open connections per client address, guarded by mu_
   std::chrono::steady_clock::time_point last_refusal_log_;  // guarded by mu_
+  struct Failures {
+    int count = 0;
+    std::chrono::steady_clock::time_point last;
+  };
+  std::map<std::string, Failures> auth_failures_;  // by client address, guarded by mu_
+  const std::string sasl_secret_;
   int in_flight_ = 0;                                  // guarded by mu_
   bool stopping_ = false;                              // guarded by mu_
   bool stopped_ = false;                               // guarded by mu_
@@ -85,6 +97,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   }
 
   void Start() {
+    if (!listener_->info.sasl_mechanisms.empty()) session_.authenticated = false;
     if (!tls_) return ReadSize();
     // A client that connects and never finishes the handshake loses its
     // connection after request.read.timeout.ms.
@@ -105,7 +118,8 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                                   self->listener_->options.name, ec.message());
         return self->Close();
       }
-      self->principal_ = PeerPrincipal(self->tls_->native_handle());
+      // Mutual TLS names the client, unless SASL names it afterwards.
+      if (self->session_.authenticated) self->session_.principal = PeerPrincipal(self->tls_->native_handle());
       self->ReadSize();
     });
   }
@@ -160,10 +174,21 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
 
   void OnSize() {
     const auto size = static_cast<int32_t>(GetBigEndian32(size_buf_));
-    if (size < 8 || size > owner_->options_.max_request_bytes) {
-      GetLogger("broker")->warn("closing connection from {}: request size {} out of range [8, {}]",
-                                peer_, size, owner_->options_.max_request_bytes);
+    // Before authentication a client may send only small frames; a bare
+    // SASL token (after SaslHandshake v0) has no request header.
+    const bool raw = RawTokenNext();
+    const int32_t min = raw ? 0 : 8;
+    const int32_t max = session_.authenticated ? owner_->options_.max_request_bytes
+                                               : owner_->options_.sasl.max_receive_bytes;
+    if (size < min || size > max) {
+      GetLogger("broker")->warn("closing connection from {}: {} size {} out of range [{}, {}]{}", peer_,
+                                raw ? "SASL token" : "request", size, min, max,
+                                session_.authenticated ? "" : " (sasl.server.max.receive.size before authentication)");
       return Close();
+    }
+    if (size == 0) {
+      request_.clear();
+      return Dispatch();
     }
     expected_ = static_cast<size_t>(size);
     if (size <= kSmallRequest) {
@@ -233,7 +258,34 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     if (free_buffer) std::string().swap(request_);
   }
 
+  // Whether the next frame is a bare SASL token (SaslHandshake v0).
+  bool RawTokenNext() const { return session_.raw_tokens && session_.sasl && !session_.authenticated; }
+
+  // A bare token: the exchange's answer goes back as a bare frame; a
+  // failure closes the connection (after the delay) without one, as Kafka.
+  void RawToken() {
+    auto answer = SaslStep(peer_, session_, request_);
+    ReleaseRequest();
+    if (!answer.ok()) {
+      return AfterFailureDelay([self = shared_from_this()] { self->Close(); });
+    }
+    header_.assign(4, '\0');
+    PutBigEndian32(header_.data(), static_cast<uint32_t>(answer->size()));
+    header_ += *answer;
+    AsyncWrite(asio::buffer(header_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->ReadSize();
+    });
+  }
+
+  // Runs `then` on the strand after the failed-authentication delay.
+  void AfterFailureDelay(std::function<void()> then) {
+    failure_timer_.expires_after(owner_->FailureDelay(ip_));
+    failure_timer_.async_wait([then = std::move(then)](boost::system::error_code) { then(); });
+  }
+
   void Dispatch() {
+    if (RawTokenNext()) return RawToken();
     Reader r(request_);
     auto header = ParseRequestHeader(r);
     if (!header.ok()) {
@@ -253,6 +305,12 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                                 peer_, api->name, header->api_version, api->min, api->max);
       return Close();
     }
+    if (!session_.authenticated && api->key != ApiKey::kApiVersions && api->key != ApiKey::kSaslHandshake &&
+        api->key != ApiKey::kSaslAuthenticate) {
+      GetLogger("broker")->warn("closing connection from {} on listener {}: {} before SASL authentication", peer_,
+                                listener_->options.name, api->name);
+      return AfterFailureDelay([self = shared_from_this()] { self->Close(); });
+    }
     {
       std::lock_guard<std::mutex> lock(owner_->mu_);
       ++owner_->in_flight_;
@@ -262,6 +320,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.header = std::move(header).value();
     ctx_.body = std::string_view(request_).substr(request_.size() - r.remaining());
     ctx_.client_host = peer_;
+    ctx_.session = &session_;
     ctx_.log = owner_->broker_->log_.get();
     ctx_.broker = &listener_->info;  // Metadata advertises the listener the client came through
     ctx_.io = &owner_->io_;
@@ -293,6 +352,13 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
       Done();
       return Close();
     }
+    if (session_.failed && !failure_delayed_) {
+      failure_delayed_ = true;
+      auto self = shared_from_this();
+      return AfterFailureDelay([self, correlation_id, body = std::move(body)]() mutable {
+        self->Write(correlation_id, std::move(body));
+      });
+    }
     if (no_response_) {
       // Produce with acks=0: Kafka sends no response at all.
       Done();
@@ -319,7 +385,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     AsyncWrite(buffers_,
                       [self = shared_from_this()](boost::system::error_code ec, size_t) {
                         self->Done();
-                        if (ec) return self->Close();
+                        if (ec || self->session_.failed) return self->Close();
                         bool stopping;
                         {
                           std::lock_guard<std::mutex> lock(self->owner_->mu_);
@@ -346,6 +412,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     Sock().shutdown(tcp::socket::shutdown_both, ec);
     Sock().close(ec);
     read_timer_.cancel();
+    failure_timer_.cancel();
     // The buffer goes with the connection: a read may still be under way.
     // Busy: the handler still reads the request, and Done releases it.
     if (!busy_) ReleaseRequest(/*free_buffer=*/false);
@@ -362,12 +429,14 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   const std::string ip_;  // the client's address (max.connections.per.ip)
   const Listening* listener_;
   std::unique_ptr<asio::ssl::stream<tcp::socket>> tls_;  // SSL listeners: owns the socket
-  std::string principal_;  // after the TLS handshake: the client certificate's subject
+  Session session_;        // who the client is (SASL, or its certificate)
   std::string peer_;
   char size_buf_[4];
   std::string request_;
   size_t expected_ = 0;   // the size of the request being read
   asio::steady_timer read_timer_{socket_.get_executor()};
+  asio::steady_timer failure_timer_{socket_.get_executor()};
+  bool failure_delayed_ = false;  // the failed authentication's answer waited its delay
   uint64_t chunks_ = 0;   // chunks of large requests begun and ended (the timer's generation)
   int64_t reserved_ = 0;  // what it holds of the pool (large requests)
   std::string header_;                    // of the response being written
@@ -434,7 +503,7 @@ Result<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsOptions& t) 
 Status Broker::Impl::Listen(const ListenerOptions& l) {
   auto on = std::make_unique<Listening>(io_);
   on->options = l;
-  if (l.protocol == SecurityProtocol::kSsl) {
+  if (l.protocol == SecurityProtocol::kSsl || l.protocol == SecurityProtocol::kSaslSsl) {
     RIVULET_ASSIGN_OR_RETURN(on->tls, MakeTlsContext(options_.tls));
   }
   const std::string host = l.host.empty() ? "0.0.0.0" : l.host;
@@ -460,6 +529,10 @@ Status Broker::Impl::Listen(const ListenerOptions& l) {
                                       "): " + ec.message());
   }
   on->info = broker_->info_;
+  if (l.protocol == SecurityProtocol::kSaslPlaintext || l.protocol == SecurityProtocol::kSaslSsl) {
+    on->info.sasl_mechanisms = options_.sasl.enabled_mechanisms;
+    on->info.sasl_secret = sasl_secret_;
+  }
   on->info.port = l.advertised_port > 0 ? l.advertised_port : acceptor.local_endpoint().port();
   on->info.host = l.advertised_host.empty() ? host : l.advertised_host;
   if (on->info.host == "0.0.0.0" || on->info.host == "::") on->info.host = "127.0.0.1";
@@ -510,6 +583,21 @@ void Broker::Impl::Accept(Listening* on) {
     }
     if (!stopping) Accept(on);
   });
+}
+
+std::chrono::milliseconds Broker::Impl::FailureDelay(const std::string& ip) {
+  const int64_t base = options_.sasl.failed_authentication_delay_ms;
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auth_failures_.size() > 4096) {
+    // A flood from many addresses: forget the ones quiet for a minute.
+    std::erase_if(auth_failures_, [&](const auto& kv) { return now - kv.second.last > std::chrono::minutes(1); });
+  }
+  Failures& f = auth_failures_[ip];
+  if (now - f.last > std::chrono::minutes(1)) f.count = 0;
+  f.last = now;
+  const int doublings = std::min(f.count++, 10);
+  return std::chrono::milliseconds(std::min<int64_t>(base << doublings, std::max<int64_t>(base, 5000)));
 }
 
 void Broker::Impl::StartThreads() {
@@ -613,6 +701,8 @@ const char* SecurityProtocolName(SecurityProtocol p) {
   switch (p) {
     case SecurityProtocol::kPlaintext: return "PLAINTEXT";
     case SecurityProtocol::kSsl: return "SSL";
+    case SecurityProtocol::kSaslPlaintext: return "SASL_PLAINTEXT";
+    case SecurityProtocol::kSaslSsl: return "SASL_SSL";
   }
   return "?";
 }
@@ -706,13 +796,14 @@ Status ResolveListeners(const std::string& listeners, const std::string& adverti
       l.protocol = SecurityProtocol::kPlaintext;
     } else if (proto == "SSL") {
       l.protocol = SecurityProtocol::kSsl;
-    } else if (proto == "SASL_PLAINTEXT" || proto == "SASL_SSL") {
-      return Status(Errc::kInvalidArgument, "listeners: " + proto + " (listener " + l.name +
-                                                ") is not supported yet: no SASL authentication in this broker");
+    } else if (proto == "SASL_PLAINTEXT") {
+      l.protocol = SecurityProtocol::kSaslPlaintext;
+    } else if (proto == "SASL_SSL") {
+      l.protocol = SecurityProtocol::kSaslSsl;
     } else {
       return Status(Errc::kInvalidArgument, "listeners: listener " + l.name +
-                                                " has no security protocol (name it PLAINTEXT or SSL, or map it in "
-                                                "listener.security.protocol.map)");
+                                                " has no security protocol (name it PLAINTEXT, SSL, SASL_PLAINTEXT or "
+                                                "SASL_SSL, or map it in listener.security.protocol.map)");
     }
     for (const auto& other : o->listeners) {
       if (other.name == l.name) return Status(Errc::kInvalidArgument, "listeners: " + l.name + " twice");
@@ -812,6 +903,24 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
         o->tls.protocols.insert(proto);
       }
       if (st.ok() && o->tls.protocols.empty()) st = bad("names no protocol");
+    } else if (key == "sasl.enabled.mechanisms") {
+      o->sasl.enabled_mechanisms.clear();
+      const auto& implemented = SaslServer::Implemented();
+      for (const std::string& m : SplitList(value)) {
+        if (std::find(implemented.begin(), implemented.end(), m) == implemented.end()) {
+          st = bad("mechanism " + m + " is not implemented (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 are)");
+        }
+        o->sasl.enabled_mechanisms.push_back(m);
+      }
+      if (st.ok() && o->sasl.enabled_mechanisms.empty()) st = bad("names no mechanism");
+    } else if (key == "sasl.server.max.receive.size") {
+      st = to_int(&v);
+      if (st.ok() && (v < 1024 || v > (1LL << 30))) st = bad("out of range [1024, 1 GiB]");
+      o->sasl.max_receive_bytes = static_cast<int32_t>(v);
+    } else if (key == "connection.failed.authentication.delay.ms") {
+      st = to_int(&v);
+      if (st.ok() && (v < 0 || v > 60'000)) st = bad("out of range [0, 60000]");
+      o->sasl.failed_authentication_delay_ms = v;
     } else if (key == "num.partitions") {
       st = to_int(&v);
       if (st.ok() && v < 1) st = bad("must be >= 1");
@@ -877,6 +986,7 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
       if (st.ok() && v > 0) o->threads = std::max(o->threads, static_cast<int>(v));
     } else if (key == "broker.id" || key == "node.id" || key == "zookeeper.connect" ||
                key == "security.inter.broker.protocol" || key == "inter.broker.listener.name" ||
+               key == "sasl.mechanism.inter.broker.protocol" ||
                key == "offsets.topic.replication.factor" || key == "transaction.state.log.replication.factor" ||
                key == "transaction.state.log.min.isr" || key == "num.recovery.threads.per.data.dir" ||
                key == "socket.send.buffer.bytes" || key == "socket.receive.buffer.bytes" ||

@@ -23,9 +23,9 @@
 
 namespace rivulet::log::kafka {
 
-// How a listener's clients connect (Kafka's security.protocol). SASL
-// protocols are refused until the broker authenticates.
-enum class SecurityProtocol { kPlaintext, kSsl };
+// How a listener's clients connect (Kafka's security.protocol): in the
+// clear or under TLS, authenticated by SASL or not.
+enum class SecurityProtocol { kPlaintext, kSsl, kSaslPlaintext, kSaslSsl };
 const char* SecurityProtocolName(SecurityProtocol p);
 
 // One entry of `listeners=NAME://HOST:PORT,...`.
@@ -52,6 +52,16 @@ struct TlsOptions {
   std::set<std::string> protocols;             // ssl.enabled.protocols; empty: TLSv1.2 and TLSv1.3
 };
 
+// SASL listeners (sasl.h): which mechanisms, and how hard a client that
+// has not authenticated may push.
+struct SaslOptions {
+  std::vector<std::string> enabled_mechanisms = {"SCRAM-SHA-256", "SCRAM-SHA-512"};  // sasl.enabled.mechanisms
+  int32_t max_receive_bytes = 512 << 10;  // sasl.server.max.receive.size: any frame before authentication
+  // A failed authentication is answered after this long, doubled for each
+  // further failure from the same address within a minute (up to 5 s).
+  int64_t failed_authentication_delay_ms = 100;  // connection.failed.authentication.delay.ms
+};
+
 struct BrokerOptions {
   std::string data_dir;
   // The one PLAINTEXT listener of --listen, unless `listeners` is set.
@@ -61,6 +71,7 @@ struct BrokerOptions {
   int32_t advertised_port = 0;  // default: the bound port
   std::vector<ListenerOptions> listeners;  // listeners= (several at once)
   TlsOptions tls;
+  SaslOptions sasl;
   int threads = 0;              // 0 = one per core
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes
   // Requests above 64 KiB reserve their size from a pool of this many bytes

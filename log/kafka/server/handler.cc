@@ -1,6 +1,8 @@
 // The API key -> handler table.
 #include "log/kafka/server/handler.h"
 
+#include "log/kafka/auth/sasl.h"
+
 namespace rivulet::log::kafka {
 
 Handler FindHandler(ApiKey key) {
@@ -29,12 +31,15 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kDescribeProducers: return HandleDescribeProducers;
     case ApiKey::kDescribeTransactions: return HandleDescribeTransactions;
     case ApiKey::kListTransactions: return HandleListTransactions;
-    case ApiKey::kSaslHandshake:
-    case ApiKey::kSaslAuthenticate:
-    case ApiKey::kDescribeUserScramCredentials:
-    case ApiKey::kAlterUserScramCredentials: return nullptr;  // handlers/sasl.cc, next commits
+    case ApiKey::kSaslHandshake: return HandleSaslHandshake;
+    case ApiKey::kSaslAuthenticate: return HandleSaslAuthenticate;
+    case ApiKey::kDescribeUserScramCredentials: return HandleDescribeUserScramCredentials;
+    case ApiKey::kAlterUserScramCredentials: return HandleAlterUserScramCredentials;
   }
   return nullptr;
 }
+
+Session::Session() = default;
+Session::~Session() = default;
 
 }  // namespace rivulet::log::kafka

@@ -20,17 +20,45 @@ class io_context;
 
 namespace rivulet::log::kafka {
 
+class SaslServer;  // log/kafka/auth/sasl.h
+
+// What a listener tells its clients, and how it authenticates them.
 struct BrokerInfo {
   int32_t node_id = 0;
   std::string host = "127.0.0.1";  // advertised to clients
   int32_t port = 9092;
   std::string cluster_id = "rivulet";
+  // SASL listeners: the mechanisms enabled (sasl.enabled.mechanisms);
+  // empty on the others.
+  std::vector<std::string> sasl_mechanisms;
+  // Random per broker process: the made-up salts of unknown users (sasl.h).
+  std::string sasl_secret;
+};
+
+// What a connection knows of its client. On a SASL listener it starts
+// unauthenticated: SaslHandshake picks a mechanism, SaslAuthenticate runs
+// the exchange, and only then do other requests get answered.
+struct Session {
+  Session();
+  ~Session();
+  std::string principal = "User:ANONYMOUS";  // "User:<name>" once authenticated
+  bool authenticated = true;
+  std::unique_ptr<SaslServer> sasl;  // the exchange SaslHandshake began
+  std::string mechanism;
+  // SaslHandshake v0: the tokens that follow come as bare size-prefixed
+  // frames, not in SaslAuthenticate requests (the legacy flow of
+  // kafka-python 2.0).
+  bool raw_tokens = false;
+  // Set by SaslAuthenticate: answer after the failed-authentication delay,
+  // then close the connection.
+  bool failed = false;
 };
 
 struct RequestContext {
   RequestHeader header;
   std::string_view body;     // valid until respond is called
   std::string client_host;
+  Session* session = nullptr;  // the connection's, alive until respond
   LogManager* log = nullptr;
   const BrokerInfo* broker = nullptr;
   boost::asio::io_context* io = nullptr;  // for timers (long polls)
@@ -84,6 +112,15 @@ void HandleTxnOffsetCommit(RequestContext& ctx, Respond respond);
 void HandleDescribeProducers(RequestContext& ctx, Respond respond);
 void HandleDescribeTransactions(RequestContext& ctx, Respond respond);
 void HandleListTransactions(RequestContext& ctx, Respond respond);
+void HandleSaslHandshake(RequestContext& ctx, Respond respond);
+void HandleSaslAuthenticate(RequestContext& ctx, Respond respond);
+void HandleDescribeUserScramCredentials(RequestContext& ctx, Respond respond);
+void HandleAlterUserScramCredentials(RequestContext& ctx, Respond respond);
+
+// One token of the session's SASL exchange, from SaslAuthenticate or a bare
+// frame after SaslHandshake v0: the answer, or the failure (logged with the
+// client's address and user; the session is marked failed).
+Result<std::string> SaslStep(const std::string& client, Session& s, std::string_view token);
 
 // Wakes long-polling fetches after new records were appended (Produce).
 void WakeFetches();
