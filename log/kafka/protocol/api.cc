@@ -80,6 +80,9 @@ bool FlexibleVersion(int16_t key, int16_t version) {
     case ApiKey::kDescribeProducers: return version >= 0;
     case ApiKey::kDescribeTransactions: return version >= 0;
     case ApiKey::kListTransactions: return version >= 0;
+    case ApiKey::kDescribeAcls: return version >= 2;
+    case ApiKey::kCreateAcls: return version >= 2;
+    case ApiKey::kDeleteAcls: return version >= 2;
     case ApiKey::kSaslHandshake: return false;  // no flexible version
     case ApiKey::kSaslAuthenticate: return version >= 2;
     case ApiKey::kDescribeUserScramCredentials: return version >= 0;

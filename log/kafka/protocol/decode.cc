@@ -48,6 +48,9 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kSaslAuthenticate: return SaslAuthenticateRequest::Decode(body, v).status();
     case ApiKey::kDescribeUserScramCredentials: return DescribeUserScramCredentialsRequest::Decode(body, v).status();
     case ApiKey::kAlterUserScramCredentials: return AlterUserScramCredentialsRequest::Decode(body, v).status();
+    case ApiKey::kDescribeAcls:
+    case ApiKey::kCreateAcls:
+    case ApiKey::kDeleteAcls: break;  // not served yet
   }
   return Status(Errc::kNotSupported, "unknown API");
 }
