@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "base/logging.h"
+#include "log/acls.h"
 #include "log/credentials.h"
 #include "log/group_coordinator.h"
 #include "log/partition.h"
@@ -39,6 +40,7 @@ Result<std::unique_ptr<LogManager>> LogManager::Open(const std::string& dir, Log
   RIVULET_ASSIGN_OR_RETURN(m->txns_, TransactionCoordinator::Open(dir + "/transactions", m.get(),
                                                                   m->options_.transactions));
   RIVULET_ASSIGN_OR_RETURN(m->credentials_, CredentialStore::Open(dir + "/security"));
+  RIVULET_ASSIGN_OR_RETURN(m->acls_, AclStore::Open(dir + "/security"));
   m->bg_ = std::thread([p = m.get()] { p->BackgroundLoop(); });
   return m;
 }

@@ -9,6 +9,7 @@
 //   groups/<group>.meta            GroupMetadata: generation, committed offsets
 //   transactions/                  the transaction log (segments of TransactionState records)
 //   security/credentials.meta      the broker's users: SCRAM credentials (credentials.h)
+//   security/acls.meta             the authorizer's access control lists (acls.h)
 //
 // Threading: all methods are thread-safe.
 #pragma once
@@ -39,6 +40,7 @@ class Partition;               // partition.h
 class GroupCoordinator;        // group_coordinator.h
 class TransactionCoordinator;  // txn_coordinator.h
 class CredentialStore;         // credentials.h
+class AclStore;                // acls.h
 
 struct LogOptions {
   TopicConfig default_topic_config;  // log.* settings of server.properties
@@ -106,6 +108,8 @@ class LogManager {
   TransactionCoordinator& transactions() { return *txns_; }
   // The broker's users (include log/credentials.h to use it).
   CredentialStore& credentials() { return *credentials_; }
+  // The access control lists (include log/acls.h to use them).
+  AclStore& acls() { return *acls_; }
 
   // Data-arrival notification for long polls: version() increases on every
   // append; WaitForData blocks until it differs from `seen` or the deadline.
@@ -143,6 +147,7 @@ class LogManager {
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<TransactionCoordinator> txns_;
   std::unique_ptr<CredentialStore> credentials_;
+  std::unique_ptr<AclStore> acls_;
 
   std::atomic<uint64_t> data_version_{0};
   mutable std::mutex data_mu_;
