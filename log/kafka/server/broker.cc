@@ -321,6 +321,8 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.body = std::string_view(request_).substr(request_.size() - r.remaining());
     ctx_.client_host = peer_;
     ctx_.session = &session_;
+    ctx_.client_ip = ip_;
+    ctx_.authorizer = &owner_->options_.authorizer;
     ctx_.log = owner_->broker_->log_.get();
     ctx_.broker = &listener_->info;  // Metadata advertises the listener the client came through
     ctx_.io = &owner_->io_;
@@ -903,6 +905,36 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
         o->tls.protocols.insert(proto);
       }
       if (st.ok() && o->tls.protocols.empty()) st = bad("names no protocol");
+    } else if (key == "authorizer.class.name") {
+      // Kafka's two ACL authorizers; either turns on Rivulet's (acls.h).
+      if (value == "kafka.security.authorizer.AclAuthorizer" ||
+          value == "org.apache.kafka.metadata.authorizer.StandardAuthorizer" || value == "rivulet") {
+        o->authorizer.enabled = true;
+      } else if (value.empty()) {
+        o->authorizer.enabled = false;
+      } else {
+        st = bad("unknown authorizer '" + value + "' (kafka.security.authorizer.AclAuthorizer or "
+                 "org.apache.kafka.metadata.authorizer.StandardAuthorizer)");
+      }
+    } else if (key == "super.users") {
+      o->authorizer.super_users.clear();
+      // Kafka separates them with ';' (a principal may hold ',').
+      size_t at = 0;
+      while (at <= value.size()) {
+        const size_t semi = value.find(';', at);
+        std::string user = value.substr(at, semi == std::string::npos ? std::string::npos : semi - at);
+        const auto b = user.find_first_not_of(" \t"), e = user.find_last_not_of(" \t");
+        if (b != std::string::npos) {
+          user = user.substr(b, e - b + 1);
+          if (user.find(':') == std::string::npos) st = bad("'" + user + "' is not TYPE:NAME, as User:admin");
+          o->authorizer.super_users.insert(user);
+        }
+        if (semi == std::string::npos) break;
+        at = semi + 1;
+      }
+    } else if (key == "allow.everyone.if.no.acl.found") {
+      if (value != "true" && value != "false") st = bad("must be true or false");
+      o->authorizer.allow_if_no_acl_found = value == "true";
     } else if (key == "sasl.enabled.mechanisms") {
       o->sasl.enabled_mechanisms.clear();
       const auto& implemented = SaslServer::Implemented();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "log/acls.h"
 #include "log/kafka/server/handler.h"
 #include "log/log_manager.h"
 
@@ -72,6 +73,9 @@ struct BrokerOptions {
   std::vector<ListenerOptions> listeners;  // listeners= (several at once)
   TlsOptions tls;
   SaslOptions sasl;
+  // authorizer.class.name (Kafka's AclAuthorizer or StandardAuthorizer
+  // turn it on), super.users, allow.everyone.if.no.acl.found.
+  AuthorizerOptions authorizer;
   int threads = 0;              // 0 = one per core
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes
   // Requests above 64 KiB reserve their size from a pool of this many bytes

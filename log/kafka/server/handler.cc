@@ -1,6 +1,7 @@
 // The API key -> handler table.
 #include "log/kafka/server/handler.h"
 
+#include "base/logging.h"
 #include "log/kafka/auth/sasl.h"
 
 namespace rivulet::log::kafka {
@@ -40,6 +41,35 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kAlterUserScramCredentials: return HandleAlterUserScramCredentials;
   }
   return nullptr;
+}
+
+bool Authorized(const RequestContext& ctx, AclOperation op, ResourceType type, const std::string& name) {
+  if (ctx.authorizer == nullptr || !ctx.authorizer->enabled) return true;
+  const std::string& principal = ctx.session ? ctx.session->principal : std::string("User:ANONYMOUS");
+  if (ctx.log->acls().Authorize(*ctx.authorizer, principal, ctx.client_ip, op, type, name)) return true;
+  GetLogger("broker")->debug("denied {} from {}: {} on {}:{}", principal, ctx.client_ip, AclOperationName(op),
+                             ResourceTypeName(type), name);
+  return false;
+}
+
+bool MayCreateTopic(const RequestContext& ctx, const std::string& topic) {
+  return Authorized(ctx, AclOperation::kCreate, ResourceType::kCluster, kClusterResourceName) ||
+         Authorized(ctx, AclOperation::kCreate, ResourceType::kTopic, topic);
+}
+
+bool MayWriteIdempotently(const RequestContext& ctx) {
+  if (Authorized(ctx, AclOperation::kIdempotentWrite, ResourceType::kCluster, kClusterResourceName)) return true;
+  AclFilter writes;
+  writes.resource_type = ResourceType::kTopic;
+  writes.permission = AclPermission::kAllow;
+  const std::string& principal = ctx.session->principal;
+  for (const AclBinding& b : ctx.log->acls().List(writes)) {
+    if ((b.operation == AclOperation::kWrite || b.operation == AclOperation::kAll) &&
+        (b.principal == principal || b.principal == "User:*") && (b.host == "*" || b.host == ctx.client_ip)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Session::Session() = default;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log/acls.h"
 #include "log/kafka/protocol/api.h"
 #include "log/log_manager.h"
 
@@ -57,8 +58,10 @@ struct Session {
 struct RequestContext {
   RequestHeader header;
   std::string_view body;     // valid until respond is called
-  std::string client_host;
+  std::string client_host;     // address and port, for the log
+  std::string client_ip;       // address, for ACLs' hosts
   Session* session = nullptr;  // the connection's, alive until respond
+  const AuthorizerOptions* authorizer = nullptr;  // nullptr or !enabled: everything is allowed
   LogManager* log = nullptr;
   const BrokerInfo* broker = nullptr;
   boost::asio::io_context* io = nullptr;  // for timers (long polls)
@@ -116,6 +119,16 @@ void HandleSaslHandshake(RequestContext& ctx, Respond respond);
 void HandleSaslAuthenticate(RequestContext& ctx, Respond respond);
 void HandleDescribeUserScramCredentials(RequestContext& ctx, Respond respond);
 void HandleAlterUserScramCredentials(RequestContext& ctx, Respond respond);
+
+// Whether the session's principal may do `op` on the resource (ACLs,
+// log/acls.h); always without an authorizer. A refusal is logged at debug.
+bool Authorized(const RequestContext& ctx, AclOperation op, ResourceType type, const std::string& name);
+// Create on the cluster or on the topic: may the principal create `topic`
+// (CreateTopics, and auto-creation by Metadata and Produce)?
+bool MayCreateTopic(const RequestContext& ctx, const std::string& topic);
+// IdempotentWrite on the cluster, or an Allow of Write on some topic
+// (KIP-679): may the principal be an idempotent producer?
+bool MayWriteIdempotently(const RequestContext& ctx);
 
 // One token of the session's SASL exchange, from SaslAuthenticate or a bare
 // frame after SaslHandshake v0: the answer, or the failure (logged with the

@@ -8,7 +8,8 @@
 // wake-up that races with a fetch going to sleep costs at most that.
 // With isolation_level read_committed (1) a fetch returns nothing at or
 // past the last stable offset, and names the aborted transactions in what
-// it returns so that the client skips their records.
+// it returns so that the client skips their records. Needs Read on each
+// topic (TOPIC_AUTHORIZATION_FAILED for the others).
 #include <utility>  // before Asio: Boost 1.74 needs std::exchange declared
 #include <boost/asio.hpp>
 
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "log/kafka/protocol/fetch.h"
@@ -40,6 +42,7 @@ struct PendingFetch {
   boost::asio::steady_timer timer;
   uint64_t seen_version = ~0ull;
   bool registered = false;  // in Waiters (guarded by its mutex)
+  std::set<std::string> denied;  // topics the principal may not Read
 };
 
 // Fetches waiting for data, woken by WakeFetches.
@@ -96,7 +99,10 @@ FetchResponse ReadAll(const PendingFetch& f, size_t* bytes, bool* errors) {
       FetchResponse::Partition rp;
       rp.partition = p.partition;
       auto part = f.log->GetPartition({t.name, p.partition});
-      if (!part.ok()) {
+      if (f.denied.count(t.name)) {
+        rp.error = ErrorCode::kTopicAuthorizationFailed;
+        *errors = true;
+      } else if (!part.ok()) {
         rp.error = ErrorCode::kUnknownTopicOrPartition;
         *errors = true;
       } else {
@@ -171,6 +177,9 @@ void HandleFetch(RequestContext& ctx, Respond respond) {
   f->version = ctx.header.api_version;
   f->log = ctx.log;
   f->respond = std::move(respond);
+  for (const auto& t : f->req.topics) {
+    if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) f->denied.insert(t.name);
+  }
   const int32_t wait = std::clamp(f->req.max_wait_ms, 0, kMaxWaitCapMs);
   f->deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait);
   boost::asio::dispatch(f->strand, [f] { Attempt(f); });

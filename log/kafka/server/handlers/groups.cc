@@ -1,6 +1,10 @@
 // Group membership handlers: the Kafka requests mapped onto the log's
 // GroupCoordinator. Join and Sync answer from the coordinator's callback,
 // possibly after a rebalance completes; nothing waits on an io thread.
+// With an authorizer: Read on the group to join, sync, heartbeat or leave
+// it; Describe to find its coordinator or describe it
+// (GROUP_AUTHORIZATION_FAILED), Describe on a transactional id to find its
+// coordinator; ListGroups lists what the principal may describe.
 #include <algorithm>
 #include <cctype>
 
@@ -22,6 +26,17 @@ void HandleFindCoordinator(RequestContext& ctx, Respond respond) {
     resp.error = ErrorCode::kInvalidRequest;
     resp.error_message = "unknown coordinator key type " + std::to_string(req->key_type);
     resp.node_id = -1;
+  } else if (!std::ranges::all_of(req->coordinator_keys.empty() ? std::vector<std::string>{req->key}
+                                                                 : req->coordinator_keys,
+                                   [&](const std::string& key) {
+                                     return Authorized(ctx, AclOperation::kDescribe,
+                                                       req->key_type == 0 ? ResourceType::kGroup
+                                                                          : ResourceType::kTransactionalId,
+                                                       key);
+                                   })) {
+    resp.error = req->key_type == 0 ? ErrorCode::kGroupAuthorizationFailed
+                                    : ErrorCode::kTransactionalIdAuthorizationFailed;
+    resp.node_id = -1;
   } else {
     resp.node_id = ctx.broker->node_id;
     resp.host = ctx.broker->host;
@@ -35,9 +50,9 @@ void HandleJoinGroup(RequestContext& ctx, Respond respond) {
   const int16_t version = ctx.header.api_version;
   auto req = JoinGroupRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
-  if (req->group_id.empty()) {
+  if (req->group_id.empty() || !Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
     JoinGroupResponse resp;
-    resp.error = ErrorCode::kInvalidGroupId;
+    resp.error = req->group_id.empty() ? ErrorCode::kInvalidGroupId : ErrorCode::kGroupAuthorizationFailed;
     return respond(resp.Encode(version));
   }
   lg::JoinGroupRequest j;
@@ -67,6 +82,11 @@ void HandleSyncGroup(RequestContext& ctx, Respond respond) {
   const int16_t version = ctx.header.api_version;
   auto req = SyncGroupRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
+  if (!Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
+    SyncGroupResponse resp;
+    resp.error = ErrorCode::kGroupAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
   lg::SyncGroupRequest s;
   s.group_id = req->group_id;
   s.member_id = req->member_id;
@@ -86,6 +106,9 @@ void HandleHeartbeat(RequestContext& ctx, Respond respond) {
   const int16_t version = ctx.header.api_version;
   auto req = HeartbeatRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
+  if (!Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
+    return respond(EncodeHeartbeatResponse(ErrorCode::kGroupAuthorizationFailed, version));
+  }
   Errc e = ctx.log->groups().Heartbeat(req->group_id, req->member_id, req->generation);
   respond(EncodeHeartbeatResponse(ToKafkaError(e), version));
 }
@@ -95,6 +118,10 @@ void HandleLeaveGroup(RequestContext& ctx, Respond respond) {
   auto req = LeaveGroupRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   LeaveGroupResponse resp;
+  if (!Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
+    resp.error = ErrorCode::kGroupAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
   for (const auto& id : req->member_ids) {
     const ErrorCode e = ToKafkaError(ctx.log->groups().LeaveGroup(req->group_id, id));
     resp.members.emplace_back(id, e);
@@ -118,7 +145,7 @@ void HandleListGroups(RequestContext& ctx, Respond respond) {
   };
   ListGroupsResponse resp;
   for (auto& g : ctx.log->groups().ListGroups()) {
-    if (!wanted(g.state)) continue;
+    if (!wanted(g.state) || !Authorized(ctx, AclOperation::kDescribe, ResourceType::kGroup, g.group_id)) continue;
     resp.groups.push_back({std::move(g.group_id), std::move(g.protocol_type), std::move(g.state)});
   }
   respond(resp.Encode(version));
@@ -133,7 +160,9 @@ void HandleDescribeGroups(RequestContext& ctx, Respond respond) {
     DescribeGroupsResponse::Group g;
     g.group_id = id;
     auto d = ctx.log->groups().DescribeGroup(id);
-    if (!d.ok()) {
+    if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kGroup, id)) {
+      g.error = ErrorCode::kGroupAuthorizationFailed;
+    } else if (!d.ok()) {
       g.state = "Dead";  // as Kafka answers for an unknown group
     } else {
       g.state = d->state;

@@ -1,6 +1,6 @@
 // ListOffsets: earliest (-2), latest (-1) or the first offset whose record
 // timestamp is at or after a time. With isolation_level read_committed,
-// latest is the last stable offset.
+// latest is the last stable offset. Needs Describe on the topic.
 #include "log/kafka/protocol/list_offsets.h"
 #include "log/kafka/server/handler.h"
 #include "log/partition.h"
@@ -15,11 +15,14 @@ void HandleListOffsets(RequestContext& ctx, Respond respond) {
   for (const auto& t : req->topics) {
     ListOffsetsResponse::Topic rt;
     rt.name = t.name;
+    const bool may_describe = Authorized(ctx, AclOperation::kDescribe, ResourceType::kTopic, t.name);
     for (const auto& p : t.partitions) {
       ListOffsetsResponse::Partition rp;
       rp.partition = p.partition;
       auto part = ctx.log->GetPartition({t.name, p.partition});
-      if (!part.ok()) {
+      if (!may_describe) {
+        rp.error = ErrorCode::kTopicAuthorizationFailed;
+      } else if (!part.ok()) {
         rp.error = ErrorCode::kUnknownTopicOrPartition;
       } else if (p.timestamp == kLatestTimestamp) {
         rp.offset = req->isolation_level == 1 ? (*part)->last_stable_offset() : (*part)->log_end_offset();

@@ -1,4 +1,7 @@
-// OffsetCommit / OffsetFetch handlers over the GroupCoordinator.
+// OffsetCommit / OffsetFetch handlers over the GroupCoordinator. With an
+// authorizer both need Read on the group (GROUP_AUTHORIZATION_FAILED) and
+// on each topic (TOPIC_AUTHORIZATION_FAILED; OffsetFetch of every topic
+// leaves out the ones the principal may not describe).
 #include "log/group_coordinator.h"
 #include "log/kafka/protocol/offsets.h"
 #include "log/kafka/server/handler.h"
@@ -13,12 +16,18 @@ void HandleOffsetCommit(RequestContext& ctx, Respond respond) {
   if (!req.ok()) return respond(std::string());
   OffsetCommitResponse resp;
   std::vector<std::pair<TopicPartition, CommittedOffset>> entries;
+  const bool may_read_group = Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id);
   for (const auto& t : req->topics) {
     OffsetCommitResponse::Topic rt;
     rt.name = t.name;
+    const bool may_read = Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name);
     for (const auto& p : t.partitions) {
       ErrorCode e = ErrorCode::kNone;
-      if (!ctx.log->GetPartition({t.name, p.partition}).ok()) {
+      if (!may_read_group) {
+        e = ErrorCode::kGroupAuthorizationFailed;
+      } else if (!may_read) {
+        e = ErrorCode::kTopicAuthorizationFailed;
+      } else if (!ctx.log->GetPartition({t.name, p.partition}).ok()) {
         e = ErrorCode::kUnknownTopicOrPartition;
       } else if (p.metadata.size() > 4096) {
         e = ErrorCode::kOffsetMetadataTooLarge;
@@ -51,16 +60,23 @@ void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
   auto req = OffsetFetchRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   OffsetFetchResponse resp;
+  if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kGroup, req->group_id)) {
+    resp.error = ErrorCode::kGroupAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
   auto committed = ctx.log->groups().FetchOffsets(req->group_id);
   if (req->topics) {
     for (const auto& [name, parts] : *req->topics) {
       OffsetFetchResponse::Topic t;
       t.name = name;
+      const bool may_describe = Authorized(ctx, AclOperation::kDescribe, ResourceType::kTopic, name);
       for (int32_t p : parts) {
         OffsetFetchResponse::Partition rp;
         rp.partition = p;
         auto it = committed.find({name, p});
-        if (req->require_stable && ctx.log->transactions().HasPendingOffsets(req->group_id, {name, p})) {
+        if (!may_describe) {
+          rp.error = ErrorCode::kTopicAuthorizationFailed;
+        } else if (req->require_stable && ctx.log->transactions().HasPendingOffsets(req->group_id, {name, p})) {
           // KIP-447: an open transaction will commit this partition's offset.
           rp.error = ErrorCode::kUnstableOffsetCommit;
         } else if (it != committed.end()) {
@@ -73,6 +89,7 @@ void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
     }
   } else {
     for (const auto& [tp, c] : committed) {
+      if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kTopic, tp.topic)) continue;
       if (resp.topics.empty() || resp.topics.back().name != tp.topic) resp.topics.push_back({tp.topic, {}});
       resp.topics.back().partitions.push_back({tp.partition, c.offset, c.metadata, ErrorCode::kNone});
     }

@@ -4,7 +4,9 @@
 // the topic's flush policy); acks=0 gets no response (see broker.cc).
 // Idempotent batches are checked by the log (a retry is answered with its
 // original offset); a transactional batch is refused unless its partition
-// is in the producer's open transaction (KIP-890).
+// is in the producer's open transaction (KIP-890). With an authorizer:
+// Write on each topic (TOPIC_AUTHORIZATION_FAILED) and on the
+// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for all).
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/handler.h"
 #include "log/partition.h"
@@ -33,12 +35,17 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
   const bool acks_ok = req->acks == 0 || req->acks == 1 || req->acks == -1;
   ProduceResponse resp;
   std::string scratch;
+  const bool txn_denied =
+      req->transactional_id &&
+      !Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId, *req->transactional_id);
   for (const auto& t : req->topics) {
     ProduceResponse::Topic rt;
     rt.name = t.name;
     const bool valid_name = ValidateTopicName(t.name).ok();
-    Result<int32_t> count = valid_name ? ctx.log->PartitionCount(t.name, /*auto_create=*/true)
-                                       : Result<int32_t>(Status(Errc::kInvalidArgument, "bad name"));
+    const bool may_write = !txn_denied && Authorized(ctx, AclOperation::kWrite, ResourceType::kTopic, t.name);
+    Result<int32_t> count = valid_name && may_write
+                                ? ctx.log->PartitionCount(t.name, /*auto_create=*/MayCreateTopic(ctx, t.name))
+                                : Result<int32_t>(Status(Errc::kInvalidArgument, "bad name"));
     for (const auto& p : t.partitions) {
       ProduceResponse::Partition rp;
       rp.index = p.index;
@@ -48,6 +55,10 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
       };
       if (!acks_ok) {
         fail(ErrorCode::kInvalidRequiredAcks, "acks must be 0, 1 or -1");
+      } else if (txn_denied) {
+        fail(ErrorCode::kTransactionalIdAuthorizationFailed, "not authorized to write as this transactional id");
+      } else if (!may_write) {
+        fail(ErrorCode::kTopicAuthorizationFailed, "not authorized to write to topic " + t.name);
       } else if (!valid_name) {
         fail(ErrorCode::kInvalidTopicException, "invalid topic name");
       } else if (!count.ok() || p.index < 0 || p.index >= *count) {

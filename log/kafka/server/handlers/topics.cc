@@ -19,7 +19,9 @@ void HandleCreateTopics(RequestContext& ctx, Respond respond) {
       rt.message = std::move(msg);
     };
     const int32_t partitions = t.num_partitions == -1 ? ctx.log->options().default_partitions : t.num_partitions;
-    if (Status st = ValidateTopicName(t.name); !st.ok()) {
+    if (!MayCreateTopic(ctx, t.name)) {
+      fail(ErrorCode::kTopicAuthorizationFailed, "not authorized to create topic " + t.name);
+    } else if (Status st = ValidateTopicName(t.name); !st.ok()) {
       fail(ErrorCode::kInvalidTopicException, st.message());
     } else if (t.replication_factor != -1 && t.replication_factor != 1) {
       fail(ErrorCode::kInvalidReplicationFactor, "this cluster has one broker: replication factor must be 1");
@@ -58,8 +60,13 @@ void HandleDeleteTopics(RequestContext& ctx, Respond respond) {
   for (const auto& name : req->names) {
     TopicErrorsResponse::Topic rt;
     rt.name = name;
-    Status st = ctx.log->DeleteTopic(name);
-    if (!st.ok()) {
+    Status st = Authorized(ctx, AclOperation::kDelete, ResourceType::kTopic, name)
+                    ? ctx.log->DeleteTopic(name)
+                    : Status(Errc::kInvalidArgument, "not authorized to delete topic " + name);
+    if (!st.ok() && st.message().starts_with("not authorized")) {
+      rt.error = ErrorCode::kTopicAuthorizationFailed;
+      rt.message = st.message();
+    } else if (!st.ok()) {
       rt.error = ToKafkaError(st.code());
       rt.message = st.message();  // v5+
     }

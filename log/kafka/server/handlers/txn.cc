@@ -1,6 +1,13 @@
 // Idempotence and transactions over the wire: each API maps onto the log's
 // transaction coordinator (log/txn_coordinator.h) and partitions; nothing
-// transactional lives in the broker.
+// transactional lives in the broker. With an authorizer every API of a
+// transaction needs Write on its transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), and on what it touches: Write
+// on the topics it adds, Read on the group and topics whose offsets it
+// commits. An idempotent producer needs IdempotentWrite on the cluster or
+// Write on some topic (KIP-679).
+#include <set>
+
 #include "log/group_coordinator.h"
 #include "log/kafka/protocol/txn.h"
 #include "log/kafka/server/handler.h"
@@ -30,6 +37,13 @@ void HandleInitProducerId(RequestContext& ctx, Respond respond) {
   auto req = InitProducerIdRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   InitProducerIdResponse resp;
+  if (req->transactional_id ? !Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId,
+                                          *req->transactional_id)
+                            : !MayWriteIdempotently(ctx)) {
+    resp.error = req->transactional_id ? ErrorCode::kTransactionalIdAuthorizationFailed
+                                       : ErrorCode::kClusterAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
   auto r = ctx.log->transactions().InitProducerId(req->transactional_id, req->transaction_timeout_ms);
   if (r.ok()) {
     resp.producer_id = r->id;
@@ -45,13 +59,19 @@ void HandleAddPartitionsToTxn(RequestContext& ctx, Respond respond) {
   auto req = AddPartitionsToTxnRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   std::vector<TopicPartition> tps;
+  std::set<std::string> denied;
   for (const auto& t : req->topics) {
+    if (!Authorized(ctx, AclOperation::kWrite, ResourceType::kTopic, t.name)) denied.insert(t.name);
     for (int32_t p : t.partitions) tps.push_back({t.name, p});
   }
-  Status st = ctx.log->transactions().AddPartitions(req->transactional_id,
-                                                    Producer(req->producer_id, req->producer_epoch), tps);
+  const bool txn_denied = !Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId,
+                                      req->transactional_id);
+  Status st = txn_denied || !denied.empty()
+                  ? Status::Ok()
+                  : ctx.log->transactions().AddPartitions(req->transactional_id,
+                                                          Producer(req->producer_id, req->producer_epoch), tps);
   // One outcome for all: the coordinator adds all of them or none.
-  ErrorCode e = TxnError(st);
+  ErrorCode e = txn_denied ? ErrorCode::kTransactionalIdAuthorizationFailed : TxnError(st);
   if (st.code() == Errc::kNotFound && !st.message().starts_with("unknown transactional id")) {
     e = ErrorCode::kUnknownTopicOrPartition;
   }
@@ -65,6 +85,9 @@ void HandleAddPartitionsToTxn(RequestContext& ctx, Respond respond) {
       if (e == ErrorCode::kUnknownTopicOrPartition && ctx.log->GetPartition({t.name, p}).ok()) {
         pe = ErrorCode::kOperationNotAttempted;
       }
+      if (!txn_denied && !denied.empty()) {
+        pe = denied.count(t.name) ? ErrorCode::kTopicAuthorizationFailed : ErrorCode::kOperationNotAttempted;
+      }
       rt.partitions.push_back({p, pe});
     }
     resp.topics.push_back(std::move(rt));
@@ -77,9 +100,15 @@ void HandleAddOffsetsToTxn(RequestContext& ctx, Respond respond) {
   auto req = AddOffsetsToTxnRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   AddOffsetsToTxnResponse resp;
-  resp.error = TxnError(ctx.log->transactions().AddOffsets(req->transactional_id,
-                                                           Producer(req->producer_id, req->producer_epoch),
-                                                           req->group_id));
+  if (!Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId, req->transactional_id)) {
+    resp.error = ErrorCode::kTransactionalIdAuthorizationFailed;
+  } else if (!Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
+    resp.error = ErrorCode::kGroupAuthorizationFailed;
+  } else {
+    resp.error = TxnError(ctx.log->transactions().AddOffsets(req->transactional_id,
+                                                             Producer(req->producer_id, req->producer_epoch),
+                                                             req->group_id));
+  }
   respond(resp.Encode(version));
 }
 
@@ -93,15 +122,30 @@ void HandleTxnOffsetCommit(RequestContext& ctx, Respond respond) {
       offsets.push_back({{t.name, p.partition}, CommittedOffset{p.committed_offset, p.committed_metadata.value_or(""), 0}});
     }
   }
-  // v3+ carries the consumer's group metadata: checked as KIP-447 does.
-  const ErrorCode e = TxnError(ctx.log->transactions().TxnOffsetCommit(
-      req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->group_id, offsets,
-      req->member_id, req->generation_id));
+  std::set<std::string> denied;
+  for (const auto& t : req->topics) {
+    if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) denied.insert(t.name);
+  }
+  ErrorCode e = ErrorCode::kNone;
+  if (!Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId, req->transactional_id)) {
+    e = ErrorCode::kTransactionalIdAuthorizationFailed;
+  } else if (!Authorized(ctx, AclOperation::kRead, ResourceType::kGroup, req->group_id)) {
+    e = ErrorCode::kGroupAuthorizationFailed;
+  } else if (denied.empty()) {
+    // v3+ carries the consumer's group metadata: checked as KIP-447 does.
+    e = TxnError(ctx.log->transactions().TxnOffsetCommit(req->transactional_id,
+                                                         Producer(req->producer_id, req->producer_epoch),
+                                                         req->group_id, offsets, req->member_id,
+                                                         req->generation_id));
+  }
   TxnOffsetCommitResponse resp;
   for (const auto& t : req->topics) {
     TopicPartitionErrors rt;
     rt.name = t.name;
-    for (const auto& p : t.partitions) rt.partitions.push_back({p.partition, e});
+    const ErrorCode te = e != ErrorCode::kNone || denied.empty() ? e
+                         : denied.count(t.name)                  ? ErrorCode::kTopicAuthorizationFailed
+                                                                 : ErrorCode::kOperationNotAttempted;
+    for (const auto& p : t.partitions) rt.partitions.push_back({p.partition, te});
     resp.topics.push_back(std::move(rt));
   }
   respond(resp.Encode(version));
@@ -112,6 +156,10 @@ void HandleEndTxn(RequestContext& ctx, Respond respond) {
   auto req = EndTxnRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   EndTxnResponse resp;
+  if (!Authorized(ctx, AclOperation::kWrite, ResourceType::kTransactionalId, req->transactional_id)) {
+    resp.error = ErrorCode::kTransactionalIdAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
   resp.error = TxnError(ctx.log->transactions().EndTxn(
       req->transactional_id, Producer(req->producer_id, req->producer_epoch), req->committed));
   WakeFetches();  // markers move the last stable offset
@@ -130,7 +178,9 @@ void HandleDescribeProducers(RequestContext& ctx, Respond respond) {
       DescribeProducersResponse::Partition rp;
       rp.partition = p;
       auto part = ctx.log->GetPartition({t.name, p});
-      if (!part.ok()) {
+      if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) {
+        rp.error = ErrorCode::kTopicAuthorizationFailed;
+      } else if (!part.ok()) {
         rp.error = ErrorCode::kUnknownTopicOrPartition;
         rp.error_message = part.status().message();
       } else {
@@ -155,7 +205,9 @@ void HandleDescribeTransactions(RequestContext& ctx, Respond respond) {
     DescribeTransactionsResponse::Transaction rt;
     rt.transactional_id = id;
     auto d = ctx.log->transactions().Describe(id);
-    if (!d.ok()) {
+    if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kTransactionalId, id)) {
+      rt.error = ErrorCode::kTransactionalIdAuthorizationFailed;
+    } else if (!d.ok()) {
       rt.error = ErrorCode::kTransactionalIdNotFound;
     } else {
       rt.state = TxnStateName(d->state);
@@ -192,6 +244,7 @@ void HandleListTransactions(RequestContext& ctx, Respond respond) {
     const auto& pf = req->producer_id_filters;
     if (!sf.empty() && std::find(sf.begin(), sf.end(), state) == sf.end()) continue;
     if (!pf.empty() && std::find(pf.begin(), pf.end(), d.producer_id) == pf.end()) continue;
+    if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kTransactionalId, d.transactional_id)) continue;
     resp.transactions.push_back({d.transactional_id, d.producer_id, state});
   }
   respond(resp.Encode(version));

@@ -1,7 +1,8 @@
 // DescribeUserScramCredentials and AlterUserScramCredentials (KIP-554): the
 // users' SCRAM credentials (log/credentials.h) over the wire. An upsertion
 // carries the salted password, never the password; the broker keeps only
-// StoredKey and ServerKey derived from it.
+// StoredKey and ServerKey derived from it. With an authorizer, Describe
+// and Alter on the cluster (CLUSTER_AUTHORIZATION_FAILED).
 #include <map>
 #include <set>
 
@@ -18,6 +19,11 @@ void HandleDescribeUserScramCredentials(RequestContext& ctx, Respond respond) {
   auto req = DescribeUserScramCredentialsRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   DescribeUserScramCredentialsResponse resp;
+  if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kCluster, kClusterResourceName)) {
+    resp.error = ErrorCode::kClusterAuthorizationFailed;
+    resp.error_message = "not authorized to describe the cluster's users";
+    return respond(resp.Encode(version));
+  }
   const auto all = ctx.log->credentials().List();
   auto describe = [&](const std::string& user, const std::vector<ScramCredential>& creds) {
     DescribeUserScramCredentialsResponse::UserResult r;
@@ -65,8 +71,10 @@ void HandleAlterUserScramCredentials(RequestContext& ctx, Respond respond) {
   std::map<std::pair<std::string, int8_t>, int> seen;
   for (const auto& d : req->deletions) ++seen[{d.name, d.mechanism}];
   for (const auto& u : req->upsertions) ++seen[{u.name, u.mechanism}];
+  const bool may_alter = Authorized(ctx, AclOperation::kAlter, ResourceType::kCluster, kClusterResourceName);
   for (const auto& [key, n] : seen) {
     outcome.emplace(key.first, std::make_pair(ErrorCode::kNone, std::string()));
+    if (!may_alter) fail(key.first, ErrorCode::kClusterAuthorizationFailed, "not authorized to alter users");
     if (n > 1) fail(key.first, ErrorCode::kDuplicateResource, "a user and mechanism named more than once");
   }
   // Every change is checked before any is made: a user with a bad change
