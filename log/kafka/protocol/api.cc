@@ -13,7 +13,8 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // DeleteTopics at v5 (later versions name topics by id), ListOffsets at v6
   // (v7 adds the max-timestamp query), OffsetFetch at v7 (v8 batches groups). The transaction APIs (protocol/txn.h)
   // up to the flexible versions their codecs decode; SASL (protocol/sasl.h)
-  // up to SaslAuthenticate v2, and the SCRAM credential APIs at v0.
+  // up to SaslAuthenticate v2, and the SCRAM credential APIs at v0; the ACL
+  // APIs (protocol/acls.h) up to v3, Kafka's newest.
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 0, 9, "Produce"},
       {ApiKey::kFetch, 2, 12, "Fetch"},
@@ -37,6 +38,9 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kAddOffsetsToTxn, 0, 3, "AddOffsetsToTxn"},
       {ApiKey::kEndTxn, 0, 3, "EndTxn"},
       {ApiKey::kTxnOffsetCommit, 0, 3, "TxnOffsetCommit"},
+      {ApiKey::kDescribeAcls, 0, 3, "DescribeAcls"},
+      {ApiKey::kCreateAcls, 0, 3, "CreateAcls"},
+      {ApiKey::kDeleteAcls, 0, 3, "DeleteAcls"},
       {ApiKey::kSaslAuthenticate, 0, 2, "SaslAuthenticate"},
       {ApiKey::kDescribeUserScramCredentials, 0, 0, "DescribeUserScramCredentials"},
       {ApiKey::kAlterUserScramCredentials, 0, 0, "AlterUserScramCredentials"},

@@ -1,6 +1,7 @@
 // DecodeRequestBody: dispatch over every request codec.
 #include "log/kafka/protocol/decode.h"
 
+#include "log/kafka/protocol/acls.h"
 #include "log/kafka/protocol/api_versions.h"
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/protocol/groups.h"
@@ -48,9 +49,9 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kSaslAuthenticate: return SaslAuthenticateRequest::Decode(body, v).status();
     case ApiKey::kDescribeUserScramCredentials: return DescribeUserScramCredentialsRequest::Decode(body, v).status();
     case ApiKey::kAlterUserScramCredentials: return AlterUserScramCredentialsRequest::Decode(body, v).status();
-    case ApiKey::kDescribeAcls:
-    case ApiKey::kCreateAcls:
-    case ApiKey::kDeleteAcls: break;  // not served yet
+    case ApiKey::kDescribeAcls: return DescribeAclsRequest::Decode(body, v).status();
+    case ApiKey::kCreateAcls: return CreateAclsRequest::Decode(body, v).status();
+    case ApiKey::kDeleteAcls: return DeleteAclsRequest::Decode(body, v).status();
   }
   return Status(Errc::kNotSupported, "unknown API");
 }

@@ -1,8 +1,8 @@
 // Decodes the body of any request this broker serves or has a codec for
-// (the transaction codecs, txn.h, and the SASL ones, sasl.h, came ahead of
-// their handlers), by API key and version, discarding the result: a single
-// entry point over every codec, used by the fuzzer (tests/fuzz) to reach
-// all request decoders.
+// (the transaction codecs, txn.h, the SASL ones, sasl.h, and the ACL ones,
+// acls.h, came ahead of their handlers), by API key and version, discarding
+// the result: a single entry point over every codec, used by the fuzzer
+// (tests/fuzz) to reach all request decoders.
 #pragma once
 
 #include <string_view>

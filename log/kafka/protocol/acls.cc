@@ -1,0 +1,323 @@
+// ACL API codecs. Each message is written once for both encodings through
+// FieldReader / FieldWriter (flexible.h); the version decides which
+// (flexible from v2) and whether pattern types are on the wire (from v1).
+#include "log/kafka/protocol/acls.h"
+
+#include "log/kafka/protocol/flexible.h"
+
+namespace rivulet::log::kafka {
+
+namespace {
+
+// The pattern type of everything at v0, which has no field for it.
+constexpr int8_t kLiteral = 3;
+
+bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
+
+// Whether `version` carries pattern types (the same for all three APIs).
+bool HasPatternType(int16_t version) { return version >= 1; }
+
+// kOk when `version` is one the codec of `key` implements.
+Status CheckVersion(ApiKey key, int16_t version) {
+  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
+  if (version >= api->min && version <= api->max) return Status::Ok();
+  return Status(Errc::kNotSupported, std::string(api->name) + " v" + std::to_string(version));
+}
+
+Status BadRequest(const char* api, const Reader& r) {
+  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
+}
+
+Status BadResponse(const char* api, const Reader& r) {
+  return Status(Errc::kCorruption, std::string(api) + " response: " + r.error());
+}
+
+ErrorCode ReadError(Reader& r) { return static_cast<ErrorCode>(r.Int16()); }
+
+int8_t ReadPatternType(Reader& r, int16_t version) { return HasPatternType(version) ? r.Int8() : kLiteral; }
+
+void WritePatternType(Writer& w, int16_t version, int8_t pattern_type) {
+  if (HasPatternType(version)) w.Int8(pattern_type);
+}
+
+// Bytes a binding's or a filter's fields take at least (three strings,
+// four int8s from v1, three at v0); without the struct's end.
+size_t MinAclBytes(const FieldReader& f, int16_t version) {
+  return 3 * f.MinLength() + (HasPatternType(version) ? 4 : 3);
+}
+
+// A binding's fields, as CreateAcls creations and DeleteAcls matches carry
+// them; the caller closes the struct.
+AclBindingWire ReadBinding(FieldReader& f, int16_t version) {
+  Reader& r = f.reader();
+  AclBindingWire acl;
+  acl.resource_type = r.Int8();
+  acl.resource_name = f.String();
+  acl.pattern_type = ReadPatternType(r, version);
+  acl.principal = f.String();
+  acl.host = f.String();
+  acl.operation = r.Int8();
+  acl.permission = r.Int8();
+  return acl;
+}
+
+void WriteBinding(FieldWriter& f, int16_t version, const AclBindingWire& acl) {
+  Writer& w = f.writer();
+  w.Int8(acl.resource_type);
+  f.String(acl.resource_name);
+  WritePatternType(w, version, acl.pattern_type);
+  f.String(acl.principal);
+  f.String(acl.host);
+  w.Int8(acl.operation);
+  w.Int8(acl.permission);
+}
+
+// A filter's fields, as DescribeAcls and DeleteAcls requests carry them;
+// the caller closes the struct.
+AclFilterWire ReadFilter(FieldReader& f, int16_t version) {
+  Reader& r = f.reader();
+  AclFilterWire filter;
+  filter.resource_type = r.Int8();
+  filter.resource_name = f.NullableString();
+  filter.pattern_type = ReadPatternType(r, version);
+  filter.principal = f.NullableString();
+  filter.host = f.NullableString();
+  filter.operation = r.Int8();
+  filter.permission = r.Int8();
+  return filter;
+}
+
+void WriteFilter(FieldWriter& f, int16_t version, const AclFilterWire& filter) {
+  Writer& w = f.writer();
+  w.Int8(filter.resource_type);
+  f.NullableString(filter.resource_name);
+  WritePatternType(w, version, filter.pattern_type);
+  f.NullableString(filter.principal);
+  f.NullableString(filter.host);
+  w.Int8(filter.operation);
+  w.Int8(filter.permission);
+}
+
+}  // namespace
+
+// ---- DescribeAcls (29) ----
+
+Result<DescribeAclsRequest> DescribeAclsRequest::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDescribeAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDescribeAcls, version));
+  DescribeAclsRequest req;
+  req.filter = ReadFilter(f, version);
+  f.EndStruct();
+  if (!r.ok()) return BadRequest("DescribeAcls", r);
+  return req;
+}
+
+std::string DescribeAclsRequest::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDescribeAcls, version));
+  WriteFilter(f, version, filter);
+  f.EndStruct();
+  return w.Take();
+}
+
+std::string DescribeAclsResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDescribeAcls, version));
+  w.Int32(throttle_time_ms);
+  w.Int16(Code(error));
+  f.NullableString(error_message);
+  f.ArrayCount(resources.size());
+  for (const auto& res : resources) {
+    w.Int8(res.resource_type);
+    f.String(res.resource_name);
+    WritePatternType(w, version, res.pattern_type);
+    f.ArrayCount(res.acls.size());
+    for (const auto& acl : res.acls) {
+      f.String(acl.principal);
+      f.String(acl.host);
+      w.Int8(acl.operation);
+      w.Int8(acl.permission);
+      f.EndStruct();
+    }
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<DescribeAclsResponse> DescribeAclsResponse::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDescribeAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDescribeAcls, version));
+  DescribeAclsResponse resp;
+  resp.throttle_time_ms = r.Int32();
+  resp.error = ReadError(r);
+  resp.error_message = f.NullableString();
+  const size_t resource_bytes =
+      1 + f.MinLength() + (HasPatternType(version) ? 1 : 0) + f.MinCount() + f.MinStructEnd();
+  const int32_t n = f.ArrayCount(resource_bytes);
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    Resource res;
+    res.resource_type = r.Int8();
+    res.resource_name = f.String();
+    res.pattern_type = ReadPatternType(r, version);
+    const int32_t na = f.ArrayCount(2 * f.MinLength() + 2 + f.MinStructEnd());
+    for (int32_t j = 0; j < na && r.ok(); ++j) {
+      Acl acl;
+      acl.principal = f.String();
+      acl.host = f.String();
+      acl.operation = r.Int8();
+      acl.permission = r.Int8();
+      f.EndStruct();
+      res.acls.push_back(std::move(acl));
+    }
+    f.EndStruct();
+    resp.resources.push_back(std::move(res));
+  }
+  f.EndStruct();
+  if (!r.ok()) return BadResponse("DescribeAcls", r);
+  return resp;
+}
+
+// ---- CreateAcls (30) ----
+
+Result<CreateAclsRequest> CreateAclsRequest::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kCreateAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kCreateAcls, version));
+  CreateAclsRequest req;
+  const int32_t n = f.ArrayCount(MinAclBytes(f, version) + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    req.creations.push_back(ReadBinding(f, version));
+    f.EndStruct();
+  }
+  f.EndStruct();
+  if (!r.ok()) return BadRequest("CreateAcls", r);
+  return req;
+}
+
+std::string CreateAclsRequest::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kCreateAcls, version));
+  f.ArrayCount(creations.size());
+  for (const auto& acl : creations) {
+    WriteBinding(f, version, acl);
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
+std::string CreateAclsResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kCreateAcls, version));
+  w.Int32(throttle_time_ms);
+  f.ArrayCount(results.size());
+  for (const auto& res : results) {
+    w.Int16(Code(res.error));
+    f.NullableString(res.error_message);
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<CreateAclsResponse> CreateAclsResponse::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kCreateAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kCreateAcls, version));
+  CreateAclsResponse resp;
+  resp.throttle_time_ms = r.Int32();
+  const int32_t n = f.ArrayCount(2 + f.MinLength() + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    CreationResult res;
+    res.error = ReadError(r);
+    res.error_message = f.NullableString();
+    f.EndStruct();
+    resp.results.push_back(std::move(res));
+  }
+  f.EndStruct();
+  if (!r.ok()) return BadResponse("CreateAcls", r);
+  return resp;
+}
+
+// ---- DeleteAcls (31) ----
+
+Result<DeleteAclsRequest> DeleteAclsRequest::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDeleteAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDeleteAcls, version));
+  DeleteAclsRequest req;
+  const int32_t n = f.ArrayCount(MinAclBytes(f, version) + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    req.filters.push_back(ReadFilter(f, version));
+    f.EndStruct();
+  }
+  f.EndStruct();
+  if (!r.ok()) return BadRequest("DeleteAcls", r);
+  return req;
+}
+
+std::string DeleteAclsRequest::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDeleteAcls, version));
+  f.ArrayCount(filters.size());
+  for (const auto& filter : filters) {
+    WriteFilter(f, version, filter);
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
+std::string DeleteAclsResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDeleteAcls, version));
+  w.Int32(throttle_time_ms);
+  f.ArrayCount(results.size());
+  for (const auto& res : results) {
+    w.Int16(Code(res.error));
+    f.NullableString(res.error_message);
+    f.ArrayCount(res.matching.size());
+    for (const auto& m : res.matching) {
+      w.Int16(Code(m.error));
+      f.NullableString(m.error_message);
+      WriteBinding(f, version, m.acl);
+      f.EndStruct();
+    }
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<DeleteAclsResponse> DeleteAclsResponse::Decode(std::string_view body, int16_t version) {
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDeleteAcls, version));
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDeleteAcls, version));
+  DeleteAclsResponse resp;
+  resp.throttle_time_ms = r.Int32();
+  const int32_t n = f.ArrayCount(2 + f.MinLength() + f.MinCount() + f.MinStructEnd());
+  for (int32_t i = 0; i < n && r.ok(); ++i) {
+    FilterResult res;
+    res.error = ReadError(r);
+    res.error_message = f.NullableString();
+    const int32_t nm = f.ArrayCount(2 + f.MinLength() + MinAclBytes(f, version) + f.MinStructEnd());
+    for (int32_t j = 0; j < nm && r.ok(); ++j) {
+      Matching m;
+      m.error = ReadError(r);
+      m.error_message = f.NullableString();
+      m.acl = ReadBinding(f, version);
+      f.EndStruct();
+      res.matching.push_back(std::move(m));
+    }
+    f.EndStruct();
+    resp.results.push_back(std::move(res));
+  }
+  f.EndStruct();
+  if (!r.ok()) return BadResponse("DeleteAcls", r);
+  return resp;
+}
+
+}  // namespace rivulet::log::kafka
