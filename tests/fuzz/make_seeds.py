@@ -1,7 +1,7 @@
 """Writes a seed corpus for request_fuzzer: one well-formed request (header
 and body) per API, and per version where the layout changes (the
-transaction and SASL APIs, classic and flexible), so that fuzzing starts
-deep inside every decoder."""
+transaction, SASL and ACL APIs, classic and flexible), so that fuzzing
+starts deep inside every decoder."""
 import os
 import struct
 import sys
@@ -99,6 +99,32 @@ def sasl_seeds():
     return out
 
 
+def acl_seeds():
+    """ACLs: every version of the three APIs; a pattern type from v1,
+    flexible from v2."""
+    out = {}
+    for v in range(4):
+        flex = v >= 2
+        st = cs if flex else s
+        nst = cs if flex else (lambda x: struct.pack(">h", -1) if x is None else s(x))
+        arr = carr if flex else (lambda n: struct.pack(">i", n))
+        tags = TAGS if flex else b""
+        hdr = fheader if flex else header
+        pattern = b"\x03" if v >= 1 else b""  # literal
+        # DescribeAcls: topic "orders", any principal, host "*", any operation, allow.
+        out["describe_acls_v%d" % v] = hdr(29, v) + b"\x02" + nst("orders") + pattern + nst(None) + nst("*") \
+            + b"\x01\x03" + tags
+        # CreateAcls: User:alice may read topic "orders" from anywhere.
+        out["create_acls_v%d" % v] = hdr(30, v) + arr(1) + b"\x02" + st("orders") + pattern + st("User:alice") \
+            + st("*") + b"\x03\x03" + tags + tags
+        # DeleteAcls: alice's ACLs on "orders", and every ACL (an all-null filter).
+        any_pattern = b"\x01" if v >= 1 else b""
+        out["delete_acls_v%d" % v] = hdr(31, v) + arr(2) + b"\x02" + nst("orders") + pattern + nst("User:alice") \
+            + nst(None) + b"\x01\x01" + tags + b"\x01" + nst(None) + any_pattern + nst(None) + nst(None) \
+            + b"\x01\x01" + tags + tags
+    return out
+
+
 def batch():
     rec = bytes([0]) + bytes([0]) + bytes([0]) + bytes([2]) + b"k" + bytes([2]) + b"v" + bytes([0])
     records = bytes([len(rec) * 2]) + rec
@@ -132,6 +158,7 @@ SEEDS = {
 }
 SEEDS.update(txn_seeds())
 SEEDS.update(sasl_seeds())
+SEEDS.update(acl_seeds())
 
 
 def i32(*v):
