@@ -32,6 +32,7 @@ std::string_view ErrcName(Errc c) {
     case Errc::kInvalidProducerIdMapping: return "InvalidProducerIdMapping";
     case Errc::kInvalidTransactionTimeout: return "InvalidTransactionTimeout";
     case Errc::kAuthenticationFailed: return "AuthenticationFailed";
+    case Errc::kNotAuthorized: return "NotAuthorized";
   }
   return "Unknown";
 }

@@ -41,6 +41,7 @@ enum class Errc {
   kInvalidProducerIdMapping,  // the producer id is not the transactional id's current one
   kInvalidTransactionTimeout, // transaction.timeout.ms outside the allowed range
   kAuthenticationFailed,      // SASL credentials that do not verify, or an unknown user
+  kNotAuthorized,             // the ACLs do not allow the principal what it asked
 };
 
 std::string_view ErrcName(Errc c);

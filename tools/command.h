@@ -73,6 +73,7 @@ void AddConsumeCommand(CLI::App& app, Action* action);
 void AddGroupsCommand(CLI::App& app, Action* action);
 void AddTransactionsCommand(CLI::App& app, Action* action);
 void AddUsersCommand(CLI::App& app, Action* action);
+void AddAclsCommand(CLI::App& app, Action* action);
 void AddJobsCommands(CLI::App& app, Action* action);
 void AddBenchCommand(CLI::App& app, Action* action);
 void AddBrokerCommand(CLI::App& app, Action* action);

@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   tools::AddGroupsCommand(app, &action);
   tools::AddTransactionsCommand(app, &action);
   tools::AddUsersCommand(app, &action);
+  tools::AddAclsCommand(app, &action);
   tools::AddJobsCommands(app, &action);
   tools::AddCheckpointsCommand(app, &action);
   tools::AddNewJobCommand(app, &action);

@@ -75,7 +75,8 @@ Status Describe(KafkaConnection& conn, std::vector<Row>* rows, const std::option
                            conn.Request(static_cast<int16_t>(k::ApiKey::kDescribeUserScramCredentials), 0, req.Encode(0)));
   RIVULET_ASSIGN_OR_RETURN(auto resp, k::DescribeUserScramCredentialsResponse::Decode(body, 0));
   if (resp.error != k::ErrorCode::kNone) {
-    return Status(Errc::kIoError, "DescribeUserScramCredentials: Kafka error " + std::to_string(k::Code(resp.error)) +
+    return Status(resp.error == k::ErrorCode::kClusterAuthorizationFailed ? Errc::kNotAuthorized : Errc::kIoError,
+                  "DescribeUserScramCredentials: Kafka error " + std::to_string(k::Code(resp.error)) +
                                       (resp.error_message ? ": " + *resp.error_message : ""));
   }
   for (const auto& r : resp.results) {
@@ -100,7 +101,7 @@ Status Alter(KafkaConnection& conn, const k::AlterUserScramCredentialsRequest& r
   for (const auto& r : resp.results) {
     if (r.error == k::ErrorCode::kNone) continue;
     const Errc code = r.error == k::ErrorCode::kResourceNotFound ? Errc::kNotFound
-                      : r.error == k::ErrorCode::kClusterAuthorizationFailed ? Errc::kAuthenticationFailed
+                      : r.error == k::ErrorCode::kClusterAuthorizationFailed ? Errc::kNotAuthorized
                                                                               : Errc::kInvalidArgument;
     return Status(code, "user '" + r.user + "': " + r.error_message.value_or("Kafka error " +
                                                                             std::to_string(k::Code(r.error))));

@@ -320,4 +320,55 @@ Result<DeleteAclsResponse> DeleteAclsResponse::Decode(std::string_view body, int
   return resp;
 }
 
+namespace {
+
+Status CheckRange(int8_t v, int8_t lo, int8_t hi, const char* what) {
+  if (v < lo || v > hi) return Status(Errc::kInvalidArgument, std::string("unknown ") + what + " " + std::to_string(v));
+  return Status::Ok();
+}
+
+}  // namespace
+
+AclBindingWire ToWire(const log::AclBinding& b) {
+  return AclBindingWire{static_cast<int8_t>(b.resource_type), b.resource_name, static_cast<int8_t>(b.pattern_type),
+                        b.principal, b.host, static_cast<int8_t>(b.operation), static_cast<int8_t>(b.permission)};
+}
+
+Result<log::AclBinding> FromWire(const AclBindingWire& w) {
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.resource_type, 1, 5, "resource type"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.pattern_type, 1, 4, "pattern type"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.operation, 1, 12, "operation"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.permission, 1, 3, "permission"));
+  log::AclBinding b;
+  b.resource_type = static_cast<log::ResourceType>(w.resource_type);
+  b.resource_name = w.resource_name;
+  b.pattern_type = static_cast<log::PatternType>(w.pattern_type);
+  b.principal = w.principal;
+  b.host = w.host;
+  b.operation = static_cast<log::AclOperation>(w.operation);
+  b.permission = static_cast<log::AclPermission>(w.permission);
+  return b;
+}
+
+AclFilterWire ToWire(const log::AclFilter& f) {
+  return AclFilterWire{static_cast<int8_t>(f.resource_type), f.resource_name, static_cast<int8_t>(f.pattern_type),
+                       f.principal, f.host, static_cast<int8_t>(f.operation), static_cast<int8_t>(f.permission)};
+}
+
+Result<log::AclFilter> FromWire(const AclFilterWire& w) {
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.resource_type, 1, 5, "resource type"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.pattern_type, 1, 4, "pattern type"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.operation, 1, 12, "operation"));
+  RIVULET_RETURN_IF_ERROR(CheckRange(w.permission, 1, 3, "permission"));
+  log::AclFilter f;
+  f.resource_type = static_cast<log::ResourceType>(w.resource_type);
+  f.resource_name = w.resource_name;
+  f.pattern_type = static_cast<log::PatternType>(w.pattern_type);
+  f.principal = w.principal;
+  f.host = w.host;
+  f.operation = static_cast<log::AclOperation>(w.operation);
+  f.permission = static_cast<log::AclPermission>(w.permission);
+  return f;
+}
+
 }  // namespace rivulet::log::kafka

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log/acls.h"
 #include "log/kafka/protocol/api.h"
 #include "log/kafka/protocol/errors.h"
 
@@ -127,5 +128,13 @@ struct DeleteAclsResponse {
   std::string Encode(int16_t version) const;
   static Result<DeleteAclsResponse> Decode(std::string_view body, int16_t version);  // client side
 };
+
+// Between the wire's numbers and the log's ACLs (log/acls.h), which share
+// them. FromWire: kInvalidArgument for a number outside what the broker
+// knows (delegation tokens and users are not resources here).
+AclBindingWire ToWire(const log::AclBinding& b);
+Result<log::AclBinding> FromWire(const AclBindingWire& w);
+AclFilterWire ToWire(const log::AclFilter& f);
+Result<log::AclFilter> FromWire(const AclFilterWire& w);
 
 }  // namespace rivulet::log::kafka

@@ -106,6 +106,7 @@ inline ErrorCode ToKafkaError(Errc e) {
     case Errc::kInvalidProducerIdMapping: return ErrorCode::kInvalidProducerIdMapping;
     case Errc::kInvalidTransactionTimeout: return ErrorCode::kInvalidTransactionTimeout;
     case Errc::kAuthenticationFailed: return ErrorCode::kSaslAuthenticationFailed;
+    case Errc::kNotAuthorized: return ErrorCode::kClusterAuthorizationFailed;
   }
   return ErrorCode::kUnknownServerError;
 }

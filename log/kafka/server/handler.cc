@@ -32,9 +32,9 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kDescribeProducers: return HandleDescribeProducers;
     case ApiKey::kDescribeTransactions: return HandleDescribeTransactions;
     case ApiKey::kListTransactions: return HandleListTransactions;
-    case ApiKey::kDescribeAcls:
-    case ApiKey::kCreateAcls:
-    case ApiKey::kDeleteAcls: return nullptr;  // handlers/acls.cc, next commits
+    case ApiKey::kDescribeAcls: return HandleDescribeAcls;
+    case ApiKey::kCreateAcls: return HandleCreateAcls;
+    case ApiKey::kDeleteAcls: return HandleDeleteAcls;
     case ApiKey::kSaslHandshake: return HandleSaslHandshake;
     case ApiKey::kSaslAuthenticate: return HandleSaslAuthenticate;
     case ApiKey::kDescribeUserScramCredentials: return HandleDescribeUserScramCredentials;

@@ -80,6 +80,29 @@ TEST(ServerPropertiesTest, TlsKeys) {
   EXPECT_EQ(o.tls.protocols, (std::set<std::string>{"TLSv1.3"}));
 }
 
+TEST(ServerPropertiesTest, SaslListenersMechanismsAndTheAuthorizer) {
+  BrokerOptions o;
+  EXPECT_EQ(o.sasl.enabled_mechanisms, (std::vector<std::string>{"SCRAM-SHA-256", "SCRAM-SHA-512"}));
+  EXPECT_FALSE(o.authorizer.enabled);
+  ASSERT_TRUE(Apply("listeners=SASL_PLAINTEXT://127.0.0.1:9092,SECURE://127.0.0.1:9093\n"
+                    "listener.security.protocol.map=SECURE:SASL_SSL\n"
+                    "sasl.enabled.mechanisms=PLAIN, SCRAM-SHA-512\n"
+                    "sasl.server.max.receive.size=8192\nconnection.failed.authentication.delay.ms=250\n"
+                    "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n"
+                    "super.users=User:admin;User:CN=ops,O=example\nallow.everyone.if.no.acl.found=true\n",
+                    &o)
+                  .ok());
+  ASSERT_EQ(o.listeners.size(), 2u);
+  EXPECT_EQ(o.listeners[0].protocol, SecurityProtocol::kSaslPlaintext);
+  EXPECT_EQ(o.listeners[1].protocol, SecurityProtocol::kSaslSsl);
+  EXPECT_EQ(o.sasl.enabled_mechanisms, (std::vector<std::string>{"PLAIN", "SCRAM-SHA-512"}));
+  EXPECT_EQ(o.sasl.max_receive_bytes, 8192);
+  EXPECT_EQ(o.sasl.failed_authentication_delay_ms, 250);
+  EXPECT_TRUE(o.authorizer.enabled);
+  EXPECT_EQ(o.authorizer.super_users, (std::set<std::string>{"User:admin", "User:CN=ops,O=example"}));
+  EXPECT_TRUE(o.authorizer.allow_if_no_acl_found);
+}
+
 TEST(ServerPropertiesTest, RefusedWithTheReason) {
   struct Case {
     const char* text;
@@ -88,7 +111,12 @@ TEST(ServerPropertiesTest, RefusedWithTheReason) {
   for (const Case& c : {
            Case{"listeners=PLAINTEXT://127.0.0.1:9092,PLAINTEXT://127.0.0.1:9093\n", "PLAINTEXT twice"},
            Case{"listeners=INTERNAL://127.0.0.1:9092\n", "listener.security.protocol.map"},
-           Case{"listeners=SASL_SSL://127.0.0.1:9092\n", "not supported yet"},
+           Case{"sasl.enabled.mechanisms=PLAIN,GSSAPI\n", "GSSAPI is not implemented"},
+           Case{"sasl.enabled.mechanisms=\n", "names no mechanism"},
+           Case{"connection.failed.authentication.delay.ms=-1\n", "out of range"},
+           Case{"authorizer.class.name=com.example.MyAuthorizer\n", "unknown authorizer"},
+           Case{"super.users=User:admin;alice\n", "'alice' is not TYPE:NAME"},
+           Case{"allow.everyone.if.no.acl.found=yes\n", "true or false"},
            Case{"listeners=127.0.0.1:9092\n", "NAME://HOST:PORT"},
            Case{"listeners=PLAINTEXT://127.0.0.1:99999\n", "bad port"},
            Case{"listeners=PLAINTEXT://127.0.0.1:9092\nadvertised.listeners=SSL://h:1\n", "no listener named SSL"},
