@@ -17,16 +17,6 @@ size_t KeyBytes(ScramMechanism m) { return m == ScramMechanism::kSha256 ? 32 : 6
 
 }  // namespace
 
-const char* ScramMechanismName(ScramMechanism m) {
-  return m == ScramMechanism::kSha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
-}
-
-std::optional<ScramMechanism> ParseScramMechanism(std::string_view name) {
-  if (name == "SCRAM-SHA-256") return ScramMechanism::kSha256;
-  if (name == "SCRAM-SHA-512") return ScramMechanism::kSha512;
-  return std::nullopt;
-}
-
 Status CredentialStore::ValidateUser(const std::string& user) {
   if (user.empty()) return Status(Errc::kInvalidArgument, "a user name cannot be empty");
   if (user.size() > 255) return Status(Errc::kInvalidArgument, "user name longer than 255 bytes");

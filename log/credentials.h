@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -22,9 +23,15 @@ namespace rivulet::log {
 // Numbered as KIP-554 numbers them on the wire.
 enum class ScramMechanism : int8_t { kSha256 = 1, kSha512 = 2 };
 // "SCRAM-SHA-256", "SCRAM-SHA-512".
-const char* ScramMechanismName(ScramMechanism m);
+inline const char* ScramMechanismName(ScramMechanism m) {
+  return m == ScramMechanism::kSha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-512";
+}
 // The mechanism of a SASL name (case-sensitive, as Kafka), or nullopt.
-std::optional<ScramMechanism> ParseScramMechanism(std::string_view name);
+inline std::optional<ScramMechanism> ParseScramMechanism(std::string_view name) {
+  if (name == "SCRAM-SHA-256") return ScramMechanism::kSha256;
+  if (name == "SCRAM-SHA-512") return ScramMechanism::kSha512;
+  return std::nullopt;
+}
 
 // Kafka's bounds on the iteration count (and its default).
 constexpr int32_t kMinScramIterations = 4096;

@@ -88,6 +88,14 @@ def sasl_seeds():
             out["sasl_authenticate_v%d" % v] = fheader(36, v) + uvarint(len(plain) + 1) + plain + TAGS
         else:
             out["sasl_authenticate_v%d" % v] = header(36, v) + by(plain)
+    # SCRAM exchanges for the fuzzer's SASL servers: client-first, a
+    # newline, client-final (RFC 7677's example; user "user" is known).
+    scram = (b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO\n"
+             b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+             b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    out["sasl_authenticate_scram_v1"] = header(36, 1) + by(scram)
+    out["sasl_authenticate_scram_v2"] = fheader(36, 2) + uvarint(len(scram) + 1) + scram + TAGS
+    out["sasl_authenticate_scram_authzid_v1"] = header(36, 1) + by(b"n,a=user,n=user,r=abc\nc=bixx,r=abc,p=AAAA")
     out["describe_user_scram_credentials_v0"] = fheader(50, 0) + carr(2) + cs("alice") + TAGS + cs("bob") + TAGS \
         + TAGS
     out["describe_user_scram_credentials_v0_all"] = fheader(50, 0) + b"\x00" + TAGS

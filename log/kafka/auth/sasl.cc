@@ -126,8 +126,8 @@ Result<int32_t> ParseIterations(std::string_view s) {
 
 class ScramServer final : public SaslServer {
  public:
-  ScramServer(ScramMechanism m, const CredentialStore& store, std::string_view secret, std::string nonce)
-      : mechanism_(m), store_(store), secret_(secret), server_nonce_(nonce.empty() ? MakeNonce() : std::move(nonce)) {}
+  ScramServer(ScramMechanism m, CredentialLookup lookup, std::string_view secret, std::string nonce)
+      : mechanism_(m), lookup_(std::move(lookup)), secret_(secret), server_nonce_(nonce.empty() ? MakeNonce() : std::move(nonce)) {}
 
   Result<std::string> Step(std::string_view token) override {
     switch (state_) {
@@ -172,7 +172,7 @@ class ScramServer final : public SaslServer {
       RIVULET_ASSIGN_OR_RETURN(std::string as, DecodeSaslName(*authzid));
       if (as != user_) return Failed("authorization id '" + as + "' is not the user");
     }
-    if (auto c = store_.Find(user_, mechanism_)) {
+    if (auto c = lookup_(user_, mechanism_)) {
       credential_ = std::move(*c);
     } else {
       // An unknown user gets a made-up salt, stable for the name, and fails
@@ -221,7 +221,7 @@ class ScramServer final : public SaslServer {
   }
 
   const ScramMechanism mechanism_;
-  const CredentialStore& store_;
+  const CredentialLookup lookup_;
   const std::string secret_;
   const std::string server_nonce_;
   State state_ = State::kFirst;
@@ -238,7 +238,7 @@ class ScramServer final : public SaslServer {
 
 class PlainServer final : public SaslServer {
  public:
-  explicit PlainServer(const CredentialStore& store) : store_(store) {}
+  explicit PlainServer(CredentialLookup lookup) : lookup_(std::move(lookup)) {}
 
   // One message: authzid NUL authcid NUL password.
   Result<std::string> Step(std::string_view token) override {
@@ -254,8 +254,8 @@ class PlainServer final : public SaslServer {
     const std::string_view password = token.substr(b + 1);
     if (user_.empty()) return Status(Errc::kInvalidArgument, "PLAIN message without a user");
     if (!authzid.empty() && authzid != user_) return Failed("authorization id '" + std::string(authzid) + "' is not the user");
-    auto credential = store_.Find(user_, ScramMechanism::kSha512);
-    if (!credential) credential = store_.Find(user_, ScramMechanism::kSha256);
+    auto credential = lookup_(user_, ScramMechanism::kSha512);
+    if (!credential) credential = lookup_(user_, ScramMechanism::kSha256);
     if (!credential) {
       // As long as a wrong password takes.
       ScramCredential dummy;
@@ -271,7 +271,7 @@ class PlainServer final : public SaslServer {
   const std::string& user() const override { return user_; }
 
  private:
-  const CredentialStore& store_;
+  const CredentialLookup lookup_;
   bool done_ = false;
   bool verified_ = false;
   std::string user_;
@@ -439,10 +439,12 @@ const std::vector<std::string>& SaslServer::Implemented() {
   return names;
 }
 
-std::unique_ptr<SaslServer> SaslServer::Create(std::string_view mechanism, const CredentialStore& store,
+std::unique_ptr<SaslServer> SaslServer::Create(std::string_view mechanism, CredentialLookup lookup,
                                                std::string_view secret, std::string nonce) {
-  if (mechanism == "PLAIN") return std::make_unique<PlainServer>(store);
-  if (auto m = ParseScramMechanism(mechanism)) return std::make_unique<ScramServer>(*m, store, secret, std::move(nonce));
+  if (mechanism == "PLAIN") return std::make_unique<PlainServer>(std::move(lookup));
+  if (auto m = ParseScramMechanism(mechanism)) {
+    return std::make_unique<ScramServer>(*m, std::move(lookup), secret, std::move(nonce));
+  }
   return nullptr;
 }
 

@@ -9,7 +9,9 @@
 // the user fails too, as in Kafka.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,9 @@ Result<std::string> Base64Decode(std::string_view text);
 
 // ---- The server side ----
 
+// The user's credential for a mechanism, or nullopt (an unknown user).
+using CredentialLookup = std::function<std::optional<ScramCredential>(const std::string& user, ScramMechanism m)>;
+
 // One authentication exchange of one connection. Step takes the client's
 // next token and returns the server's answer; complete() once the client
 // has proved who it is. A failed step returns kAuthenticationFailed with a
@@ -62,8 +67,14 @@ class SaslServer {
   // stable, so that a client cannot tell unknown users from known ones.
   // `nonce`: the server's part of the SCRAM nonce; empty: a random one (a
   // fixed one is for tests that replay RFC 7677's example).
-  static std::unique_ptr<SaslServer> Create(std::string_view mechanism, const CredentialStore& store,
+  static std::unique_ptr<SaslServer> Create(std::string_view mechanism, CredentialLookup lookup,
                                             std::string_view secret, std::string nonce = {});
+  static std::unique_ptr<SaslServer> Create(std::string_view mechanism, const CredentialStore& store,
+                                            std::string_view secret, std::string nonce = {}) {
+    return Create(
+        mechanism, [&store](const std::string& user, ScramMechanism m) { return store.Find(user, m); }, secret,
+        std::move(nonce));
+  }
 };
 
 // ---- The client side (Rivulet's tools: --command-config) ----
