@@ -1,7 +1,9 @@
 """A real `rivulet broker` process on 127.0.0.1 for the client tests.
 
 Starts the broker on a free port in a fresh data directory, waits until it
-accepts connections, and stops it (SIGTERM, then SIGKILL) at the end.
+accepts connections, and stops it (SIGTERM, then SIGKILL) at the end. Also:
+raw request frames, record batches, and a throwaway PKI (make_pki) for the
+TLS and SASL_SSL listeners.
 """
 import os
 import shutil
@@ -84,6 +86,33 @@ class Broker:
         self.stop()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def openssl(*args, cwd):
+    r = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)}: {r.stderr.decode()}")
+
+
+def make_pki(d):
+    """A CA, a server certificate for 127.0.0.1 and localhost, and a client
+    certificate (CN=alice), all signed by the CA. Returns paths."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=rivulet-test-ca", cwd=d)
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for name, subj, ext in (("server", "/CN=localhost", ["-extfile", "san.ext"]), ("client", "/O=rivulet/CN=alice", [])):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subj,
+                cwd=d)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+                f"{name}.crt", "-days", "2", *ext, cwd=d)
+    # The broker's keystore (KIP-651 PEM): private key and certificate chain.
+    with open(os.path.join(d, "server.pem"), "wb") as out:
+        for part in ("server.key", "server.crt", "ca.pem"):
+            with open(os.path.join(d, part), "rb") as f:
+                out.write(f.read())
+    return {k: os.path.join(d, v) for k, v in
+            (("ca", "ca.pem"), ("keystore", "server.pem"), ("client_cert", "client.crt"), ("client_key", "client.key"))}
 
 
 def raw_request(port, api_key, api_version, body=b"", correlation_id=7, client_id=b"raw"):
