@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <utility>
 
 #include <pthread.h>
 
@@ -43,7 +44,11 @@ class Broker::Impl {
   };
 
   Impl(Broker* broker, const BrokerOptions& options)
-      : broker_(broker), options_(options), pool_(options.queued_max_request_bytes), sasl_secret_(RandomBytes(32)) {}
+      : broker_(broker),
+        options_(options),
+        pool_(options.queued_max_request_bytes),
+        quotas_(options.quotas),
+        sasl_secret_(RandomBytes(32)) {}
 
   Status Listen(const ListenerOptions& listener);
   void Accept(Listening* on);
@@ -64,6 +69,7 @@ class Broker::Impl {
   std::mutex mu_;
   std::condition_variable cv_;
   RequestMemoryPool pool_;
+  ByteRateQuotas quotas_;
   std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::map<std::string, int> per_ip_;                  // open connections per client address, guarded by mu_
   std::chrono::steady_clock::time_point last_refusal_log_;  // guarded by mu_
@@ -323,6 +329,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.session = &session_;
     ctx_.client_ip = ip_;
     ctx_.authorizer = &owner_->options_.authorizer;
+    ctx_.quotas = &owner_->quotas_;
     ctx_.log = owner_->broker_->log_.get();
     ctx_.broker = &listener_->info;  // Metadata advertises the listener the client came through
     ctx_.io = &owner_->io_;
@@ -364,7 +371,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     if (no_response_) {
       // Produce with acks=0: Kafka sends no response at all.
       Done();
-      return ReadSize();
+      return ReadNext();
     }
     // Response header v0 (correlation id), or v1 with an empty tagged-field
     // section for the flexible versions.
@@ -394,8 +401,21 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
                           stopping = self->owner_->stopping_;
                         }
                         if (stopping) return self->Close();
-                        self->ReadSize();
+                        self->ReadNext();
                       });
+  }
+
+  // The next request, after the quota's throttle time if the last one
+  // took its user over (the client is told; one that does not wait gains
+  // nothing, KIP-219).
+  void ReadNext() {
+    const int32_t throttle = std::exchange(session_.throttle_ms, 0);
+    if (throttle <= 0) return ReadSize();
+    throttle_timer_.expires_after(std::chrono::milliseconds(throttle));
+    throttle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->closed_) return;
+      self->ReadSize();
+    });
   }
 
   void Done() {
@@ -415,6 +435,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     Sock().close(ec);
     read_timer_.cancel();
     failure_timer_.cancel();
+    throttle_timer_.cancel();
     // The buffer goes with the connection: a read may still be under way.
     // Busy: the handler still reads the request, and Done releases it.
     if (!busy_) ReleaseRequest(/*free_buffer=*/false);
@@ -438,6 +459,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   size_t expected_ = 0;   // the size of the request being read
   asio::steady_timer read_timer_{socket_.get_executor()};
   asio::steady_timer failure_timer_{socket_.get_executor()};
+  asio::steady_timer throttle_timer_{socket_.get_executor()};
   bool failure_delayed_ = false;  // the failed authentication's answer waited its delay
   uint64_t chunks_ = 0;   // chunks of large requests begun and ended (the timer's generation)
   int64_t reserved_ = 0;  // what it holds of the pool (large requests)
@@ -935,6 +957,26 @@ Status ApplyServerProperties(const std::string& path, BrokerOptions* o) {
     } else if (key == "allow.everyone.if.no.acl.found") {
       if (value != "true" && value != "false") st = bad("must be true or false");
       o->authorizer.allow_if_no_acl_found = value == "true";
+    } else if (key == "quota.producer.default" || key == "quota.consumer.default" ||
+               key.starts_with("quota.producer.user.") || key.starts_with("quota.consumer.user.")) {
+      st = to_int(&v);
+      if (st.ok() && v < 0) st = bad("must be >= 0 (bytes per second; 0: no quota)");
+      const bool produce = key.starts_with("quota.producer.");
+      if (key.ends_with(".default")) {
+        (produce ? o->quotas.producer_byte_rate : o->quotas.consumer_byte_rate) = v;
+      } else {
+        const std::string user = key.substr(std::string("quota.producer.user.").size());
+        if (user.empty()) st = bad("names no user");
+        (produce ? o->quotas.producer_user : o->quotas.consumer_user)[user] = v;
+      }
+    } else if (key == "quota.window.num") {
+      st = to_int(&v);
+      if (st.ok() && (v < 2 || v > 1000)) st = bad("out of range [2, 1000]");
+      o->quotas.window_num = static_cast<int32_t>(v);
+    } else if (key == "quota.window.size.seconds") {
+      st = to_int(&v);
+      if (st.ok() && (v < 1 || v > 3600)) st = bad("out of range [1, 3600]");
+      o->quotas.window_size_seconds = static_cast<int32_t>(v);
     } else if (key == "sasl.enabled.mechanisms") {
       o->sasl.enabled_mechanisms.clear();
       const auto& implemented = SaslServer::Implemented();

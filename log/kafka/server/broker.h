@@ -20,6 +20,7 @@
 #include "base/status.h"
 #include "log/acls.h"
 #include "log/kafka/server/handler.h"
+#include "log/kafka/server/quota.h"
 #include "log/log_manager.h"
 
 namespace rivulet::log::kafka {
@@ -76,6 +77,7 @@ struct BrokerOptions {
   // authorizer.class.name (Kafka's AclAuthorizer or StandardAuthorizer
   // turn it on), super.users, allow.everyone.if.no.acl.found.
   AuthorizerOptions authorizer;
+  QuotaOptions quotas;  // quota.producer.default, quota.consumer.default, ...
   int threads = 0;              // 0 = one per core
   int32_t max_request_bytes = 100 << 20;  // socket.request.max.bytes
   // Requests above 64 KiB reserve their size from a pool of this many bytes

@@ -72,6 +72,12 @@ bool MayWriteIdempotently(const RequestContext& ctx) {
   return false;
 }
 
+std::string QuotaUser(const RequestContext& ctx) {
+  const std::string& principal = ctx.session ? ctx.session->principal : std::string("User:ANONYMOUS");
+  if (principal != "User:ANONYMOUS") return principal;
+  return "client-id:" + ctx.header.client_id.value_or("");
+}
+
 Session::Session() = default;
 Session::~Session() = default;
 

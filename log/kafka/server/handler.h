@@ -53,7 +53,12 @@ struct Session {
   // Set by SaslAuthenticate: answer after the failed-authentication delay,
   // then close the connection.
   bool failed = false;
+  // Set by a handler whose user went over its quota (quota.h): the
+  // connection reads nothing for this long after answering.
+  int32_t throttle_ms = 0;
 };
+
+class ByteRateQuotas;  // quota.h
 
 struct RequestContext {
   RequestHeader header;
@@ -62,6 +67,7 @@ struct RequestContext {
   std::string client_ip;       // address, for ACLs' hosts
   Session* session = nullptr;  // the connection's, alive until respond
   const AuthorizerOptions* authorizer = nullptr;  // nullptr or !enabled: everything is allowed
+  ByteRateQuotas* quotas = nullptr;               // nullptr: no quotas
   LogManager* log = nullptr;
   const BrokerInfo* broker = nullptr;
   boost::asio::io_context* io = nullptr;  // for timers (long polls)
@@ -132,6 +138,10 @@ bool MayCreateTopic(const RequestContext& ctx, const std::string& topic);
 // IdempotentWrite on the cluster, or an Allow of Write on some topic
 // (KIP-679): may the principal be an idempotent producer?
 bool MayWriteIdempotently(const RequestContext& ctx);
+
+// Whose quota a request counts against: the principal, or for
+// User:ANONYMOUS the client id (as Kafka's default quotas apply).
+std::string QuotaUser(const RequestContext& ctx);
 
 // One token of the session's SASL exchange, from SaslAuthenticate or a bare
 // frame after SaslHandshake v0: the answer, or the failure (logged with the

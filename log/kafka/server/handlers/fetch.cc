@@ -22,6 +22,7 @@
 
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/server/handler.h"
+#include "log/kafka/server/quota.h"
 #include "log/partition.h"
 #include "log/producer_state.h"
 
@@ -43,6 +44,9 @@ struct PendingFetch {
   uint64_t seen_version = ~0ull;
   bool registered = false;  // in Waiters (guarded by its mutex)
   std::set<std::string> denied;  // topics the principal may not Read
+  ByteRateQuotas* quotas = nullptr;
+  std::string quota_user;
+  Session* session = nullptr;  // the connection's, alive until respond
 };
 
 // Fetches waiting for data, woken by WakeFetches.
@@ -150,6 +154,12 @@ void Attempt(std::shared_ptr<PendingFetch> f) {
     bool errors = false;
     FetchResponse resp = ReadAll(*f, &bytes, &errors);
     if (errors || bytes >= static_cast<size_t>(std::max(f->req.min_bytes, 1)) || now >= f->deadline) {
+      if (f->quotas) {
+        // The records sent count against the user's fetch quota (quota.h).
+        resp.throttle_time_ms = f->quotas->Record(ByteRateQuotas::Kind::kFetch, f->quota_user,
+                                                  static_cast<int64_t>(bytes));
+        f->session->throttle_ms = resp.throttle_time_ms;
+      }
       std::vector<Splice> splices;
       std::string body = resp.EncodeSpliced(f->version, &splices);
       f->respond(ResponseBody(std::move(body), std::move(splices)));
@@ -177,6 +187,9 @@ void HandleFetch(RequestContext& ctx, Respond respond) {
   f->version = ctx.header.api_version;
   f->log = ctx.log;
   f->respond = std::move(respond);
+  f->quotas = ctx.quotas;
+  f->quota_user = QuotaUser(ctx);
+  f->session = ctx.session;
   for (const auto& t : f->req.topics) {
     if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) f->denied.insert(t.name);
   }

@@ -6,9 +6,11 @@
 // original offset); a transactional batch is refused unless its partition
 // is in the producer's open transaction (KIP-890). With an authorizer:
 // Write on each topic (TOPIC_AUTHORIZATION_FAILED) and on the
-// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for all).
+// transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for all). The
+// request's bytes count against the user's produce quota (quota.h).
 #include "log/kafka/protocol/produce.h"
 #include "log/kafka/server/handler.h"
+#include "log/kafka/server/quota.h"
 #include "log/partition.h"
 #include "log/record_batch.h"
 #include "log/topic_config.h"
@@ -88,6 +90,11 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
     resp.topics.push_back(std::move(rt));
   }
   WakeFetches();
+  if (ctx.quotas) {
+    resp.throttle_time_ms = ctx.quotas->Record(ByteRateQuotas::Kind::kProduce, QuotaUser(ctx),
+                                               static_cast<int64_t>(ctx.body.size()));
+    ctx.session->throttle_ms = resp.throttle_time_ms;
+  }
   // acks=0: the server drops this response (see broker.cc).
   respond(resp.Encode(version));
 }
