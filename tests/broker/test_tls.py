@@ -250,6 +250,42 @@ class RefusedConfigTest(unittest.TestCase):
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
+    def test_keystores_that_cannot_be_read(self):
+        d = tempfile.mkdtemp(prefix="rivulet-tls-cfg-")
+        try:
+            pki = make_pki(d)
+            listener = {"listeners": f"SSL://127.0.0.1:{free_port()}"}
+            # A file that is not there.
+            self.start_fails(dict(listener, **{"ssl.keystore.location": os.path.join(d, "missing.pem")}),
+                             b"cannot read the certificate chain of ssl.keystore.location")
+            # Certificates without the private key.
+            certs_only = os.path.join(d, "certs-only.pem")
+            with open(certs_only, "wb") as out, open(os.path.join(d, "server.crt"), "rb") as f:
+                out.write(f.read())
+            self.start_fails(dict(listener, **{"ssl.keystore.location": certs_only}),
+                             b"cannot read the private key of ssl.keystore.location")
+            # An encrypted key with the wrong ssl.key.password (and with none).
+            enc = os.path.join(d, "encrypted.pem")
+            subprocess.run(["openssl", "pkey", "-in", os.path.join(d, "server.key"), "-aes256", "-passout",
+                            "pass:right", "-out", os.path.join(d, "enc.key")], check=True, capture_output=True)
+            with open(enc, "wb") as out:
+                for part in ("enc.key", "server.crt", "ca.pem"):
+                    with open(os.path.join(d, part), "rb") as f:
+                        out.write(f.read())
+            self.start_fails(dict(listener, **{"ssl.keystore.location": enc, "ssl.key.password": "wrong"}),
+                             b"ssl.key.password")
+            # The right password works: the broker starts.
+            ok = Broker()
+            ok.config = {"listeners": f"SSL://127.0.0.1:{ok.port}", "ssl.keystore.location": enc,
+                         "ssl.key.password": "right"}
+            try:
+                ok.start(timeout=10)
+                self.assertTrue(ok.alive())
+            finally:
+                ok.cleanup()
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
     def test_advertised_listener_of_no_listener(self):
         self.start_fails({"advertised.listeners": "SSL://localhost:9093"}, b"no listener named SSL")
 
