@@ -77,7 +77,9 @@ TEST(OffsetFetchTest, DecodesEveryVersion) {
 
     auto all = OffsetFetchRequest::Decode(OffsetFetchBody(v, true), v);
     EXPECT_EQ(all.ok(), v >= 2) << "v" << v;
-    if (all.ok()) EXPECT_FALSE(all->topics.has_value());
+    if (all.ok()) {
+      EXPECT_FALSE(all->topics.has_value());
+    }
   }
 }
 

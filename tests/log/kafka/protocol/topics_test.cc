@@ -89,7 +89,12 @@ TEST(DeleteTopicsTest, DecodesEveryVersion) {
 
 TEST(DeleteTopicsTest, EncodesV4AndV5) {
   TopicErrorsResponse resp;
-  resp.topics = {{"a", ErrorCode::kNone, std::nullopt}, {"b", ErrorCode::kUnknownTopicOrPartition, "no such topic"}};
+  TopicErrorsResponse::Topic a, b;
+  a.name = "a";
+  b.name = "b";
+  b.error = ErrorCode::kUnknownTopicOrPartition;
+  b.message = "no such topic";
+  resp.topics = {a, b};
   EXPECT_EQ(resp.EncodeDelete(4),
             Body(true).I32(0).Count(2).Str("a").I16(0).Tags().Str("b").I16(3).Tags().Tags().bytes());
   EXPECT_EQ(resp.EncodeDelete(5), Body(true)
