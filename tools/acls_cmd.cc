@@ -32,9 +32,15 @@ struct AclsFlags {
   std::vector<std::string> principals;  // --list --principal
 };
 
+// Kafka's enum constants as Java prints them: "TransactionalId" ->
+// "TRANSACTIONAL_ID", "IdempotentWrite" -> "IDEMPOTENT_WRITE".
 std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (i > 0 && std::isupper(c) && std::islower(static_cast<unsigned char>(s[i - 1]))) out += '_';
+    out += static_cast<char>(std::toupper(c));
+  }
   return out;
 }
 
