@@ -3,6 +3,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -77,7 +78,9 @@ class Broker::Impl {
     int count = 0;
     std::chrono::steady_clock::time_point last;
   };
-  std::map<std::string, Failures> auth_failures_;  // by client address, guarded by mu_
+  std::mutex failures_mu_;
+  std::map<std::string, Failures> auth_failures_;  // by client address, guarded by failures_mu_
+  std::chrono::steady_clock::time_point last_failure_sweep_;  // guarded by failures_mu_
   const std::string sasl_secret_;
   int in_flight_ = 0;                                  // guarded by mu_
   bool stopping_ = false;                              // guarded by mu_
@@ -270,8 +273,18 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   // A bare token: the exchange's answer goes back as a bare frame; a
   // failure closes the connection (after the delay) without one, as Kafka.
   void RawToken() {
-    auto answer = SaslStep(peer_, session_, request_);
+    auto token = std::make_shared<std::string>(request_);
+    OPENSSL_cleanse(request_.data(), request_.size());  // it may hold a password
     ReleaseRequest();
+    auto self = shared_from_this();
+    SaslStepAsync(peer_, session_, std::move(token), [self](Result<std::string> answer) {
+      asio::post(self->Sock().get_executor(), [self, answer = std::move(answer)]() mutable {
+        self->AfterRawToken(std::move(answer));
+      });
+    });
+  }
+  void AfterRawToken(Result<std::string> answer) {
+    if (closed_) return;
     if (!answer.ok()) {
       return AfterFailureDelay([self = shared_from_this()] { self->Close(); });
     }
@@ -421,6 +434,10 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
   void Done() {
     if (!busy_) return;
     busy_ = false;
+    // A SaslAuthenticate request may hold a PLAIN password.
+    if (ctx_.header.api_key == static_cast<int16_t>(ApiKey::kSaslAuthenticate)) {
+      OPENSSL_cleanse(request_.data(), request_.size());
+    }
     ReleaseRequest();  // the handler is done with the request's bytes
     std::lock_guard<std::mutex> lock(owner_->mu_);
     --owner_->in_flight_;
@@ -572,7 +589,13 @@ void Broker::Impl::Accept(Listening* on) {
     } else {
       boost::system::error_code ep_ec;
       const auto ep = socket.remote_endpoint(ep_ec);
-      std::string ip = ep_ec ? std::string("?") : ep.address().to_string();
+      // An IPv4 client of a [::] listener arrives as ::ffff:a.b.c.d: named
+      // by its IPv4 address, as Kafka names it (ACL hosts, per-IP limits).
+      auto address = ep.address();
+      if (!ep_ec && address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+      }
+      std::string ip = ep_ec ? std::string("?") : address.to_string();
       auto conn = std::make_shared<Connection>(this, std::move(socket), ip, on);
       bool stopping;
       std::string refused;  // why the connection is refused
@@ -612,9 +635,11 @@ void Broker::Impl::Accept(Listening* on) {
 std::chrono::milliseconds Broker::Impl::FailureDelay(const std::string& ip) {
   const int64_t base = options_.sasl.failed_authentication_delay_ms;
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auth_failures_.size() > 4096) {
-    // A flood from many addresses: forget the ones quiet for a minute.
+  std::lock_guard<std::mutex> lock(failures_mu_);
+  if (auth_failures_.size() > 4096 && now - last_failure_sweep_ > std::chrono::seconds(10)) {
+    // A flood from many addresses: forget the ones quiet for a minute (at
+    // most every 10 s, under a lock of its own).
+    last_failure_sweep_ = now;
     std::erase_if(auth_failures_, [&](const auto& kv) { return now - kv.second.last > std::chrono::minutes(1); });
   }
   Failures& f = auth_failures_[ip];

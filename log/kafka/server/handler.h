@@ -147,6 +147,11 @@ std::string QuotaUser(const RequestContext& ctx);
 // frame after SaslHandshake v0: the answer, or the failure (logged with the
 // client's address and user; the session is marked failed).
 Result<std::string> SaslStep(const std::string& client, Session& s, std::string_view token);
+// SaslStep, on a worker thread for PLAIN (a PBKDF2 per attempt must not
+// hold an io thread; the token is wiped after it), inline for SCRAM; calls
+// `done` with the outcome, from either thread. `s` must outlive the call.
+void SaslStepAsync(const std::string& client, Session& s, std::shared_ptr<std::string> token,
+                   std::function<void(Result<std::string>)> done);
 
 // Wakes long-polling fetches after new records were appended (Produce).
 void WakeFetches();

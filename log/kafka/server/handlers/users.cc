@@ -31,7 +31,8 @@ void HandleDescribeUserScramCredentials(RequestContext& ctx, Respond respond) {
     for (const auto& c : creds) r.credentials.push_back({static_cast<int8_t>(c.mechanism), c.iterations});
     resp.results.push_back(std::move(r));
   };
-  if (!req->users) {
+  if (!req->users || req->users->empty()) {
+    // Null or empty: every user, as Kafka answers.
     for (const auto& [user, creds] : all) describe(user, creds);
   } else {
     std::map<std::string, int> asked;
