@@ -137,18 +137,6 @@ class Redis {
   redisContext* c_ = nullptr;
 };
 
-// Produces every record through `producer`; returns the seconds until all
-// were acknowledged.
-Result<double> ProduceAll(BenchProducer& producer, const BenchOptions& o, const std::vector<std::string>& keys,
-                          const std::string& value) {
-  const auto start = Clock::now();
-  for (int64_t i = 0; i < o.records; ++i) {
-    RIVULET_RETURN_IF_ERROR(producer.Send(i, keys[static_cast<size_t>(i) & 1023], value));
-  }
-  RIVULET_RETURN_IF_ERROR(producer.Flush());
-  return Seconds(start, Clock::now());
-}
-
 // Produce-to-consume latency at `rate` records/s for about two seconds:
 // each value starts with its send time; the consumer, reading from the log
 // end, subtracts it on arrival. Returns the latencies in microseconds.

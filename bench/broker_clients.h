@@ -1,6 +1,6 @@
-// Shared by the broker benchmarks (broker_bench.cc, broker_txn_bench.cc):
-// a `rivulet broker` in this process on a free loopback port, and
-// librdkafka producers and consumers driving it.
+// Shared by the broker benchmarks (broker_bench.cc, broker_txn_bench.cc,
+// broker_tls_bench.cc): a `rivulet broker` in this process on free loopback
+// ports, and librdkafka producers and consumers driving it.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,6 +19,8 @@
 
 #include "base/file.h"
 #include "bench/harness.h"
+#include "log/credentials.h"
+#include "log/kafka/auth/sasl.h"
 #include "log/kafka/server/broker.h"
 #include "log/partition.h"
 
@@ -49,16 +52,47 @@ inline Result<uint16_t> FreePort() {
 
 // ---- The broker under test ----
 
+// A second listener, SASL_SSL (SCRAM-SHA-512 over TLS), beside the
+// PLAINTEXT one (broker_tls_bench.cc).
+struct SaslSslListener {
+  std::string keystore;                 // ssl.keystore.location: PEM, the key and the certificate chain
+  std::set<std::string> tls_protocols;  // ssl.enabled.protocols; empty: TLSv1.2 and TLSv1.3
+  std::string user;                     // a SCRAM-SHA-512 user added once the broker is up
+  std::string password;
+};
+
 class BrokerUnderTest {
  public:
-  static Result<std::unique_ptr<BrokerUnderTest>> Start(const BenchOptions& o) {
+  // One PLAINTEXT listener; with `sasl_ssl`, a SASL_SSL one too
+  // (sasl_ssl_bootstrap()).
+  static Result<std::unique_ptr<BrokerUnderTest>> Start(const BenchOptions& o,
+                                                        const SaslSslListener* sasl_ssl = nullptr) {
     auto b = std::unique_ptr<BrokerUnderTest>(new BrokerUnderTest());
     b->dir_ = MakeDir(o, "broker");
     log::kafka::BrokerOptions bo;
     bo.data_dir = b->dir_ + "/data";
     bo.listen_port = 0;
     bo.log.default_topic_config.segment_bytes = 1LL << 30;
+    if (sasl_ssl) {
+      log::kafka::ListenerOptions plain;
+      plain.name = "PLAINTEXT";
+      plain.protocol = log::kafka::SecurityProtocol::kPlaintext;
+      plain.port = 0;
+      log::kafka::ListenerOptions secure;
+      secure.name = "SASL_SSL";
+      secure.protocol = log::kafka::SecurityProtocol::kSaslSsl;
+      secure.port = 0;
+      bo.listeners = {plain, secure};
+      bo.tls.keystore_location = sasl_ssl->keystore;
+      bo.tls.protocols = sasl_ssl->tls_protocols;
+      bo.sasl.enabled_mechanisms = {"SCRAM-SHA-512"};
+      b->sasl_ssl_ = true;
+    }
     RIVULET_ASSIGN_OR_RETURN(b->broker_, log::kafka::Broker::Start(bo));
+    if (sasl_ssl) {
+      RIVULET_RETURN_IF_ERROR(b->broker_->log().credentials().Upsert(
+          sasl_ssl->user, log::kafka::MakeScramCredential(log::ScramMechanism::kSha512, sasl_ssl->password)));
+    }
     RIVULET_RETURN_IF_ERROR(b->broker_->log().CreateTopic(kTopic, 1));
     b->runner_ = std::thread([p = b.get()] { (void)p->broker_->Run(); });
     return b;
@@ -70,6 +104,9 @@ class BrokerUnderTest {
     std::filesystem::remove_all(dir_);
   }
   std::string bootstrap() const { return "127.0.0.1:" + std::to_string(broker_->port()); }
+  // The SASL_SSL listener (started with one).
+  std::string sasl_ssl_bootstrap() const { return "127.0.0.1:" + std::to_string(broker_->port(sasl_ssl_ ? 1 : 0)); }
+  uint16_t sasl_ssl_port() const { return broker_->port(sasl_ssl_ ? 1 : 0); }
   Result<int64_t> LogEnd() {
     RIVULET_ASSIGN_OR_RETURN(auto part, broker_->log().GetPartition({kTopic, 0}));
     return part->log_end_offset();
@@ -84,6 +121,7 @@ class BrokerUnderTest {
   std::string dir_;
   std::unique_ptr<log::kafka::Broker> broker_;
   std::thread runner_;
+  bool sasl_ssl_ = false;
 };
 
 // ---- librdkafka clients ----
@@ -191,6 +229,18 @@ class BenchProducer {
   int64_t failed_ = 0;
   std::string first_error_;
 };
+
+// Produces every record through `producer`; returns the seconds until all
+// were acknowledged.
+inline Result<double> ProduceAll(BenchProducer& producer, const BenchOptions& o, const std::vector<std::string>& keys,
+                                 const std::string& value) {
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < o.records; ++i) {
+    RIVULET_RETURN_IF_ERROR(producer.Send(i, keys[static_cast<size_t>(i) & 1023], value));
+  }
+  RIVULET_RETURN_IF_ERROR(producer.Flush());
+  return Seconds(start, Clock::now());
+}
 
 // A consumer of partition 0 from `offset` (no group: assign).
 inline Result<RdKafka> OpenConsumer(const std::string& bootstrap, int64_t offset,

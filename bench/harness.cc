@@ -45,13 +45,30 @@ double Percentile(std::vector<double> v, double pct) {
   return v[i];
 }
 
-namespace {
-
 std::string JsonRuns(const std::vector<double>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(static_cast<int64_t>(v[i]));
   return s + "]";
 }
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char b[8];
+      std::snprintf(b, sizeof(b), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += b;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+namespace {
 
 std::string Number(double v) {
   char b[64];
@@ -81,6 +98,7 @@ void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f) {
                   ratio);
     out << line;
     for (const auto& [k, v] : f.extra) out << "  " << k << ": " << Number(v) << "\n";
+    for (const auto& [k, v] : f.extra_json) out << "  " << k << ": " << v << "\n";
     return;
   }
   std::snprintf(line, sizeof(line),
@@ -91,6 +109,7 @@ void ReportFigures(std::ostream& out, const BenchOptions& o, const Figures& f) {
                 o.key_bytes, o.value_bytes, o.repeats, rate, base, ratio, f.baseline.c_str());
   std::string json = line;
   for (const auto& [k, v] : f.extra) json += ",\"" + k + "\":" + Number(v);
+  for (const auto& [k, v] : f.extra_json) json += ",\"" + k + "\":" + v;
   json += ",\"runs_records_per_s\":" + JsonRuns(f.rates);
   json += ",\"runs_baseline_records_per_s\":" + JsonRuns(f.baseline_rates) + "}\n";
   out << json;
@@ -121,6 +140,9 @@ const std::vector<BenchInfo>& AllBenches() {
        "the NEXMark queries (--query qN|all) at parallelism 1 and 2 and with checkpoints, against a "
        "single-threaded loop of each; latency at half the peak rate; one JSON line per query",
        1'000'000, NexmarkBench},
+      {"broker-tls",
+       "librdkafka over SASL_SSL (SCRAM-SHA-512, TLS) against PLAINTEXT, same broker: produce and consume",
+       2'000'000, BrokerTlsBench},
   };
   return all;
 }

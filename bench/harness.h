@@ -10,6 +10,7 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,7 @@ Status YsbBench(const BenchOptions& o, std::ostream& out);
 Status SlidingBench(const BenchOptions& o, std::ostream& out);
 Status CheckpointBench(const BenchOptions& o, std::ostream& out);
 Status NexmarkBench(const BenchOptions& o, std::ostream& out);
+Status BrokerTlsBench(const BenchOptions& o, std::ostream& out);
 
 // What a benchmark reports: per-run rates of Rivulet and of the baseline,
 // and extra figures (name, value) printed as they are.
@@ -61,6 +63,9 @@ struct Figures {
   std::vector<double> baseline_rates;
   std::string baseline;  // what the baseline is, in words
   std::vector<std::pair<std::string, double>> extra;
+  // Extra fields whose values are JSON already (strings, arrays), printed
+  // as they are after `extra`.
+  std::vector<std::pair<std::string, std::string>> extra_json;
   double ratio = 0;  // when set: the reported ratio (else median rate / median baseline)
 };
 // Prints the medians: a short text, or with o.json one JSON line.
@@ -76,5 +81,8 @@ std::vector<std::string> MakeKeys(const BenchOptions& o);
 // Median of `v`; the given percentile (0..100) of `v`.
 double Median(std::vector<double> v);
 double Percentile(std::vector<double> v, double pct);
+// JSON: an array of rates (as integers); a string.
+std::string JsonRuns(const std::vector<double>& v);
+std::string JsonString(std::string_view s);
 
 }  // namespace rivulet::bench
