@@ -14,8 +14,8 @@ for b in log-append log-read; do
   build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" | tail -n 1 | tee -a "$out/results.jsonl"
 done
 # The broker benchmarks start their own broker and redis-server on free
-# loopback ports.
-for b in broker-produce broker-consume broker-idempotent broker-txn; do
+# loopback ports (broker-tls: its own certificates too).
+for b in broker-produce broker-consume broker-idempotent broker-txn broker-tls; do
   build/rivulet bench "$b" --json --repeats "${REPEATS:-5}" --records "${BROKER_RECORDS:-2000000}" |
     tail -n 1 | tee -a "$out/results.jsonl"
 done
