@@ -5,7 +5,9 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "log/acls.h"
@@ -220,6 +222,39 @@ Status RunAcls(AclsFlags& f) {
     return Status::Ok();
   }
   if (!named) return Status(Errc::kInvalidArgument, "--remove needs --topic, --group, --transactional-id or --cluster");
+  if (!f.allow_principals.empty() || !f.deny_principals.empty()) {
+    // As kafka-acls: what --allow-principal / --deny-principal name, with
+    // their permission and hosts, and nothing else (an allow's removal
+    // must not take a deny with it).
+    filters.clear();
+    if (ops.empty() && !f.producer && !f.consumer) {
+      for (const auto& [principals, hosts, perm] :
+           {std::tuple{&f.allow_principals, &f.allow_hosts, AclPermission::kAllow},
+            std::tuple{&f.deny_principals, &f.deny_hosts, AclPermission::kDeny}}) {
+        for (const auto& p : *principals) {
+          for (const auto& flt : Filters(f, pattern, {})) {
+            for (const auto& h : hosts->empty() ? std::vector<std::optional<std::string>>{std::nullopt}
+                                                : std::vector<std::optional<std::string>>(hosts->begin(), hosts->end())) {
+              AclFilter exact = flt;
+              exact.principal = p;
+              exact.permission = perm;
+              exact.host = h;
+              filters.push_back(std::move(exact));
+            }
+          }
+        }
+      }
+    } else {
+      if (pattern != PatternType::kLiteral && pattern != PatternType::kPrefixed) {
+        return Status(Errc::kInvalidArgument, "--remove with --operation takes --resource-pattern-type literal or prefixed");
+      }
+      RIVULET_ASSIGN_OR_RETURN(auto bindings, Bindings(f, pattern));
+      for (const AclBinding& b : bindings) {
+        filters.push_back(AclFilter{b.resource_type, b.resource_name, b.pattern_type, b.principal, b.host,
+                                    b.operation, b.permission});
+      }
+    }
+  }
   RIVULET_ASSIGN_OR_RETURN(auto removed, client->Delete(filters));
   if (removed.empty()) return Status(Errc::kNotFound, "no ACL matches");
   std::printf("Removed ACLs:\n");

@@ -498,6 +498,27 @@ class AuthorizerTest(AclCase):
         r = self.rivulet("acls", "--remove", "--force", "--topic", logs_eu)
         self.assertNotEqual(r.returncode, 0)
 
+    def test_removing_an_allow_keeps_the_deny(self):
+        # kafka-acls removes what --allow-principal names (Allow, its hosts,
+        # its operations), never a Deny of the same principal and operation.
+        t = unique("keep-deny")
+        self.create_topics(t)
+        self.acls("--add", "--allow-principal", "User:bob", "--operation", "Write", "--operation", "Read", "--topic", t)
+        self.acls("--add", "--deny-principal", "User:bob", "--operation", "Write", "--topic", t)
+        out = self.acls("--remove", "--allow-principal", "User:bob", "--operation", "Write", "--topic", t)
+        self.assertIn("operation=WRITE, permissionType=ALLOW", out)
+        self.assertNotIn("DENY", out)
+        listing = self.acls("--list", "--topic", t)
+        self.assertIn("(principal=User:bob, host=*, operation=WRITE, permissionType=DENY)", listing)
+        self.assertIn("(principal=User:bob, host=*, operation=READ, permissionType=ALLOW)", listing)
+        # Without --operation: every Allow of the principal there, and still not the Deny.
+        self.acls("--remove", "--allow-principal", "User:bob", "--topic", t)
+        listing = self.acls("--list", "--topic", t)
+        self.assertNotIn("permissionType=ALLOW", listing)
+        self.assertIn("operation=WRITE, permissionType=DENY", listing)
+        self.acls("--remove", "--topic", t)
+        self.assertEqual(self.acls("--list", "--topic", t), "")
+
     def test_rivulet_acls_as_a_user_who_may_not(self):
         for args in (("--list",),
                      ("--add", "--allow-principal", "User:alice", "--operation", "Write", "--topic", "b")):

@@ -1,6 +1,8 @@
 // The API key -> handler table.
 #include "log/kafka/server/handler.h"
 
+#include <algorithm>
+
 #include "base/logging.h"
 #include "log/kafka/auth/sasl.h"
 
@@ -59,15 +61,27 @@ bool MayCreateTopic(const RequestContext& ctx, const std::string& topic) {
 
 bool MayWriteIdempotently(const RequestContext& ctx) {
   if (Authorized(ctx, AclOperation::kIdempotentWrite, ResourceType::kCluster, kClusterResourceName)) return true;
-  AclFilter writes;
-  writes.resource_type = ResourceType::kTopic;
-  writes.permission = AclPermission::kAllow;
+  // KIP-679: an Allow of Write on some topic pattern that no Deny of the
+  // principal covers whole (a Deny of "*", of the same name, or of a
+  // prefix of it).
+  AclFilter topics;
+  topics.resource_type = ResourceType::kTopic;
   const std::string& principal = ctx.session->principal;
-  for (const AclBinding& b : ctx.log->acls().List(writes)) {
-    if ((b.operation == AclOperation::kWrite || b.operation == AclOperation::kAll) &&
-        (b.principal == principal || b.principal == "User:*") && (b.host == "*" || b.host == ctx.client_ip)) {
-      return true;
-    }
+  std::vector<AclBinding> allows, denies;
+  for (AclBinding& b : ctx.log->acls().List(topics)) {
+    const bool writes = b.operation == AclOperation::kWrite || b.operation == AclOperation::kAll;
+    const bool mine = (b.principal == principal || b.principal == "User:*") && (b.host == "*" || b.host == ctx.client_ip);
+    if (!writes || !mine) continue;
+    (b.permission == AclPermission::kAllow ? allows : denies).push_back(std::move(b));
+  }
+  for (const AclBinding& a : allows) {
+    const bool covered = std::any_of(denies.begin(), denies.end(), [&](const AclBinding& d) {
+      if (d.pattern_type == PatternType::kLiteral) {
+        return d.resource_name == "*" || (a.pattern_type == PatternType::kLiteral && d.resource_name == a.resource_name);
+      }
+      return a.resource_name.starts_with(d.resource_name) && a.resource_name != "*";
+    });
+    if (!covered) return true;
   }
   return false;
 }
