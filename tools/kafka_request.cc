@@ -72,12 +72,24 @@ struct KafkaConnection::Impl {
     if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
       return Status(Errc::kIoError, "resolve " + bootstrap + ": " + ::gai_strerror(rc));
     }
+    // Non-blocking throughout: every wait (connect, TLS, reads, writes)
+    // is a poll bounded by the deadline.
     int err = 0;
     for (addrinfo* a = res; a; a = a->ai_next) {
-      fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-      if (fd >= 0 && ::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+      fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+      if (fd < 0) {
+        err = errno;
+        continue;
+      }
+      if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
       err = errno;
-      if (fd >= 0) ::close(fd);
+      if (err == EINPROGRESS) {
+        Status waited = Wait(/*write=*/true);
+        socklen_t len = sizeof(err);
+        if (waited.ok() && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) break;
+        if (!waited.ok()) err = ETIMEDOUT;
+      }
+      ::close(fd);
       fd = -1;
     }
     ::freeaddrinfo(res);
@@ -90,8 +102,9 @@ struct KafkaConnection::Impl {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return Status(Errc::kTimeout, "no response from the broker at " + peer + " in time");
     pollfd p{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
-    ::poll(&p, 1, static_cast<int>(left.count()));
-    return Status::Ok();
+    const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (rc == 0) return Status(Errc::kTimeout, "no response from the broker at " + peer + " in time");
+    return Status::Ok();  // ready, or an error the next call reports
   }
 
   Status StartTls(const std::string& host, const ClientProperties& props) {
@@ -158,6 +171,10 @@ struct KafkaConnection::Impl {
       } else {
         n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          RIVULET_RETURN_IF_ERROR(Wait(/*write=*/true));
+          continue;
+        }
         if (n <= 0) return Status(Errc::kIoError, "send to " + peer + ": " + std::strerror(errno));
       }
       data.remove_prefix(static_cast<size_t>(n));

@@ -130,6 +130,14 @@ Status RunRemote(const UsersFlags& f, const std::vector<ScramMechanism>& mechani
       req.upsertions.push_back(std::move(u));
     }
     OPENSSL_cleanse(password.data(), password.size());
+    // The salted passwords are wiped once sent (as good as the password for their salts).
+    struct Wipe {
+      k::AlterUserScramCredentialsRequest& r;
+      ~Wipe() {
+        for (auto& u : r.upsertions) OPENSSL_cleanse(u.salted_password.data(), u.salted_password.size());
+      }
+    } wipe{req};
+    return Alter(*conn, req);
   } else {
     // Only the credentials the user has: asking to delete a missing one
     // would fail the whole request.

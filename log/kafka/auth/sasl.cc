@@ -319,13 +319,16 @@ class ScramClient final : public SaslClient {
     RIVULET_ASSIGN_OR_RETURN(std::string salt, Base64Decode(*salt64));
     RIVULET_ASSIGN_OR_RETURN(int32_t iterations, ParseIterations(*iter));
     if (iterations < kMinScramIterations) return Failed("the broker asks for fewer than 4096 iterations");
-    const std::string salted = ScramSaltedPassword(mechanism_, password_, salt, iterations);
-    const std::string client_key = Hmac(mechanism_, salted, "Client Key");
+    std::string salted = ScramSaltedPassword(mechanism_, password_, salt, iterations);
+    std::string client_key = Hmac(mechanism_, salted, "Client Key");
     const std::string stored_key = Hash(mechanism_, client_key);
     const std::string without_proof = "c=" + Base64Encode("n,,") + ",r=" + std::string(*nonce);
     const std::string auth_message = client_first_bare_ + "," + std::string(server_first) + "," + without_proof;
     const std::string proof = Xor(client_key, Hmac(mechanism_, stored_key, auth_message));
     server_signature_ = Hmac(mechanism_, Hmac(mechanism_, salted, "Server Key"), auth_message);
+    // With this salt, either is as good as the password.
+    OPENSSL_cleanse(salted.data(), salted.size());
+    OPENSSL_cleanse(client_key.data(), client_key.size());
     return without_proof + ",p=" + Base64Encode(proof);
   }
 

@@ -18,6 +18,14 @@ int32_t ByteRateQuotas::Record(Kind kind, const std::string& user, int64_t bytes
   if (limit <= 0) return 0;
   const auto window = std::chrono::seconds(options_.window_size_seconds);
   std::lock_guard<std::mutex> lock(mu_);
+  if (samples_.size() > 10'000 && now - last_sweep_ > window * options_.window_num) {
+    // Clients that came and went (anonymous ones may vary their client
+    // id): forget those whose windows have all passed.
+    last_sweep_ = now;
+    std::erase_if(samples_, [&](const auto& kv) {
+      return kv.second.empty() || kv.second.back().start + window * (options_.window_num + 1) <= now;
+    });
+  }
   auto& samples = samples_[{kind, user}];
   if (samples.empty() || now - samples.back().start >= window) samples.push_back(Sample{now, 0});
   samples.back().bytes += bytes;

@@ -49,6 +49,7 @@ class ByteRateQuotas {
   const QuotaOptions options_;
   std::mutex mu_;
   std::map<std::pair<Kind, std::string>, std::vector<Sample>> samples_;  // guarded by mu_
+  Clock::time_point last_sweep_;                                          // guarded by mu_
 };
 
 }  // namespace rivulet::log::kafka
