@@ -16,7 +16,7 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import Broker, free_port, make_pki, openssl, raw_request
+from broker_fixture import RIVULET, Broker, free_port, make_pki, openssl, raw_request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -197,6 +197,31 @@ class MutualTlsTest(TlsCase):
                            timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
+    def test_kcat_and_kafka_python_with_a_certificate(self):
+        # kcat: produce three records, then read them back.
+        tls = ["-X", "security.protocol=ssl", "-X", f"ssl.ca.location={self.pki['ca']}",
+               "-X", f"ssl.certificate.location={self.pki['client_cert']}",
+               "-X", f"ssl.key.location={self.pki['client_key']}"]
+        r = subprocess.run(["kcat", "-P", "-b", self.broker.ssl_bootstrap, "-t", "mtls-kcat", *tls],
+                           input=b"a\nb\nc\n", capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        r = subprocess.run(["kcat", "-C", "-b", self.broker.ssl_bootstrap, "-t", "mtls-kcat", "-o", "beginning", "-e",
+                            "-q", *tls], capture_output=True, timeout=60)
+        self.assertEqual(r.stdout.split(), [b"a", b"b", b"c"], r.stderr.decode())
+        # kafka-python: the same with its own TLS.
+        from kafka import KafkaConsumer, KafkaProducer
+        ssl_args = dict(security_protocol="SSL", ssl_cafile=self.pki["ca"], ssl_certfile=self.pki["client_cert"],
+                        ssl_keyfile=self.pki["client_key"])
+        p = KafkaProducer(bootstrap_servers=self.broker.ssl_bootstrap, **ssl_args)
+        for i in range(5):
+            p.send("mtls-kp", f"v{i}".encode())
+        p.flush(30)
+        p.close()
+        c = KafkaConsumer("mtls-kp", bootstrap_servers=self.broker.ssl_bootstrap, auto_offset_reset="earliest",
+                          consumer_timeout_ms=5000, **ssl_args)
+        self.assertEqual([m.value for m in c], [f"v{i}".encode() for i in range(5)])
+        c.close()
+
     def test_client_without_a_certificate_is_refused(self):
         from confluent_kafka.admin import AdminClient
         admin = AdminClient({"bootstrap.servers": self.broker.ssl_bootstrap, "security.protocol": "ssl",
@@ -204,6 +229,39 @@ class MutualTlsTest(TlsCase):
         with self.assertRaises(Exception):
             admin.list_topics(timeout=3)
         self.assertIn(b"TLS handshake failed", self.broker.logged())
+
+
+class MutualTlsPrincipalTest(unittest.TestCase):
+    """With mutual TLS the certificate's subject is the principal the ACLs
+    name: User:CN=alice,O=rivulet may write the one topic allowed to it."""
+
+    def test_acls_apply_to_the_certificate_subject(self):
+        from confluent_kafka import KafkaError, Producer
+        d = tempfile.mkdtemp(prefix="rivulet-mtls-acl-")
+        pki = make_pki(d)
+        broker = TlsBroker(pki, client_auth="required", **{
+            "authorizer.class.name": "kafka.security.authorizer.AclAuthorizer"})
+        try:
+            principal = "User:CN=alice,O=rivulet"
+            r = subprocess.run([RIVULET, "acls", "--data-dir", broker.data_dir, "--add", "--allow-principal", principal,
+                                "--producer", "--topic", "alices"], capture_output=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            broker.start()
+            conf = {"bootstrap.servers": broker.ssl_bootstrap, "security.protocol": "ssl",
+                    "ssl.ca.location": pki["ca"], "ssl.certificate.location": pki["client_cert"],
+                    "ssl.key.location": pki["client_key"]}
+            outcome = {}
+            p = Producer(conf)
+            for topic in ("alices", "others"):
+                p.produce(topic, b"x", on_delivery=lambda err, msg: outcome.__setitem__(msg.topic(), err))
+            p.flush(30)
+            self.assertIsNone(outcome["alices"])
+            self.assertIsNotNone(outcome["others"])
+            self.assertEqual(outcome["others"].code(), KafkaError.TOPIC_AUTHORIZATION_FAILED)
+        finally:
+            broker.stop()
+            broker.cleanup()
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class EnabledProtocolsTest(unittest.TestCase):
