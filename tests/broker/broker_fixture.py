@@ -17,6 +17,15 @@ import time
 RIVULET = os.environ.get("RIVULET_BINARY", "rivulet")
 
 
+def rss_bytes(pid):
+    """The resident memory of process `pid`, in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

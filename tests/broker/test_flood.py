@@ -20,18 +20,10 @@ import uuid
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from broker_fixture import RIVULET, Broker, free_port, make_pki
+from broker_fixture import rss_bytes, RIVULET, Broker, free_port, make_pki
 
 MiB = 1 << 20
 CONNECTIONS = 500
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 def frame(api_key, version, body, correlation_id=1):

@@ -9,7 +9,7 @@ import struct
 import time
 import unittest
 
-from broker_fixture import Broker, raw_request, read_response
+from broker_fixture import rss_bytes, Broker, raw_request, read_response
 
 API_VERSIONS = 18
 MiB = 1 << 20
@@ -18,14 +18,6 @@ MiB = 1 << 20
 def api_versions_ok(port):
     resp = raw_request(port, API_VERSIONS, 0)
     return resp is not None and resp[0] == 7 and struct.unpack(">h", resp[1][:2])[0] == 0
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 def log_size(broker):

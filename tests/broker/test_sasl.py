@@ -32,7 +32,7 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import RIVULET, Broker, free_port, make_pki, read_response, recv_exact
+from broker_fixture import rss_bytes, RIVULET, Broker, free_port, make_pki, read_response, recv_exact
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -45,6 +45,10 @@ METADATA, API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE = 3, 18, 17, 36
 DESCRIBE_USER_SCRAM, ALTER_USER_SCRAM = 50, 51
 # Error codes
 ILLEGAL_SASL_STATE, UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED = 34, 33, 58
+
+
+def rss_kib(pid):
+    return rss_bytes(pid) // 1024
 
 
 def free_ports(n):
@@ -72,14 +76,6 @@ def kcat(*args, input=None, timeout=60):
 
 def rng_bytes(n, seed=7):
     return random.Random(seed).randbytes(n)
-
-
-def broker_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 # ---- raw frames ----
@@ -897,13 +893,13 @@ class ReceiveSizeTest(SaslCase):
         self.assertIn("sasl.server.max.receive.size", self.broker.logged(since))
         # Many at once, all but the last byte of each frame: a broker that
         # read them would now hold 15 MiB, waiting for the last bytes.
-        before = broker_rss_kib(pid)
+        before = rss_kib(pid)
         conns = [RawConn(self.broker.sasl_port) for _ in range(150)]
         try:
             for conn in conns:
                 conn.send(frame[:-1])
             time.sleep(0.5)
-            grown = broker_rss_kib(pid) - before
+            grown = rss_kib(pid) - before
             for conn in conns:
                 self.assertTrue(conn.closed(timeout=5))
         finally:

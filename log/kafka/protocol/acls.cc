@@ -12,25 +12,8 @@ namespace {
 // The pattern type of everything at v0, which has no field for it.
 constexpr int8_t kLiteral = 3;
 
-bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
-
 // Whether `version` carries pattern types (the same for all three APIs).
 bool HasPatternType(int16_t version) { return version >= 1; }
-
-// kOk when `version` is one the codec of `key` implements.
-Status CheckVersion(ApiKey key, int16_t version) {
-  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
-  if (version >= api->min && version <= api->max) return Status::Ok();
-  return Status(Errc::kNotSupported, std::string(api->name) + " v" + std::to_string(version));
-}
-
-Status BadRequest(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
-}
-
-Status BadResponse(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " response: " + r.error());
-}
 
 ErrorCode ReadError(Reader& r) { return static_cast<ErrorCode>(r.Int16()); }
 

@@ -8,9 +8,28 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+#include "log/kafka/protocol/api.h"
 #include "log/wire.h"
 
 namespace rivulet::log::kafka {
+
+// What every codec file asks: is (key, version) flexible; is `version` one
+// the codec of `key` implements (kNotSupported naming it, else ok); and the
+// kCorruption of a malformed request or response, naming the API.
+inline bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
+inline Status CheckVersion(ApiKey key, int16_t version) {
+  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
+  if (api != nullptr && version >= api->min && version <= api->max) return Status::Ok();
+  return Status(Errc::kNotSupported, std::string(api ? api->name : "API " + std::to_string(static_cast<int16_t>(key))) +
+                                         " v" + std::to_string(version));
+}
+inline Status BadRequest(const char* api, const Reader& r) {
+  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
+}
+inline Status BadResponse(const char* api, const Reader& r) {
+  return Status(Errc::kCorruption, std::string(api) + " response: " + r.error());
+}
 
 // Borrows `r`, which must outlive it.
 class FieldReader {

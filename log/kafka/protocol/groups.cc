@@ -16,12 +16,6 @@
 namespace rivulet::log::kafka {
 namespace {
 
-bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
-
-Status Bad(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
-}
-
 // Null for an empty string: the nullable protocol fields of JoinGroup v7
 // and SyncGroup v5.
 std::optional<std::string> NullIfEmpty(const std::string& s) {
@@ -42,7 +36,7 @@ Result<FindCoordinatorRequest> FindCoordinatorRequest::Decode(std::string_view b
     for (int32_t i = 0; i < n && r.ok(); ++i) req.coordinator_keys.push_back(f.String());
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("FindCoordinator", r);
+  if (!r.ok()) return BadRequest("FindCoordinator", r);
   return req;
 }
 
@@ -90,7 +84,7 @@ Result<JoinGroupRequest> JoinGroupRequest::Decode(std::string_view body, int16_t
     req.protocols.emplace_back(std::move(name), std::move(meta));
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("JoinGroup", r);
+  if (!r.ok()) return BadRequest("JoinGroup", r);
   return req;
 }
 
@@ -139,7 +133,7 @@ Result<SyncGroupRequest> SyncGroupRequest::Decode(std::string_view body, int16_t
     req.assignments.emplace_back(std::move(id), std::move(a));
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("SyncGroup", r);
+  if (!r.ok()) return BadRequest("SyncGroup", r);
   return req;
 }
 
@@ -166,7 +160,7 @@ Result<HeartbeatRequest> HeartbeatRequest::Decode(std::string_view body, int16_t
   req.member_id = f.String();
   if (version >= 3) (void)f.NullableString();  // group_instance_id
   f.EndStruct();
-  if (!r.ok()) return Bad("Heartbeat", r);
+  if (!r.ok()) return BadRequest("Heartbeat", r);
   return req;
 }
 
@@ -195,7 +189,7 @@ Result<LeaveGroupRequest> LeaveGroupRequest::Decode(std::string_view body, int16
     }
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("LeaveGroup", r);
+  if (!r.ok()) return BadRequest("LeaveGroup", r);
   return req;
 }
 
@@ -226,7 +220,7 @@ Result<ListGroupsRequest> ListGroupsRequest::Decode(std::string_view body, int16
     for (int32_t i = 0; i < n && r.ok(); ++i) req.states_filter.push_back(f.String());
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("ListGroups", r);
+  if (!r.ok()) return BadRequest("ListGroups", r);
   return req;
 }
 
@@ -254,7 +248,7 @@ Result<DescribeGroupsRequest> DescribeGroupsRequest::Decode(std::string_view bod
   for (int32_t i = 0; i < n && r.ok(); ++i) req.groups.push_back(f.String());
   if (version >= 3) (void)r.Bool();  // include_authorized_operations
   f.EndStruct();
-  if (!r.ok()) return Bad("DescribeGroups", r);
+  if (!r.ok()) return BadRequest("DescribeGroups", r);
   return req;
 }
 

@@ -10,9 +10,6 @@
 #include "log/kafka/protocol/flexible.h"
 
 namespace rivulet::log::kafka {
-namespace {
-bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
-}  // namespace
 
 Result<OffsetCommitRequest> OffsetCommitRequest::Decode(std::string_view body, int16_t version) {
   Reader r(body);

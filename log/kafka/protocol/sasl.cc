@@ -10,23 +10,6 @@ namespace rivulet::log::kafka {
 
 namespace {
 
-bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
-
-// kOk when `version` is one the codec of `key` implements.
-Status CheckVersion(ApiKey key, int16_t version) {
-  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
-  if (version >= api->min && version <= api->max) return Status::Ok();
-  return Status(Errc::kNotSupported, std::string(api->name) + " v" + std::to_string(version));
-}
-
-Status BadRequest(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
-}
-
-Status BadResponse(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " response: " + r.error());
-}
-
 // Bytes a bytes field's length takes at least (int32, or a varint).
 size_t MinBytesLength(const FieldReader& f) { return f.flexible() ? 1 : 4; }
 

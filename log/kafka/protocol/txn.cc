@@ -9,19 +9,6 @@ namespace rivulet::log::kafka {
 
 namespace {
 
-bool Flexible(ApiKey key, int16_t version) { return FlexibleVersion(static_cast<int16_t>(key), version); }
-
-// kOk when `version` is one the codec of `key` implements.
-Status CheckVersion(ApiKey key, int16_t version) {
-  const ApiVersionRange* api = FindApi(static_cast<int16_t>(key));
-  if (version >= api->min && version <= api->max) return Status::Ok();
-  return Status(Errc::kNotSupported, std::string(api->name) + " v" + std::to_string(version));
-}
-
-Status Bad(const char* api, const Reader& r) {
-  return Status(Errc::kCorruption, std::string(api) + " request: " + r.error());
-}
-
 // Topics as (name, [partition]) structs.
 std::vector<TopicPartitions> ReadTopicPartitions(FieldReader& f) {
   Reader& r = f.reader();
@@ -86,7 +73,7 @@ Result<InitProducerIdRequest> InitProducerIdRequest::Decode(std::string_view bod
     req.producer_epoch = r.Int16();
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("InitProducerId", r);
+  if (!r.ok()) return BadRequest("InitProducerId", r);
   return req;
 }
 
@@ -111,7 +98,7 @@ Result<AddPartitionsToTxnRequest> AddPartitionsToTxnRequest::Decode(std::string_
   req.producer_epoch = r.Int16();
   req.topics = ReadTopicPartitions(f);
   f.EndStruct();
-  if (!r.ok()) return Bad("AddPartitionsToTxn", r);
+  if (!r.ok()) return BadRequest("AddPartitionsToTxn", r);
   return req;
 }
 
@@ -134,7 +121,7 @@ Result<AddOffsetsToTxnRequest> AddOffsetsToTxnRequest::Decode(std::string_view b
   req.producer_epoch = r.Int16();
   req.group_id = f.String();
   f.EndStruct();
-  if (!r.ok()) return Bad("AddOffsetsToTxn", r);
+  if (!r.ok()) return BadRequest("AddOffsetsToTxn", r);
   return req;
 }
 
@@ -152,7 +139,7 @@ Result<EndTxnRequest> EndTxnRequest::Decode(std::string_view body, int16_t versi
   req.producer_epoch = r.Int16();
   req.committed = r.Bool();
   f.EndStruct();
-  if (!r.ok()) return Bad("EndTxn", r);
+  if (!r.ok()) return BadRequest("EndTxn", r);
   return req;
 }
 
@@ -193,7 +180,7 @@ Result<TxnOffsetCommitRequest> TxnOffsetCommitRequest::Decode(std::string_view b
     req.topics.push_back(std::move(t));
   }
   f.EndStruct();
-  if (!r.ok()) return Bad("TxnOffsetCommit", r);
+  if (!r.ok()) return BadRequest("TxnOffsetCommit", r);
   return req;
 }
 
@@ -213,7 +200,7 @@ Result<DescribeProducersRequest> DescribeProducersRequest::Decode(std::string_vi
   DescribeProducersRequest req;
   req.topics = ReadTopicPartitions(f);
   f.EndStruct();
-  if (!r.ok()) return Bad("DescribeProducers", r);
+  if (!r.ok()) return BadRequest("DescribeProducers", r);
   return req;
 }
 
@@ -255,7 +242,7 @@ Result<DescribeTransactionsRequest> DescribeTransactionsRequest::Decode(std::str
   const int32_t n = f.ArrayCount(f.MinLength());
   for (int32_t i = 0; i < n && r.ok(); ++i) req.transactional_ids.push_back(f.String());
   f.EndStruct();
-  if (!r.ok()) return Bad("DescribeTransactions", r);
+  if (!r.ok()) return BadRequest("DescribeTransactions", r);
   return req;
 }
 
@@ -289,7 +276,7 @@ Result<ListTransactionsRequest> ListTransactionsRequest::Decode(std::string_view
   const int32_t np = f.ArrayCount(8);
   for (int32_t i = 0; i < np && r.ok(); ++i) req.producer_id_filters.push_back(r.Int64());
   f.EndStruct();
-  if (!r.ok()) return Bad("ListTransactions", r);
+  if (!r.ok()) return BadRequest("ListTransactions", r);
   return req;
 }
 

@@ -3,6 +3,8 @@
 // needs Alter on the cluster, listing them Describe (or a super user);
 // without an authorizer the APIs answer SECURITY_DISABLED, as Kafka does.
 #include <map>
+#include <optional>
+#include <utility>
 #include <tuple>
 
 #include "base/logging.h"
@@ -14,7 +16,19 @@ namespace rivulet::log::kafka {
 
 namespace {
 
-bool Enabled(const RequestContext& ctx) { return ctx.authorizer != nullptr && ctx.authorizer->enabled; }
+// Why the principal may not use an ACL API (`op` on the cluster), as the
+// error and message to answer, or nullopt.
+std::optional<std::pair<ErrorCode, std::string>> Refusal(const RequestContext& ctx, AclOperation op) {
+  if (ctx.authorizer == nullptr || !ctx.authorizer->enabled) {
+    return std::make_pair(ErrorCode::kSecurityDisabled, "no authorizer is configured (authorizer.class.name)");
+  }
+  if (!Authorized(ctx, op, ResourceType::kCluster, kClusterResourceName)) {
+    return std::make_pair(ErrorCode::kClusterAuthorizationFailed,
+                          std::string("not authorized to ") + (op == AclOperation::kAlter ? "alter" : "describe") +
+                              " the cluster's ACLs");
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -23,16 +37,13 @@ void HandleCreateAcls(RequestContext& ctx, Respond respond) {
   auto req = CreateAclsRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   CreateAclsResponse resp;
-  const bool may_alter = Authorized(ctx, AclOperation::kAlter, ResourceType::kCluster, kClusterResourceName);
+  const auto refusal = Refusal(ctx, AclOperation::kAlter);
   for (const auto& w : req->creations) {
     CreateAclsResponse::CreationResult r;
     auto b = FromWire(w);
-    if (!Enabled(ctx)) {
-      r.error = ErrorCode::kSecurityDisabled;
-      r.error_message = "no authorizer is configured (authorizer.class.name)";
-    } else if (!may_alter) {
-      r.error = ErrorCode::kClusterAuthorizationFailed;
-      r.error_message = "not authorized to alter the cluster's ACLs";
+    if (refusal) {
+      r.error = refusal->first;
+      r.error_message = refusal->second;
     } else if (!b.ok()) {
       r.error = ErrorCode::kInvalidRequest;
       r.error_message = b.status().message();
@@ -53,12 +64,9 @@ void HandleDescribeAcls(RequestContext& ctx, Respond respond) {
   if (!req.ok()) return respond(std::string());
   DescribeAclsResponse resp;
   auto filter = FromWire(req->filter);
-  if (!Enabled(ctx)) {
-    resp.error = ErrorCode::kSecurityDisabled;
-    resp.error_message = "no authorizer is configured (authorizer.class.name)";
-  } else if (!Authorized(ctx, AclOperation::kDescribe, ResourceType::kCluster, kClusterResourceName)) {
-    resp.error = ErrorCode::kClusterAuthorizationFailed;
-    resp.error_message = "not authorized to describe the cluster's ACLs";
+  if (const auto refusal = Refusal(ctx, AclOperation::kDescribe)) {
+    resp.error = refusal->first;
+    resp.error_message = refusal->second;
   } else if (!filter.ok()) {
     resp.error = ErrorCode::kInvalidRequest;
     resp.error_message = filter.status().message();
@@ -84,16 +92,13 @@ void HandleDeleteAcls(RequestContext& ctx, Respond respond) {
   auto req = DeleteAclsRequest::Decode(ctx.body, version);
   if (!req.ok()) return respond(std::string());
   DeleteAclsResponse resp;
-  const bool may_alter = Authorized(ctx, AclOperation::kAlter, ResourceType::kCluster, kClusterResourceName);
+  const auto refusal = Refusal(ctx, AclOperation::kAlter);
   for (const auto& w : req->filters) {
     DeleteAclsResponse::FilterResult r;
     auto filter = FromWire(w);
-    if (!Enabled(ctx)) {
-      r.error = ErrorCode::kSecurityDisabled;
-      r.error_message = "no authorizer is configured (authorizer.class.name)";
-    } else if (!may_alter) {
-      r.error = ErrorCode::kClusterAuthorizationFailed;
-      r.error_message = "not authorized to alter the cluster's ACLs";
+    if (refusal) {
+      r.error = refusal->first;
+      r.error_message = refusal->second;
     } else if (!filter.ok()) {
       r.error = ErrorCode::kInvalidRequest;
       r.error_message = filter.status().message();
