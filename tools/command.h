@@ -80,6 +80,13 @@ void AddBrokerCommand(CLI::App& app, Action* action);
 void AddCheckpointsCommand(CLI::App& app, Action* action);
 void AddNewJobCommand(CLI::App& app, Action* action);
 
+// After a parse error: " (did you mean --parallelism?)" naming the known
+// flag or command nearest to an unknown one in argv (at most two edits, or
+// a quarter of its length, away), or "".
+std::string Suggestion(const CLI::App& app, int argc, char** argv);
+// "broker, topics, ...": the commands, for an error that names none.
+std::string CommandNames(const CLI::App& app);
+
 // Parses "k=v" into a pair; kInvalidArgument otherwise.
 Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& s);
 

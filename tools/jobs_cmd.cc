@@ -134,7 +134,15 @@ void AddJobsCommands(CLI::App& app, Action* action) {
                   "the *.so files of the directories in RIVULET_JOB_PATH)")
       ->allow_extra_args(false);
   run->add_option("--set", f->sets, "job parameter key=value (repeatable)")->allow_extra_args(false);
-  run->add_option("--parallelism", f->parallelism, "parallel instances per operator (default: cores)");
+  run->add_option("--parallelism", f->parallelism, "parallel instances per operator (default: cores)")
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            char* end = nullptr;
+            const long n = std::strtol(v.c_str(), &end, 10);
+            if (end == v.c_str() || *end != '\0' || n < 1) return "must be at least 1 (leave it out: one per core)";
+            return "";
+          },
+          "INT >= 1"));
   run->add_flag("--explain", f->explain, "print the physical plan and exit");
   run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");
   run->add_flag("--no-progress", f->no_progress, "no progress line on stderr");

@@ -3,9 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/logging.h"
+#include "base/version.h"
 #include "tools/command.h"
 #include "tools/client_config.h"
 
@@ -107,6 +111,90 @@ Result<std::unique_ptr<log::LogManager>> Target::Open(log::LogOptions options) c
   return log::LogManager::Open(data_dir, std::move(options));
 }
 
+namespace {
+
+// Edit distance (insertions, deletions, substitutions, adjacent swaps).
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The candidate nearest to `word`, if near enough.
+std::string Nearest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 4) + 1;
+  for (const auto& c : candidates) {
+    const size_t dist = Distance(word, c);
+    if (dist < best_distance) {
+      best_distance = dist;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> LongFlags(const CLI::App& app) {
+  std::vector<std::string> out;
+  for (const CLI::Option* o : app.get_options()) {
+    for (const auto& n : o->get_lnames()) out.push_back("--" + n);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CommandNames(const CLI::App& app) {
+  std::string out;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  }
+  return out;
+}
+
+std::string Suggestion(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    commands.push_back(sub->get_name());
+  }
+  // The command argv names (the first word that is not a flag or its value).
+  const CLI::App* command = nullptr;
+  for (int i = 1; i < argc && command == nullptr; ++i) {
+    const std::string_view w = argv[i];
+    if (w.starts_with("-")) {
+      if (w == "--log-level") ++i;
+      continue;
+    }
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->get_name() == w) command = sub;
+    }
+    if (command == nullptr) {
+      const std::string near = Nearest(w, commands);
+      return near.empty() ? "" : " (did you mean " + near + "?)";
+    }
+  }
+  std::vector<std::string> flags = LongFlags(app);
+  if (command != nullptr) {
+    for (auto& f : LongFlags(*command)) flags.push_back(std::move(f));
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string w = argv[i];
+    if (!w.starts_with("--")) continue;
+    w = w.substr(0, w.find('='));
+    if (std::find(flags.begin(), flags.end(), w) != flags.end()) continue;
+    const std::string near = Nearest(w, flags);
+    if (!near.empty()) return " (did you mean " + near + "?)";
+  }
+  return "";
+}
+
 Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& s) {
   auto eq = s.find('=');
   if (eq == std::string::npos || eq == 0) {
@@ -120,7 +208,8 @@ Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& s) 
 int main(int argc, char** argv) {
   using namespace rivulet;
   CLI::App app{"rivulet: a partitioned log, a Kafka-protocol broker and a dataflow runtime"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", std::string("rivulet ") + RIVULET_VERSION, "print the version and exit");
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
     return std::string(e.what()) + " (see --help)\n";
   });
@@ -145,8 +234,14 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "rivulet: %s (see --help)\n", e.what());
+    std::fprintf(stderr, "rivulet: %s%s (see --help)\n", e.what(), tools::Suggestion(app, argc, argv).c_str());
+    return 2;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fprintf(stderr, "rivulet: a command is required: %s (see --help)\n", tools::CommandNames(app).c_str());
     return 2;
   }
   SetLogLevel(level);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/version.h"
 #include "connectors/postgres/postgres_sink.h"
 #include "engine/checkpoint_store.h"
 #include "log/producer.h"
@@ -133,6 +134,8 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--set", "window_ms=soon"},
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
       {"run", "wordcount", "--parallelism", "-2"},
+      {"run", "wordcount", "--parallelism", "0"},
+      {},  // no command
       {"run", "wordcount", "--metrics-port", "70000"},
       {"run", "wordcount", "--restarts", "-1", "--data-dir", d},
       {"run", "wordcount", "--fresh", "--from-checkpoint", foreign, "--data-dir", d},
@@ -152,6 +155,30 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
     EXPECT_EQ(Lines(r.err), 1u) << cmd << "\n" << r.err;
     EXPECT_EQ(r.err.rfind("rivulet: ", 0), 0u) << cmd << "\n" << r.err;
   }
+}
+
+TEST(CliTest, VersionAndSuggestionsForTypos) {
+  auto v = Rivulet({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out, std::string("rivulet ") + RIVULET_VERSION + "\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> typos = {
+      {{"run", "wordcount", "--paralelism", "2"}, "(did you mean --parallelism?)"},
+      {{"topics", "--lsit"}, "(did you mean --list?)"},
+      {{"topcs", "--list"}, "(did you mean topics?)"},
+      {{"consume", "--topic", "t", "--grop", "g"}, "(did you mean --group?)"},
+      {{"acls", "--list", "--allow-principle", "User:a"}, "(did you mean --allow-principal?)"},
+  };
+  for (const auto& [args, hint] : typos) {
+    auto r = Rivulet(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+  }
+  // Nothing near: no suggestion.
+  auto far = Rivulet({"topics", "--completely-different"});
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+  auto none = Rivulet({});
+  EXPECT_NE(none.err.find("a command is required: broker, topics"), std::string::npos) << none.err;
 }
 
 // The default data directory (tools/command.h, DefaultDataDir): the tests
