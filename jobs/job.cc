@@ -9,6 +9,7 @@
 #include <deque>
 #include <set>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,40 @@ Result<double> ParseDouble(const std::string& key, const std::string& s) {
   }
   return Status(Errc::kInvalidArgument, "setting " + key + "=" + s + " is not a number");
 }
+
+// "5.2 s", "3 min", "2.5 h", "12 days".
+std::string Duration(int64_t ms) {
+  char b[32];
+  const double s = static_cast<double>(ms) / 1000.0;
+  if (s < 60) {
+    std::snprintf(b, sizeof(b), "%.1f s", s);
+  } else if (s < 3600) {
+    std::snprintf(b, sizeof(b), "%.0f min", s / 60);
+  } else if (s < 2 * 86400) {
+    std::snprintf(b, sizeof(b), "%.1f h", s / 3600);
+  } else {
+    std::snprintf(b, sizeof(b), "%.0f days", s / 86400);
+  }
+  return b;
+}
+
+}  // namespace
+
+std::string FormatWatermark(int64_t watermark_ms, int64_t now_ms) {
+  const std::time_t secs = static_cast<std::time_t>(watermark_ms >= 0 ? watermark_ms / 1000 : (watermark_ms - 999) / 1000);
+  const int64_t millis = watermark_ms - static_cast<int64_t>(secs) * 1000;
+  std::tm tm{};
+  char b[64];
+  if (gmtime_r(&secs, &tm) == nullptr || std::strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+    return std::to_string(watermark_ms);
+  }
+  char ms[32];
+  std::snprintf(ms, sizeof(ms), ".%03lldZ", static_cast<long long>(millis));
+  const int64_t lag = now_ms - watermark_ms;
+  return std::string(b) + ms + " (" + Duration(lag >= 0 ? lag : -lag) + (lag >= 0 ? " behind)" : " ahead)");
+}
+
+namespace {
 
 Result<bool> ParseBool(const std::string& key, const std::string& s) {
   if (s == "true" || s == "1" || s == "yes") return true;
@@ -140,7 +175,7 @@ class Progress {
                   elapsed, Count(in).c_str(), Count(rate_in).c_str(), Count(out).c_str(), Count(rate_out).c_str());
     std::string line = b;
     if (!final && wm != engine::kMinTimestamp && wm != engine::kMaxTimestamp) {
-      line += "  watermark " + std::to_string(wm);
+      line += "  watermark " + FormatWatermark(wm, log::NowMs());
     }
     if (!final && !m_->exchanges.empty()) {
       std::snprintf(b, sizeof(b), "  channels %.0f%% full", fill * 100);

@@ -117,6 +117,12 @@ Result<const JobInfo*> FindJob(const std::string& name);
 // of the wrong type are errors naming the parameter.
 Status ValidateSettings(const JobInfo& job, const std::map<std::string, std::string>& settings);
 
+// The progress line's watermark: event time as UTC to the millisecond and
+// how far it is behind the wall clock `now_ms`, e.g.
+// "2026-12-03T05:36:08.123Z (5.2 s behind)" ("ahead" for event time in the
+// future).
+std::string FormatWatermark(int64_t watermark_ms, int64_t now_ms);
+
 // Registers a built-in job at static initialization; false (and
 // RegistryStatus says why) for a name already registered, or when called
 // from a module's static initialization (jobs/module.h).

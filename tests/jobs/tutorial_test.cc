@@ -13,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "jobs/job.h"
 #include "connectors/sqlite/sqlite_sink.h"
 #include "log/group_coordinator.h"
 #include "log/log_manager.h"
@@ -114,6 +115,25 @@ TEST(TutorialTest, KilledConsumerResumesWithNothingMissing) {
                                "HAVING COUNT(*) > 2)"),
             0);
   EXPECT_EQ(*(*sink)->QueryInt("SELECT COUNT(*) FROM numbers"), 1000 + (rows_at_kill - committed));
+}
+
+}  // namespace
+}  // namespace rivulet::jobs
+
+namespace rivulet::jobs {
+namespace {
+
+// The progress line's watermark (jobs/job.h): a time, and how far behind.
+TEST(FormatWatermarkTest, UtcToTheMillisecondAndTheLag) {
+  // 2026-12-03T05:36:08.123Z
+  const int64_t wm = 1796276168123;
+  EXPECT_EQ(FormatWatermark(wm, wm + 5'200), "2026-12-03T05:36:08.123Z (5.2 s behind)");
+  EXPECT_EQ(FormatWatermark(wm, wm + 180'000), "2026-12-03T05:36:08.123Z (3 min behind)");
+  EXPECT_EQ(FormatWatermark(wm, wm + 9'000'000), "2026-12-03T05:36:08.123Z (2.5 h behind)");
+  EXPECT_EQ(FormatWatermark(wm, wm + 12 * 86'400'000LL), "2026-12-03T05:36:08.123Z (12 days behind)");
+  EXPECT_EQ(FormatWatermark(wm, wm - 2'000), "2026-12-03T05:36:08.123Z (2.0 s ahead)");
+  EXPECT_EQ(FormatWatermark(0, 0), "1970-01-01T00:00:00.000Z (0.0 s behind)");
+  EXPECT_EQ(FormatWatermark(-1, 0), "1969-12-31T23:59:59.999Z (0.0 s behind)");
 }
 
 }  // namespace
