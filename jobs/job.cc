@@ -123,8 +123,10 @@ class Progress {
     thread_ = std::thread([this] { Loop(); });
   }
   ~Progress() { Stop(false); }
-  // Ends the updates; with `summary` prints the last line.
-  void Stop(bool summary) {
+  // Ends the updates; with `summary` prints the last line: "done in" for a
+  // run that ended by itself, "stopped after" for one stopped by a signal
+  // (`interrupted`), whose counts are what was processed until then.
+  void Stop(bool summary, bool interrupted = false) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopped_) return;
@@ -133,7 +135,7 @@ class Progress {
     cv_.notify_all();
     thread_.join();
     if (summary && m_->ready.load()) {
-      const std::string line = Line(/*final=*/true);
+      const std::string line = Line(/*final=*/true, interrupted);
       std::fprintf(stderr, "%s%s\n", tty_ ? "\r\x1b[K" : "", line.c_str());
     }
   }
@@ -150,7 +152,7 @@ class Progress {
     }
   }
 
-  std::string Line(bool final) {
+  std::string Line(bool final, bool interrupted = false) {
     double in = 0, out = 0;
     engine::Timestamp wm = engine::kMaxTimestamp;
     for (const auto& op : m_->operators) {
@@ -171,7 +173,8 @@ class Progress {
     last_out_ = out;
     last_time_ = now;
     char b[256];
-    std::snprintf(b, sizeof(b), "rivulet: %s %.1f s  in %s (%s/s)  out %s (%s/s)", final ? "done in" : "",
+    std::snprintf(b, sizeof(b), "rivulet: %s %.1f s  in %s (%s/s)  out %s (%s/s)",
+                  final ? (interrupted ? "stopped after" : "done in") : "",
                   elapsed, Count(in).c_str(), Count(rate_in).c_str(), Count(out).c_str(), Count(rate_out).c_str());
     std::string line = b;
     if (!final && wm != engine::kMinTimestamp && wm != engine::kMaxTimestamp) {
@@ -516,7 +519,7 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
     }
     if (this->progress) progress = std::make_unique<Progress>(metrics.back().get());
     st = running->Wait();
-    if (progress) progress->Stop(/*summary=*/st.ok());
+    if (progress) progress->Stop(/*summary=*/st.ok(), /*interrupted=*/stop != nullptr && stop->load());
     if (st.ok() || st.code() != Errc::kJobFailed || !store || attempt >= restarts) break;
     if (auto last = running->last_checkpoint()) restore = last;
     const auto backoff = std::chrono::milliseconds(std::min<int64_t>(5000, int64_t{200} << attempt));

@@ -84,8 +84,10 @@ class ScaleOutTest(unittest.TestCase):
                 errs.append(err.decode())
             # Each process read part of the input (its summary line: "in N (").
             counts = []
+            for e in errs[1:]:  # stopped by Ctrl-C: says so
+                self.assertIn("rivulet: stopped after ", e)
             for e in errs:
-                m = re.search(r"rivulet: done in [0-9.]+ s  in ([0-9.]+)(k?) \(", e)
+                m = re.search(r"rivulet: (?:done in|stopped after) [0-9.]+ s  in ([0-9.]+)(k?) \(", e)
                 self.assertIsNotNone(m, e)
                 counts.append(float(m.group(1)) * (1000 if m.group(2) else 1))
             self.assertTrue(all(c > 0 for c in counts), counts)

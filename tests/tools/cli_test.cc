@@ -664,6 +664,16 @@ TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
   EXPECT_NE(r.err.find(" in 100 ("), std::string::npos) << r.err;
 }
 
+TEST(CliTest, CtrlCSaysStoppedNotDone) {
+  // A job far from its end, stopped by SIGINT after a second: exit 0, and a
+  // summary that says it was stopped.
+  auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1", RIVULET_BINARY, "run", "ysb",
+                       "--set", "events=100000000000", "--parallelism", "1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("rivulet: stopped after "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("rivulet: done in "), std::string::npos) << r.err;
+}
+
 TEST(CliTest, RunExplainPrintsThePhysicalPlan) {
   auto r = Rivulet({"run", "wordcount", "--explain", "--parallelism", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
