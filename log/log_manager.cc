@@ -5,8 +5,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "base/logging.h"
 #include "log/acls.h"
@@ -51,13 +54,22 @@ Status LogManager::Lock() {
   if (::flock(f.fd(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return ErrnoStatus("flock", path, errno);
     std::string owner = "another process";
+    std::string hint;
     if (auto pid = ReadFileToString(path); pid.ok() && !pid->empty()) {
       std::string p = *pid;
       while (!p.empty() && (p.back() == '\n' || p.back() == ' ')) p.pop_back();
       owner = "process " + p;
+      // A broker's: its log is reached through it.
+      // (/proc files have no size: read as a stream.)
+      std::ifstream in("/proc/" + p + "/cmdline", std::ios::binary);
+      std::string args((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::replace(args.begin(), args.end(), '\0', ' ');
+      if (args.find(" broker ") != std::string::npos) {
+        hint = "; it is a rivulet broker: reach its log with --bootstrap-server";
+      }
     }
     return Status(Errc::kLocked, "data directory " + dir_ + " is in use by " + owner +
-                                     " (lock file " + path + ")");
+                                     " (lock file " + path + ")" + hint);
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   RIVULET_RETURN_IF_ERROR(f.Truncate(0));

@@ -2,12 +2,15 @@
 unknown API keys and versions, clients vanishing mid-request, many idle
 connections. Each offending connection is closed; the broker keeps serving.
 """
+import os
 import socket
 import struct
+import subprocess
+import tempfile
 import time
 import unittest
 
-from broker_fixture import Broker, raw_request, record_batch, read_response, recv_exact
+from broker_fixture import RIVULET, Broker, raw_request, record_batch, read_response, recv_exact
 
 API_VERSIONS = 18
 METADATA = 3
@@ -163,6 +166,39 @@ class RobustnessTest(unittest.TestCase):
                 s.close()
         time.sleep(0.2)
         self.assertServing()
+
+
+class LockedDirectoryTest(unittest.TestCase):
+    def test_a_command_on_a_brokers_directory_is_told_to_use_bootstrap_server(self):
+        broker = Broker().start()
+        try:
+            r = subprocess.run([RIVULET, "topics", "--list", "--data-dir", broker.data_dir], capture_output=True,
+                               timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"is in use by process", r.stderr)
+            self.assertIn(b"it is a rivulet broker: reach its log with --bootstrap-server", r.stderr)
+        finally:
+            broker.cleanup()
+
+
+class BindFailureTest(unittest.TestCase):
+    def test_a_broker_that_cannot_listen_leaves_no_data_directory(self):
+        with socket.socket() as taken, tempfile.TemporaryDirectory() as parent:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen(1)
+            port = taken.getsockname()[1]
+            data = os.path.join(parent, "never-created")
+            r = subprocess.run([RIVULET, "broker", "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                               capture_output=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"cannot listen on 127.0.0.1", r.stderr)
+            self.assertFalse(os.path.exists(data), "the failed broker left its data directory behind")
+            # An existing directory is left as it was: no lock file either.
+            os.makedirs(data)
+            r = subprocess.run([RIVULET, "broker", "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                               capture_output=True, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertEqual(os.listdir(data), [])
 
 
 if __name__ == "__main__":

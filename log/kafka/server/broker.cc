@@ -724,7 +724,6 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
                                               std::to_string(options.max_request_bytes) + ")");
   }
   std::unique_ptr<Broker> b(new Broker(std::move(options)));
-  RIVULET_ASSIGN_OR_RETURN(b->log_, LogManager::Open(b->options_.data_dir, b->options_.log));
   b->impl_ = std::make_unique<Impl>(b.get(), b->options_);
   std::vector<ListenerOptions> listeners = b->options_.listeners;
   if (listeners.empty()) {
@@ -735,7 +734,10 @@ Result<std::unique_ptr<Broker>> Broker::Start(BrokerOptions options) {
     l.advertised_port = b->options_.advertised_port;
     listeners.push_back(l);
   }
+  // Every listener is bound before the data directory is touched: a broker
+  // that cannot listen leaves no directory and no lock behind.
   for (const ListenerOptions& l : listeners) RIVULET_RETURN_IF_ERROR(b->impl_->Listen(l));
+  RIVULET_ASSIGN_OR_RETURN(b->log_, LogManager::Open(b->options_.data_dir, b->options_.log));
   b->info_ = b->impl_->listeners_.front()->info;
   for (auto& l : b->impl_->listeners_) b->impl_->Accept(l.get());
   b->impl_->StartThreads();
