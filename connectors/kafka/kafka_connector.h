@@ -17,7 +17,9 @@
 // the idle timeout does not (until it has records again), and an instance
 // all of whose partitions are idle is marked idle.
 // With idle_end_ms >= 0 the source ends after that long without records,
-// counted from when the group first assigned it partitions.
+// counted from its start and again from when the group first assigned it
+// partitions. A cluster that does not answer within 10 s fails the source
+// with the address it was given.
 // With checkpoints the source does not join the group: instance i of p
 // reads partitions q with q % p == i (assigned by hand, as the log source
 // does), from the checkpoint's offsets when restored, else from the
@@ -74,7 +76,7 @@ struct KafkaSourceOptions {
   std::string topic;
   std::string group;                       // required: the consumer group
   std::string auto_offset_reset = "earliest";  // where a group without offsets starts
-  int64_t idle_end_ms = -1;                // >= 0: end after this long without records (once assigned)
+  int64_t idle_end_ms = -1;                // >= 0: end after this long without records
   operators::WatermarkStrategy watermarks;  // per partition: bound on out-of-orderness, idle timeout
   using OnBadRecord = connectors::OnBadRecord;  // kFail or kSkip
   OnBadRecord on_bad_record = OnBadRecord::kFail;
@@ -195,11 +197,12 @@ class KafkaSource final : public engine::SourceInstance {
       last_record_ = now;
       return Poll::kMore;
     }
-    // Idleness counts from the group's assignment: not while the group
-    // (e.g. group.initial.rebalance.delay.ms) has given this process nothing.
+    // Idleness counts from the start, and again from the group's
+    // assignment (group.initial.rebalance.delay.ms is not counted as idle
+    // time); a process the group never gives anything ends all the same.
     if (options_.idle_end_ms >= 0 && !assigned_) {
       assigned_ = !consumer_->AssignedPartitions().empty();
-      last_record_ = now;
+      if (assigned_) last_record_ = now;
     }
     if (options_.idle_end_ms >= 0 && now - last_record_ >= std::chrono::milliseconds(options_.idle_end_ms)) {
       return Poll::kEnd;
@@ -232,6 +235,14 @@ class KafkaSource final : public engine::SourceInstance {
         return false;
       }
     } else {
+      // The cluster must answer within the metadata timeout: a wrong
+      // address fails the job, naming it, instead of polling nothing.
+      auto reach = consumer_->PartitionCount(options_.topic, kMetadataTimeout);
+      if (!reach.ok() && reach.status().code() == Errc::kTimeout) {
+        throw std::runtime_error("cannot reach the Kafka cluster at " + options_.bootstrap + " within " +
+                                 std::to_string(kMetadataTimeout.count() / 1000) +
+                                 " s (bootstrap.servers; is a broker listening there?): " + reach.status().message());
+      }
       Check(consumer_->Subscribe({options_.topic}));
     }
     started_ = true;
@@ -270,7 +281,12 @@ class KafkaSource final : public engine::SourceInstance {
     return true;
   }
   void Check(const Status& st) {
-    if (!st.ok()) throw std::runtime_error("kafka topic " + options_.topic + ": " + st.ToString());
+    if (st.ok()) return;
+    if (st.code() == Errc::kTimeout) {
+      throw std::runtime_error("cannot reach the Kafka cluster at " + options_.bootstrap + " (topic " +
+                               options_.topic + "): " + st.ToString());
+    }
+    throw std::runtime_error("kafka topic " + options_.topic + ": " + st.ToString());
   }
   // `caught_up`: the poll ran dry. A full one (records waiting) keeps every
   // partition from aging toward idleness.

@@ -2,9 +2,10 @@
 as with --data-dir: topics, produce, consume with a group, groups."""
 import os
 import subprocess
+import time
 import unittest
 
-from broker_fixture import RIVULET, Broker
+from broker_fixture import RIVULET, Broker, free_port
 
 
 def rivulet(broker, *args, input=None):
@@ -61,6 +62,20 @@ class CliRemoteTest(unittest.TestCase):
                            capture_output=True, timeout=60)
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
+
+class UnreachableBrokerTest(unittest.TestCase):
+    def test_a_job_pointed_where_nothing_listens_fails_naming_the_address(self):
+        port = free_port()  # bound and released: nothing listens there
+        start = time.time()
+        r = subprocess.run([RIVULET, "run", "relay", "--bootstrap-server", f"127.0.0.1:{port}", "--set",
+                            "idle_end_ms=3000", "--no-progress"], capture_output=True, timeout=60)
+        elapsed = time.time() - start
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(elapsed, 30)
+        err = r.stderr.decode()
+        self.assertIn(f"cannot reach the Kafka cluster at 127.0.0.1:{port}", err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
 
 
 if __name__ == "__main__":
