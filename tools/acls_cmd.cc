@@ -289,7 +289,7 @@ void AddAclsCommand(CLI::App& app, Action* action) {
   cmd->add_flag("--consumer", f->consumer, "the ACLs a consumer needs (Read, Describe on the topics, Read on the groups)");
   cmd->add_flag("--idempotent", f->idempotent, "with --producer: IdempotentWrite on the cluster");
   cmd->add_flag("--force", f->force, "accepted for kafka-acls' scripts (nothing asks for confirmation)");
-  cmd->callback([f, action] { *action = [f] { return RunAcls(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunAcls(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

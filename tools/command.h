@@ -64,6 +64,10 @@ struct Target {
   bool with_bootstrap_ = true;
 };
 
+// A client command's outcome, with the broker's address named when it did
+// not answer in time (a timeout through --bootstrap-server).
+Status NameBroker(Status st, const Target& target);
+
 // Set by each subcommand: the work to run after parsing.
 using Action = std::function<Status()>;
 

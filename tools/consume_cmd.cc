@@ -181,7 +181,7 @@ void AddConsumeCommand(CLI::App& app, Action* action) {
   cmd->add_option("--isolation-level", f->isolation,
                   "read_committed: only records of committed transactions, up to the last stable offset")
       ->check(CLI::IsMember({"read_committed", "read_uncommitted"}));
-  cmd->callback([f, action] { *action = [f] { return RunConsume(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunConsume(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

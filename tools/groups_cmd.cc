@@ -109,7 +109,7 @@ void AddGroupsCommand(CLI::App& app, Action* action) {
   cmd->add_flag("--list", f->list, "list groups");
   cmd->add_flag("--describe", f->describe, "describe a group");
   cmd->add_option("--group", f->group, "group id");
-  cmd->callback([f, action] { *action = [f] { return RunGroups(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunGroups(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

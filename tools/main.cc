@@ -104,6 +104,14 @@ Status Target::Resolve(bool create) {
   return Status::Ok();
 }
 
+Status NameBroker(Status st, const Target& target) {
+  if (st.code() != Errc::kTimeout || !target.remote() || st.message().find(target.bootstrap) != std::string::npos) {
+    return st;
+  }
+  return Status(st.code(), "no answer from the broker at " + target.bootstrap + " (is one listening there?): " +
+                               st.message());
+}
+
 Result<std::unique_ptr<log::LogManager>> Target::Open(log::LogOptions options) const {
   if (data_dir.empty()) {
     return Status(Errc::kInvalidArgument, "--data-dir or --bootstrap-server is required (or set RIVULET_DATA_DIR)");

@@ -109,7 +109,7 @@ void AddProduceCommand(CLI::App& app, Action* action) {
   cmd->add_option("--key-separator", f->key_separator, "split each line into key and value at S");
   cmd->add_option("--partition", f->partition, "write to this partition (default: by key)");
   cmd->add_option("--acks", f->acks, "all (appended) or sync (fsynced before done)")->capture_default_str();
-  cmd->callback([f, action] { *action = [f] { return RunProduce(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunProduce(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

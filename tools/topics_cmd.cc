@@ -112,7 +112,7 @@ void AddTopicsCommand(CLI::App& app, Action* action) {
   cmd->add_option("--topic", f->topic, "topic name");
   cmd->add_option("--partitions", f->partitions, "partition count for --create")->capture_default_str();
   cmd->add_option("--config", f->configs, "topic setting key=value (repeatable)");
-  cmd->callback([f, action] { *action = [f] { return RunTopics(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunTopics(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

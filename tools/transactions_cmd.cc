@@ -119,7 +119,7 @@ void AddTransactionsCommand(CLI::App& app, Action* action) {
   cmd->add_flag("--list", f->list, "every transactional id with its producer id and state");
   cmd->add_flag("--describe", f->describe, "one transactional id (--transactional-id) in detail");
   cmd->add_option("--transactional-id", f->transactional_id, "the transactional id to describe");
-  cmd->callback([f, action] { *action = [f] { return RunTransactions(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunTransactions(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

@@ -206,7 +206,7 @@ void AddUsersCommand(CLI::App& app, Action* action) {
   cmd->add_option("--mechanism", f->mechanisms, "SCRAM-SHA-256 or SCRAM-SHA-512, repeatable (default: both)");
   cmd->add_option("--iterations", f->iterations, "SCRAM iterations, 4096-16384")->capture_default_str();
   cmd->add_flag("--password-stdin", f->password_stdin, "read the password from the first line of stdin");
-  cmd->callback([f, action] { *action = [f] { return RunUsers(*f); }; });
+  cmd->callback([f, action] { *action = [f] { return NameBroker(RunUsers(*f), f->target); }; });
 }
 
 }  // namespace rivulet::tools

@@ -77,6 +77,16 @@ class UnreachableBrokerTest(unittest.TestCase):
         self.assertIn(f"cannot reach the Kafka cluster at 127.0.0.1:{port}", err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
 
+    def test_a_command_pointed_where_nothing_listens_names_the_address(self):
+        port = free_port()
+        start = time.time()
+        r = subprocess.run([RIVULET, "topics", "--list", "--bootstrap-server", f"127.0.0.1:{port}"],
+                           capture_output=True, timeout=60)
+        self.assertLess(time.time() - start, 30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(f"no answer from the broker at 127.0.0.1:{port}".encode(), r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
