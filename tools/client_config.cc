@@ -40,6 +40,35 @@ std::optional<std::string> JaasOption(const std::string& jaas, const std::string
 
 }  // namespace
 
+Status NormalizeClientProperty(const std::string& key, const std::string& value, ClientProperties* props) {
+  auto bad = [](const std::string& why) { return Status(Errc::kInvalidArgument, why); };
+  if (key == "sasl.jaas.config") {
+    if (value.find("ScramLoginModule") == std::string::npos && value.find("PlainLoginModule") == std::string::npos) {
+      return bad("sasl.jaas.config: only PlainLoginModule and ScramLoginModule are understood");
+    }
+    auto user = JaasOption(value, "username");
+    auto password = JaasOption(value, "password");
+    if (!user || !password) return bad("sasl.jaas.config needs username=\"...\" and password=\"...\"");
+    (*props)["sasl.username"] = *user;
+    (*props)["sasl.password"] = *password;
+  } else if (key == "ssl.truststore.type" || key == "ssl.keystore.type") {
+    if (value != "PEM") return bad(key + ": only PEM files are read, not " + value);
+  } else if (key == "ssl.truststore.location") {
+    (*props)["ssl.ca.location"] = value;
+  } else if (key == "ssl.keystore.location") {
+    // One PEM file with the private key and the certificate chain.
+    (*props)["ssl.certificate.location"] = value;
+    (*props)["ssl.key.location"] = value;
+  } else if (key == "sasl.mechanisms") {
+    (*props)["sasl.mechanism"] = value;
+  } else if (key == "ssl.endpoint.identification.algorithm") {
+    (*props)[key] = value.empty() ? "none" : value;  // Java's "" turns the check off
+  } else {
+    (*props)[key] = value;
+  }
+  return Status::Ok();
+}
+
 Result<ClientProperties> LoadClientProperties(const std::string& path) {
   std::ifstream in(path);
   if (!in) return Status(Errc::kNotFound, "cannot read --command-config file " + path);
@@ -64,30 +93,7 @@ Result<ClientProperties> LoadClientProperties(const std::string& path) {
     if (eq == std::string::npos) return bad("expected key=value");
     const std::string key = Trim(line.substr(0, eq));
     const std::string value = Trim(line.substr(eq + 1));
-    if (key == "sasl.jaas.config") {
-      if (value.find("ScramLoginModule") == std::string::npos && value.find("PlainLoginModule") == std::string::npos) {
-        return bad("sasl.jaas.config: only PlainLoginModule and ScramLoginModule are understood");
-      }
-      auto user = JaasOption(value, "username");
-      auto password = JaasOption(value, "password");
-      if (!user || !password) return bad("sasl.jaas.config needs username=\"...\" and password=\"...\"");
-      props["sasl.username"] = *user;
-      props["sasl.password"] = *password;
-    } else if (key == "ssl.truststore.type" || key == "ssl.keystore.type") {
-      if (value != "PEM") return bad(key + ": only PEM files are read, not " + value);
-    } else if (key == "ssl.truststore.location") {
-      props["ssl.ca.location"] = value;
-    } else if (key == "ssl.keystore.location") {
-      // One PEM file with the private key and the certificate chain.
-      props["ssl.certificate.location"] = value;
-      props["ssl.key.location"] = value;
-    } else if (key == "sasl.mechanisms") {
-      props["sasl.mechanism"] = value;
-    } else if (key == "ssl.endpoint.identification.algorithm") {
-      props[key] = value.empty() ? "none" : value;  // Java's "" turns the check off
-    } else {
-      props[key] = value;
-    }
+    if (Status st = NormalizeClientProperty(key, value, &props); !st.ok()) return bad(st.message());
   }
   return props;
 }

@@ -22,5 +22,8 @@ namespace rivulet::tools {
 // malformed one, a JKS or PKCS12 store, or a JAAS module that is not
 // PLAIN's or SCRAM's.
 Result<ClientProperties> LoadClientProperties(const std::string& path);
+// One property (a line of the file, or -X key=value) into `props`, read
+// the same way; kInvalidArgument as above.
+Status NormalizeClientProperty(const std::string& key, const std::string& value, ClientProperties* props);
 
 }  // namespace rivulet::tools

@@ -41,6 +41,7 @@ struct Target {
   // --command-config FILE (client_config.h), read by Resolve: how to reach
   // a broker's TLS and SASL listeners.
   std::string command_config;
+  std::vector<std::string> client_settings;  // -X key=value (over the file's)
   ClientProperties client;
   // `rivulet run`: a data directory beside --bootstrap-server (a Kafka
   // job's checkpoints), and no data directory at all when there is no

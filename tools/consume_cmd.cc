@@ -50,12 +50,13 @@ std::optional<std::string_view> View(const std::optional<std::string>& s) {
 Status RunConsumeKafka(const ConsumeFlags& f) {
   namespace k = connectors::kafka;
   const std::string reset = f.from_beginning ? "earliest" : "latest";
-  RIVULET_ASSIGN_OR_RETURN(auto consumer,
-                           k::Consumer::Open(f.target.bootstrap, f.group, reset, {{"isolation.level", f.isolation}}));
+  k::Config config = f.target.client;  // --command-config, -X
+  config["isolation.level"] = f.isolation;
+  RIVULET_ASSIGN_OR_RETURN(auto consumer, k::Consumer::Open(f.target.bootstrap, f.group, reset, config));
   if (!f.group.empty()) {
     RIVULET_RETURN_IF_ERROR(consumer->Subscribe({f.topic}));
   } else {
-    RIVULET_ASSIGN_OR_RETURN(auto admin, k::Admin::Open(f.target.bootstrap));
+    RIVULET_ASSIGN_OR_RETURN(auto admin, k::Admin::Open(f.target.bootstrap, f.target.client));
     RIVULET_ASSIGN_OR_RETURN(auto parts, admin->DescribeTopic(f.topic));
     std::vector<int32_t> ps;
     for (const auto& p : parts) {

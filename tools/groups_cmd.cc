@@ -34,7 +34,7 @@ void PrintTable(const std::string& group, const std::string& state, const std::s
 }
 
 Status RunGroupsKafka(const GroupsFlags& f) {
-  RIVULET_ASSIGN_OR_RETURN(auto admin, connectors::kafka::Admin::Open(f.target.bootstrap));
+  RIVULET_ASSIGN_OR_RETURN(auto admin, connectors::kafka::Admin::Open(f.target.bootstrap, f.target.client));
   if (f.list) {
     RIVULET_ASSIGN_OR_RETURN(auto groups, admin->ListGroups());
     for (const auto& g : groups) std::printf("%s\n", g.group.c_str());

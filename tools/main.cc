@@ -65,13 +65,21 @@ void Target::AddFlags(CLI::App* cmd, bool with_bootstrap) {
     cmd->add_option("--command-config", command_config,
                     "client properties for --bootstrap-server (security.protocol, sasl.*, ssl.*; Kafka's or "
                     "librdkafka's names; docs/guide/security.md)");
+    cmd->add_option("-X", client_settings, "one client property, key=value (repeatable; over --command-config's), "
+                                           "as kcat's -X");
   }
 }
 
 Status Target::Resolve(bool create) {
-  if (!command_config.empty()) {
-    if (bootstrap.empty()) return Status(Errc::kInvalidArgument, "--command-config needs --bootstrap-server");
-    RIVULET_ASSIGN_OR_RETURN(client, LoadClientProperties(command_config));
+  if (!command_config.empty() || !client_settings.empty()) {
+    if (bootstrap.empty()) return Status(Errc::kInvalidArgument, "--command-config and -X need --bootstrap-server");
+    if (!command_config.empty()) {
+      RIVULET_ASSIGN_OR_RETURN(client, LoadClientProperties(command_config));
+    }
+    for (const std::string& kv : client_settings) {
+      RIVULET_ASSIGN_OR_RETURN(auto pair, ParseKeyValue(kv));
+      RIVULET_RETURN_IF_ERROR(NormalizeClientProperty(pair.first, pair.second, &client));
+    }
   }
   if (data_dir_option_ && data_dir_option_->count() > 0) {
     if (data_dir.empty()) return Status(Errc::kInvalidArgument, "--data-dir is empty");

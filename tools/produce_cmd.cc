@@ -37,7 +37,7 @@ Status SplitLine(const ProduceFlags& f, const std::string& line, int64_t lineno,
 }
 
 Status RunProduceKafka(const ProduceFlags& f) {
-  connectors::kafka::Config cfg;
+  connectors::kafka::Config cfg = f.target.client;  // --command-config, -X
   if (f.acks == "1") cfg["acks"] = "1";
   RIVULET_ASSIGN_OR_RETURN(auto producer, connectors::kafka::Producer::Open(f.target.bootstrap, cfg));
   std::string line;

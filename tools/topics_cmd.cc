@@ -25,7 +25,7 @@ Status ParseConfigs(const std::vector<std::string>& kvs, std::map<std::string, s
 }
 
 Status RunTopicsKafka(const TopicsFlags& f) {
-  RIVULET_ASSIGN_OR_RETURN(auto admin, connectors::kafka::Admin::Open(f.target.bootstrap));
+  RIVULET_ASSIGN_OR_RETURN(auto admin, connectors::kafka::Admin::Open(f.target.bootstrap, f.target.client));
   if (f.create) {
     std::map<std::string, std::string> cfg;
     RIVULET_RETURN_IF_ERROR(ParseConfigs(f.configs, &cfg));
