@@ -78,6 +78,11 @@ std::string Duration(int64_t ms) {
 }  // namespace
 
 std::string FormatWatermark(int64_t watermark_ms, int64_t now_ms) {
+  // Beyond year 9999 either way (garbage timestamps): the number as it is.
+  constexpr int64_t kLimit = 253'402'300'799'999;
+  if (watermark_ms < -kLimit || watermark_ms > kLimit || now_ms < -kLimit || now_ms > kLimit) {
+    return std::to_string(watermark_ms);
+  }
   const std::time_t secs = static_cast<std::time_t>(watermark_ms >= 0 ? watermark_ms / 1000 : (watermark_ms - 999) / 1000);
   const int64_t millis = watermark_ms - static_cast<int64_t>(secs) * 1000;
   std::tm tm{};

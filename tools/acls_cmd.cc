@@ -233,7 +233,8 @@ Status RunAcls(AclsFlags& f) {
             std::tuple{&f.deny_principals, &f.deny_hosts, AclPermission::kDeny}}) {
         for (const auto& p : *principals) {
           for (const auto& flt : Filters(f, pattern, {})) {
-            for (const auto& h : hosts->empty() ? std::vector<std::optional<std::string>>{std::nullopt}
+            // kafka-acls' default host, as --add has it.
+            for (const auto& h : hosts->empty() ? std::vector<std::optional<std::string>>{std::string("*")}
                                                 : std::vector<std::optional<std::string>>(hosts->begin(), hosts->end())) {
               AclFilter exact = flt;
               exact.principal = p;

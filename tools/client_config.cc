@@ -53,6 +53,10 @@ Status NormalizeClientProperty(const std::string& key, const std::string& value,
     (*props)["sasl.password"] = *password;
   } else if (key == "ssl.truststore.type" || key == "ssl.keystore.type") {
     if (value != "PEM") return bad(key + ": only PEM files are read, not " + value);
+  } else if (key == "ssl.truststore.password" || key == "ssl.keystore.password" || key == "ssl.protocol" ||
+             key == "ssl.enabled.protocols" || key.starts_with("sasl.login.") || key == "client.dns.lookup") {
+    // Java's, for stores or clients librdkafka does not have: PEM files
+    // need no store password. Read and set aside, as Kafka's tools would.
   } else if (key == "ssl.truststore.location") {
     (*props)["ssl.ca.location"] = value;
   } else if (key == "ssl.keystore.location") {

@@ -103,6 +103,7 @@ struct KafkaConnection::Impl {
     if (left.count() <= 0) return Status(Errc::kTimeout, "no response from the broker at " + peer + " in time");
     pollfd p{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
     const int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (rc < 0 && errno == EINTR) return Wait(write);  // the rest of the time
     if (rc == 0) return Status(Errc::kTimeout, "no response from the broker at " + peer + " in time");
     return Status::Ok();  // ready, or an error the next call reports
   }
@@ -190,7 +191,11 @@ struct KafkaConnection::Impl {
         r = SSL_read(ssl, out, static_cast<int>(n));
         if (r <= 0) {
           const int e = SSL_get_error(ssl, static_cast<int>(r));
-          if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) continue;
+          if (e == SSL_ERROR_WANT_WRITE) {
+            RIVULET_RETURN_IF_ERROR(Wait(/*write=*/true));
+            continue;
+          }
+          if (e == SSL_ERROR_WANT_READ) continue;
           return Status(Errc::kIoError, "the broker at " + peer + " closed the connection");
         }
       } else {

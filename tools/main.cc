@@ -66,13 +66,18 @@ void Target::AddFlags(CLI::App* cmd, bool with_bootstrap) {
                     "client properties for --bootstrap-server (security.protocol, sasl.*, ssl.*; Kafka's or "
                     "librdkafka's names; docs/guide/security.md)");
     cmd->add_option("-X", client_settings, "one client property, key=value (repeatable; over --command-config's), "
-                                           "as kcat's -X");
+                                           "as kcat's -X")
+        ->allow_extra_args(false);
   }
 }
 
 Status Target::Resolve(bool create) {
   if (!command_config.empty() || !client_settings.empty()) {
     if (bootstrap.empty()) return Status(Errc::kInvalidArgument, "--command-config and -X need --bootstrap-server");
+    if (for_run) {
+      return Status(Errc::kInvalidArgument, "rivulet run does not take --command-config or -X yet: a job's Kafka "
+                                            "connectors reach plaintext listeners only");
+    }
     if (!command_config.empty()) {
       RIVULET_ASSIGN_OR_RETURN(client, LoadClientProperties(command_config));
     }
@@ -146,7 +151,8 @@ size_t Distance(std::string_view a, std::string_view b) {
 // The candidate nearest to `word`, if near enough.
 std::string Nearest(std::string_view word, const std::vector<std::string>& candidates) {
   std::string best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 4) + 1;
+  // One edit for a short word ("rm" is not "run"), then a quarter of it.
+  size_t best_distance = (word.size() <= 4 ? 1 : std::max<size_t>(2, word.size() / 4)) + 1;
   for (const auto& c : candidates) {
     const size_t dist = Distance(word, c);
     if (dist < best_distance) {

@@ -135,6 +135,7 @@ TEST(CliTest, ErrorsAreOneLineAndNonZero) {
       {"run", "wordcount", "--set", "source=carrier-pigeon"},
       {"run", "wordcount", "--parallelism", "-2"},
       {"run", "wordcount", "--parallelism", "0"},
+      {"run", "relay", "--bootstrap-server", "127.0.0.1:1", "-X", "security.protocol=SASL_SSL"},
       {},  // no command
       {"run", "wordcount", "--metrics-port", "70000"},
       {"run", "wordcount", "--restarts", "-1", "--data-dir", d},
@@ -175,6 +176,8 @@ TEST(CliTest, VersionAndSuggestionsForTypos) {
     EXPECT_EQ(Lines(r.err), 1u) << r.err;
   }
   // Nothing near: no suggestion.
+  auto short_word = Rivulet({"rm"});  // one letter from nothing: "run" is two edits away
+  EXPECT_EQ(short_word.err.find("did you mean"), std::string::npos) << short_word.err;
   auto far = Rivulet({"topics", "--completely-different"});
   EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
   auto none = Rivulet({});
@@ -665,9 +668,9 @@ TEST(CliTest, RunPrintsAProgressSummaryOnStderr) {
 }
 
 TEST(CliTest, CtrlCSaysStoppedNotDone) {
-  // A job far from its end, stopped by SIGINT after a second: exit 0, and a
+  // A job far from its end, stopped by SIGINT after 3 s: exit 0, and a
   // summary that says it was stopped.
-  auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "1", RIVULET_BINARY, "run", "ysb",
+  auto r = RunProcess({"/usr/bin/timeout", "--preserve-status", "-s", "INT", "3", RIVULET_BINARY, "run", "ysb",
                        "--set", "events=100000000000", "--parallelism", "1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("rivulet: stopped after "), std::string::npos) << r.err;

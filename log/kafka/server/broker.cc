@@ -71,6 +71,9 @@ class Broker::Impl {
   std::condition_variable cv_;
   RequestMemoryPool pool_;
   ByteRateQuotas quotas_;
+  // PLAIN's password checks (SaslStepAsync); joined in WaitStopped before
+  // the io threads stop, so that no check outlives the connections.
+  asio::thread_pool sasl_pool_{2};
   std::set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
   std::map<std::string, int> per_ip_;                  // open connections per client address, guarded by mu_
   std::chrono::steady_clock::time_point last_refusal_log_;  // guarded by mu_
@@ -277,13 +280,23 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     OPENSSL_cleanse(request_.data(), request_.size());  // it may hold a password
     ReleaseRequest();
     auto self = shared_from_this();
-    SaslStepAsync(peer_, session_, std::move(token), [self](Result<std::string> answer) {
+    {
+      // In flight until answered: a stopping broker waits for it.
+      std::lock_guard<std::mutex> lock(owner_->mu_);
+      ++owner_->in_flight_;
+    }
+    SaslStepAsync(&owner_->sasl_pool_, peer_, session_, std::move(token), [self](Result<std::string> answer) {
       asio::post(self->Sock().get_executor(), [self, answer = std::move(answer)]() mutable {
         self->AfterRawToken(std::move(answer));
       });
     });
   }
   void AfterRawToken(Result<std::string> answer) {
+    {
+      std::lock_guard<std::mutex> lock(owner_->mu_);
+      --owner_->in_flight_;
+      owner_->cv_.notify_all();
+    }
     if (closed_) return;
     if (!answer.ok()) {
       return AfterFailureDelay([self = shared_from_this()] { self->Close(); });
@@ -343,6 +356,7 @@ class Broker::Impl::Connection : public std::enable_shared_from_this<Connection>
     ctx_.client_ip = ip_;
     ctx_.authorizer = &owner_->options_.authorizer;
     ctx_.quotas = &owner_->quotas_;
+    ctx_.sasl_pool = &owner_->sasl_pool_;
     ctx_.log = owner_->broker_->log_.get();
     ctx_.broker = &listener_->info;  // Metadata advertises the listener the client came through
     ctx_.io = &owner_->io_;
@@ -692,6 +706,9 @@ void Broker::Impl::WaitStopped() {
   // Let in-flight requests finish (long polls end by their max wait).
   cv_.wait_for(lock, std::chrono::seconds(10), [this] { return in_flight_ == 0; });
   lock.unlock();
+  // Password checks still queued finish (and post their answers) while the
+  // io threads run: none may touch a connection after they stop.
+  sasl_pool_.join();
   work_.reset();
   io_.stop();
   for (auto& t : threads_) t.join();

@@ -17,6 +17,7 @@
 
 namespace boost::asio {
 class io_context;
+class thread_pool;
 }
 
 namespace rivulet::log::kafka {
@@ -71,6 +72,7 @@ struct RequestContext {
   LogManager* log = nullptr;
   const BrokerInfo* broker = nullptr;
   boost::asio::io_context* io = nullptr;  // for timers (long polls)
+  boost::asio::thread_pool* sasl_pool = nullptr;  // PLAIN's PBKDF2 (SaslStepAsync)
 };
 
 // A response body: bytes, with stored record bytes spliced in at the
@@ -147,11 +149,12 @@ std::string QuotaUser(const RequestContext& ctx);
 // frame after SaslHandshake v0: the answer, or the failure (logged with the
 // client's address and user; the session is marked failed).
 Result<std::string> SaslStep(const std::string& client, Session& s, std::string_view token);
-// SaslStep, on a worker thread for PLAIN (a PBKDF2 per attempt must not
-// hold an io thread; the token is wiped after it), inline for SCRAM; calls
-// `done` with the outcome, from either thread. `s` must outlive the call.
-void SaslStepAsync(const std::string& client, Session& s, std::shared_ptr<std::string> token,
-                   std::function<void(Result<std::string>)> done);
+// SaslStep, on `pool` for PLAIN (a PBKDF2 per attempt must not hold an io
+// thread; the token is wiped after it), inline for SCRAM or without a
+// pool; calls `done` with the outcome, from either thread. `s` must
+// outlive the call; the broker joins `pool` before it stops its io threads.
+void SaslStepAsync(boost::asio::thread_pool* pool, const std::string& client, Session& s,
+                   std::shared_ptr<std::string> token, std::function<void(Result<std::string>)> done);
 
 // Wakes long-polling fetches after new records were appended (Produce).
 void WakeFetches();

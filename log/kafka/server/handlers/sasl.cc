@@ -59,7 +59,8 @@ void HandleSaslAuthenticate(RequestContext& ctx, Respond respond) {
     return respond(resp.Encode(version));
   }
   auto token = std::make_shared<std::string>(std::move(req->auth_bytes));
-  SaslStepAsync(ctx.client_host, s, token, [version, &s, respond = std::move(respond)](Result<std::string> answer) {
+  SaslStepAsync(ctx.sasl_pool, ctx.client_host, s, token,
+                [version, &s, respond = std::move(respond)](Result<std::string> answer) {
     SaslAuthenticateResponse resp;
     if (!answer.ok()) {
       resp.error = ErrorCode::kSaslAuthenticationFailed;
@@ -73,23 +74,14 @@ void HandleSaslAuthenticate(RequestContext& ctx, Respond respond) {
   });
 }
 
-namespace {
-
 // PLAIN costs a PBKDF2 (milliseconds) per attempt, and anyone may try:
-// the checks run on threads of their own, not on the io threads that serve
-// every connection. One attempt per connection at a time (a connection
-// waits for its answer), connections bounded by max.connections.
-boost::asio::thread_pool& PlainCheckers() {
-  static boost::asio::thread_pool pool(2);
-  return pool;
-}
-
-}  // namespace
-
-void SaslStepAsync(const std::string& client, Session& s, std::shared_ptr<std::string> token,
-                   std::function<void(Result<std::string>)> done) {
-  if (s.mechanism != "PLAIN") return done(SaslStep(client, s, *token));
-  boost::asio::post(PlainCheckers(), [client, &s, token, done = std::move(done)] {
+// the checks run on the broker's SASL threads, not on the io threads that
+// serve every connection. One attempt per connection at a time (a
+// connection waits for its answer), connections bounded by max.connections.
+void SaslStepAsync(boost::asio::thread_pool* pool, const std::string& client, Session& s,
+                   std::shared_ptr<std::string> token, std::function<void(Result<std::string>)> done) {
+  if (s.mechanism != "PLAIN" || pool == nullptr) return done(SaslStep(client, s, *token));
+  boost::asio::post(*pool, [client, &s, token, done = std::move(done)] {
     auto answer = SaslStep(client, s, *token);
     OPENSSL_cleanse(token->data(), token->size());  // the password
     done(std::move(answer));
