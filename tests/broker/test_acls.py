@@ -119,6 +119,24 @@ class AclCase(unittest.TestCase):
                                "--command-config", self.command_config(user)], input=input, capture_output=True,
                               timeout=60)
 
+    def consume_and_commit(self, user, topic, group, count):
+        """Subscribes as `user` in `group`, reads `count` values (20 s at
+        most, no record errors), commits; returns (values, committed)."""
+        c = Consumer(self.conf(user, **{"group.id": group, "auto.offset.reset": "earliest"}))
+        c.subscribe([topic])
+        got = []
+        deadline = time.time() + 20
+        try:
+            while len(got) < count and time.time() < deadline:
+                m = c.poll(0.2)
+                if m is not None:
+                    self.assertIsNone(m.error(), m.error())
+                    got.append(m.value())
+            committed = c.commit(asynchronous=False)
+        finally:
+            c.close()
+        return got, committed
+
     def acls(self, *args, user="admin"):
         """`rivulet acls` through the broker; must succeed. Returns stdout."""
         r = self.rivulet("acls", *args, user=user)
@@ -537,19 +555,7 @@ class AuthorizerTest(AclCase):
             topics = AdminClient(self.conf(user)).list_topics(timeout=10).topics
             self.assertIn(topic, topics)
             self.assertIn("b", topics)
-            c = Consumer(self.conf(user, **{"group.id": unique("super-group"), "auto.offset.reset": "earliest"}))
-            c.subscribe([topic])
-            got = []
-            deadline = time.time() + 20
-            try:
-                while len(got) < 2 and time.time() < deadline:
-                    m = c.poll(0.2)
-                    if m is not None:
-                        self.assertIsNone(m.error(), m.error())
-                        got.append(m.value())
-                committed = c.commit(asynchronous=False)
-            finally:
-                c.close()
+            got, committed = self.consume_and_commit(user, topic, unique("super-group"), 2)
             self.assertEqual(got, [b"s1", b"s2"])
             self.assertEqual([(tp.offset, tp.error) for tp in committed], [(2, None)])
             self.assertNotIn(f"name={topic},", self.acls("--list"))
@@ -809,19 +815,7 @@ class NoAuthorizerTest(AclCase):
         # group, commits, runs an idempotent producer; ANONYMOUS too.
         topic = unique("open")
         self.assertEqual(self.produce("bob", topic, [b"o1", b"o2"], **{"enable.idempotence": True}), [None, None])
-        c = Consumer(self.conf("bob", **{"group.id": "open-group", "auto.offset.reset": "earliest"}))
-        c.subscribe([topic])
-        got = []
-        deadline = time.time() + 20
-        try:
-            while len(got) < 2 and time.time() < deadline:
-                m = c.poll(0.2)
-                if m is not None:
-                    self.assertIsNone(m.error(), m.error())
-                    got.append(m.value())
-            committed = c.commit(asynchronous=False)
-        finally:
-            c.close()
+        got, committed = self.consume_and_commit("bob", topic, "open-group", 2)
         self.assertEqual(got, [b"o1", b"o2"])
         self.assertEqual([(tp.offset, tp.error) for tp in committed], [(2, None)])
         p = Producer({"bootstrap.servers": self.broker.bootstrap})

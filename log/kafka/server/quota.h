@@ -40,6 +40,12 @@ class ByteRateQuotas {
   int32_t Record(Kind kind, const std::string& user, int64_t bytes, Clock::time_point now = Clock::now());
   // The quota of `user` (bytes/s), 0 for none.
   int64_t Limit(Kind kind, const std::string& user) const;
+  // Whether any quota is set: without one, requests skip Record (and the
+  // naming of their user) altogether.
+  bool enabled() const {
+    return options_.producer_byte_rate > 0 || options_.consumer_byte_rate > 0 || !options_.producer_user.empty() ||
+           !options_.consumer_user.empty();
+  }
 
  private:
   struct Sample {

@@ -187,8 +187,10 @@ void HandleFetch(RequestContext& ctx, Respond respond) {
   f->version = ctx.header.api_version;
   f->log = ctx.log;
   f->respond = std::move(respond);
-  f->quotas = ctx.quotas;
-  f->quota_user = QuotaUser(ctx);
+  if (ctx.quotas && ctx.quotas->enabled()) {
+    f->quotas = ctx.quotas;
+    f->quota_user = QuotaUser(ctx);
+  }
   f->session = ctx.session;
   for (const auto& t : f->req.topics) {
     if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) f->denied.insert(t.name);

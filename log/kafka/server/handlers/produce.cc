@@ -90,7 +90,7 @@ void HandleProduce(RequestContext& ctx, Respond respond) {
     resp.topics.push_back(std::move(rt));
   }
   WakeFetches();
-  if (ctx.quotas) {
+  if (ctx.quotas && ctx.quotas->enabled()) {
     resp.throttle_time_ms = ctx.quotas->Record(ByteRateQuotas::Kind::kProduce, QuotaUser(ctx),
                                                static_cast<int64_t>(ctx.body.size()));
     ctx.session->throttle_ms = resp.throttle_time_ms;

@@ -13,6 +13,7 @@ using std::chrono::milliseconds;
 
 TEST(ByteRateQuotasTest, NoQuotaNoThrottle) {
   ByteRateQuotas q(QuotaOptions{});
+  EXPECT_FALSE(q.enabled());
   EXPECT_EQ(q.Record(Kind::kProduce, "User:a", 1 << 30), 0);
   EXPECT_EQ(q.Limit(Kind::kFetch, "User:a"), 0);
 }
@@ -23,6 +24,7 @@ TEST(ByteRateQuotasTest, ThrottleBringsTheRateBackToTheQuota) {
   o.window_num = 11;
   o.window_size_seconds = 1;
   ByteRateQuotas q(o);
+  EXPECT_TRUE(q.enabled());
   const auto t0 = Clock::now();
   // 10,000 bytes at once: measured over 10 s (all windows but one), the
   // rate is exactly the quota, so no throttle.
