@@ -91,6 +91,15 @@ bool FlexibleVersion(int16_t key, int16_t version) {
     case ApiKey::kSaslAuthenticate: return version >= 2;
     case ApiKey::kDescribeUserScramCredentials: return version >= 0;
     case ApiKey::kAlterUserScramCredentials: return version >= 0;
+    case ApiKey::kDeleteRecords: return version >= 2;
+    case ApiKey::kDescribeConfigs: return version >= 4;
+    case ApiKey::kAlterConfigs: return version >= 2;
+    case ApiKey::kDescribeLogDirs: return version >= 2;
+    case ApiKey::kCreatePartitions: return version >= 2;
+    case ApiKey::kDeleteGroups: return version >= 2;
+    case ApiKey::kIncrementalAlterConfigs: return version >= 1;
+    case ApiKey::kOffsetDelete: return false;  // no flexible version
+    case ApiKey::kDescribeCluster: return version >= 0;
   }
   return false;
 }
