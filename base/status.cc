@@ -33,6 +33,8 @@ std::string_view ErrcName(Errc c) {
     case Errc::kInvalidTransactionTimeout: return "InvalidTransactionTimeout";
     case Errc::kAuthenticationFailed: return "AuthenticationFailed";
     case Errc::kNotAuthorized: return "NotAuthorized";
+    case Errc::kGroupNotEmpty: return "GroupNotEmpty";
+    case Errc::kGroupSubscribedToTopic: return "GroupSubscribedToTopic";
   }
   return "Unknown";
 }

@@ -42,6 +42,8 @@ enum class Errc {
   kInvalidTransactionTimeout, // transaction.timeout.ms outside the allowed range
   kAuthenticationFailed,      // SASL credentials that do not verify, or an unknown user
   kNotAuthorized,             // the ACLs do not allow the principal what it asked
+  kGroupNotEmpty,             // a group with active members cannot be deleted or reset
+  kGroupSubscribedToTopic,    // offsets of a topic the group's members read cannot be deleted
 };
 
 std::string_view ErrcName(Errc c);

@@ -1,6 +1,10 @@
 // Group membership state machine and committed offsets; see group_coordinator.h.
 #include "log/group_coordinator.h"
 
+#include <set>
+
+#include "log/consumer_protocol.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <random>
@@ -579,6 +583,58 @@ Result<GroupDescription> GroupCoordinator::DescribeGroup(const std::string& grou
     d.members.push_back({id, m.client_id, m.client_host, meta ? *meta : std::string(), m.assignment});
   }
   return d;
+}
+
+Status GroupCoordinator::DeleteGroup(const std::string& group_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = groups_.find(group_id);
+  if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
+  const Group& g = *it->second;
+  if (!g.members.empty() || !g.pending_ids.empty()) {
+    return Status(Errc::kGroupNotEmpty, "group '" + group_id + "' has " + std::to_string(g.members.size()) +
+                                            " active members; stop them first");
+  }
+  std::error_code ec;
+  if (!fs::remove(GroupPath(group_id), ec) && ec) {
+    return Status(Errc::kIoError, "remove " + GroupPath(group_id) + ": " + ec.message());
+  }
+  groups_.erase(it);
+  GetLogger("groups")->info("group {} deleted", group_id);
+  return Status::Ok();
+}
+
+Result<std::map<TopicPartition, Errc>> GroupCoordinator::DeleteOffsets(
+    const std::string& group_id, const std::vector<TopicPartition>& partitions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = groups_.find(group_id);
+  if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
+  Group& g = *it->second;
+  // The topics the members subscribe to (consumer groups; a member whose
+  // subscription cannot be read holds on to everything, as Kafka does).
+  std::set<std::string> subscribed;
+  bool all = false;
+  for (const auto& [id, m] : g.members) {
+    const std::string* meta = m.MetadataFor(g.protocol);
+    auto sub = meta != nullptr && g.protocol_type == "consumer" ? DecodeSubscription(*meta)
+                                                                 : Result<Subscription>(Status(Errc::kCorruption, ""));
+    if (!sub.ok()) {
+      all = true;
+      continue;
+    }
+    subscribed.insert(sub->topics.begin(), sub->topics.end());
+  }
+  std::map<TopicPartition, Errc> out;
+  bool changed = false;
+  for (const auto& tp : partitions) {
+    if (!g.members.empty() && (all || subscribed.contains(tp.topic))) {
+      out[tp] = Errc::kGroupSubscribedToTopic;
+      continue;
+    }
+    changed |= g.offsets.erase(tp) > 0;
+    out[tp] = Errc::kOk;
+  }
+  if (changed) RIVULET_RETURN_IF_ERROR(Persist(g));
+  return out;
 }
 
 void GroupCoordinator::OnTopicDeleted(const std::string& topic) {

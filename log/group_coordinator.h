@@ -143,6 +143,16 @@ class GroupCoordinator {
 
   std::vector<GroupListing> ListGroups() const;
   Result<GroupDescription> DescribeGroup(const std::string& group_id) const;
+  // Deletes a group without members, its committed offsets with it
+  // (DeleteGroups). kNotFound for an unknown group; kGroupNotEmpty while
+  // members remain.
+  Status DeleteGroup(const std::string& group_id);
+  // Deletes committed offsets of `partitions` (OffsetDelete), each answered
+  // on its own: kOk (deleted, or none was committed), or
+  // kGroupSubscribedToTopic when a member of the group subscribes to its
+  // topic. kNotFound for an unknown group.
+  Result<std::map<TopicPartition, Errc>> DeleteOffsets(const std::string& group_id,
+                                                       const std::vector<TopicPartition>& partitions);
   // Drops committed offsets of a deleted topic from every group.
   void OnTopicDeleted(const std::string& topic);
 

@@ -121,6 +121,7 @@ Status LogManager::LoadTopics() {
     }
     std::map<std::string, std::string> overrides(pb.configs().begin(), pb.configs().end());
     RIVULET_ASSIGN_OR_RETURN(auto topic, OpenTopic(name, pb.partitions(), overrides));
+    topic->created_ms = pb.created_ms();
     topics_[name] = std::move(topic);
   }
   return Status::Ok();
@@ -144,12 +145,8 @@ Status LogManager::CreateTopic(const std::string& name, int32_t partitions,
   // Partitions first, metadata last: a topic without topic.meta is an
   // interrupted creation and is removed on the next open.
   RIVULET_ASSIGN_OR_RETURN(auto topic, OpenTopic(name, partitions, configs));
-  proto::TopicMetadata pb;
-  pb.set_name(name);
-  pb.set_partitions(partitions);
-  pb.set_created_ms(NowMs());
-  for (const auto& [k, v] : configs) (*pb.mutable_configs())[k] = v;
-  RIVULET_RETURN_IF_ERROR(WriteFileAtomic(TopicDir(name) + "/topic.meta", pb.SerializeAsString()));
+  topic->created_ms = NowMs();
+  RIVULET_RETURN_IF_ERROR(WriteTopicMeta(name, *topic));
   RIVULET_RETURN_IF_ERROR(SyncDir(dir_ + "/topics"));
   std::unique_lock<std::shared_mutex> lock(topics_mu_);
   topics_[name] = std::move(topic);
@@ -179,6 +176,75 @@ Status LogManager::DeleteTopic(const std::string& name) {
   groups_->OnTopicDeleted(name);
   GetLogger("log")->info("deleted topic {}", name);
   return Status::Ok();
+}
+
+Status LogManager::WriteTopicMeta(const std::string& name, const Topic& t) const {
+  proto::TopicMetadata pb;
+  pb.set_name(name);
+  pb.set_partitions(static_cast<int32_t>(t.partitions.size()));
+  pb.set_created_ms(t.created_ms);
+  for (const auto& [k, v] : t.overrides) (*pb.mutable_configs())[k] = v;
+  return WriteFileAtomic(TopicDir(name) + "/topic.meta", pb.SerializeAsString());
+}
+
+Result<std::shared_ptr<LogManager::Topic>> LogManager::FindTopic(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> lock(topics_mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return Status(Errc::kNotFound, "unknown topic '" + name + "'");
+  return it->second;
+}
+
+Status LogManager::AddPartitions(const std::string& name, int32_t partitions) {
+  std::lock_guard<std::mutex> create_lock(create_mu_);
+  RIVULET_ASSIGN_OR_RETURN(std::shared_ptr<Topic> old, FindTopic(name));
+  const auto have = static_cast<int32_t>(old->partitions.size());
+  if (partitions <= have) {
+    return Status(Errc::kInvalidArgument, "topic '" + name + "' has " + std::to_string(have) +
+                                              " partitions: the count can only grow");
+  }
+  if (partitions > 100000) {
+    return Status(Errc::kInvalidArgument, "invalid partition count " + std::to_string(partitions) +
+                                              " for topic '" + name + "': must be 1..100000");
+  }
+  auto grown = std::make_shared<Topic>(*old);
+  // New partitions first, metadata last: folders past the recorded count
+  // are ignored on open (and empty), so a crash in between loses nothing.
+  for (int32_t p = have; p < partitions; ++p) {
+    RIVULET_ASSIGN_OR_RETURN(std::unique_ptr<Partition> part,
+                             Partition::Open(TopicDir(name) + "/" + std::to_string(p), TopicPartition{name, p},
+                                             grown->config, [this] { NotifyData(); }));
+    grown->partitions.push_back(std::move(part));
+  }
+  RIVULET_RETURN_IF_ERROR(WriteTopicMeta(name, *grown));
+  {
+    std::unique_lock<std::shared_mutex> lock(topics_mu_);
+    topics_[name] = std::move(grown);
+  }
+  NotifyData();
+  GetLogger("log")->info("topic {} grew from {} to {} partitions", name, have, partitions);
+  return Status::Ok();
+}
+
+Status LogManager::AlterTopicConfig(const std::string& name, const std::map<std::string, std::string>& overrides) {
+  RIVULET_ASSIGN_OR_RETURN(TopicConfig config, TopicConfig::FromMap(overrides, options_.default_topic_config));
+  std::lock_guard<std::mutex> create_lock(create_mu_);
+  RIVULET_ASSIGN_OR_RETURN(std::shared_ptr<Topic> old, FindTopic(name));
+  auto altered = std::make_shared<Topic>(*old);
+  altered->config = config;
+  altered->overrides = overrides;
+  RIVULET_RETURN_IF_ERROR(WriteTopicMeta(name, *altered));
+  for (auto& p : altered->partitions) p->UpdateConfig(config);
+  {
+    std::unique_lock<std::shared_mutex> lock(topics_mu_);
+    topics_[name] = std::move(altered);
+  }
+  GetLogger("log")->info("topic {} settings altered", name);
+  return Status::Ok();
+}
+
+Result<std::map<std::string, std::string>> LogManager::TopicOverrides(const std::string& name) const {
+  RIVULET_ASSIGN_OR_RETURN(std::shared_ptr<Topic> t, FindTopic(name));
+  return t->overrides;
 }
 
 std::vector<std::string> LogManager::ListTopics() const {

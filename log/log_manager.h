@@ -83,6 +83,15 @@ class LogManager {
   Status CreateTopic(const std::string& name, int32_t partitions,
                      const std::map<std::string, std::string>& configs = {});
   Status DeleteTopic(const std::string& name);
+  // Grows a topic to `partitions` (CreatePartitions). Keys hash over the
+  // new count from then on. kInvalidArgument unless it grows.
+  Status AddPartitions(const std::string& name, int32_t partitions);
+  // Replaces the topic's overrides of the defaults (AlterConfigs; an empty
+  // map returns it to the defaults), validated first, applied to every
+  // partition at once and kept in topic.meta.
+  Status AlterTopicConfig(const std::string& name, const std::map<std::string, std::string>& overrides);
+  // The overrides alone: the settings that differ from the defaults.
+  Result<std::map<std::string, std::string>> TopicOverrides(const std::string& name) const;
   std::vector<std::string> ListTopics() const;
   Result<TopicDescription> DescribeTopic(const std::string& name) const;
   // Number of partitions; kNotFound for an unknown topic unless
@@ -122,10 +131,13 @@ class LogManager {
   Status Close();
 
  private:
+  // Never changed once in topics_: AddPartitions and AlterTopicConfig put
+  // a new one in its place, so a holder of the old one reads it unlocked.
   struct Topic {
     TopicConfig config;
     std::map<std::string, std::string> overrides;
     std::vector<std::shared_ptr<Partition>> partitions;
+    int64_t created_ms = 0;
   };
 
   LogManager(std::string dir, LogOptions options);
@@ -134,6 +146,8 @@ class LogManager {
   Result<std::shared_ptr<Topic>> OpenTopic(const std::string& name, int32_t partitions,
                                            const std::map<std::string, std::string>& overrides);
   std::string TopicDir(const std::string& name) const;
+  Status WriteTopicMeta(const std::string& name, const Topic& t) const;
+  Result<std::shared_ptr<Topic>> FindTopic(const std::string& name) const;
   void BackgroundLoop();
 
   const std::string dir_;
@@ -142,7 +156,7 @@ class LogManager {
 
   mutable std::shared_mutex topics_mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by topics_mu_
-  std::mutex create_mu_;  // serializes create / delete
+  std::mutex create_mu_;  // serializes create / delete / alter
 
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<TransactionCoordinator> txns_;

@@ -91,6 +91,16 @@ Status Partition::Load() {
   }
   active_ = segments_.rbegin()->second;
   last_flush_ms_ = NowMs();
+  if (fs::exists(StartOffsetPath())) {
+    RIVULET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(StartOffsetPath()));
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (end == text.c_str() || v < 0) {
+      return Status(Errc::kCorruption, "cannot parse " + StartOffsetPath() + ": '" + text + "'");
+    }
+    // A log cut short by recovery keeps a start no further than its end.
+    deleted_before_ = std::min<int64_t>(v, active_->next_offset());
+  }
   return LoadProducerState();
 }
 
@@ -329,7 +339,7 @@ Result<FileSlice> Partition::SliceLocked(int64_t offset, size_t max_bytes, Isola
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
-    *start = segments_.begin()->first;
+    *start = StartLocked();
     *hw = active_->next_offset();
     *lso = LastStableLocked();
     if (offset < *start || offset > *hw) {
@@ -428,8 +438,12 @@ std::vector<ProducerDescription> Partition::DescribeProducers() const {
 
 int64_t Partition::log_start_offset() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return segments_.begin()->first;
+  return StartLocked();
 }
+
+int64_t Partition::StartLocked() const { return std::max(segments_.begin()->first, deleted_before_); }
+
+std::string Partition::StartOffsetPath() const { return dir_ + "/log-start-offset"; }
 
 int64_t Partition::log_end_offset() const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -460,14 +474,16 @@ std::vector<std::string> Partition::corrupt_ranges() const {
 
 Result<int64_t> Partition::OffsetForTimestamp(int64_t ts) const {
   std::vector<std::shared_ptr<Segment>> segs;
+  int64_t start = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [base, seg] : segments_) segs.push_back(seg);
+    start = StartLocked();
   }
   for (const auto& seg : segs) {
     if (seg->max_timestamp() < ts) continue;
     RIVULET_ASSIGN_OR_RETURN(int64_t off, seg->FindOffsetForTimestamp(ts));
-    if (off >= 0) return off;
+    if (off >= 0) return std::max(off, start);  // none below DeleteRecords' start
   }
   return int64_t{-1};
 }
@@ -513,6 +529,31 @@ Status Partition::DeleteSegmentsBefore(int64_t offset) {
   return Status::Ok();
 }
 
+Result<int64_t> Partition::DeleteRecordsBefore(int64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+  const int64_t end = active_->next_offset();
+  if (offset == -1) offset = end;
+  if (offset < 0 || offset > end) {
+    return Status(Errc::kOutOfRange, "offset " + std::to_string(offset) + " is out of range [" +
+                                         std::to_string(StartLocked()) + ", " + std::to_string(end) + "] of " +
+                                         tp_.ToString());
+  }
+  if (offset <= StartLocked()) return StartLocked();
+  // The start first, durably: segments deleted after a crash here are
+  // deleted again by the next call; a start lost would show records again.
+  RIVULET_RETURN_IF_ERROR(WriteFileAtomic(StartOffsetPath(), std::to_string(offset)));
+  deleted_before_ = offset;
+  while (segments_.size() > 1 && segments_.begin()->second != active_ &&
+         segments_.begin()->second->next_offset() <= offset) {
+    RIVULET_RETURN_IF_ERROR(segments_.begin()->second->Delete());
+    segments_.erase(segments_.begin());
+  }
+  std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < offset; });
+  GetLogger("log")->info("{}: records before {} deleted", tp_.ToString(), offset);
+  return offset;
+}
+
 Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {
   RetentionResult result;
   std::lock_guard<std::mutex> lock(mu_);
@@ -547,8 +588,7 @@ Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {
   std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < new_start; });
   if (result.segments_deleted > 0) {
     GetLogger("log")->info("{}: retention deleted {} segments ({} bytes); log start is now {}",
-                           tp_.ToString(), result.segments_deleted, result.bytes_deleted,
-                           segments_.begin()->first);
+                           tp_.ToString(), result.segments_deleted, result.bytes_deleted, StartLocked());
   }
   return result;
 }

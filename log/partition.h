@@ -126,6 +126,12 @@ class Partition {
   // Deletes the whole segments that end at or below `offset` (never the
   // active one); the log start moves to the first segment kept.
   Status DeleteSegmentsBefore(int64_t offset);
+  // DeleteRecords: moves the log start up to `offset` (-1: the high
+  // watermark), which may fall inside a segment; records below it are no
+  // longer read, and the whole segments below it are deleted. The start is
+  // kept in DIR/log-start-offset across restarts. Returns the new log
+  // start; kOutOfRange past the log end. Never moves the start back.
+  Result<int64_t> DeleteRecordsBefore(int64_t offset);
   // Deletes whole segments past retention.ms / retention.bytes.
   Result<RetentionResult> ApplyRetention(int64_t now_ms);
   void UpdateConfig(const TopicConfig& config);
@@ -141,6 +147,7 @@ class Partition {
   Status LoadProducerState();
   Status WriteSnapshotLocked(int64_t offset);
   std::string SnapshotPath(int64_t offset) const;
+  std::string StartOffsetPath() const;  // DIR/log-start-offset
   // Offsets of the producer snapshots in dir_, newest first.
   std::vector<int64_t> ListSnapshots() const;
   Status RollLocked(int64_t now_ms);
@@ -148,6 +155,9 @@ class Partition {
   Result<FileSlice> SliceLocked(int64_t offset, size_t max_bytes, IsolationLevel isolation, int64_t* hw,
                                 int64_t* start, int64_t* lso) const;
   int64_t LastStableLocked() const;
+  // The first readable offset: the first segment's base, or above it after
+  // DeleteRecords.
+  int64_t StartLocked() const;
 
   const std::string dir_;
   const TopicPartition tp_;
@@ -163,6 +173,7 @@ class Partition {
   ProducerStateManager producers_;                      // guarded by mu_
   std::vector<AbortedTxn> aborted_;                     // by marker offset; guarded by mu_
   bool closed_ = false;                                 // guarded by mu_
+  int64_t deleted_before_ = 0;  // DeleteRecords' log start; guarded by mu_
 };
 
 }  // namespace rivulet::log

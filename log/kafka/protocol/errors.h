@@ -63,6 +63,7 @@ enum class ErrorCode : int16_t {
   kGroupIdNotFound = 69,
   kFetchSessionIdNotFound = 70,
   kUnsupportedCompressionType = 76,
+  kGroupSubscribedToTopic = 86,
   kMemberIdRequired = 79,
   kInvalidRecord = 87,
   kUnstableOffsetCommit = 88,
@@ -107,6 +108,8 @@ inline ErrorCode ToKafkaError(Errc e) {
     case Errc::kInvalidTransactionTimeout: return ErrorCode::kInvalidTransactionTimeout;
     case Errc::kAuthenticationFailed: return ErrorCode::kSaslAuthenticationFailed;
     case Errc::kNotAuthorized: return ErrorCode::kClusterAuthorizationFailed;
+    case Errc::kGroupNotEmpty: return ErrorCode::kNonEmptyGroup;
+    case Errc::kGroupSubscribedToTopic: return ErrorCode::kGroupSubscribedToTopic;
   }
   return ErrorCode::kUnknownServerError;
 }
