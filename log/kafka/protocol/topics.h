@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "log/kafka/protocol/api.h"
+#include "log/kafka/protocol/configs.h"  // the config sources CreateTopics v5+ reports
 #include "log/kafka/protocol/errors.h"
 
 namespace rivulet::log::kafka {
@@ -25,10 +26,6 @@ struct CreateTopicsRequest {
   bool validate_only = false;
   static Result<CreateTopicsRequest> Decode(std::string_view body, int16_t version);
 };
-
-// Kafka's config sources (DescribeConfigs), as CreateTopics v5+ reports them.
-inline constexpr int8_t kConfigSourceTopic = 1;    // DYNAMIC_TOPIC_CONFIG
-inline constexpr int8_t kConfigSourceDefault = 5;  // DEFAULT_CONFIG
 
 struct TopicErrorsResponse {
   struct Config {
