@@ -280,4 +280,29 @@ std::string DescribeGroupsResponse::Encode(int16_t version) const {
   return w.Take();
 }
 
+Result<DeleteGroupsRequest> DeleteGroupsRequest::Decode(std::string_view body, int16_t version) {
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kDeleteGroups, version));
+  DeleteGroupsRequest req;
+  const int32_t n = f.ArrayCount(f.MinLength());
+  for (int32_t i = 0; i < n && r.ok(); ++i) req.groups.push_back(f.String());
+  f.EndStruct();
+  if (!r.ok()) return BadRequest("DeleteGroups", r);
+  return req;
+}
+
+std::string DeleteGroupsResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kDeleteGroups, version));
+  w.Int32(0);  // throttle_time_ms
+  f.ArrayCount(results.size());
+  for (const auto& [id, e] : results) {
+    f.String(id);
+    w.Int16(Code(e));
+    f.EndStruct();
+  }
+  f.EndStruct();
+  return w.Take();
+}
+
 }  // namespace rivulet::log::kafka

@@ -1,7 +1,7 @@
 // Group membership APIs: FindCoordinator (10, v0-4; v3+ flexible),
 // JoinGroup (11, v0-7; v6+), SyncGroup (14, v0-5; v4+), Heartbeat (12,
 // v0-4; v4), LeaveGroup (13, v0-4; v4), ListGroups (16, v0-4; v3+),
-// DescribeGroups (15, v0-5; v5).
+// DescribeGroups (15, v0-5; v5), DeleteGroups (42, v0-2; v2).
 #pragma once
 
 #include <optional>
@@ -119,6 +119,16 @@ struct DescribeGroupsResponse {
     std::vector<Member> members;
   };
   std::vector<Group> groups;
+  std::string Encode(int16_t version) const;
+};
+
+struct DeleteGroupsRequest {
+  std::vector<std::string> groups;
+  static Result<DeleteGroupsRequest> Decode(std::string_view body, int16_t version);
+};
+
+struct DeleteGroupsResponse {
+  std::vector<std::pair<std::string, ErrorCode>> results;  // (group id, error)
   std::string Encode(int16_t version) const;
 };
 

@@ -1,10 +1,14 @@
-// OffsetCommit / OffsetFetch codecs, both encodings through FieldReader /
-// FieldWriter (flexible.h). OffsetCommit up to v8 (flexible); v9 belongs to
-// the KIP-848 consumer protocol. OffsetFetch up to v7 (flexible; v7's
+// OffsetCommit / OffsetFetch / OffsetDelete codecs, both encodings through
+// FieldReader / FieldWriter (flexible.h). OffsetCommit v0-8 (v8 flexible);
+// v9 belongs to the KIP-848 consumer protocol. v0 carries neither
+// generation nor member id (decoded as -1 and empty: a commit outside any
+// generation). OffsetFetch up to v7 (flexible; v7's
 // require_stable is answered with UNSTABLE_OFFSET_COMMIT for a partition
-// whose offsets an open transaction holds, KIP-447); v8 batches groups. Decoded and ignored:
-// retention_time_ms (v2-4), group_instance_id (v7+, no static membership),
-// committed_leader_epoch. Written with Kafka's default: leader epoch -1.
+// whose offsets an open transaction holds, KIP-447); v8 batches groups.
+// OffsetDelete v0 (classic, its one version). Decoded and ignored:
+// OffsetCommit v1's commit_timestamp, retention_time_ms (v2-4),
+// group_instance_id (v7+, no static membership), committed_leader_epoch.
+// Written with Kafka's default: leader epoch -1.
 #include "log/kafka/protocol/offsets.h"
 
 #include "log/kafka/protocol/flexible.h"
@@ -16,8 +20,10 @@ Result<OffsetCommitRequest> OffsetCommitRequest::Decode(std::string_view body, i
   FieldReader f(r, Flexible(ApiKey::kOffsetCommit, version));
   OffsetCommitRequest req;
   req.group_id = f.String();
-  req.generation = r.Int32();
-  req.member_id = f.String();
+  if (version >= 1) {
+    req.generation = r.Int32();
+    req.member_id = f.String();
+  }
   if (version >= 2 && version <= 4) (void)r.Int64();  // retention_time_ms
   if (version >= 7) (void)f.NullableString();         // group_instance_id
   const int32_t nt = f.ArrayCount(f.MinLength() + f.MinCount() + f.MinStructEnd());
@@ -29,6 +35,7 @@ Result<OffsetCommitRequest> OffsetCommitRequest::Decode(std::string_view body, i
       Partition p;
       p.partition = r.Int32();
       p.offset = r.Int64();
+      if (version == 1) (void)r.Int64();  // commit_timestamp
       if (version >= 6) (void)r.Int32();  // committed_leader_epoch
       p.metadata = f.NullableString().value_or("");
       f.EndStruct();
@@ -106,6 +113,48 @@ std::string OffsetFetchResponse::Encode(int16_t version) const {
     f.EndStruct();
   }
   if (version >= 2) w.Int16(Code(error));
+  f.EndStruct();
+  return w.Take();
+}
+
+Result<OffsetDeleteRequest> OffsetDeleteRequest::Decode(std::string_view body, int16_t version) {
+  Reader r(body);
+  FieldReader f(r, Flexible(ApiKey::kOffsetDelete, version));
+  OffsetDeleteRequest req;
+  req.group_id = f.String();
+  const int32_t nt = f.ArrayCount(f.MinLength() + f.MinCount() + f.MinStructEnd());
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    Topic t;
+    t.name = f.String();
+    const int32_t np = f.ArrayCount(4 + f.MinStructEnd());
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      t.partitions.push_back(r.Int32());
+      f.EndStruct();
+    }
+    f.EndStruct();
+    req.topics.push_back(std::move(t));
+  }
+  f.EndStruct();
+  if (!r.ok()) return Status(Errc::kCorruption, std::string("OffsetDelete request: ") + r.error());
+  return req;
+}
+
+std::string OffsetDeleteResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kOffsetDelete, version));
+  w.Int16(Code(error));  // before the throttle time, unlike most responses
+  w.Int32(0);            // throttle_time_ms
+  f.ArrayCount(topics.size());
+  for (const auto& t : topics) {
+    f.String(t.name);
+    f.ArrayCount(t.partitions.size());
+    for (const auto& [p, e] : t.partitions) {
+      w.Int32(p);
+      w.Int16(Code(e));
+      f.EndStruct();
+    }
+    f.EndStruct();
+  }
   f.EndStruct();
   return w.Take();
 }

@@ -1,5 +1,5 @@
-// Committed offsets: OffsetCommit (8, v2-8; v8 flexible) and OffsetFetch
-// (9, v1-6; v6 flexible).
+// Committed offsets: OffsetCommit (8, v0-8; v8 flexible), OffsetFetch
+// (9, v1-7; v6+ flexible) and OffsetDelete (47, v0; not flexible).
 #pragma once
 
 #include <optional>
@@ -22,8 +22,8 @@ struct OffsetCommitRequest {
     std::vector<Partition> partitions;
   };
   std::string group_id;
-  int32_t generation = -1;
-  std::string member_id;
+  int32_t generation = -1;  // v1+; v0 commits outside any generation
+  std::string member_id;    // v1+; empty in v0
   std::vector<Topic> topics;
   static Result<OffsetCommitRequest> Decode(std::string_view body, int16_t version);
 };
@@ -58,6 +58,25 @@ struct OffsetFetchResponse {
   };
   std::vector<Topic> topics;
   ErrorCode error = ErrorCode::kNone;
+  std::string Encode(int16_t version) const;
+};
+
+struct OffsetDeleteRequest {
+  struct Topic {
+    std::string name;
+    std::vector<int32_t> partitions;
+  };
+  std::string group_id;
+  std::vector<Topic> topics;
+  static Result<OffsetDeleteRequest> Decode(std::string_view body, int16_t version);
+};
+
+// `error` answers for the whole group (e.g. GROUP_ID_NOT_FOUND); each
+// partition carries its own (e.g. GROUP_SUBSCRIBED_TO_TOPIC).
+struct OffsetDeleteResponse {
+  using Topic = OffsetCommitResponse::Topic;
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<Topic> topics;
   std::string Encode(int16_t version) const;
 };
 

@@ -1,7 +1,7 @@
 // The group membership codecs (log/kafka/protocol/groups.h) at every
 // served version, flexible ones included: FindCoordinator v3-4, JoinGroup
 // v6-7, SyncGroup v4-5, Heartbeat v4, LeaveGroup v4, ListGroups v3-4,
-// DescribeGroups v5.
+// DescribeGroups v5, DeleteGroups v2.
 #include "log/kafka/protocol/groups.h"
 
 #include <gtest/gtest.h>
@@ -211,6 +211,36 @@ TEST(DescribeGroupsTest, V5) {
   b.Count(1).Str("m").NStr(std::nullopt).Str("c").Str("/h").Bytes("md").Bytes("as").Tags();
   b.I32(INT32_MIN).Tags().Tags();
   EXPECT_EQ(resp.Encode(5), b.bytes());
+}
+
+// ---- DeleteGroups (42) ----
+
+std::string DeleteGroupsBody(int16_t v) {
+  return Body(v >= 2).Count(2).Str("g1").Str("g2").UnknownTag().bytes();
+}
+
+TEST(DeleteGroupsTest, DecodesEveryVersion) {
+  for (int16_t v = 0; v <= 2; ++v) {
+    auto req = DeleteGroupsRequest::Decode(DeleteGroupsBody(v), v);
+    ASSERT_TRUE(req.ok()) << "v" << v << ": " << req.status().ToString();
+    EXPECT_EQ(req->groups, (std::vector<std::string>{"g1", "g2"})) << "v" << v;
+    ExpectTruncationsFail<DeleteGroupsRequest>(DeleteGroupsBody(v), v);
+  }
+  auto none = DeleteGroupsRequest::Decode(Body(true).Count(0).Tags().bytes(), 2);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->groups.empty());
+  EXPECT_FALSE(DeleteGroupsRequest::Decode(Body(false).I32(1 << 30).bytes(), 0).ok());
+}
+
+TEST(DeleteGroupsTest, EncodesEveryVersion) {
+  DeleteGroupsResponse resp;
+  resp.results = {{"g1", ErrorCode::kNone}, {"g2", ErrorCode::kNonEmptyGroup}};
+  for (int16_t v = 0; v <= 2; ++v) {
+    Body b(v >= 2);
+    b.I32(0).Count(2).Str("g1").I16(0).Tags().Str("g2").I16(68).Tags().Tags();
+    EXPECT_EQ(resp.Encode(v), b.bytes()) << "v" << v;
+  }
+  EXPECT_EQ(DeleteGroupsResponse{}.Encode(2), Body(true).I32(0).Count(0).Tags().bytes());
 }
 
 }  // namespace
