@@ -117,18 +117,37 @@ Producer::~Producer() = default;
 
 Status Producer::Send(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
                       int32_t partition) {
+  return Send(topic, key, value, partition, -1, {});
+}
+
+Status Producer::Send(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
+                      int32_t partition, int64_t timestamp, const std::vector<Header>& headers) {
+  // librdkafka takes the headers on success and leaves them to us on failure.
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = rd_kafka_headers_new(headers.size());
+    for (const Header& h : headers) {
+      rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                          h.value ? h.value->data() : nullptr, h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+    }
+  }
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         impl_->rk, RD_KAFKA_V_TOPIC(topic.c_str()),
         RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_KEY((key ? key->data() : nullptr), (key ? key->size() : 0)),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp),  // 0: now
+        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(impl_->rk, 100);  // wait for deliveries to make room
       continue;
     }
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("produce to " + topic, err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (hdrs) rd_kafka_headers_destroy(hdrs);
+      return KafkaError("produce to " + topic, err);
+    }
     rd_kafka_poll(impl_->rk, 0);
     return Status::Ok();
   }
@@ -367,6 +386,22 @@ Result<std::optional<Message>> Consumer::Poll(std::chrono::milliseconds timeout)
   out.timestamp = rd_kafka_message_timestamp(m, nullptr);
   if (m->key) out.key = std::string(static_cast<const char*>(m->key), m->key_len);
   if (m->payload) out.value = std::string(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_headers_t* hdrs = nullptr;  // owned by `m`
+  const rd_kafka_resp_err_t herr = rd_kafka_message_headers(m, &hdrs);
+  if (herr != RD_KAFKA_RESP_ERR_NO_ERROR && herr != RD_KAFKA_RESP_ERR__NOENT) {
+    return Status(Errc::kCorruption, "headers of " + out.topic + "/" + std::to_string(out.partition) + " at offset " +
+                                         std::to_string(out.offset) + ": " + rd_kafka_err2str(herr));
+  }
+  if (herr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      Header& h = out.headers.emplace_back();
+      h.key = name;
+      if (value) h.value = std::string(static_cast<const char*>(value), size);
+    }
+  }
   return std::optional<Message>(std::move(out));
 }
 

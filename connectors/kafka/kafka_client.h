@@ -20,13 +20,21 @@ namespace rivulet::connectors::kafka {
 // librdkafka settings (key=value as in librdkafka's CONFIGURATION.md).
 using Config = std::map<std::string, std::string>;
 
+// A record header: a key and a value that may be null, in the record's order.
+struct Header {
+  std::string key;
+  std::optional<std::string> value;
+  bool operator==(const Header&) const = default;
+};
+
 struct Message {
   std::string topic;
   int32_t partition = 0;
   int64_t offset = 0;
-  int64_t timestamp = -1;
+  int64_t timestamp = -1;  // ms since the epoch; -1 when the broker gave none
   std::optional<std::string> key;
   std::optional<std::string> value;
+  std::vector<Header> headers;
 };
 
 struct PartitionInfo {
@@ -58,6 +66,10 @@ class Producer {
   // which matches Kafka's Java client for keyed records).
   Status Send(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
               int32_t partition = -1);
+  // The same with a CreateTime `timestamp` (ms since the epoch; < 0: now)
+  // and `headers`.
+  Status Send(const std::string& topic, const std::optional<std::string>& key, const std::string& value,
+              int32_t partition, int64_t timestamp, const std::vector<Header>& headers);
   // Waits until everything queued is delivered; returns the first delivery
   // error seen since the last Flush.
   Status Flush(std::chrono::milliseconds timeout);
