@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "log/compression.h"
 #include "log/log_manager.h"
 #include "log/partition.h"
 #include "log/record_batch.h"
@@ -217,13 +218,22 @@ void Producer::SenderLoop() {
       Status st = log_->transactions().VerifyTransactionalWrite(batch.txn_producer, batch.tp);
       if (!st.ok()) refused = std::move(st);
     }
+    const size_t queued = batch.bytes.size();  // as counted in queued_bytes_
+    if (!refused && config_.compression != Compression::kNone) {
+      auto packed = CompressBatch(std::span<const char>(batch.bytes.data(), batch.bytes.size()), config_.compression);
+      if (packed.ok()) {
+        batch.bytes = std::move(*packed);
+      } else {
+        refused = packed.status();
+      }
+    }
     Result<AppendInfo> result =
         refused ? Result<AppendInfo>(*refused)
                 : log_->Append(batch.tp, std::span<char>(batch.bytes.data(), batch.bytes.size()),
                                /*validate=*/false, config_.acks == ProducerConfig::Acks::kAllSync);
     Complete(batch, result);
     lock.lock();
-    queued_bytes_ -= batch.bytes.size();
+    queued_bytes_ -= queued;
     ++completed_;
     if (!result.ok()) {
       if (first_error_.ok()) first_error_ = result.status();

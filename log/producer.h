@@ -59,6 +59,7 @@ namespace rivulet::log {
 
 class LogManager;
 class RecordBatchBuilder;  // record_batch.h
+enum class Compression : int8_t;  // record_batch.h
 
 struct ProducerConfig {
   size_t batch_size = 16384;              // batch.size: bytes per partition batch
@@ -68,6 +69,9 @@ struct ProducerConfig {
   // acks: kAll (appended, fsynced per topic policy) or kAllSync (fsync
   // before completion).
   enum class Acks { kAll, kAllSync } acks = Acks::kAll;
+  // compression.type: each batch's records compressed with this codec
+  // (compression.h) on the sender thread; value-initialized: none.
+  Compression compression{};
   bool auto_create_topics = true;         // create unknown topics (if the log allows)
   bool enable_idempotence = true;         // enable.idempotence
   std::optional<std::string> transactional_id;  // transactional.id: turns transactions on

@@ -1,6 +1,6 @@
 // The embedded producer: offsets and metadata in callbacks, Kafka's key
 // partitioning, sticky partitions for null keys, linger, flush, futures,
-// headers and timestamps, bad input, and concurrent senders.
+// headers and timestamps, compression, bad input, and concurrent senders.
 #include "log/producer.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "log/compression.h"
 #include "log/log_manager.h"
 #include "log/murmur2.h"
 #include "tests/test_util.h"
@@ -115,6 +116,55 @@ TEST(ProducerTest, FutureHeadersAndTimestamps) {
   ASSERT_TRUE(headers.ok());
   ASSERT_EQ(headers->size(), 1u);
   EXPECT_EQ((*headers)[0].value, "abc");
+}
+
+// compression.type: every batch stored with the codec, its records (and
+// their headers and timestamps) read back by the consumer's decoder.
+TEST(ProducerTest, CompressionCompressesEveryBatch) {
+  for (Compression codec : {Compression::kGzip, Compression::kSnappy, Compression::kLz4, Compression::kZstd}) {
+    SCOPED_TRACE(std::string(CompressionName(codec)));
+    Fixture f;
+    ASSERT_TRUE(f.lm->CreateTopic("t", 1).ok());
+    ProducerConfig cfg;
+    cfg.compression = codec;
+    cfg.batch_size = 4096;  // several batches
+    Producer p(f.lm.get(), cfg);
+    std::vector<Header> hs = {{"h", std::string("v")}, {"n", std::nullopt}};
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE(p.Send("t", std::nullopt, "value " + std::to_string(i) + std::string(40, 'x'), nullptr, 0,
+                         1000 + i, hs)
+                      .ok());
+    }
+    ASSERT_TRUE(p.Flush().ok());
+    auto r = f.lm->Read({"t", 0}, 0, 1 << 20);
+    ASSERT_TRUE(r.ok());
+    std::span<const char> rest(r->bytes.data(), r->bytes.size());
+    int batches = 0, i = 0;
+    while (!rest.empty()) {
+      auto h = ValidateBatch(rest);
+      ASSERT_TRUE(h.ok()) << h.status().ToString();
+      EXPECT_EQ(h->compression(), codec);
+      auto inflated = DecompressRecords(codec, std::string_view(rest.data() + kBatchHeaderSize,
+                                                                 h->total_size() - kBatchHeaderSize));
+      ASSERT_TRUE(inflated.ok()) << inflated.status().ToString();
+      RecordReader reader(*h, *inflated);
+      RecordView rec;
+      while (reader.Next(&rec)) {
+        EXPECT_EQ(rec.value, "value " + std::to_string(i) + std::string(40, 'x'));
+        EXPECT_EQ(rec.timestamp, 1000 + i);
+        auto decoded = DecodeHeaders(rec);
+        ASSERT_TRUE(decoded.ok());
+        ASSERT_EQ(decoded->size(), 2u);
+        EXPECT_EQ((*decoded)[0].value, "v");
+        EXPECT_FALSE((*decoded)[1].value.has_value());
+        ++i;
+      }
+      ++batches;
+      rest = rest.subspan(h->total_size());
+    }
+    EXPECT_EQ(i, 300);
+    EXPECT_GT(batches, 1);
+  }
 }
 
 TEST(ProducerTest, BadInputFailsAtOnce) {
