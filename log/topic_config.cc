@@ -87,6 +87,34 @@ std::map<std::string, std::string> TopicConfig::ToMap() const {
   };
 }
 
+const std::vector<TopicConfigKey>& TopicConfigKeys() {
+  using T = TopicConfigKey::Type;
+  static const std::vector<TopicConfigKey> keys = {
+      {"cleanup.policy", "log.cleanup.policy", T::kList, false, "delete",
+       "Accepted for Kafka's tools; segments are always deleted by retention (no compaction)."},
+      {"compression.type", "compression.type", T::kString, false, "producer",
+       "Accepted for Kafka's tools; batches are stored as the producer compressed them."},
+      {"flush.messages", "log.flush.interval.messages", T::kLong, true, nullptr,
+       "fsync the partition after this many records."},
+      {"flush.ms", "log.flush.interval.ms", T::kLong, true, nullptr,
+       "fsync the partition when this long has passed since the last fsync."},
+      {"index.interval.bytes", "log.index.interval.bytes", T::kInt, true, nullptr,
+       "Bytes of records between two offset-index entries."},
+      {"max.message.bytes", "message.max.bytes", T::kInt, true, nullptr, "The largest record batch accepted."},
+      {"message.timestamp.type", "log.message.timestamp.type", T::kString, true, nullptr,
+       "CreateTime (the producer's) or LogAppendTime (the broker's clock on append)."},
+      {"min.insync.replicas", "min.insync.replicas", T::kInt, false, "1",
+       "Accepted for Kafka's tools; one broker holds the only replica."},
+      {"retention.bytes", "log.retention.bytes", T::kLong, true, nullptr,
+       "Delete the oldest segments while a partition is larger than this (-1: no limit)."},
+      {"retention.ms", "log.retention.ms", T::kLong, true, nullptr,
+       "Delete segments whose newest record is older than this (-1: keep forever)."},
+      {"segment.bytes", "log.segment.bytes", T::kInt, true, nullptr, "Roll to a new segment at this size."},
+      {"segment.ms", "log.roll.ms", T::kLong, true, nullptr, "Roll to a new segment after this long."},
+  };
+  return keys;
+}
+
 Status ValidateTopicName(const std::string& name) {
   if (name.empty()) return Status(Errc::kInvalidArgument, "topic name is empty");
   if (name == "." || name == "..") {

@@ -14,13 +14,15 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // (v7 adds the max-timestamp query), OffsetFetch at v7 (v8 batches groups). The transaction APIs (protocol/txn.h)
   // up to the flexible versions their codecs decode; SASL (protocol/sasl.h)
   // up to SaslAuthenticate v2, and the SCRAM credential APIs at v0; the ACL
-  // APIs (protocol/acls.h) up to v3, Kafka's newest.
+  // APIs (protocol/acls.h) up to v3, Kafka's newest. The admin APIs
+  // (protocol/configs.h, admin.h) at the versions Kafka 3.x serves, and
+  // OffsetCommit from v0 (old clients' default commit).
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 0, 9, "Produce"},
       {ApiKey::kFetch, 2, 12, "Fetch"},
       {ApiKey::kListOffsets, 1, 6, "ListOffsets"},
       {ApiKey::kMetadata, 0, 12, "Metadata"},
-      {ApiKey::kOffsetCommit, 2, 8, "OffsetCommit"},
+      {ApiKey::kOffsetCommit, 0, 8, "OffsetCommit"},
       {ApiKey::kOffsetFetch, 1, 7, "OffsetFetch"},
       {ApiKey::kFindCoordinator, 0, 4, "FindCoordinator"},
       {ApiKey::kJoinGroup, 0, 7, "JoinGroup"},
@@ -33,6 +35,7 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kApiVersions, 0, 3, "ApiVersions"},
       {ApiKey::kCreateTopics, 0, 7, "CreateTopics"},
       {ApiKey::kDeleteTopics, 0, 5, "DeleteTopics"},
+      {ApiKey::kDeleteRecords, 0, 2, "DeleteRecords"},
       {ApiKey::kInitProducerId, 0, 4, "InitProducerId"},
       {ApiKey::kAddPartitionsToTxn, 0, 3, "AddPartitionsToTxn"},
       {ApiKey::kAddOffsetsToTxn, 0, 3, "AddOffsetsToTxn"},
@@ -41,9 +44,17 @@ const std::vector<ApiVersionRange>& SupportedApis() {
       {ApiKey::kDescribeAcls, 0, 3, "DescribeAcls"},
       {ApiKey::kCreateAcls, 0, 3, "CreateAcls"},
       {ApiKey::kDeleteAcls, 0, 3, "DeleteAcls"},
+      {ApiKey::kDescribeConfigs, 0, 4, "DescribeConfigs"},
+      {ApiKey::kAlterConfigs, 0, 2, "AlterConfigs"},
+      {ApiKey::kDescribeLogDirs, 0, 4, "DescribeLogDirs"},
       {ApiKey::kSaslAuthenticate, 0, 2, "SaslAuthenticate"},
+      {ApiKey::kCreatePartitions, 0, 3, "CreatePartitions"},
+      {ApiKey::kDeleteGroups, 0, 2, "DeleteGroups"},
+      {ApiKey::kIncrementalAlterConfigs, 0, 1, "IncrementalAlterConfigs"},
+      {ApiKey::kOffsetDelete, 0, 0, "OffsetDelete"},
       {ApiKey::kDescribeUserScramCredentials, 0, 0, "DescribeUserScramCredentials"},
       {ApiKey::kAlterUserScramCredentials, 0, 0, "AlterUserScramCredentials"},
+      {ApiKey::kDescribeCluster, 0, 1, "DescribeCluster"},
       {ApiKey::kDescribeProducers, 0, 0, "DescribeProducers"},
       {ApiKey::kDescribeTransactions, 0, 0, "DescribeTransactions"},
       {ApiKey::kListTransactions, 0, 0, "ListTransactions"},

@@ -2,7 +2,9 @@
 #include "log/kafka/protocol/decode.h"
 
 #include "log/kafka/protocol/acls.h"
+#include "log/kafka/protocol/admin.h"
 #include "log/kafka/protocol/api_versions.h"
+#include "log/kafka/protocol/configs.h"
 #include "log/kafka/protocol/fetch.h"
 #include "log/kafka/protocol/groups.h"
 #include "log/kafka/protocol/list_offsets.h"
@@ -52,6 +54,15 @@ Status DecodeRequestBody(int16_t api_key, int16_t v, std::string_view body) {
     case ApiKey::kDescribeAcls: return DescribeAclsRequest::Decode(body, v).status();
     case ApiKey::kCreateAcls: return CreateAclsRequest::Decode(body, v).status();
     case ApiKey::kDeleteAcls: return DeleteAclsRequest::Decode(body, v).status();
+    case ApiKey::kDescribeConfigs: return DescribeConfigsRequest::Decode(body, v).status();
+    case ApiKey::kAlterConfigs: return AlterConfigsRequest::Decode(body, v, false).status();
+    case ApiKey::kIncrementalAlterConfigs: return AlterConfigsRequest::Decode(body, v, true).status();
+    case ApiKey::kCreatePartitions: return CreatePartitionsRequest::Decode(body, v).status();
+    case ApiKey::kDeleteRecords: return DeleteRecordsRequest::Decode(body, v).status();
+    case ApiKey::kDescribeLogDirs: return DescribeLogDirsRequest::Decode(body, v).status();
+    case ApiKey::kDescribeCluster: return DescribeClusterRequest::Decode(body, v).status();
+    case ApiKey::kDeleteGroups: return DeleteGroupsRequest::Decode(body, v).status();
+    case ApiKey::kOffsetDelete: return OffsetDeleteRequest::Decode(body, v).status();
   }
   return Status(Errc::kNotSupported, "unknown API");
 }

@@ -41,6 +41,15 @@ Handler FindHandler(ApiKey key) {
     case ApiKey::kSaslAuthenticate: return HandleSaslAuthenticate;
     case ApiKey::kDescribeUserScramCredentials: return HandleDescribeUserScramCredentials;
     case ApiKey::kAlterUserScramCredentials: return HandleAlterUserScramCredentials;
+    case ApiKey::kDescribeConfigs: return HandleDescribeConfigs;
+    case ApiKey::kAlterConfigs: return HandleAlterConfigs;
+    case ApiKey::kIncrementalAlterConfigs: return HandleIncrementalAlterConfigs;
+    case ApiKey::kCreatePartitions: return HandleCreatePartitions;
+    case ApiKey::kDeleteRecords: return HandleDeleteRecords;
+    case ApiKey::kDescribeLogDirs: return HandleDescribeLogDirs;
+    case ApiKey::kDescribeCluster: return HandleDescribeCluster;
+    case ApiKey::kDeleteGroups: return HandleDeleteGroups;
+    case ApiKey::kOffsetDelete: return HandleOffsetDelete;
   }
   return nullptr;
 }

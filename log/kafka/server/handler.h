@@ -130,6 +130,15 @@ void HandleSaslHandshake(RequestContext& ctx, Respond respond);
 void HandleSaslAuthenticate(RequestContext& ctx, Respond respond);
 void HandleDescribeUserScramCredentials(RequestContext& ctx, Respond respond);
 void HandleAlterUserScramCredentials(RequestContext& ctx, Respond respond);
+void HandleDescribeConfigs(RequestContext& ctx, Respond respond);
+void HandleAlterConfigs(RequestContext& ctx, Respond respond);
+void HandleIncrementalAlterConfigs(RequestContext& ctx, Respond respond);
+void HandleCreatePartitions(RequestContext& ctx, Respond respond);
+void HandleDeleteRecords(RequestContext& ctx, Respond respond);
+void HandleDescribeLogDirs(RequestContext& ctx, Respond respond);
+void HandleDescribeCluster(RequestContext& ctx, Respond respond);
+void HandleDeleteGroups(RequestContext& ctx, Respond respond);
+void HandleOffsetDelete(RequestContext& ctx, Respond respond);
 
 // Whether the session's principal may do `op` on the resource (ACLs,
 // log/acls.h); always without an authorizer. A refusal is logged at debug.

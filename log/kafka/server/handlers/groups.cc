@@ -177,4 +177,23 @@ void HandleDescribeGroups(RequestContext& ctx, Respond respond) {
   respond(resp.Encode(version));
 }
 
+// Delete on the group, as Kafka; an unknown group is GROUP_ID_NOT_FOUND,
+// one with members NON_EMPTY_GROUP.
+void HandleDeleteGroups(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = DeleteGroupsRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  DeleteGroupsResponse resp;
+  for (const auto& id : req->groups) {
+    ErrorCode e = ErrorCode::kNone;
+    if (!Authorized(ctx, AclOperation::kDelete, ResourceType::kGroup, id)) {
+      e = ErrorCode::kGroupAuthorizationFailed;
+    } else if (Status st = ctx.log->groups().DeleteGroup(id); !st.ok()) {
+      e = st.code() == Errc::kNotFound ? ErrorCode::kGroupIdNotFound : ToKafkaError(st.code());
+    }
+    resp.results.emplace_back(id, e);
+  }
+  respond(resp.Encode(version));
+}
+
 }  // namespace rivulet::log::kafka

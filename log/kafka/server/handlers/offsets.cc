@@ -97,4 +97,39 @@ void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
   respond(resp.Encode(version));
 }
 
+// OffsetDelete: Delete on the group and Read on each topic, as Kafka. The
+// group's error (GROUP_ID_NOT_FOUND) answers for all; a partition whose
+// topic a member still reads is GROUP_SUBSCRIBED_TO_TOPIC.
+void HandleOffsetDelete(RequestContext& ctx, Respond respond) {
+  const int16_t version = ctx.header.api_version;
+  auto req = OffsetDeleteRequest::Decode(ctx.body, version);
+  if (!req.ok()) return respond(std::string());
+  OffsetDeleteResponse resp;
+  if (!Authorized(ctx, AclOperation::kDelete, ResourceType::kGroup, req->group_id)) {
+    resp.error = ErrorCode::kGroupAuthorizationFailed;
+    return respond(resp.Encode(version));
+  }
+  std::vector<TopicPartition> asked;
+  for (const auto& t : req->topics) {
+    if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) continue;
+    for (int32_t p : t.partitions) asked.push_back({t.name, p});
+  }
+  auto done = ctx.log->groups().DeleteOffsets(req->group_id, asked);
+  if (!done.ok()) {
+    resp.error = done.status().code() == Errc::kNotFound ? ErrorCode::kGroupIdNotFound
+                                                         : ToKafkaError(done.status().code());
+    return respond(resp.Encode(version));
+  }
+  for (const auto& t : req->topics) {
+    OffsetDeleteResponse::Topic rt;
+    rt.name = t.name;
+    for (int32_t p : t.partitions) {
+      auto it = done->find({t.name, p});
+      rt.partitions.emplace_back(p, it == done->end() ? ErrorCode::kTopicAuthorizationFailed : ToKafkaError(it->second));
+    }
+    resp.topics.push_back(std::move(rt));
+  }
+  respond(resp.Encode(version));
+}
+
 }  // namespace rivulet::log::kafka
