@@ -636,4 +636,139 @@ Result<std::map<std::pair<std::string, int32_t>, int64_t>> Admin::CommittedOffse
   return out;
 }
 
+namespace {
+
+// The first error of a group result: the group's own, then its partitions'.
+Status GroupResultStatus(const rd_kafka_group_result_t* g, const std::string& what) {
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(g)) {
+    return KafkaError(what, rd_kafka_error_code(e), rd_kafka_error_string(e));
+  }
+  const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(g);
+  for (int j = 0; parts && j < parts->cnt; ++j) {
+    if (parts->elems[j].err) {
+      return KafkaError(what + " (" + parts->elems[j].topic + "-" + std::to_string(parts->elems[j].partition) + ")",
+                        parts->elems[j].err);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Admin::AlterGroupOffsets(const std::string& group,
+                                const std::map<std::pair<std::string, int32_t>, int64_t>& offsets) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [tp, off] : offsets) rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset = off;
+  rd_kafka_AlterConsumerGroupOffsets_t* req = rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_AlterConsumerGroupOffsets(impl_->rk, &req, 1, o, q);
+  });
+  rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_AlterConsumerGroupOffsets_result_groups(rd_kafka_event_AlterConsumerGroupOffsets_result(*ev), &n);
+  Status st = n == 1 ? GroupResultStatus(groups[0], "reset offsets of group " + group) : Status::Ok();
+  rd_kafka_event_destroy(*ev);
+  return st;
+}
+
+Status Admin::DeleteGroup(const std::string& group) {
+  rd_kafka_DeleteGroup_t* dg = rd_kafka_DeleteGroup_new(group.c_str());
+  auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_DeleteGroups(impl_->rk, &dg, 1, o, q);
+  });
+  rd_kafka_DeleteGroup_destroy(dg);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(*ev), &n);
+  Status st = n == 1 ? GroupResultStatus(groups[0], "delete group " + group) : Status::Ok();
+  rd_kafka_event_destroy(*ev);
+  return st;
+}
+
+Status Admin::CreatePartitions(const std::string& topic, int32_t total) {
+  char err[512];
+  rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof(err));
+  if (np == nullptr) return Status(Errc::kInvalidArgument, err);
+  auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_CreatePartitions(impl_->rk, &np, 1, o, q);
+  });
+  rd_kafka_NewPartitions_destroy(np);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_topic_result_t** res =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(*ev), &n);
+  Status st = n == 1 ? TopicResultStatus(res[0], "alter partitions of " + topic) : Status::Ok();
+  rd_kafka_event_destroy(*ev);
+  return st;
+}
+
+Result<std::map<std::string, std::string>> Admin::TopicOverrides(const std::string& topic) {
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_DescribeConfigs(impl_->rk, &res, 1, o, q);
+  });
+  rd_kafka_ConfigResource_destroy(res);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(*ev), &n);
+  Result<std::map<std::string, std::string>> out = std::map<std::string, std::string>{};
+  if (n == 1 && rd_kafka_ConfigResource_error(rs[0])) {
+    out = KafkaError("configs of topic '" + topic + "'", rd_kafka_ConfigResource_error(rs[0]),
+                     rd_kafka_ConfigResource_error_string(rs[0]));
+  } else if (n == 1) {
+    size_t m = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(rs[0], &m);
+    for (size_t i = 0; i < m; ++i) {
+      if (rd_kafka_ConfigEntry_source(entries[i]) != RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG) continue;
+      const char* v = rd_kafka_ConfigEntry_value(entries[i]);
+      (*out)[rd_kafka_ConfigEntry_name(entries[i])] = v ? v : "";
+    }
+  }
+  rd_kafka_event_destroy(*ev);
+  return out;
+}
+
+Status Admin::SetTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& overrides) {
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  for (const auto& [k, v] : overrides) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
+  auto ev = RunAdmin(impl_->rk, [&](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_AlterConfigs(impl_->rk, &res, 1, o, q);
+  });
+  rd_kafka_ConfigResource_destroy(res);
+  if (!ev.ok()) return ev.status();
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(*ev), &n);
+  Status st;
+  if (n == 1 && rd_kafka_ConfigResource_error(rs[0])) {
+    st = KafkaError("alter configs of topic '" + topic + "'", rd_kafka_ConfigResource_error(rs[0]),
+                    rd_kafka_ConfigResource_error_string(rs[0]));
+  }
+  rd_kafka_event_destroy(*ev);
+  return st;
+}
+
+Result<std::map<int32_t, int64_t>> Admin::OffsetsForTime(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                         int64_t timestamp_ms) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = timestamp_ms;
+  rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(impl_->rk, list, static_cast<int>(kAdminTimeout.count()));
+  std::map<int32_t, int64_t> out;
+  Status st;
+  for (int i = 0; !err && i < list->cnt; ++i) {
+    if (list->elems[i].err) {
+      st = KafkaError("offsets of " + topic + " by time", list->elems[i].err);
+      break;
+    }
+    out[list->elems[i].partition] = list->elems[i].offset;
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) return KafkaError("offsets of " + topic + " by time", err);
+  if (!st.ok()) return st;
+  return out;
+}
+
 }  // namespace rivulet::connectors::kafka

@@ -155,6 +155,21 @@ class Admin {
   Result<GroupInfo> DescribeGroup(const std::string& group);
   // All committed offsets of `group`: (topic, partition) -> offset.
   Result<std::map<std::pair<std::string, int32_t>, int64_t>> CommittedOffsets(const std::string& group);
+  // Commits `offsets` for a group without active members (kafka-consumer-groups
+  // --reset-offsets); the broker refuses it while the group has members.
+  Status AlterGroupOffsets(const std::string& group, const std::map<std::pair<std::string, int32_t>, int64_t>& offsets);
+  // Deletes a group without active members, with its offsets.
+  Status DeleteGroup(const std::string& group);
+  // Grows `topic` to `total` partitions.
+  Status CreatePartitions(const std::string& topic, int32_t total);
+  // The topic's settings that differ from the defaults (its overrides).
+  Result<std::map<std::string, std::string>> TopicOverrides(const std::string& topic);
+  // Replaces the topic's overrides with `overrides` (AlterConfigs).
+  Status SetTopicOverrides(const std::string& topic, const std::map<std::string, std::string>& overrides);
+  // The first offset of each partition with a timestamp >= `timestamp_ms`
+  // (-1 when none: the log end applies).
+  Result<std::map<int32_t, int64_t>> OffsetsForTime(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                    int64_t timestamp_ms);
 
  private:
   struct Impl;
