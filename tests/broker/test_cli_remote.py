@@ -1,6 +1,7 @@
 """The rivulet command against a running broker (--bootstrap-server) behaves
 as with --data-dir: topics, produce, consume with a group, groups."""
 import os
+import signal
 import subprocess
 import time
 import unittest
@@ -53,6 +54,108 @@ class CliRemoteTest(unittest.TestCase):
         self.assertIn(b"cli\n", r.stdout)
         r = rivulet(self.broker, "topics", "--delete", "--topic", "remote")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def describe(self, group, *extra):
+        r = rivulet(self.broker, "groups", "--describe", "--group", group, *extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode()
+
+    def committed(self, group, topic):
+        rows = [line.split() for line in self.describe(group).splitlines() if line.startswith(topic + " ")]
+        return {int(row[1]): row[2] for row in rows}
+
+    def test_reset_offsets_then_kcat_and_rivulet_read_from_there(self):
+        self.assertEqual(rivulet(self.broker, "topics", "--create", "--topic", "resets").returncode, 0)
+        lines = b"".join(b"%d\n" % i for i in range(10))
+        self.assertEqual(rivulet(self.broker, "produce", "--topic", "resets", input=lines).returncode, 0)
+        r = rivulet(self.broker, "consume", "--topic", "resets", "--group", "rg", "--from-beginning",
+                    "--max-messages", "4", "--timeout-ms", "10000")
+        self.assertEqual(r.stdout, b"0\n1\n2\n3\n", r.stderr)
+        self.assertEqual(self.committed("rg", "resets"), {0: "4"})
+
+        r = rivulet(self.broker, "groups", "--reset-offsets", "--group", "rg", "--topic", "resets", "--to-earliest")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"dry run", r.stderr)
+        self.assertEqual(self.committed("rg", "resets"), {0: "4"})
+        r = rivulet(self.broker, "groups", "--reset-offsets", "--group", "rg", "--all-topics", "--to-earliest",
+                    "--execute")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.committed("rg", "resets"), {0: "0"})
+
+        # kcat, a member of the same group, starts at the reset offset and
+        # commits as it goes.
+        k = subprocess.run(["kcat", "-b", self.broker.bootstrap, "-G", "rg", "-e", "-q", "-f", "%s\n", "resets"],
+                           capture_output=True, timeout=60)
+        self.assertEqual(k.returncode, 0, k.stderr)
+        self.assertEqual(k.stdout, lines)
+        self.assertEqual(self.committed("rg", "resets"), {0: "10"})
+
+        r = rivulet(self.broker, "groups", "--reset-offsets", "--group", "rg", "--topic", "resets:0",
+                    "--shift-by", "-3", "--execute")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = rivulet(self.broker, "consume", "--topic", "resets", "--group", "rg", "--timeout-ms", "3000")
+        self.assertEqual(r.stdout, b"7\n8\n9\n", r.stderr)
+        r = rivulet(self.broker, "groups", "--reset-offsets", "--group", "rg", "--topic", "resets",
+                    "--to-datetime", "2000-01-01T00:00:00Z", "--execute")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.committed("rg", "resets"), {0: "0"})
+
+        # While a member is active, resets and deletion are refused.
+        member = subprocess.Popen(["kcat", "-b", self.broker.bootstrap, "-G", "rg", "-q", "resets"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 30
+            while "Stable" not in self.describe("rg", "--state") and time.time() < deadline:
+                time.sleep(0.2)
+            state = self.describe("rg", "--state")
+            self.assertIn("Stable", state)
+            self.assertIn("range", state)
+            members = self.describe("rg", "--members")
+            self.assertIn("rdkafka", members)
+            r = rivulet(self.broker, "groups", "--reset-offsets", "--group", "rg", "--topic", "resets",
+                        "--to-latest", "--execute")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"offsets can only be reset while group 'rg' is inactive, but it is Stable", r.stderr)
+            r = rivulet(self.broker, "groups", "--delete", "--group", "rg")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"delete group rg", r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        finally:
+            member.send_signal(signal.SIGINT)
+            member.wait(timeout=30)
+        deadline = time.time() + 30
+        while "Empty" not in self.describe("rg", "--state") and time.time() < deadline:
+            time.sleep(0.2)
+        r = rivulet(self.broker, "groups", "--delete", "--group", "rg")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(b"rg\n", rivulet(self.broker, "groups", "--list").stdout)
+        r = rivulet(self.broker, "groups", "--delete", "--group", "rg")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"does not exist", r.stderr)
+
+    def test_alter_topic_then_keys_reach_the_new_partitions(self):
+        self.assertEqual(rivulet(self.broker, "topics", "--create", "--topic", "grows").returncode, 0)
+        r = rivulet(self.broker, "topics", "--alter", "--topic", "grows", "--partitions", "3", "--add-config",
+                    "retention.ms=3600000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = rivulet(self.broker, "topics", "--describe", "--topic", "grows")
+        self.assertIn(b"PartitionCount: 3\tConfigs: retention.ms=3600000\n", r.stdout)
+        lines = b"".join(b"key%d:v%d\n" % (i, i) for i in range(150))
+        self.assertEqual(rivulet(self.broker, "produce", "--topic", "grows", "--key-separator", ":",
+                                 input=lines).returncode, 0)
+        k = subprocess.run(["kcat", "-b", self.broker.bootstrap, "-C", "-e", "-q", "-f", "%p\n", "-t", "grows"],
+                           capture_output=True, timeout=60)
+        counts = {p: k.stdout.splitlines().count(p) for p in (b"0", b"1", b"2")}
+        self.assertEqual(sum(counts.values()), 150, k.stderr)
+        for p, n in counts.items():
+            self.assertGreater(n, 20, counts)
+        r = rivulet(self.broker, "topics", "--alter", "--topic", "grows", "--partitions", "2")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"the count can only grow", r.stderr)
+        r = rivulet(self.broker, "topics", "--alter", "--topic", "grows", "--delete-config", "retention.ms")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = rivulet(self.broker, "topics", "--describe", "--topic", "grows")
+        self.assertIn(b"PartitionCount: 3\tConfigs:\n", r.stdout)
 
     def test_errors_are_one_line(self):
         r = rivulet(self.broker, "topics", "--create", "--topic", "bad name")

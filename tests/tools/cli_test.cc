@@ -93,6 +93,154 @@ TEST(CliTest, GroupConsumeCommitsAndDescribeShowsLag) {
   EXPECT_EQ(r.out, "g\n");
 }
 
+// kafka-consumer-groups' --reset-offsets, on the embedded log: a dry run
+// by default, every way of naming the new position, clamped to the log;
+// then --delete.
+TEST(CliTest, GroupsResetOffsetsThenDelete) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--data-dir", d}).exit_code, 0);
+  std::string input;
+  for (int i = 0; i < 10; ++i) input += std::to_string(i) + "\n";
+  ASSERT_EQ(Rivulet({"produce", "--topic", "t", "--data-dir", d}, input).exit_code, 0);
+  ASSERT_EQ(Rivulet({"consume", "--topic", "t", "--group", "g", "--from-beginning", "--max-messages", "4",
+                     "--data-dir", d})
+                .exit_code,
+            0);
+  auto committed = [&] {
+    auto r = Rivulet({"groups", "--describe", "--group", "g", "--data-dir", d});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream in(r.out.substr(r.out.find("\nt ") + 1));
+    std::string topic;
+    int partition = -1;
+    std::string current;
+    in >> topic >> partition >> current;
+    return current;
+  };
+  auto reset = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"groups", "--reset-offsets", "--group", "g", "--data-dir", d});
+    return Rivulet(args);
+  };
+  ASSERT_EQ(committed(), "4");
+
+  // A dry run prints the plan and commits nothing.
+  auto r = reset({"--topic", "t", "--to-earliest"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("g                    t                        0         0\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("dry run: nothing committed"), std::string::npos) << r.err;
+  EXPECT_EQ(committed(), "4");
+
+  // --execute commits; the group then reads from there.
+  r = reset({"--all-topics", "--to-earliest", "--execute"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(committed(), "0");
+  r = Rivulet({"consume", "--topic", "t", "--group", "g", "--timeout-ms", "300", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Lines(r.out), 10u);
+  EXPECT_EQ(committed(), "10");
+
+  ASSERT_EQ(reset({"--topic", "t:0", "--shift-by", "-3", "--execute"}).exit_code, 0);
+  r = Rivulet({"consume", "--topic", "t", "--group", "g", "--timeout-ms", "300", "--data-dir", d});
+  EXPECT_EQ(r.out, "7\n8\n9\n");
+  ASSERT_EQ(reset({"--topic", "t", "--to-offset", "6", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "6");
+  ASSERT_EQ(reset({"--topic", "t", "--to-current", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "6");
+  // Outside the log: kept within it, and said so.
+  r = reset({"--topic", "t", "--to-offset", "100", "--execute"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("t-0: 100 is outside [0, 10]; using 10"), std::string::npos) << r.err;
+  EXPECT_EQ(committed(), "10");
+  ASSERT_EQ(reset({"--topic", "t", "--to-datetime", "2000-01-01T00:00:00.000Z", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "0");
+  ASSERT_EQ(reset({"--topic", "t", "--to-datetime", "2999-01-01T00:00+02:00", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "10");  // nothing that late: the end
+  ASSERT_EQ(reset({"--topic", "t", "--by-duration", "P1DT1H", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "0");
+  ASSERT_EQ(reset({"--topic", "t", "--to-latest", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "10");
+
+  // Wrong input: one line, nothing changed.
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--topic", "t"}, "give exactly one of --to-earliest"},
+           {{"--topic", "t", "--to-earliest", "--to-latest"}, "give exactly one of --to-earliest"},
+           {{"--to-earliest"}, "give --topic T[:P,...] or --all-topics"},
+           {{"--topic", "t:3", "--to-earliest"}, "'3' is not a partition of t (0..0)"},
+           {{"--topic", "nope", "--to-earliest"}, "unknown topic 'nope'"},
+           {{"--topic", "t", "--to-datetime", "yesterday"}, "is not YYYY-MM-DDTHH:mm"},
+           {{"--topic", "t", "--by-duration", "1H"}, "is not PnDTnHnMnS"},
+           {{"--topic", "t", "--to-earliest", "--dry-run", "--execute"}, "exclude each other"},
+       }) {
+    r = reset(args);
+    EXPECT_NE(r.exit_code, 0) << args[0];
+    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "u", "--data-dir", d}).exit_code, 0);
+  r = Rivulet({"groups", "--reset-offsets", "--group", "g", "--topic", "u", "--shift-by", "1", "--data-dir", d});
+  EXPECT_NE(r.err.find("group 'g' has no committed offset for u-0"), std::string::npos) << r.err;
+  EXPECT_EQ(committed(), "10");
+
+  r = Rivulet({"groups", "--describe", "--group", "g", "--state", "--data-dir", d});
+  EXPECT_NE(r.out.find("Empty"), std::string::npos) << r.out;
+  r = Rivulet({"groups", "--describe", "--group", "g", "--members", "--data-dir", d});
+  EXPECT_NE(r.out.find("Consumer group 'g' has no active members."), std::string::npos) << r.out;
+  r = Rivulet({"groups", "--delete", "--group", "g", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Deleted group g.\n");
+  EXPECT_EQ(Rivulet({"groups", "--list", "--data-dir", d}).out, "");
+  r = Rivulet({"groups", "--delete", "--group", "g", "--data-dir", d});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("unknown group 'g'"), std::string::npos) << r.err;
+  // A new group of that name starts from nothing.
+  r = Rivulet({"consume", "--topic", "t", "--group", "g", "--timeout-ms", "300", "--data-dir", d});
+  EXPECT_EQ(r.out, "");
+}
+
+// kafka-topics --alter: more partitions (keys spread over them from then
+// on), settings added and returned to their defaults; --describe shows
+// the overrides only.
+TEST(CliTest, TopicsAlterGrowsAndChangesSettings) {
+  TempDir dir;
+  const std::string d = dir / "data";
+  ASSERT_EQ(Rivulet({"topics", "--create", "--topic", "t", "--config", "retention.ms=60000", "--data-dir", d}).exit_code,
+            0);
+  auto r = Rivulet({"topics", "--alter", "--topic", "t", "--partitions", "4", "--add-config",
+                    "segment.bytes=100000,flush.ms=10", "--delete-config", "retention.ms", "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Topic t grew from 1 to 4 partitions.\nAltered the settings of topic t.\n");
+  r = Rivulet({"topics", "--describe", "--topic", "t", "--data-dir", d});
+  EXPECT_NE(r.out.find("Topic: t\tPartitionCount: 4\tConfigs: flush.ms=10,segment.bytes=100000\n"), std::string::npos)
+      << r.out;
+  std::string input;
+  for (int i = 0; i < 200; ++i) input += "key" + std::to_string(i) + ":v\n";
+  ASSERT_EQ(Rivulet({"produce", "--topic", "t", "--key-separator", ":", "--data-dir", d}, input).exit_code, 0);
+  for (int p = 0; p < 4; ++p) {
+    r = Rivulet({"consume", "--topic", "t", "--partition", std::to_string(p), "--offset", "earliest",
+                 "--timeout-ms", "300", "--data-dir", d});
+    EXPECT_GT(Lines(r.out), 20u) << "partition " << p << " got " << Lines(r.out) << " of 200";
+  }
+  for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--partitions", "4"}, "topic 't' has 4 partitions: the count can only grow"},
+           {{"--add-config", "retention.ms=soon"}, "invalid value 'soon' for retention.ms"},
+           {{"--add-config", "colour=blue"}, "unknown topic config 'colour'"},
+           {{"--delete-config", "retention.ms"}, "does not override it"},
+           {{}, "--alter needs --partitions, --add-config or --delete-config"},
+       }) {
+    std::vector<std::string> full = {"topics", "--alter", "--topic", "t", "--data-dir", d};
+    full.insert(full.end(), args.begin(), args.end());
+    r = Rivulet(full);
+    EXPECT_NE(r.exit_code, 0) << message;
+    EXPECT_EQ(Lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+  ASSERT_EQ(Rivulet({"topics", "--alter", "--topic", "t", "--delete-config", "flush.ms,segment.bytes", "--data-dir", d})
+                .exit_code,
+            0);
+  r = Rivulet({"topics", "--describe", "--topic", "t", "--data-dir", d});
+  EXPECT_NE(r.out.find("Topic: t\tPartitionCount: 4\tConfigs:\n"), std::string::npos) << r.out;
+}
+
 TEST(CliTest, ErrorsAreOneLineAndNonZero) {
   TempDir dir;
   const std::string d = dir / "data";
