@@ -224,6 +224,7 @@ Status Consumer::OnJoined(const JoinGroupResponse& r) {
   req.group_id = config_.group_id;
   req.member_id = member_id_;
   req.generation = generation_;
+  assigned_counts_.clear();
   if (r.leader_id == member_id_) {
     std::map<std::string, Subscription> members;
     std::map<std::string, int32_t> counts;
@@ -241,6 +242,7 @@ Status Consumer::OnJoined(const JoinGroupResponse& r) {
       members[m.member_id] = std::move(sub).value();
     }
     RIVULET_ASSIGN_OR_RETURN(auto plan, log::Assign(r.protocol, members, counts));
+    assigned_counts_ = counts;
     for (const auto& [id, a] : plan) req.assignments.emplace_back(id, EncodeAssignment(a));
   }
   auto p = std::make_shared<PendingJoin>();
@@ -308,6 +310,15 @@ Status Consumer::DriveGroup(std::chrono::steady_clock::time_point deadline, bool
     if (now >= next_heartbeat_ms_) {
       Errc e = log_->groups().Heartbeat(config_.group_id, member_id_, generation_);
       next_heartbeat_ms_ = now + config_.heartbeat_interval_ms;
+      for (const auto& [topic, count] : assigned_counts_) {
+        auto n = log_->PartitionCount(topic, false);
+        if (n.ok() && *n != count) {
+          GetLogger("consumer")->info("group {}: topic {} has {} partitions, was {}: rebalancing", config_.group_id,
+                                      topic, *n, count);
+          need_rejoin_ = true;
+        }
+      }
+      if (need_rejoin_) continue;
       if (e == Errc::kUnknownMember) {
         member_id_.clear();
         generation_ = -1;

@@ -244,6 +244,10 @@ class Consumer {
   bool need_rejoin_ = false;
   std::shared_ptr<PendingJoin> pending_;  // in-flight join or sync
   int64_t next_heartbeat_ms_ = 0;
+  // The leader's view of the subscribed topics' partition counts when it
+  // last assigned: a topic that grows (CreatePartitions) makes it rejoin,
+  // so the new partitions get assigned, as Kafka's leader does.
+  std::map<std::string, int32_t> assigned_counts_;
   int64_t next_auto_commit_ms_ = 0;
   std::vector<std::pair<std::function<void(const Status&)>, Status>> async_done_;
   bool closed_ = false;

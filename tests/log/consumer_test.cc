@@ -1,7 +1,8 @@
 // The embedded consumer without group membership (assign) and with commits:
 // order, limits, auto_offset_reset, seek, commit / resume, auto-commit,
 // offsets for times, retention under the reader, long poll wake-up, and a
-// corrupt batch reported with a way past it.
+// corrupt batch reported with a way past it; a group's leader assigning
+// the partitions a topic grows.
 #include "log/consumer.h"
 
 #include <gtest/gtest.h>
@@ -360,6 +361,26 @@ TEST(ConsumerTest, RecordsBeforeACorruptBatchAreDeliveredThenTheErrorComes) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Errc::kCorruption);
   EXPECT_NE(second.status().message().find("t-0 at offset 4"), std::string::npos) << second.status().message();
+}
+
+// A topic grown under a group (CreatePartitions, `topics --alter`): the
+// leader notices at its next heartbeat and rebalances, so the new
+// partitions are read without a restart.
+TEST(ConsumerTest, GroupReadsPartitionsAddedWhileItRuns) {
+  Fixture f;
+  ConsumerConfig cc = f.Config("grow");
+  cc.heartbeat_interval_ms = 100;
+  Consumer c(f.lm.get(), cc);
+  ASSERT_TRUE(c.Subscribe({"t"}).ok());
+  Produce(*f.lm, "t", 0, 3);
+  EXPECT_EQ(Drain(c, 3), Range(0, 3));
+  ASSERT_TRUE(c.CommitSync().ok());  // else the rebalance hands partition 0 back from the start
+  ASSERT_TRUE(f.lm->AddPartitions("t", 3).ok());
+  Producer p(f.lm.get());
+  ASSERT_TRUE(p.Send("t", std::nullopt, "100", nullptr, 2).ok());
+  ASSERT_TRUE(p.Flush().ok());
+  EXPECT_EQ(Drain(c, 1, 100), std::vector<int>{100});
+  EXPECT_EQ(c.assignment().size(), 3u);
 }
 
 }  // namespace
