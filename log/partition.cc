@@ -2,7 +2,9 @@
 #include "log/partition.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <string_view>
 
 #include "base/logging.h"
 #include "log/varint.h"
@@ -93,9 +95,13 @@ Status Partition::Load() {
   last_flush_ms_ = NowMs();
   if (fs::exists(StartOffsetPath())) {
     RIVULET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(StartOffsetPath()));
-    char* end = nullptr;
-    const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (end == text.c_str() || v < 0) {
+    // All of it must be the number (a newline after it is fine): a start
+    // read short, as from "1x3", would show deleted records again.
+    std::string_view digits(text);
+    while (!digits.empty() && (digits.back() == '\n' || digits.back() == '\r')) digits.remove_suffix(1);
+    int64_t v = -1;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || v < 0) {
       return Status(Errc::kCorruption, "cannot parse " + StartOffsetPath() + ": '" + text + "'");
     }
     // A log cut short by recovery keeps a start no further than its end.
