@@ -488,8 +488,9 @@ Result<int64_t> Partition::OffsetForTimestamp(int64_t ts) const {
   }
   for (const auto& seg : segs) {
     if (seg->max_timestamp() < ts) continue;
-    RIVULET_ASSIGN_OR_RETURN(int64_t off, seg->FindOffsetForTimestamp(ts));
-    if (off >= 0) return std::max(off, start);  // none below DeleteRecords' start
+    // From the start: records below DeleteRecords' start do not answer.
+    RIVULET_ASSIGN_OR_RETURN(int64_t off, seg->FindOffsetForTimestamp(ts, start));
+    if (off >= 0) return off;
   }
   return int64_t{-1};
 }

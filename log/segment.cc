@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -237,22 +238,22 @@ Result<uint64_t> Segment::FindPosition(int64_t offset) const {
   return limit;
 }
 
-Result<int64_t> Segment::FindOffsetForTimestamp(int64_t ts) const {
+Result<int64_t> Segment::FindOffsetForTimestamp(int64_t ts, int64_t from) const {
   const uint64_t limit = size();
   if (index_.max_timestamp() < ts) return int64_t{-1};
-  RIVULET_ASSIGN_OR_RETURN(uint64_t pos, FindPosition(index_.LookupTimestamp(ts)));
+  RIVULET_ASSIGN_OR_RETURN(uint64_t pos, FindPosition(std::max(index_.LookupTimestamp(ts), from)));
   std::string buf;
   while (pos < limit) {
     RIVULET_ASSIGN_OR_RETURN(BatchHeader h, HeaderAt(pos, limit));
-    if (h.max_timestamp >= ts) {
+    if (h.max_timestamp >= ts && h.last_offset() >= from) {
       buf.resize(h.total_size());
       RIVULET_ASSIGN_OR_RETURN(size_t n, file_.ReadAt(pos, std::span<char>(buf.data(), buf.size())));
       RIVULET_ASSIGN_OR_RETURN(BatchHeader vh, ValidateBatch(std::span<const char>(buf.data(), n)));
-      if (vh.compression() != Compression::kNone) return vh.base_offset;  // batch granularity
+      if (vh.compression() != Compression::kNone) return std::max(vh.base_offset, from);  // batch granularity
       auto reader = RecordReader::ForBatch(vh, std::span<const char>(buf.data(), n));
       RecordView r;
       while (reader.Next(&r)) {
-        if (r.timestamp >= ts) return r.offset;
+        if (r.offset >= from && r.timestamp >= ts) return r.offset;
       }
       RIVULET_RETURN_IF_ERROR(reader.status());
     }

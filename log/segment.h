@@ -90,8 +90,9 @@ class Segment {
   // Position of the batch that holds `offset` (or of the first batch after
   // it); size() when the offset is past the segment's end.
   Result<uint64_t> FindPosition(int64_t offset) const;
-  // First offset whose record timestamp is >= ts; -1 when none here.
-  Result<int64_t> FindOffsetForTimestamp(int64_t ts) const;
+  // First offset at or after `from` whose record timestamp is >= ts; -1
+  // when none here.
+  Result<int64_t> FindOffsetForTimestamp(int64_t ts, int64_t from = 0) const;
 
   // Calls fn(header, position) for each batch from the one holding
   // `from_offset` to the end (headers only; recovery of producer state).
