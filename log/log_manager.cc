@@ -220,6 +220,7 @@ Status LogManager::AddPartitions(const std::string& name, int32_t partitions) {
     std::unique_lock<std::shared_mutex> lock(topics_mu_);
     topics_[name] = std::move(grown);
   }
+  partitions_version_.fetch_add(1, std::memory_order_acq_rel);
   NotifyData();
   GetLogger("log")->info("topic {} grew from {} to {} partitions", name, have, partitions);
   return Status::Ok();

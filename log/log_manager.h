@@ -126,6 +126,9 @@ class LogManager {
   void WaitForData(uint64_t seen, std::chrono::steady_clock::time_point deadline) const;
   // Wakes all waiters (e.g. on shutdown).
   void NotifyData();
+  // Increases whenever a topic gains partitions: clients that keep
+  // partition counts (Producer) look again when it has moved.
+  uint64_t partitions_version() const { return partitions_version_.load(std::memory_order_acquire); }
 
   // Flushes and closes everything and releases the lock. Idempotent.
   Status Close();
@@ -164,6 +167,7 @@ class LogManager {
   std::unique_ptr<AclStore> acls_;
 
   std::atomic<uint64_t> data_version_{0};
+  std::atomic<uint64_t> partitions_version_{0};
   mutable std::mutex data_mu_;
   mutable std::condition_variable data_cv_;
 

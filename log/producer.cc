@@ -40,15 +40,26 @@ ProducerIdAndEpoch Producer::producer_id() const {
 Producer::~Producer() { Close(); }
 
 Result<Producer::TopicState*> Producer::TopicFor(const std::string& topic) {
+  // Read before counting: a topic grown after this is seen next time.
+  const uint64_t version = log_->partitions_version();
   auto it = topics_.find(topic);
-  if (it != topics_.end()) return &it->second;
-  RIVULET_ASSIGN_OR_RETURN(int32_t n, log_->PartitionCount(topic, config_.auto_create_topics));
+  if (it != topics_.end() && it->second.partitions_version == version) return &it->second;
+  int32_t n = 0;
+  if (it == topics_.end()) {
+    RIVULET_ASSIGN_OR_RETURN(n, log_->PartitionCount(topic, config_.auto_create_topics));
+  } else {
+    // Some topic gained partitions (AddPartitions): keys hash over the new
+    // count from now on. A count gone (a deleted topic) is left to the appends.
+    auto now = log_->PartitionCount(topic, false);
+    n = now.ok() ? std::max(*now, it->second.partitions) : it->second.partitions;
+  }
   TopicState& t = topics_[topic];
-  t.partitions = n;
+  t.partitions_version = version;
   t.buffers.resize(static_cast<size_t>(n));
-  for (int32_t p = 0; p < n; ++p) {
+  for (int32_t p = t.partitions; p < n; ++p) {
     t.buffers[static_cast<size_t>(p)].pending.tp = TopicPartition{topic, p};
   }
+  t.partitions = n;
   return &t;
 }
 

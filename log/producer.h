@@ -180,6 +180,7 @@ class Producer {
   };
   struct TopicState {
     int32_t partitions = 0;
+    uint64_t partitions_version = 0;  // LogManager::partitions_version() when counted
     int32_t sticky = -1;  // partition for null keys
     std::vector<PartitionBuffer> buffers;
   };
