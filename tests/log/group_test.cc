@@ -1,14 +1,17 @@
 // Consumer groups: three consumers on a 6-partition topic split it; one
 // leaves and the others take over; every record is consumed; committed
-// offsets survive a restart. Plus session timeouts and coordinator rules.
+// offsets survive a restart. Plus session timeouts, coordinator rules, and
+// deleting groups and their offsets (DeleteGroups, OffsetDelete).
 #include <atomic>
 #include <future>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
 
 #include "log/consumer.h"
+#include "log/consumer_protocol.h"
 #include "log/group_coordinator.h"
 #include "log/log_manager.h"
 #include "log/partition.h"
@@ -303,6 +306,170 @@ TEST(GroupTest, RebalanceListenerSeesRevokeAndAssign) {
   }));
   EXPECT_EQ(la.revoked, 2u);
   EXPECT_EQ(la.assigned, 3u);
+}
+
+
+// Joins `group` as a new consumer-protocol member subscribed to `topics`
+// and syncs as its leader; returns the member id once the group is stable.
+std::string JoinConsumer(GroupCoordinator& gc, const std::string& group, const std::vector<std::string>& topics) {
+  JoinGroupRequest req;
+  req.group_id = group;
+  req.client_id = "c";
+  req.protocol_type = "consumer";
+  req.session_timeout_ms = 30000;
+  req.protocols = {{"range", EncodeSubscription(Subscription{topics, {}})}};
+  std::promise<JoinGroupResponse> joined;
+  gc.JoinGroup(req, [&](JoinGroupResponse r) { joined.set_value(std::move(r)); });
+  auto jf = joined.get_future();
+  EXPECT_EQ(jf.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  JoinGroupResponse j = jf.get();
+  EXPECT_EQ(j.error, Errc::kOk);
+  std::promise<SyncGroupResponse> synced;
+  gc.SyncGroup({group, j.member_id, j.generation, {{j.member_id, ""}}},
+               [&](SyncGroupResponse r) { synced.set_value(std::move(r)); });
+  auto sf = synced.get_future();
+  EXPECT_EQ(sf.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(sf.get().error, Errc::kOk);
+  EXPECT_EQ(gc.DescribeGroup(group)->state, "Stable");
+  return j.member_id;
+}
+
+std::vector<std::string> GroupIds(const GroupCoordinator& gc) {
+  std::vector<std::string> ids;
+  for (const auto& g : gc.ListGroups()) ids.push_back(g.group_id);
+  return ids;
+}
+
+TEST(GroupTest, DeleteGroupRemovesAnEmptyGroupForGood) {
+  TempDir dir;
+  const TopicPartition tp{"t", 0};
+  {
+    auto lm = LogManager::Open(dir.path(), FastGroups());
+    ASSERT_TRUE(lm.ok());
+    GroupCoordinator& gc = (*lm)->groups();
+    ASSERT_TRUE(gc.CommitOffsets("g", "", -1, {{tp, {5, "", 0}}}).ok());
+    ASSERT_TRUE(gc.CommitOffsets("other", "", -1, {{tp, {9, "", 0}}}).ok());
+    ASSERT_TRUE(std::filesystem::exists(dir.path() + "/groups/g.meta"));
+
+    ASSERT_TRUE(gc.DeleteGroup("g").ok());
+    EXPECT_TRUE(gc.FetchOffsets("g").empty());
+    EXPECT_TRUE(gc.FetchOffsets("g", {tp}).empty());
+    EXPECT_EQ(GroupIds(gc), std::vector<std::string>{"other"});
+    EXPECT_EQ(gc.DescribeGroup("g").status().code(), Errc::kNotFound);
+    EXPECT_FALSE(std::filesystem::exists(dir.path() + "/groups/g.meta"));
+    EXPECT_EQ(gc.DeleteGroup("g").code(), Errc::kNotFound);
+    EXPECT_EQ(gc.FetchOffsets("other").at(tp).offset, 9);
+  }
+  auto lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  GroupCoordinator& gc = (*lm)->groups();
+  EXPECT_EQ(GroupIds(gc), std::vector<std::string>{"other"});
+  EXPECT_TRUE(gc.FetchOffsets("g").empty());
+  EXPECT_EQ(gc.FetchOffsets("other").at(tp).offset, 9);
+  // The name can be used again, from nothing.
+  Consumer c(lm->get(), GroupConfig("g"));
+  EXPECT_EQ(c.Committed(tp)->has_value(), false);
+}
+
+TEST(GroupTest, DeleteGroupRefusesAGroupWithMembers) {
+  TempDir dir;
+  auto lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  GroupCoordinator& gc = (*lm)->groups();
+  const TopicPartition tp{"t", 0};
+  ASSERT_TRUE(gc.CommitOffsets("g", "", -1, {{tp, {5, "", 0}}}).ok());
+  const std::string member = JoinConsumer(gc, "g", {"t"});
+  Status st = gc.DeleteGroup("g");
+  EXPECT_EQ(st.code(), Errc::kGroupNotEmpty) << st.ToString();
+  EXPECT_EQ(gc.FetchOffsets("g").at(tp).offset, 5);
+  EXPECT_EQ(GroupIds(gc), std::vector<std::string>{"g"});
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/groups/g.meta"));
+  EXPECT_EQ(gc.Heartbeat("g", member, gc.DescribeGroup("g")->generation), Errc::kOk);
+  // Once the member has left it can go.
+  ASSERT_EQ(gc.LeaveGroup("g", member), Errc::kOk);
+  ASSERT_TRUE(gc.DeleteGroup("g").ok());
+  EXPECT_TRUE(gc.FetchOffsets("g").empty());
+  EXPECT_TRUE(GroupIds(gc).empty());
+  EXPECT_EQ(gc.DeleteGroup("never").code(), Errc::kNotFound);
+}
+
+TEST(GroupTest, DeleteGroupRefusesAGroupWithARunningConsumer) {
+  TempDir dir;
+  auto lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("t", 1).ok());
+  Consumer c(lm->get(), GroupConfig("g"));
+  ASSERT_TRUE(c.Subscribe({"t"}).ok());
+  std::vector<Consumer*> one = {&c};
+  std::map<int, int> seen;
+  ASSERT_TRUE(PollAll(one, &seen, [&] { return c.assignment().size() == 1; }));
+  EXPECT_EQ((*lm)->groups().DeleteGroup("g").code(), Errc::kGroupNotEmpty);
+  c.Close();
+  EXPECT_TRUE((*lm)->groups().DeleteGroup("g").ok());
+}
+
+TEST(GroupTest, DeleteOffsetsKeepsTheTopicsAMemberSubscribesTo) {
+  TempDir dir;
+  const TopicPartition a0{"A", 0}, a1{"A", 1}, b0{"B", 0}, c0{"C", 0};
+  {
+    auto lm = LogManager::Open(dir.path(), FastGroups());
+    ASSERT_TRUE(lm.ok());
+    GroupCoordinator& gc = (*lm)->groups();
+    ASSERT_TRUE(gc.CommitOffsets("g", "", -1, {{a0, {5, "", 0}}, {a1, {6, "", 0}}, {b0, {7, "", 0}}}).ok());
+    JoinConsumer(gc, "g", {"A"});
+
+    auto r = gc.DeleteOffsets("g", {a0, a1, b0, c0});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(*r, (std::map<TopicPartition, Errc>{{a0, Errc::kGroupSubscribedToTopic},
+                                                   {a1, Errc::kGroupSubscribedToTopic},
+                                                   {b0, Errc::kOk},
+                                                   {c0, Errc::kOk}}));
+    auto left = gc.FetchOffsets("g");
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left.at(a0).offset, 5);
+    EXPECT_EQ(left.at(a1).offset, 6);
+    EXPECT_EQ(gc.DeleteOffsets("nope", {a0}).status().code(), Errc::kNotFound);
+  }
+  // Kept as answered; with the member gone (members are not persisted) A's
+  // offsets can go too.
+  auto lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  GroupCoordinator& gc = (*lm)->groups();
+  auto left = gc.FetchOffsets("g");
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left.at(a0).offset, 5);
+  EXPECT_EQ(left.at(a1).offset, 6);
+  auto r = gc.DeleteOffsets("g", {a0});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->at(a0), Errc::kOk);
+  lm->reset();
+  lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  left = (*lm)->groups().FetchOffsets("g");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.at(a1).offset, 6);
+}
+
+TEST(GroupTest, DeleteOffsetsSeesARunningConsumersSubscription) {
+  TempDir dir;
+  auto lm = LogManager::Open(dir.path(), FastGroups());
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("A", 2).ok());
+  ASSERT_TRUE((*lm)->CreateTopic("B", 1).ok());
+  const TopicPartition a0{"A", 0}, b0{"B", 0};
+  GroupCoordinator& gc = (*lm)->groups();
+  ASSERT_TRUE(gc.CommitOffsets("g", "", -1, {{a0, {0, "", 0}}, {b0, {0, "", 0}}}).ok());
+  Consumer c(lm->get(), GroupConfig("g"));
+  ASSERT_TRUE(c.Subscribe({"A"}).ok());
+  std::vector<Consumer*> one = {&c};
+  std::map<int, int> seen;
+  ASSERT_TRUE(PollAll(one, &seen, [&] { return c.assignment().size() == 2; }));
+  auto r = gc.DeleteOffsets("g", {a0, b0});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->at(a0), Errc::kGroupSubscribedToTopic);
+  EXPECT_EQ(r->at(b0), Errc::kOk);
+  EXPECT_EQ(gc.FetchOffsets("g").count(a0), 1u);
+  EXPECT_EQ(gc.FetchOffsets("g").count(b0), 0u);
 }
 
 }  // namespace

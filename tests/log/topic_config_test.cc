@@ -1,8 +1,11 @@
 // TopicConfig parsing: Kafka's names and defaults, validation of values,
-// and topic-name rules.
+// the table of settings (TopicConfigKeys) against what Set accepts and
+// ToMap shows, and topic-name rules.
 #include "log/topic_config.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace rivulet::log {
 namespace {
@@ -55,6 +58,68 @@ TEST(TopicConfigTest, RejectsBadValuesNamingTheKey) {
   Status st = c.Set("retention.hours", "1");
   EXPECT_EQ(st.code(), Errc::kInvalidArgument);
   EXPECT_NE(st.message().find("unknown topic config"), std::string::npos);
+}
+
+TEST(TopicConfigTest, KeysAreSortedUniqueAndDescribed) {
+  const auto& keys = TopicConfigKeys();
+  ASSERT_FALSE(keys.empty());
+  std::set<std::string> seen;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const TopicConfigKey& k = keys[i];
+    ASSERT_NE(k.name, nullptr);
+    EXPECT_TRUE(seen.insert(k.name).second) << "duplicate " << k.name;
+    if (i > 0) {
+      EXPECT_LT(std::string(keys[i - 1].name), std::string(k.name)) << "out of order";
+    }
+    ASSERT_NE(k.broker_name, nullptr) << k.name;
+    EXPECT_FALSE(std::string(k.broker_name).empty()) << k.name;
+    ASSERT_NE(k.doc, nullptr) << k.name;
+    EXPECT_FALSE(std::string(k.doc).empty()) << k.name;
+    // The settings without effect carry their Kafka default instead of one of ours.
+    if (!k.effective) {
+      EXPECT_NE(k.kafka_default, nullptr) << k.name;
+    }
+  }
+}
+
+TEST(TopicConfigTest, EveryKeyIsAcceptedWithItsDefault) {
+  const TopicConfig defaults;
+  const auto shown = defaults.ToMap();
+  for (const TopicConfigKey& k : TopicConfigKeys()) {
+    std::string value;
+    if (k.effective) {
+      ASSERT_TRUE(shown.count(k.name)) << k.name << " takes effect but ToMap does not show it";
+      value = shown.at(k.name);
+    } else {
+      ASSERT_NE(k.kafka_default, nullptr) << k.name;
+      value = k.kafka_default;
+    }
+    TopicConfig c;
+    Status st = c.Set(k.name, value);
+    EXPECT_TRUE(st.ok()) << k.name << "=" << value << ": " << st.ToString();
+    EXPECT_EQ(c.ToMap(), shown) << k.name << "=" << value << " changed another setting";
+    // The numbers that take effect are checked as numbers.
+    if (k.effective && (k.type == TopicConfigKey::Type::kInt || k.type == TopicConfigKey::Type::kLong)) {
+      EXPECT_TRUE(c.Set(k.name, "not-a-number").code() == Errc::kInvalidArgument) << k.name;
+    }
+  }
+}
+
+TEST(TopicConfigTest, EveryShownSettingIsInTheTable) {
+  std::set<std::string> effective, all;
+  for (const TopicConfigKey& k : TopicConfigKeys()) {
+    all.insert(k.name);
+    if (k.effective) effective.insert(k.name);
+  }
+  std::set<std::string> shown;
+  for (const auto& [name, value] : TopicConfig().ToMap()) shown.insert(name);
+  EXPECT_EQ(shown, effective);
+  // And what is not in the table is refused.
+  TopicConfig c;
+  for (const char* unknown : {"retention.hours", "cleanup.policies", "segment.index.bytes", ""}) {
+    EXPECT_FALSE(all.count(unknown)) << unknown;
+    EXPECT_EQ(c.Set(unknown, "1").code(), Errc::kInvalidArgument) << unknown;
+  }
 }
 
 TEST(TopicConfigTest, TopicNames) {
