@@ -16,14 +16,15 @@ const std::vector<ApiVersionRange>& SupportedApis() {
   // up to SaslAuthenticate v2, and the SCRAM credential APIs at v0; the ACL
   // APIs (protocol/acls.h) up to v3, Kafka's newest. The admin APIs
   // (protocol/configs.h, admin.h) at the versions Kafka 3.x serves, and
-  // OffsetCommit from v0 (old clients' default commit).
+  // OffsetCommit and OffsetFetch from v0 (old clients' default commit, and
+  // the fetch that reads it back on resume).
   static const std::vector<ApiVersionRange> apis = {
       {ApiKey::kProduce, 0, 9, "Produce"},
       {ApiKey::kFetch, 2, 12, "Fetch"},
       {ApiKey::kListOffsets, 1, 6, "ListOffsets"},
       {ApiKey::kMetadata, 0, 12, "Metadata"},
       {ApiKey::kOffsetCommit, 0, 8, "OffsetCommit"},
-      {ApiKey::kOffsetFetch, 1, 7, "OffsetFetch"},
+      {ApiKey::kOffsetFetch, 0, 7, "OffsetFetch"},
       {ApiKey::kFindCoordinator, 0, 4, "FindCoordinator"},
       {ApiKey::kJoinGroup, 0, 7, "JoinGroup"},
       {ApiKey::kHeartbeat, 0, 4, "Heartbeat"},

@@ -2,7 +2,8 @@
 // FieldReader / FieldWriter (flexible.h). OffsetCommit v0-8 (v8 flexible);
 // v9 belongs to the KIP-848 consumer protocol. v0 carries neither
 // generation nor member id (decoded as -1 and empty: a commit outside any
-// generation). OffsetFetch up to v7 (flexible; v7's
+// generation). OffsetFetch v0-7 (v0 laid out as v1: kafka-python's
+// api_version=(0, 8, 1) reads its v0 commits back with it; v6+ flexible; v7's
 // require_stable is answered with UNSTABLE_OFFSET_COMMIT for a partition
 // whose offsets an open transaction holds, KIP-447); v8 batches groups.
 // OffsetDelete v0 (classic, its one version). Decoded and ignored:

@@ -1,7 +1,8 @@
 // OffsetCommit, OffsetFetch and OffsetDelete (log/kafka/protocol/offsets.h)
 // at every served version: OffsetCommit v8 and OffsetFetch v6-v7 flexible;
 // OffsetCommit v0 (no generation or member) and v1 (a commit timestamp per
-// partition); OffsetDelete v0, whose response leads with the error code.
+// partition); OffsetFetch v0 (as v1); OffsetDelete v0, whose response leads
+// with the error code.
 #include "log/kafka/protocol/offsets.h"
 
 #include <gtest/gtest.h>
@@ -76,7 +77,7 @@ std::string OffsetFetchBody(int16_t v, bool all) {
 }
 
 TEST(OffsetFetchTest, DecodesEveryVersion) {
-  for (int16_t v = 1; v <= 7; ++v) {
+  for (int16_t v = 0; v <= 7; ++v) {
     auto req = OffsetFetchRequest::Decode(OffsetFetchBody(v, false), v);
     ASSERT_TRUE(req.ok()) << "v" << v << ": " << req.status().ToString();
     EXPECT_EQ(req->group_id, "g");
@@ -95,7 +96,7 @@ TEST(OffsetFetchTest, DecodesEveryVersion) {
 }
 
 TEST(OffsetFetchTest, TruncatedFails) {
-  for (int16_t v : {1, 5, 6, 7}) {
+  for (int16_t v : {0, 1, 5, 6, 7}) {
     ExpectTruncationsFail<OffsetFetchRequest>(OffsetFetchBody(v, false), v);
     if (v >= 2) ExpectTruncationsFail<OffsetFetchRequest>(OffsetFetchBody(v, true), v);
   }
