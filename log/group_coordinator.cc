@@ -609,14 +609,17 @@ Result<std::map<TopicPartition, Errc>> GroupCoordinator::DeleteOffsets(
   auto it = groups_.find(group_id);
   if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
   Group& g = *it->second;
-  // The topics the members subscribe to (consumer groups; a member whose
-  // subscription cannot be read holds on to everything, as Kafka does).
+  if (!g.members.empty() && g.protocol_type != "consumer") {
+    return Status(Errc::kGroupNotEmpty, "group '" + group_id + "' has active members of protocol type '" +
+                                            g.protocol_type + "': its subscriptions cannot be read");
+  }
+  // The topics the members subscribe to (a member whose subscription
+  // cannot be read holds on to everything).
   std::set<std::string> subscribed;
   bool all = false;
   for (const auto& [id, m] : g.members) {
     const std::string* meta = m.MetadataFor(g.protocol);
-    auto sub = meta != nullptr && g.protocol_type == "consumer" ? DecodeSubscription(*meta)
-                                                                 : Result<Subscription>(Status(Errc::kCorruption, ""));
+    auto sub = meta != nullptr ? DecodeSubscription(*meta) : Result<Subscription>(Status(Errc::kCorruption, ""));
     if (!sub.ok()) {
       all = true;
       continue;

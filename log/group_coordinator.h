@@ -150,7 +150,8 @@ class GroupCoordinator {
   // Deletes committed offsets of `partitions` (OffsetDelete), each answered
   // on its own: kOk (deleted, or none was committed), or
   // kGroupSubscribedToTopic when a member of the group subscribes to its
-  // topic. kNotFound for an unknown group.
+  // topic. kNotFound for an unknown group; kGroupNotEmpty when members of
+  // another protocol than Kafka's consumer protocol are active (as Kafka).
   Result<std::map<TopicPartition, Errc>> DeleteOffsets(const std::string& group_id,
                                                        const std::vector<TopicPartition>& partitions);
   // Drops committed offsets of a deleted topic from every group.

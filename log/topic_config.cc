@@ -60,9 +60,21 @@ Status TopicConfig::Set(const std::string& key, const std::string& value) {
     }
     return Status::Ok();
   }
-  // Accepted for compatibility with Kafka tools; no effect on this log.
-  if (key == "cleanup.policy" || key == "min.insync.replicas" || key == "compression.type") {
-    return Status::Ok();
+  // Accepted for compatibility with Kafka tools (checked as Kafka checks
+  // them); no effect on this log.
+  if (key == "min.insync.replicas") return ParseInt(key, value, 1).status();
+  if (key == "cleanup.policy") {
+    if (value == "delete" || value == "compact" || value == "compact,delete" || value == "delete,compact") {
+      return Status::Ok();
+    }
+    return Status(Errc::kInvalidArgument, "invalid value '" + value + "' for cleanup.policy: delete, compact or both");
+  }
+  if (key == "compression.type") {
+    for (const char* ok : {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}) {
+      if (value == ok) return Status::Ok();
+    }
+    return Status(Errc::kInvalidArgument, "invalid value '" + value +
+                                              "' for compression.type: producer, uncompressed, gzip, snappy, lz4 or zstd");
   }
   return Status(Errc::kInvalidArgument, "unknown topic config '" + key + "'");
 }

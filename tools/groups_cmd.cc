@@ -437,6 +437,8 @@ Status RunGroups(GroupsFlags& f) {
     auto g = t->Describe(f.group);
     if (!g.ok()) {
       st = g.status();
+    } else if (g->state == "Dead") {
+      st = Status(Errc::kNotFound, "unknown group '" + f.group + "'");
     } else if (f.members) {
       DescribeMembers(f.group, *g);
     } else if (f.state) {

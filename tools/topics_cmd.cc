@@ -55,7 +55,12 @@ void PrintAltered(const TopicsFlags& f, int32_t was) {
   if (!f.add_configs.empty() || !f.delete_configs.empty()) std::printf("Altered the settings of topic %s.\n", f.topic.c_str());
 }
 
+// The overrides, if any, after the partition count (kafka-topics' line).
 void PrintConfigs(const std::map<std::string, std::string>& overrides) {
+  if (overrides.empty()) {
+    std::printf("\n");
+    return;
+  }
   std::printf("\tConfigs:");
   bool first = true;
   for (const auto& [k, v] : overrides) {

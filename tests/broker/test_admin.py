@@ -856,6 +856,10 @@ class GroupsTest(AdminCase):
             self.assertEqual(self.group_offsets(group), {(t2, 0): 7})
         finally:
             member.close()
+        # Partitions that do not exist are named as such.
+        error, res = offset_delete(self.port, group, {t1: [5], unique("nope"): [0]})
+        self.assertEqual(error, NONE)
+        self.assertEqual(sorted(res.values()), [UNKNOWN_TOPIC_OR_PARTITION] * 2)
         error, res = offset_delete(self.port, unique("missing"), {t1: [0]})
         self.assertEqual(error, GROUP_ID_NOT_FOUND)
 

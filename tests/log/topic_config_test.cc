@@ -122,6 +122,23 @@ TEST(TopicConfigTest, EveryShownSettingIsInTheTable) {
   }
 }
 
+// Settings with no effect here are still checked as Kafka checks them, so
+// a typo is refused rather than stored and described back.
+TEST(TopicConfigTest, KafkaOnlySettingsAreValidated) {
+  TopicConfig c;
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"min.insync.replicas", "2"}, {"cleanup.policy", "compact,delete"}, {"compression.type", "zstd"}}) {
+    EXPECT_TRUE(c.Set(key, value).ok()) << key;
+  }
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"min.insync.replicas", "0"}, {"min.insync.replicas", "two"}, {"cleanup.policy", "compacted"},
+           {"compression.type", "brotli"}}) {
+    Status st = c.Set(key, value);
+    EXPECT_EQ(st.code(), Errc::kInvalidArgument) << key << "=" << value;
+    EXPECT_NE(st.message().find(key), std::string::npos) << st.message();
+  }
+}
+
 TEST(TopicConfigTest, TopicNames) {
   EXPECT_TRUE(ValidateTopicName("a.b_c-D9").ok());
   EXPECT_TRUE(ValidateTopicName(std::string(249, 'x')).ok());

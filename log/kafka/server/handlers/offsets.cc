@@ -98,8 +98,9 @@ void HandleOffsetFetch(RequestContext& ctx, Respond respond) {
 }
 
 // OffsetDelete: Delete on the group and Read on each topic, as Kafka. The
-// group's error (GROUP_ID_NOT_FOUND) answers for all; a partition whose
-// topic a member still reads is GROUP_SUBSCRIBED_TO_TOPIC.
+// group's error (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP) answers for all; a
+// partition whose topic a member still reads is GROUP_SUBSCRIBED_TO_TOPIC,
+// one that does not exist UNKNOWN_TOPIC_OR_PARTITION.
 void HandleOffsetDelete(RequestContext& ctx, Respond respond) {
   const int16_t version = ctx.header.api_version;
   auto req = OffsetDeleteRequest::Decode(ctx.body, version);
@@ -110,9 +111,18 @@ void HandleOffsetDelete(RequestContext& ctx, Respond respond) {
     return respond(resp.Encode(version));
   }
   std::vector<TopicPartition> asked;
+  std::map<TopicPartition, ErrorCode> refused;
   for (const auto& t : req->topics) {
-    if (!Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name)) continue;
-    for (int32_t p : t.partitions) asked.push_back({t.name, p});
+    const bool may_read = Authorized(ctx, AclOperation::kRead, ResourceType::kTopic, t.name);
+    for (int32_t p : t.partitions) {
+      if (!may_read) {
+        refused[{t.name, p}] = ErrorCode::kTopicAuthorizationFailed;
+      } else if (!ctx.log->GetPartition({t.name, p}).ok()) {
+        refused[{t.name, p}] = ErrorCode::kUnknownTopicOrPartition;
+      } else {
+        asked.push_back({t.name, p});
+      }
+    }
   }
   auto done = ctx.log->groups().DeleteOffsets(req->group_id, asked);
   if (!done.ok()) {
@@ -125,7 +135,7 @@ void HandleOffsetDelete(RequestContext& ctx, Respond respond) {
     rt.name = t.name;
     for (int32_t p : t.partitions) {
       auto it = done->find({t.name, p});
-      rt.partitions.emplace_back(p, it == done->end() ? ErrorCode::kTopicAuthorizationFailed : ToKafkaError(it->second));
+      rt.partitions.emplace_back(p, it != done->end() ? ToKafkaError(it->second) : refused.at({t.name, p}));
     }
     resp.topics.push_back(std::move(rt));
   }
