@@ -104,8 +104,15 @@ Status Partition::Load() {
     if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || v < 0) {
       return Status(Errc::kCorruption, "cannot parse " + StartOffsetPath() + ": '" + text + "'");
     }
-    // A log cut short by recovery keeps a start no further than its end.
+    // A log cut short by recovery (records not yet fsynced when the start
+    // was written) keeps a start no further than its end, on disk too:
+    // records appended from there on must not be hidden at the next open.
     deleted_before_ = std::min<int64_t>(v, active_->next_offset());
+    if (deleted_before_ < v) {
+      RIVULET_RETURN_IF_ERROR(WriteFileAtomic(StartOffsetPath(), std::to_string(deleted_before_)));
+    }
+    // Segments a crash left below the start (it is written before they go).
+    RIVULET_RETURN_IF_ERROR(DropSegmentsBelowLocked(deleted_before_));
   }
   return LoadProducerState();
 }
@@ -523,17 +530,21 @@ Result<int64_t> Partition::Roll() {
   return active_->base_offset();
 }
 
-Status Partition::DeleteSegmentsBefore(int64_t offset) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+Status Partition::DropSegmentsBelowLocked(int64_t offset) {
   while (segments_.size() > 1 && segments_.begin()->second != active_ &&
          segments_.begin()->second->next_offset() <= offset) {
     RIVULET_RETURN_IF_ERROR(segments_.begin()->second->Delete());
     segments_.erase(segments_.begin());
   }
-  const int64_t new_start = segments_.begin()->first;
+  const int64_t new_start = StartLocked();
   std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < new_start; });
   return Status::Ok();
+}
+
+Status Partition::DeleteSegmentsBefore(int64_t offset) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (closed_) return Status(Errc::kClosed, "partition " + tp_.ToString() + " is closed");
+  return DropSegmentsBelowLocked(offset);
 }
 
 Result<int64_t> Partition::DeleteRecordsBefore(int64_t offset) {
@@ -546,19 +557,18 @@ Result<int64_t> Partition::DeleteRecordsBefore(int64_t offset) {
                                          std::to_string(StartLocked()) + ", " + std::to_string(end) + "] of " +
                                          tp_.ToString());
   }
-  if (offset <= StartLocked()) return StartLocked();
-  // The start first, durably: segments deleted after a crash here are
-  // deleted again by the next call; a start lost would show records again.
-  RIVULET_RETURN_IF_ERROR(WriteFileAtomic(StartOffsetPath(), std::to_string(offset)));
-  deleted_before_ = offset;
-  while (segments_.size() > 1 && segments_.begin()->second != active_ &&
-         segments_.begin()->second->next_offset() <= offset) {
-    RIVULET_RETURN_IF_ERROR(segments_.begin()->second->Delete());
-    segments_.erase(segments_.begin());
+  if (offset > StartLocked()) {
+    // The records below the new start are fsynced first, so that the start
+    // never lies past what survives a machine crash; then the start,
+    // durably; then the segments below it (a crash or a failed unlink
+    // leaves some, which the next call or open deletes).
+    RIVULET_RETURN_IF_ERROR(FlushLocked());
+    RIVULET_RETURN_IF_ERROR(WriteFileAtomic(StartOffsetPath(), std::to_string(offset)));
+    deleted_before_ = offset;
+    GetLogger("log")->info("{}: records before {} deleted", tp_.ToString(), offset);
   }
-  std::erase_if(aborted_, [&](const AbortedTxn& t) { return t.last_offset < offset; });
-  GetLogger("log")->info("{}: records before {} deleted", tp_.ToString(), offset);
-  return offset;
+  RIVULET_RETURN_IF_ERROR(DropSegmentsBelowLocked(deleted_before_));
+  return StartLocked();
 }
 
 Result<RetentionResult> Partition::ApplyRetention(int64_t now_ms) {

@@ -158,6 +158,9 @@ class Partition {
   // The first readable offset: the first segment's base, or above it after
   // DeleteRecords.
   int64_t StartLocked() const;
+  // Deletes the whole segments that end at or below `offset`, never the
+  // active one, with the aborted transactions wholly below the start.
+  Status DropSegmentsBelowLocked(int64_t offset);
 
   const std::string dir_;
   const TopicPartition tp_;

@@ -473,6 +473,50 @@ TEST(PartitionTest, OffsetForTimestampLooksForTheTimestampFromTheStart) {
   EXPECT_EQ(*p->OffsetForTimestamp(6001), -1);
 }
 
+// A crash between writing the start and deleting the segments below it
+// (or an unlink that failed) leaves segments the next open deletes.
+TEST(PartitionTest, SegmentsLeftBelowTheStartByACrashGoOnOpen) {
+  TempDir dir;
+  size_t segments = 0;
+  {
+    auto p = OpenPartition(dir.path(), SmallSegments());
+    FillFives(*p);
+    segments = p->segment_count();
+  }
+  ASSERT_GT(segments, 4u);
+  // The start as DeleteRecords writes it, the segments not yet deleted.
+  ASSERT_TRUE(WriteFileAtomic(dir / "log-start-offset", "103").ok());
+  auto p = OpenPartition(dir.path(), SmallSegments());
+  EXPECT_EQ(p->log_start_offset(), 103);
+  EXPECT_LT(p->segment_count(), segments);
+  const std::vector<int64_t> files = SegmentFiles(dir.path());
+  ASSERT_EQ(files.size(), p->segment_count());
+  EXPECT_LT(files[0], 103);
+  EXPECT_GT(files[1], 103);
+  EXPECT_EQ(ReadValues(*p, 103), ValuesBetween(103, kRecords));
+}
+
+// A start past the log end (records lost to a machine crash after it was
+// written) is lowered to the end on disk too, so records appended after
+// the restart are not hidden at the next one.
+TEST(PartitionTest, AStartPastARecoveredEndIsLoweredOnDisk) {
+  TempDir dir;
+  {
+    auto p = OpenPartition(dir.path(), SmallSegments());
+    FillFives(*p);
+  }
+  ASSERT_TRUE(WriteFileAtomic(dir / "log-start-offset", std::to_string(kRecords + 50)).ok());
+  {
+    auto p = OpenPartition(dir.path(), SmallSegments());
+    EXPECT_EQ(p->log_start_offset(), kRecords);
+    ASSERT_TRUE(AppendValues(*p, {"after-1", "after-2"}).ok());
+  }
+  EXPECT_EQ(*ReadFileToString(dir / "log-start-offset"), std::to_string(kRecords));
+  auto p = OpenPartition(dir.path(), SmallSegments());
+  EXPECT_EQ(p->log_start_offset(), kRecords);
+  EXPECT_EQ(ReadValues(*p, kRecords), (std::vector<std::string>{"after-1", "after-2"}));
+}
+
 TEST(PartitionTest, CorruptLogStartOffsetIsAClearError) {
   for (const char* text : {"", "garbage", "-5", "1x3", "12 34", "99999999999999999999999"}) {
     TempDir dir;
