@@ -227,9 +227,14 @@ Status LogManager::AddPartitions(const std::string& name, int32_t partitions) {
 }
 
 Status LogManager::AlterTopicConfig(const std::string& name, const std::map<std::string, std::string>& overrides) {
-  RIVULET_ASSIGN_OR_RETURN(TopicConfig config, TopicConfig::FromMap(overrides, options_.default_topic_config));
+  return UpdateTopicConfig(name, [&](const std::map<std::string, std::string>&) { return overrides; });
+}
+
+Status LogManager::UpdateTopicConfig(const std::string& name, const ConfigChange& change) {
   std::lock_guard<std::mutex> create_lock(create_mu_);
   RIVULET_ASSIGN_OR_RETURN(std::shared_ptr<Topic> old, FindTopic(name));
+  RIVULET_ASSIGN_OR_RETURN(auto overrides, change(old->overrides));
+  RIVULET_ASSIGN_OR_RETURN(TopicConfig config, TopicConfig::FromMap(overrides, options_.default_topic_config));
   auto altered = std::make_shared<Topic>(*old);
   altered->config = config;
   altered->overrides = overrides;

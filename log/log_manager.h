@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -90,6 +91,12 @@ class LogManager {
   // map returns it to the defaults), validated first, applied to every
   // partition at once and kept in topic.meta.
   Status AlterTopicConfig(const std::string& name, const std::map<std::string, std::string>& overrides);
+  // The same with the new overrides computed from the current ones by
+  // `change`, under the lock that serializes topic changes: concurrent
+  // changes of different keys all apply. `change`'s error is returned.
+  using ConfigChange =
+      std::function<Result<std::map<std::string, std::string>>(std::map<std::string, std::string> current)>;
+  Status UpdateTopicConfig(const std::string& name, const ConfigChange& change);
   // The overrides alone: the settings that differ from the defaults.
   Result<std::map<std::string, std::string>> TopicOverrides(const std::string& name) const;
   std::vector<std::string> ListTopics() const;

@@ -35,6 +35,7 @@ import shutil
 import socket
 import struct
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -68,7 +69,7 @@ INCREMENTAL_ALTER_CONFIGS, OFFSET_DELETE, DESCRIBE_CLUSTER = 44, 47, 60
 
 # ConfigResource types and IncrementalAlterConfigs operations.
 TOPIC, BROKER = 2, 4
-SET, DELETE, APPEND = 0, 1, 2
+SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
 
 # The broker of every test: one setting changed in server.properties, so
 # that a topic shows a STATIC_BROKER_CONFIG source.
@@ -648,6 +649,33 @@ class ConfigsTest(AdminCase):
         missing = unique("missing")
         res = incremental_alter_configs(self.port, [(TOPIC, missing, [("retention.ms", SET, "1")])])
         self.assertEqual(res[(TOPIC, missing)][0], UNKNOWN_TOPIC_OR_PARTITION)
+        # A malformed request: a setting named twice.
+        [(error, message)] = incremental_alter_configs(
+            self.port, [(TOPIC, topic, [("retention.ms", SET, "1"), ("retention.ms", DELETE, None)])]).values()
+        self.assertEqual(error, INVALID_REQUEST)
+        self.assertEqual(self.overrides(topic), expected)
+        # APPEND and SUBTRACT on a list setting (cleanup.policy, from its
+        # default "delete").
+        res = incremental_alter_configs(self.port, [(TOPIC, topic, [("cleanup.policy", APPEND, "compact")])])
+        self.assertEqual(res, {(TOPIC, topic): (NONE, None)})
+        self.assertEqual(self.overrides(topic)["cleanup.policy"], "delete,compact")
+        res = incremental_alter_configs(self.port, [(TOPIC, topic, [("cleanup.policy", SUBTRACT, "delete")])])
+        self.assertEqual(res, {(TOPIC, topic): (NONE, None)})
+        self.assertEqual(self.overrides(topic)["cleanup.policy"], "compact")
+
+    def test_concurrent_incremental_alters_of_different_keys_all_apply(self):
+        topic = unique("race")
+        self.create_topic(topic)
+        keys = [("retention.ms", "%d" % (3600000 + i)) for i in range(1)] + [
+            ("retention.bytes", "123456789"), ("segment.ms", "7200000"), ("flush.ms", "1000"),
+            ("flush.messages", "1000"), ("max.message.bytes", "2000000"), ("index.interval.bytes", "8192")]
+        threads = [threading.Thread(target=incremental_alter_configs,
+                                    args=(self.port, [(TOPIC, topic, [(k, SET, v)])])) for k, v in keys]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        self.assertEqual(self.overrides(topic), dict(keys))
 
     def test_altering_the_broker_is_refused(self):
         resp = self.kadmin.alter_configs([KConfigResource(ConfigResourceType.BROKER, "0",

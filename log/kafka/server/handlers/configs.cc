@@ -5,14 +5,18 @@
 // server.properties changed the default, DEFAULT_CONFIG otherwise), its
 // synonyms, type and documentation when asked. Overrides are replaced
 // (AlterConfigs) or changed one by one (IncrementalAlterConfigs: SET,
-// DELETE; APPEND and SUBTRACT only apply to list settings), validated
-// whole before anything is written, and kept in topic.meta.
+// DELETE; APPEND and SUBTRACT on list settings), validated whole, and
+// written under the log's lock (LogManager::UpdateTopicConfig) to
+// topic.meta. A malformed request (a key twice, AlterConfigs' null value)
+// is INVALID_REQUEST, a change the topic cannot take INVALID_CONFIG.
 // The broker (resource name: its node id, or "" for the cluster default):
 // the server.properties settings the log uses, read-only: they are read
 // once at start, and altering them is refused with INVALID_CONFIG.
 // ACLs: DescribeConfigs / AlterConfigs on the topic, or on the cluster for
 // the broker, as Kafka.
+#include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "log/kafka/protocol/configs.h"
 #include "log/kafka/server/handler.h"
@@ -120,38 +124,76 @@ void DescribeBroker(const RequestContext& ctx, const DescribeConfigsRequest& req
   }
 }
 
-// The topic's overrides after the request's changes, or the error to
-// answer.
-Result<std::map<std::string, std::string>> Altered(std::map<std::string, std::string> overrides,
-                                                   const AlterConfigsRequest::Resource& r, bool incremental) {
-  if (!incremental) overrides.clear();
+const TopicConfigKey* FindKey(const std::string& name) {
+  for (const auto& k : TopicConfigKeys()) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+// What makes the request itself wrong, whatever the topic holds
+// (INVALID_REQUEST in Kafka): a config named twice, AlterConfigs' null
+// value, an unknown operation.
+Status CheckRequest(const AlterConfigsRequest::Resource& r, bool incremental) {
   std::set<std::string> seen;
   for (const auto& c : r.configs) {
-    if (!seen.insert(c.name).second) {
-      return Status(Errc::kInvalidArgument, "config '" + c.name + "' is named twice");
+    if (!seen.insert(c.name).second) return Status(Errc::kInvalidArgument, "config '" + c.name + "' is named twice");
+    if (!incremental && !c.value) {
+      return Status(Errc::kInvalidArgument, "a null value for '" + c.name + "': AlterConfigs takes values only");
     }
-    const TopicConfigKey* key = nullptr;
-    for (const auto& k : TopicConfigKeys()) {
-      if (c.name == k.name) key = &k;
-    }
-    if (key == nullptr) return Status(Errc::kInvalidArgument, "unknown topic config '" + c.name + "'");
-    switch (c.op) {
-      case kConfigOpSet:
-        if (c.value) {
-          overrides[c.name] = *c.value;
-        } else if (incremental) {
-          return Status(Errc::kInvalidArgument, "SET of '" + c.name + "' without a value");
-        }
-        break;
-      case kConfigOpDelete: overrides.erase(c.name); break;
-      case kConfigOpAppend:
-      case kConfigOpSubtract:
-        return Status(Errc::kInvalidArgument, std::string(c.op == kConfigOpAppend ? "APPEND" : "SUBTRACT") +
-                                                  " applies to list settings; '" + c.name + "' is not one here");
-      default:
-        return Status(Errc::kInvalidArgument, "unknown config operation " + std::to_string(c.op));
+    if (c.op < kConfigOpSet || c.op > kConfigOpSubtract) {
+      return Status(Errc::kInvalidArgument, "unknown config operation " + std::to_string(c.op));
     }
   }
+  return Status::Ok();
+}
+
+std::vector<std::string> ListItems(const std::string& value) {
+  std::vector<std::string> out;
+  std::stringstream in(value);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// The topic's overrides after the request's changes (AlterConfigs replaces
+// them; IncrementalAlterConfigs sets, deletes, or appends to and subtracts
+// from a list setting), validated whole; kInvalidArgument (INVALID_CONFIG)
+// otherwise.
+Result<std::map<std::string, std::string>> Altered(std::map<std::string, std::string> overrides,
+                                                   const AlterConfigsRequest::Resource& r, bool incremental,
+                                                   const TopicConfig& defaults) {
+  if (!incremental) overrides.clear();
+  for (const auto& c : r.configs) {
+    const TopicConfigKey* key = FindKey(c.name);
+    if (key == nullptr) return Status(Errc::kInvalidArgument, "unknown topic config '" + c.name + "'");
+    if (c.op == kConfigOpSet && !c.value) {
+      return Status(Errc::kInvalidArgument, "SET of '" + c.name + "' without a value");
+    }
+    if (c.op == kConfigOpSet) {
+      overrides[c.name] = *c.value;
+    } else if (c.op == kConfigOpDelete) {
+      overrides.erase(c.name);
+    } else if (key->type != TopicConfigKey::Type::kList) {
+      return Status(Errc::kInvalidArgument, std::string(c.op == kConfigOpAppend ? "APPEND" : "SUBTRACT") +
+                                                " applies to list settings; '" + c.name + "' is not one");
+    } else {
+      auto it = overrides.find(c.name);
+      std::vector<std::string> items =
+          ListItems(it != overrides.end() ? it->second : key->kafka_default ? key->kafka_default : "");
+      for (const auto& v : ListItems(c.value.value_or(""))) {
+        auto found = std::find(items.begin(), items.end(), v);
+        if (c.op == kConfigOpAppend && found == items.end()) items.push_back(v);
+        if (c.op == kConfigOpSubtract && found != items.end()) items.erase(found);
+      }
+      std::string joined;
+      for (const auto& v : items) joined += (joined.empty() ? "" : ",") + v;
+      overrides[c.name] = joined;
+    }
+  }
+  RIVULET_RETURN_IF_ERROR(TopicConfig::FromMap(overrides, defaults).status());
   return overrides;
 }
 
@@ -160,6 +202,7 @@ void HandleAlter(RequestContext& ctx, Respond respond, bool incremental) {
   auto req = AlterConfigsRequest::Decode(ctx.body, version, incremental);
   if (!req.ok()) return respond(std::string());
   AlterConfigsResponse resp;
+  const TopicConfig& defaults = ctx.log->options().default_topic_config;
   for (const auto& r : req->resources) {
     AlterConfigsResponse::Resource out;
     out.type = r.type;
@@ -168,6 +211,10 @@ void HandleAlter(RequestContext& ctx, Respond respond, bool incremental) {
       out.error = e;
       out.message = std::move(msg);
     };
+    auto change = [&](std::map<std::string, std::string> current) {
+      return Altered(std::move(current), r, incremental, defaults);
+    };
+    Status st;
     if (r.type == kConfigResourceBroker) {
       if (!Authorized(ctx, AclOperation::kAlterConfigs, ResourceType::kCluster, kClusterResourceName)) {
         fail(ErrorCode::kClusterAuthorizationFailed, "not authorized to alter the broker's configs");
@@ -179,17 +226,21 @@ void HandleAlter(RequestContext& ctx, Respond respond, bool incremental) {
       fail(ErrorCode::kInvalidRequest, "unsupported resource type " + std::to_string(r.type));
     } else if (!Authorized(ctx, AclOperation::kAlterConfigs, ResourceType::kTopic, r.name)) {
       fail(ErrorCode::kTopicAuthorizationFailed, "not authorized to alter the configs of topic " + r.name);
-    } else if (auto current = ctx.log->TopicOverrides(r.name); !current.ok()) {
-      fail(ErrorCode::kUnknownTopicOrPartition, current.status().message());
-    } else if (auto next = Altered(*current, r, incremental); !next.ok()) {
-      fail(ErrorCode::kInvalidConfig, next.status().message());
-    } else if (auto valid = TopicConfig::FromMap(*next, ctx.log->options().default_topic_config); !valid.ok()) {
-      fail(ErrorCode::kInvalidConfig, valid.status().message());
-    } else if (!req->validate_only) {
-      if (Status st = ctx.log->AlterTopicConfig(r.name, *next); !st.ok()) {
-        fail(st.code() == Errc::kNotFound ? ErrorCode::kUnknownTopicOrPartition : ToKafkaError(st.code()),
-             st.message());
-      }
+    } else if (Status malformed = CheckRequest(r, incremental); !malformed.ok()) {
+      fail(ErrorCode::kInvalidRequest, malformed.message());
+    } else if (req->validate_only) {
+      auto current = ctx.log->TopicOverrides(r.name);
+      st = current.ok() ? change(*current).status() : current.status();
+    } else {
+      // Read, change and write under the log's lock: two clients altering
+      // different keys at once both get their change.
+      st = ctx.log->UpdateTopicConfig(r.name, change);
+    }
+    if (!st.ok()) {
+      fail(st.code() == Errc::kNotFound ? ErrorCode::kUnknownTopicOrPartition
+           : st.code() == Errc::kInvalidArgument ? ErrorCode::kInvalidConfig
+                                                  : ToKafkaError(st.code()),
+           st.message());
     }
     resp.responses.push_back(std::move(out));
   }
