@@ -5,7 +5,8 @@
 // directory and the partitions in it, DescribeCluster this broker as the
 // cluster and its controller. ACLs as Kafka: Alter on the topic, Delete on
 // the topic, Describe on the cluster; DescribeCluster needs none, and
-// reports the cluster operations the principal may do when asked.
+// reports the cluster operations the principal may do when asked (none
+// without Describe on the cluster).
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -139,13 +140,16 @@ void HandleDescribeCluster(RequestContext& ctx, Respond respond) {
   resp.cluster_id = ctx.broker->cluster_id;
   resp.controller_id = ctx.broker->node_id;
   resp.brokers.push_back({ctx.broker->node_id, ctx.broker->host, ctx.broker->port, std::nullopt});
-  if (req->include_cluster_authorized_operations &&
-      Authorized(ctx, AclOperation::kDescribe, ResourceType::kCluster, kClusterResourceName)) {
+  // Asked for: none without Describe on the cluster (0, as Kafka answers;
+  // INT32_MIN only when not asked).
+  if (req->include_cluster_authorized_operations) {
     int32_t ops = 0;
-    for (AclOperation op : {AclOperation::kCreate, AclOperation::kAlter, AclOperation::kDescribe,
-                            AclOperation::kClusterAction, AclOperation::kDescribeConfigs,
-                            AclOperation::kAlterConfigs, AclOperation::kIdempotentWrite}) {
-      if (Authorized(ctx, op, ResourceType::kCluster, kClusterResourceName)) ops |= 1 << static_cast<int>(op);
+    if (Authorized(ctx, AclOperation::kDescribe, ResourceType::kCluster, kClusterResourceName)) {
+      for (AclOperation op : {AclOperation::kCreate, AclOperation::kAlter, AclOperation::kDescribe,
+                              AclOperation::kClusterAction, AclOperation::kDescribeConfigs,
+                              AclOperation::kAlterConfigs, AclOperation::kIdempotentWrite}) {
+        if (Authorized(ctx, op, ResourceType::kCluster, kClusterResourceName)) ops |= 1 << static_cast<int>(op);
+      }
     }
     resp.cluster_authorized_operations = ops;
   }
