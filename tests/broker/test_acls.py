@@ -8,7 +8,9 @@ the Kafka admin API (kafka-python's KafkaAdminClient) and `rivulet acls`
 (through the broker with --command-config, and on a stopped broker's data
 directory); allow.everyone.if.no.acl.found; a broker without an authorizer
 (SECURITY_DISABLED); `rivulet users` through the broker as a super user
-and as one who is not.
+and as one who is not; the admin APIs (configs, partitions, records, log
+dirs, groups, DescribeCluster's authorized operations) and the `rivulet`
+commands that use them, each refused without its ACL with nothing changed.
 
 Debian's confluent-kafka (1.7.0) has no AdminClient.create_acls /
 describe_acls / delete_acls (they came in 1.9), so the admin API is
@@ -17,6 +19,7 @@ and a raw DescribeAcls request.
 """
 import os
 import shutil
+import socket
 import struct
 import subprocess
 import tempfile
@@ -24,16 +27,27 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import RIVULET, Broker, free_port, raw_request
+from broker_fixture import RIVULET, Broker, free_port, raw_request, read_response
+# test_admin.py's hand-built requests (the APIs Debian's clients lack); here
+# over connections authenticated as a user (sasl_plain below).
+from test_admin import (BROKER, DELETE, SET, TOPIC, delete_groups_v2, delete_records, describe_cluster,
+                        describe_log_dirs, i32, incremental_alter_configs, offset_delete, string)
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic
 
 PASSWORDS = {"admin": "admin-secret", "other": "other-secret", "alice": "alice-secret", "bob": "bob-secret"}
 
 # Kafka's error codes.
+NONE = 0
 TOPIC_AUTHORIZATION_FAILED = 29
+GROUP_AUTHORIZATION_FAILED = 30
+CLUSTER_AUTHORIZATION_FAILED = 31
 SECURITY_DISABLED = 54
+
+# Kafka's AclOperation codes: the bits of DescribeCluster's
+# cluster_authorized_operations.
+CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE = 5, 7, 8, 9, 10, 11, 12
 
 
 def unique(prefix):
@@ -45,6 +59,24 @@ def add_user(data_dir, name, password):
                        input=(password + "\n").encode(), capture_output=True, timeout=60)
     if r.returncode != 0:
         raise RuntimeError(f"rivulet users --add {name}: {r.stderr.decode()}")
+
+
+def sasl_plain(port, user):
+    """What test_admin.py's request helpers take in place of a port: a
+    function that opens a connection to `port` and authenticates it as
+    `user` with SASL PLAIN (SaslHandshake v1, SaslAuthenticate v0)."""
+    def connect():
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        token = b"\0" + user.encode() + b"\0" + PASSWORDS[user].encode()
+        for key, version, body in ((17, 1, string("PLAIN")), (36, 0, i32(len(token)) + token)):
+            header = struct.pack(">hhih", key, version, 1, 4) + b"sasl"
+            s.sendall(i32(len(header) + len(body)) + header + body)
+            resp = read_response(s)
+            if resp is None or struct.unpack(">h", resp[1][:2])[0] != NONE:
+                s.close()
+                raise AssertionError(f"SASL PLAIN as {user}: API {key} answered {resp!r}")
+        return s
+    return connect
 
 
 class AclBroker(Broker):
@@ -161,10 +193,43 @@ class AclCase(unittest.TestCase):
         for name, f in admin.create_topics([NewTopic(n, 1, 1) for n in names]).items():
             f.result(timeout=15)
 
-    def end_offset(self, topic):
+    def watermarks(self, topic, partition=0):
         c = Consumer(self.conf("admin", **{"group.id": "admin-offsets"}))
         try:
-            return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+            return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+        finally:
+            c.close()
+
+    def end_offset(self, topic):
+        return self.watermarks(topic)[1]
+
+    # What the admin sees, to check that a refusal changed nothing.
+
+    def overrides(self, topic):
+        """The topic's overridden settings."""
+        admin = AdminClient(self.conf("admin"))  # kept until the result is in
+        entries = list(admin.describe_configs([ConfigResource("topic", topic)]).values())[0].result(timeout=15)
+        return {n: e.value for n, e in entries.items() if e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value}
+
+    def partition_count(self, topic):
+        return len(AdminClient(self.conf("admin")).list_topics(topic, timeout=10).topics[topic].partitions)
+
+    def group_offsets(self, group):
+        """{(topic, partition): offset} committed in `group`."""
+        from kafka import KafkaAdminClient
+        admin = KafkaAdminClient(**self.kp_conf("admin"))
+        try:
+            offsets = admin.list_consumer_group_offsets(group, group_coordinator_id=0)
+        finally:
+            admin.close()
+        return {(tp.topic, tp.partition): om.offset for tp, om in offsets.items()}
+
+    def commit_offsets(self, group, offsets):
+        """Commits {(topic, partition): offset} in `group` as the admin,
+        outside any generation (the group stays without members)."""
+        c = Consumer(self.conf("admin", **{"group.id": group, "enable.auto.commit": False}))
+        try:
+            c.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=False)
         finally:
             c.close()
 
@@ -680,6 +745,36 @@ class AuthorizerTest(AclCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"authoriz", r.stderr.lower())
 
+        # topics --alter, groups --reset-offsets and groups --delete: the
+        # admin's land; bob, who may describe the topic, its configs and
+        # the group and nothing more, is refused and changes nothing.
+        group = "g-" + t
+        r = self.rivulet("topics", "--alter", "--topic", t, "--partitions", "2", "--add-config", "retention.ms=3600000")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual((self.partition_count(t), self.overrides(t)), (2, {"retention.ms": "3600000"}))
+        self.acls("--add", "--allow-principal", "User:bob", "--operation", "Describe", "--operation", "DescribeConfigs",
+                  "--topic", t)
+        self.acls("--add", "--allow-principal", "User:bob", "--operation", "Describe", "--group", group)
+        self.remove_acls("--topic", t)
+        self.remove_acls("--group", group)
+        for args in (("topics", "--alter", "--topic", t, "--add-config", "retention.ms=1000"),
+                     ("topics", "--alter", "--topic", t, "--partitions", "3"),
+                     ("groups", "--reset-offsets", "--group", group, "--topic", t, "--to-earliest", "--execute"),
+                     ("groups", "--delete", "--group", group)):
+            r = self.rivulet(*args, user="bob")
+            self.assertNotEqual(r.returncode, 0, args)
+            self.assertIn(b"authoriz", r.stderr.lower(), args)
+        self.assertEqual((self.partition_count(t), self.overrides(t)), (2, {"retention.ms": "3600000"}))
+        self.assertEqual(self.group_offsets(group), {(t, 0): 2})
+        r = self.rivulet("groups", "--reset-offsets", "--group", group, "--topic", f"{t}:0", "--to-earliest",
+                         "--execute")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(self.group_offsets(group), {(t, 0): 0})
+        r = self.rivulet("groups", "--delete", "--group", group)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(self.group_offsets(group), {})
+        self.assertNotIn(group.encode(), self.rivulet("groups", "--list").stdout)
+
     def test_users_through_the_broker(self):
         r = self.rivulet("users", "--add", "carol", "--password-stdin", user="alice", input=b"carol-secret\n")
         self.assertNotEqual(r.returncode, 0)
@@ -701,6 +796,203 @@ class AuthorizerTest(AclCase):
         topics = AdminClient(self.conf("alice", **{"sasl.username": "carol", "sasl.password": "carol-secret"}))\
             .list_topics(timeout=10).topics
         self.assertEqual(set(topics), set())  # authenticated, and may describe nothing
+
+
+class AdminApisTest(AclCase):
+    """The admin APIs as bob, who starts each test without any ACL: each
+    request refused with Kafka's error code and nothing changed, then
+    allowed once the ACL it needs is added (with `rivulet acls`, or
+    kafka-python's create_acls for the cluster's). What the Python clients
+    lack goes by test_admin.py's hand-built requests, over a connection
+    authenticated as bob (self.bob)."""
+
+    def setUp(self):
+        self.bob = sasl_plain(self.broker.sasl_port, "bob")
+
+    def tearDown(self):
+        from kafka import KafkaAdminClient
+        from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                                 ResourcePatternFilter, ResourceType)
+        admin = KafkaAdminClient(**self.kp_conf("admin"))
+        try:
+            admin.delete_acls([ACLFilter(principal="User:bob", host=None, operation=ACLOperation.ANY,
+                                         permission_type=ACLPermissionType.ANY,
+                                         resource_pattern=ResourcePatternFilter(ResourceType.ANY, None,
+                                                                                ACLResourcePatternType.ANY))])
+        finally:
+            admin.close()
+
+    def allow_bob(self, operation, *resource):
+        self.acls("--add", "--allow-principal", "User:bob", "--operation", operation, *resource)
+
+    def allow_bob_on_the_cluster(self, *operations):
+        from kafka import KafkaAdminClient
+        from kafka.admin import ACL, ACLOperation, ACLPermissionType, ResourcePattern, ResourceType
+        admin = KafkaAdminClient(**self.kp_conf("admin"))
+        try:
+            result = admin.create_acls([ACL(principal="User:bob", host="*", operation=getattr(ACLOperation, op),
+                                            permission_type=ACLPermissionType.ALLOW,
+                                            resource_pattern=ResourcePattern(ResourceType.CLUSTER, "kafka-cluster"))
+                                        for op in operations])
+        finally:
+            admin.close()
+        self.assertEqual(result["failed"], [])
+
+    def test_configs(self):
+        from kafka import KafkaAdminClient
+        from kafka.admin import ConfigResource as KConfigResource
+        from kafka.admin import ConfigResourceType
+        topic = unique("cfg")
+        self.create_topics(topic)
+        admin = AdminClient(self.conf("admin"))
+        list(admin.alter_configs([ConfigResource("topic", topic, set_config={"retention.ms": "3600000"})])
+             .values())[0].result(timeout=15)
+        before = {"retention.ms": "3600000"}
+        self.assertEqual(self.overrides(topic), before)
+        kadmin = KafkaAdminClient(**self.kp_conf("bob"))
+        self.addCleanup(kadmin.close)
+
+        def describe(rtype, name):
+            [resp] = kadmin.describe_configs([KConfigResource(rtype, name)])
+            [(error, _, _, _, entries)] = resp.resources
+            return error, {e[0]: e[1] for e in entries}
+
+        def alter(rtype, name, configs):
+            [(error, _, _, _)] = kadmin.alter_configs([KConfigResource(rtype, name, configs=configs)]).resources
+            return error
+
+        def incremental(rtype, name, ops):
+            [(error, _)] = incremental_alter_configs(self.bob, [(rtype, name, ops)]).values()
+            return error
+
+        def refused_to_alter():
+            self.assertEqual(alter(ConfigResourceType.TOPIC, topic, {"retention.ms": "60000"}),
+                             TOPIC_AUTHORIZATION_FAILED)
+            self.assertEqual(incremental(TOPIC, topic, [("retention.ms", SET, "60000")]), TOPIC_AUTHORIZATION_FAILED)
+            self.assertEqual(alter(ConfigResourceType.BROKER, "0", {"log.retention.ms": "1000"}),
+                             CLUSTER_AUTHORIZATION_FAILED)
+            self.assertEqual(incremental(BROKER, "0", [("log.retention.ms", SET, "1000")]),
+                             CLUSTER_AUTHORIZATION_FAILED)
+            self.assertEqual(self.overrides(topic), before)
+
+        self.assertEqual(describe(ConfigResourceType.TOPIC, topic), (TOPIC_AUTHORIZATION_FAILED, {}))
+        self.assertEqual(describe(ConfigResourceType.BROKER, "0"), (CLUSTER_AUTHORIZATION_FAILED, {}))
+        refused_to_alter()
+        # DescribeConfigs on the topic: described, still not altered.
+        self.allow_bob("DescribeConfigs", "--topic", topic)
+        error, entries = describe(ConfigResourceType.TOPIC, topic)
+        self.assertEqual((error, entries["retention.ms"]), (NONE, "3600000"))
+        self.assertEqual(describe(ConfigResourceType.BROKER, "0")[0], CLUSTER_AUTHORIZATION_FAILED)
+        refused_to_alter()
+        # DescribeConfigs on the cluster: the broker's settings.
+        self.allow_bob_on_the_cluster("DESCRIBE_CONFIGS")
+        error, entries = describe(ConfigResourceType.BROKER, "0")
+        self.assertEqual((error, entries["num.partitions"]), (NONE, "1"))
+        refused_to_alter()
+        # AlterConfigs on the topic: AlterConfigs replaces, IncrementalAlterConfigs edits.
+        self.allow_bob("AlterConfigs", "--topic", topic)
+        altered = {"retention.ms": "60000", "retention.bytes": "1000000"}
+        self.assertEqual(alter(ConfigResourceType.TOPIC, topic, altered), NONE)
+        self.assertEqual(self.overrides(topic), altered)
+        self.assertEqual(incremental(TOPIC, topic, [("retention.bytes", DELETE, None)]), NONE)
+        self.assertEqual(self.overrides(topic), {"retention.ms": "60000"})
+
+    def test_create_partitions_needs_alter_on_the_topic(self):
+        topic = unique("grow")
+        self.create_topics(topic)
+        admin = AdminClient(self.conf("bob"))
+        for acl in (None, "Describe"):  # nothing, then Describe: no Alter
+            if acl:
+                self.allow_bob(acl, "--topic", topic)
+            with self.assertRaises(KafkaException) as cm:
+                admin.create_partitions([NewPartitions(topic, 3)])[topic].result(timeout=15)
+            self.assertEqual(cm.exception.args[0].code(), KafkaError.TOPIC_AUTHORIZATION_FAILED)
+            self.assertEqual(self.partition_count(topic), 1)
+        self.allow_bob("Alter", "--topic", topic)
+        self.assertIsNone(admin.create_partitions([NewPartitions(topic, 3)])[topic].result(timeout=15))
+        self.assertEqual(self.partition_count(topic), 3)
+
+    def test_delete_records_needs_delete_on_the_topic(self):
+        topic = unique("delrec")
+        self.create_topics(topic)
+        self.assertEqual(self.produce("admin", topic, [b"%d" % i for i in range(10)]), [None] * 10)
+        for acl in (None, "Read"):
+            if acl:
+                self.allow_bob(acl, "--topic", topic)
+            for version in (0, 2):
+                self.assertEqual(delete_records(self.bob, {topic: {0: 4}}, version=version),
+                                 {(topic, 0): (-1, TOPIC_AUTHORIZATION_FAILED)})
+            self.assertEqual(self.watermarks(topic), (0, 10))
+        self.allow_bob("Delete", "--topic", topic)
+        self.assertEqual(delete_records(self.bob, {topic: {0: 4}}), {(topic, 0): (4, NONE)})
+        self.assertEqual(self.watermarks(topic), (4, 10))
+
+    def test_group_deletion_needs_delete_on_the_group(self):
+        from kafka import KafkaAdminClient
+        from kafka.errors import GroupAuthorizationFailedError, NoError
+        topic, group = unique("gtopic"), unique("group")
+        admin = AdminClient(self.conf("admin"))  # kept until the result is in
+        admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(timeout=15)
+        committed = {(topic, 0): 3, (topic, 1): 5}
+        self.commit_offsets(group, committed)
+        self.assertEqual(self.group_offsets(group), committed)
+        kadmin = KafkaAdminClient(**self.kp_conf("bob"))
+        self.addCleanup(kadmin.close)
+        # No ACL, then Read on the group (a consumer's): no Delete.
+        for acl in (None, "Read"):
+            if acl:
+                self.allow_bob(acl, "--group", group)
+            self.assertEqual(dict(kadmin.delete_consumer_groups([group], group_coordinator_id=0)),
+                             {group: GroupAuthorizationFailedError})
+            self.assertEqual(delete_groups_v2(self.bob, [group]), {group: GROUP_AUTHORIZATION_FAILED})
+            self.assertEqual(offset_delete(self.bob, group, {topic: [0]}), (GROUP_AUTHORIZATION_FAILED, {}))
+            self.assertEqual(self.group_offsets(group), committed)
+        # Delete on the group: OffsetDelete still needs Read on the topic.
+        self.allow_bob("Delete", "--group", group)
+        self.assertEqual(offset_delete(self.bob, group, {topic: [0]}), (NONE, {(topic, 0): TOPIC_AUTHORIZATION_FAILED}))
+        self.assertEqual(self.group_offsets(group), committed)
+        self.allow_bob("Read", "--topic", topic)
+        self.assertEqual(offset_delete(self.bob, group, {topic: [0]}), (NONE, {(topic, 0): NONE}))
+        self.assertEqual(self.group_offsets(group), {(topic, 1): 5})
+        self.assertEqual(dict(kadmin.delete_consumer_groups([group], group_coordinator_id=0)), {group: NoError})
+        self.assertEqual(self.group_offsets(group), {})
+
+    def test_describe_log_dirs_needs_describe_on_the_cluster(self):
+        topic = unique("dirs")
+        self.create_topics(topic)
+        self.assertEqual(self.produce("admin", topic, [b"x" * 100]), [None])
+        self.assertEqual(describe_log_dirs(self.bob, version=4), (CLUSTER_AUTHORIZATION_FAILED, []))
+        self.assertEqual(describe_log_dirs(self.bob, version=0), (None, []))  # no error field before v3
+        # Describe on a topic is not Describe on the cluster.
+        self.allow_bob("Describe", "--topic", topic)
+        self.assertEqual(describe_log_dirs(self.bob, {topic: [0]}, version=4), (CLUSTER_AUTHORIZATION_FAILED, []))
+        self.allow_bob("Describe", "--cluster")
+        for version in (0, 4):
+            top_error, [d] = describe_log_dirs(self.bob, {topic: [0]}, version=version)
+            self.assertIn(top_error, (None, NONE))
+            self.assertEqual((d["error"], d["dir"], list(d["topics"])),
+                             (NONE, os.path.abspath(self.broker.data_dir), [topic]))
+            self.assertGreater(d["topics"][topic][0], 100)
+
+    def test_describe_cluster_reports_the_cluster_operations_allowed(self):
+        def operations(connect):
+            d = describe_cluster(connect, 0, include_operations=True)
+            self.assertEqual((d["error"], d["controller_id"]), (NONE, 0))  # DescribeCluster itself needs no ACL
+            return d["operations"]
+
+        self.assertEqual(describe_cluster(self.bob, 1)["operations"], -2**31)  # not asked for
+        self.assertEqual(operations(self.bob), 0)  # no Describe on the cluster: none, as Kafka
+        self.allow_bob_on_the_cluster("IDEMPOTENT_WRITE")
+        self.assertEqual(operations(self.bob), 0)  # still no Describe
+        self.allow_bob_on_the_cluster("DESCRIBE")
+        self.assertEqual(operations(self.bob), 1 << DESCRIBE | 1 << IDEMPOTENT_WRITE)
+        self.allow_bob_on_the_cluster("ALTER_CONFIGS")  # implies DescribeConfigs
+        self.assertEqual(operations(self.bob),
+                         1 << DESCRIBE | 1 << IDEMPOTENT_WRITE | 1 << ALTER_CONFIGS | 1 << DESCRIBE_CONFIGS)
+        # A super user: every cluster operation.
+        self.assertEqual(operations(sasl_plain(self.broker.sasl_port, "admin")),
+                         sum(1 << op for op in (CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS,
+                                                ALTER_CONFIGS, IDEMPOTENT_WRITE)))
 
 
 class DurableAclsTest(AclCase):

@@ -8,8 +8,8 @@ resets an idle group's offsets. Each test checks the effect (what a
 describe, a consumer or the watermarks show afterwards), not only that the
 call returned; refusals must leave everything as it was.
 
-What Debian's clients lack, and so goes by hand (call() below, over
-broker_fixture's raw_request for the classic versions):
+What Debian's clients lack, and so goes by hand (call() below; test_acls.py
+sends the same requests as SASL users):
 - confluent-kafka 1.7.0 (librdkafka 2.0.2) AdminClient has create_topics,
   delete_topics, create_partitions, describe_configs, alter_configs,
   list_topics and list_groups; it lacks incremental_alter_configs (2.2),
@@ -40,7 +40,7 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import Broker, raw_request, read_response
+from broker_fixture import Broker, read_response
 
 import kafka
 import kafka.admin
@@ -188,18 +188,18 @@ class Reader:
 
 def call(port, key, version, body, flexible=False):
     """One request (header v1, or v2 when flexible); the response body's
-    Reader (past response header v1's tag section when flexible)."""
-    if not flexible:
-        resp = raw_request(port, key, version, body)
-        assert resp is not None, f"API {key} v{version}: connection closed"
-        return Reader(resp[1])
-    header = struct.pack(">hhih", key, version, 11, 5) + b"admin" + TAGS
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+    Reader (past response header v1's tag section when flexible). `port`
+    is the broker's port, or a function that returns a connected socket
+    (test_acls.py's sasl_plain: one authenticated as a user); the helpers
+    below pass theirs on, so take either."""
+    header = struct.pack(">hhih", key, version, 11, 5) + b"admin" + (TAGS if flexible else b"")
+    s = port() if callable(port) else socket.create_connection(("127.0.0.1", port), timeout=10)
+    with s:
         s.sendall(i32(len(header) + len(body)) + header + body)
         resp = read_response(s)
     assert resp is not None, f"API {key} v{version}: connection closed"
     assert resp[0] == 11
-    r = Reader(resp[1], flexible=True)
+    r = Reader(resp[1], flexible=flexible)
     r.tags()
     return r
 
