@@ -1,16 +1,14 @@
 // Group membership state machine and committed offsets; see group_coordinator.h.
 #include "log/group_coordinator.h"
 
-#include <set>
-
-#include "log/consumer_protocol.h"
-
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "base/file.h"
 #include "base/logging.h"
+#include "log/consumer_protocol.h"
 #include "proto/rivulet_metadata.pb.h"
 
 namespace fs = std::filesystem;
@@ -590,7 +588,9 @@ Status GroupCoordinator::DeleteGroup(const std::string& group_id) {
   auto it = groups_.find(group_id);
   if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
   const Group& g = *it->second;
-  if (!g.members.empty() || !g.pending_ids.empty()) {
+  // Members only: ids handed out with MEMBER_ID_REQUIRED to clients that
+  // never joined with them do not hold a group (as in Kafka).
+  if (!g.members.empty()) {
     return Status(Errc::kGroupNotEmpty, "group '" + group_id + "' has " + std::to_string(g.members.size()) +
                                             " active members; stop them first");
   }
@@ -598,6 +598,7 @@ Status GroupCoordinator::DeleteGroup(const std::string& group_id) {
   if (!fs::remove(GroupPath(group_id), ec) && ec) {
     return Status(Errc::kIoError, "remove " + GroupPath(group_id) + ": " + ec.message());
   }
+  RIVULET_RETURN_IF_ERROR(SyncDir(dir_));  // gone for good: not back after a power loss
   groups_.erase(it);
   GetLogger("groups")->info("group {} deleted", group_id);
   return Status::Ok();

@@ -348,15 +348,20 @@ Status ResetOffsets(GroupsTarget& t, const GroupsFlags& f) {
   }
   if (f.all_topics == !f.topics.empty()) return Status(Errc::kInvalidArgument, "give --topic T[:P,...] or --all-topics");
   if (f.execute && f.dry_run) return Status(Errc::kInvalidArgument, "--dry-run and --execute exclude each other");
-  int64_t ts = -1;
+  // The time of --to-datetime / --by-duration; before 1970 is 0 (records
+  // carry no earlier time, and a negative one means something else to
+  // ListOffsets).
+  std::optional<int64_t> ts;
   if (!f.to_datetime.empty()) {
-    RIVULET_ASSIGN_OR_RETURN(ts, ParseDateTime(f.to_datetime));
+    RIVULET_ASSIGN_OR_RETURN(int64_t at, ParseDateTime(f.to_datetime));
+    ts = std::max<int64_t>(at, 0);
   }
   if (!f.by_duration.empty()) {
     RIVULET_ASSIGN_OR_RETURN(int64_t d, ParseDurationMs(f.by_duration));
-    ts = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-             .count() -
-         d;
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    ts = std::max<int64_t>(now - d, 0);
   }
   RIVULET_ASSIGN_OR_RETURN(GroupView g, t.Describe(f.group));
   if (!g.members.empty() || (g.state != "Empty" && g.state != "Dead")) {
@@ -378,8 +383,8 @@ Status ResetOffsets(GroupsTarget& t, const GroupsFlags& f) {
       target = end;
     } else if (f.to_offset) {
       target = *f.to_offset;
-    } else if (ts >= 0) {
-      RIVULET_ASSIGN_OR_RETURN(int64_t off, t.OffsetForTime(tp, ts));
+    } else if (ts) {
+      RIVULET_ASSIGN_OR_RETURN(int64_t off, t.OffsetForTime(tp, *ts));
       target = off < 0 ? end : off;
     } else {  // --to-current, --shift-by: from the committed offset
       if (current == committed.end()) {

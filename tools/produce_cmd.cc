@@ -46,9 +46,10 @@ Result<ProduceSettings> ParseSettings(const ProduceFlags& f) {
   if (!f.timestamp.empty()) {
     const char* end = f.timestamp.data() + f.timestamp.size();
     const auto [p, ec] = std::from_chars(f.timestamp.data(), end, s.timestamp);
-    if (ec != std::errc() || p != end || s.timestamp < 0) {
+    // From 1: librdkafka reads 0 as "now", so a broker would not store it.
+    if (ec != std::errc() || p != end || s.timestamp < 1) {
       return Status(Errc::kInvalidArgument,
-                    "--timestamp must be milliseconds since the epoch (a number >= 0), got '" + f.timestamp + "'");
+                    "--timestamp must be milliseconds since the epoch (a number >= 1), got '" + f.timestamp + "'");
     }
   }
   if (!f.compression.empty()) {

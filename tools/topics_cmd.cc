@@ -20,16 +20,23 @@ struct TopicsFlags {
   std::vector<std::string> delete_configs;  // --delete-config k[,k]
 };
 
-// "a=1,b=2" and repeated flags, as kafka-configs takes them.
+// "a=1,b=2" and repeated flags, as kafka-configs takes them; a list value
+// goes in brackets: "cleanup.policy=[compact,delete]".
 std::vector<std::string> SplitCommas(const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
-    size_t from = 0;
-    while (from <= item.size()) {
-      const size_t comma = std::min(item.find(',', from), item.size());
-      if (comma > from) out.push_back(item.substr(from, comma - from));
-      from = comma + 1;
+    std::string current;
+    int depth = 0;
+    for (char c : item) {
+      depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+      if (c == ',' && depth == 0) {
+        if (!current.empty()) out.push_back(current);
+        current.clear();
+      } else {
+        current += c;
+      }
     }
+    if (!current.empty()) out.push_back(current);
   }
   return out;
 }
@@ -45,6 +52,9 @@ Result<std::map<std::string, std::string>> AlteredOverrides(const TopicsFlags& f
   }
   for (const auto& kv : SplitCommas(f.add_configs)) {
     RIVULET_ASSIGN_OR_RETURN(auto p, ParseKeyValue(kv));
+    if (p.second.size() >= 2 && p.second.front() == '[' && p.second.back() == ']') {
+      p.second = p.second.substr(1, p.second.size() - 2);
+    }
     overrides[p.first] = p.second;
   }
   return overrides;

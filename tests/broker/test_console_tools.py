@@ -147,7 +147,7 @@ class ConsoleToolsTest(unittest.TestCase):
             (["produce", "--topic", "bad", "--compression-codec", "brotli"],
              "--compression-codec: unknown compression codec 'brotli': use none, gzip, snappy, lz4 or zstd"),
             (["produce", "--topic", "bad", "--timestamp", "soon"],
-             "--timestamp must be milliseconds since the epoch (a number >= 0), got 'soon'"),
+             "--timestamp must be milliseconds since the epoch (a number >= 1), got 'soon'"),
             (["consume", "--topic", "bad", "--partition", "0", "--offset", "soon"],
              "--offset must be earliest, latest or an offset >= 0, got 'soon'"),
             (["consume", "--topic", "bad", "--partition", "0", "--offset", "-1"],

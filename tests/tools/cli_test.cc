@@ -157,6 +157,13 @@ TEST(CliTest, GroupsResetOffsetsThenDelete) {
   EXPECT_EQ(committed(), "10");  // nothing that late: the end
   ASSERT_EQ(reset({"--topic", "t", "--by-duration", "P1DT1H", "--execute"}).exit_code, 0);
   EXPECT_EQ(committed(), "0");
+  ASSERT_EQ(reset({"--topic", "t", "--to-offset", "5", "--execute"}).exit_code, 0);
+  // Before 1970 (a date or a longer duration) is the start, not "no time".
+  ASSERT_EQ(reset({"--topic", "t", "--to-datetime", "1960-01-01T00:00Z", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "0");
+  ASSERT_EQ(reset({"--topic", "t", "--to-offset", "5", "--execute"}).exit_code, 0);
+  ASSERT_EQ(reset({"--topic", "t", "--by-duration", "P30000D", "--execute"}).exit_code, 0);
+  EXPECT_EQ(committed(), "0");
   ASSERT_EQ(reset({"--topic", "t", "--to-latest", "--execute"}).exit_code, 0);
   EXPECT_EQ(committed(), "10");
 
@@ -239,6 +246,12 @@ TEST(CliTest, TopicsAlterGrowsAndChangesSettings) {
             0);
   r = Rivulet({"topics", "--describe", "--topic", "t", "--data-dir", d});
   EXPECT_NE(r.out.find("Topic: t\tPartitionCount: 4\n"), std::string::npos) << r.out;
+  // A list value in brackets, as kafka-configs takes it.
+  r = Rivulet({"topics", "--alter", "--topic", "t", "--add-config", "cleanup.policy=[compact,delete],flush.ms=5",
+               "--data-dir", d});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Rivulet({"topics", "--describe", "--topic", "t", "--data-dir", d});
+  EXPECT_NE(r.out.find("Configs: cleanup.policy=compact,delete,flush.ms=5\n"), std::string::npos) << r.out;
 }
 
 TEST(CliTest, ErrorsAreOneLineAndNonZero) {

@@ -9,27 +9,10 @@
 
 namespace rivulet::log::kafka {
 
-namespace {
-
-// The newest version each codec here implements (all start at v0). These
-// APIs are not in SupportedApis() yet, so CheckVersion (flexible.h) would
-// refuse them; this is its check against the codec's own range.
-constexpr int16_t kCreatePartitionsMax = 3;
-constexpr int16_t kDeleteRecordsMax = 2;
-constexpr int16_t kDescribeLogDirsMax = 4;
-constexpr int16_t kDescribeClusterMax = 1;
-
-Status CheckCodecVersion(const char* api, int16_t version, int16_t max) {
-  if (version >= 0 && version <= max) return Status::Ok();
-  return Status(Errc::kNotSupported, std::string(api) + " v" + std::to_string(version));
-}
-
-}  // namespace
-
 // ---- CreatePartitions (37) ----
 
 Result<CreatePartitionsRequest> CreatePartitionsRequest::Decode(std::string_view body, int16_t version) {
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion("CreatePartitions", version, kCreatePartitionsMax));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kCreatePartitions, version));
   Reader r(body);
   FieldReader f(r, Flexible(ApiKey::kCreatePartitions, version));
   CreatePartitionsRequest req;
@@ -73,7 +56,7 @@ std::string CreatePartitionsResponse::Encode(int16_t version) const {
 // ---- DeleteRecords (21) ----
 
 Result<DeleteRecordsRequest> DeleteRecordsRequest::Decode(std::string_view body, int16_t version) {
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion("DeleteRecords", version, kDeleteRecordsMax));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDeleteRecords, version));
   Reader r(body);
   FieldReader f(r, Flexible(ApiKey::kDeleteRecords, version));
   DeleteRecordsRequest req;
@@ -121,7 +104,7 @@ std::string DeleteRecordsResponse::Encode(int16_t version) const {
 // ---- DescribeLogDirs (35) ----
 
 Result<DescribeLogDirsRequest> DescribeLogDirsRequest::Decode(std::string_view body, int16_t version) {
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion("DescribeLogDirs", version, kDescribeLogDirsMax));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDescribeLogDirs, version));
   Reader r(body);
   FieldReader f(r, Flexible(ApiKey::kDescribeLogDirs, version));
   DescribeLogDirsRequest req;
@@ -177,7 +160,7 @@ std::string DescribeLogDirsResponse::Encode(int16_t version) const {
 // ---- DescribeCluster (60) ----
 
 Result<DescribeClusterRequest> DescribeClusterRequest::Decode(std::string_view body, int16_t version) {
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion("DescribeCluster", version, kDescribeClusterMax));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(ApiKey::kDescribeCluster, version));
   Reader r(body);
   FieldReader f(r, Flexible(ApiKey::kDescribeCluster, version));
   DescribeClusterRequest req;

@@ -10,32 +10,23 @@ namespace rivulet::log::kafka {
 
 namespace {
 
-// An API as this file implements it: its key, its name for errors and the
-// newest version its codec reads and writes (all start at v0). Checked here
-// rather than by CheckVersion, which asks SupportedApis: what the broker
-// serves may be narrower than what the codec knows.
+// An API of this file: its key and its name for errors.
 struct Api {
   ApiKey key;
   const char* name;
-  int16_t max;
 };
-constexpr Api kDescribe{ApiKey::kDescribeConfigs, "DescribeConfigs", 4};
-constexpr Api kAlter{ApiKey::kAlterConfigs, "AlterConfigs", 2};
-constexpr Api kIncrementalAlter{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs", 1};
+constexpr Api kDescribe{ApiKey::kDescribeConfigs, "DescribeConfigs"};
+constexpr Api kAlter{ApiKey::kAlterConfigs, "AlterConfigs"};
+constexpr Api kIncrementalAlter{ApiKey::kIncrementalAlterConfigs, "IncrementalAlterConfigs"};
 
 const Api& AlterApi(bool incremental) { return incremental ? kIncrementalAlter : kAlter; }
-
-Status CheckCodecVersion(const Api& api, int16_t version) {
-  if (version >= 0 && version <= api.max) return Status::Ok();
-  return Status(Errc::kNotSupported, std::string(api.name) + " v" + std::to_string(version));
-}
 
 }  // namespace
 
 // ---- DescribeConfigs (32) ----
 
 Result<DescribeConfigsRequest> DescribeConfigsRequest::Decode(std::string_view body, int16_t version) {
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion(kDescribe, version));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(kDescribe.key, version));
   Reader r(body);
   FieldReader f(r, Flexible(kDescribe.key, version));
   DescribeConfigsRequest req;
@@ -105,7 +96,7 @@ std::string DescribeConfigsResponse::Encode(int16_t version) const {
 
 Result<AlterConfigsRequest> AlterConfigsRequest::Decode(std::string_view body, int16_t version, bool incremental) {
   const Api& api = AlterApi(incremental);
-  RIVULET_RETURN_IF_ERROR(CheckCodecVersion(api, version));
+  RIVULET_RETURN_IF_ERROR(CheckVersion(api.key, version));
   Reader r(body);
   FieldReader f(r, Flexible(api.key, version));
   AlterConfigsRequest req;

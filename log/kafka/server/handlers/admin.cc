@@ -40,7 +40,7 @@ void HandleCreatePartitions(RequestContext& ctx, Respond respond) {
     } else if (!have.ok()) {
       fail(ErrorCode::kUnknownTopicOrPartition, have.status().message());
     } else if (t.has_assignments) {
-      fail(ErrorCode::kInvalidRequest, "explicit replica assignments are not supported");
+      fail(ErrorCode::kInvalidReplicaAssignment, "explicit replica assignments are not supported: one broker holds every partition");
     } else if (t.count <= *have) {
       fail(ErrorCode::kInvalidPartitions, "topic " + t.name + " has " + std::to_string(*have) +
                                               " partitions: the count can only grow");
