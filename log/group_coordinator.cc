@@ -584,22 +584,26 @@ Result<GroupDescription> GroupCoordinator::DescribeGroup(const std::string& grou
 }
 
 Status GroupCoordinator::DeleteGroup(const std::string& group_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = groups_.find(group_id);
-  if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
-  const Group& g = *it->second;
-  // Members only: ids handed out with MEMBER_ID_REQUIRED to clients that
-  // never joined with them do not hold a group (as in Kafka).
-  if (!g.members.empty()) {
-    return Status(Errc::kGroupNotEmpty, "group '" + group_id + "' has " + std::to_string(g.members.size()) +
-                                            " active members; stop them first");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = groups_.find(group_id);
+    if (it == groups_.end()) return Status(Errc::kNotFound, "unknown group '" + group_id + "'");
+    const Group& g = *it->second;
+    // Members only: ids handed out with MEMBER_ID_REQUIRED to clients that
+    // never joined with them do not hold a group (as in Kafka).
+    if (!g.members.empty()) {
+      return Status(Errc::kGroupNotEmpty, "group '" + group_id + "' has " + std::to_string(g.members.size()) +
+                                              " active members; stop them first");
+    }
+    std::error_code ec;
+    if (!fs::remove(GroupPath(group_id), ec) && ec) {
+      return Status(Errc::kIoError, "remove " + GroupPath(group_id) + ": " + ec.message());
+    }
+    groups_.erase(it);
   }
-  std::error_code ec;
-  if (!fs::remove(GroupPath(group_id), ec) && ec) {
-    return Status(Errc::kIoError, "remove " + GroupPath(group_id) + ": " + ec.message());
-  }
-  RIVULET_RETURN_IF_ERROR(SyncDir(dir_));  // gone for good: not back after a power loss
-  groups_.erase(it);
+  // Gone for good (not back after a power loss), fsynced outside the lock
+  // every group waits on.
+  RIVULET_RETURN_IF_ERROR(SyncDir(dir_));
   GetLogger("groups")->info("group {} deleted", group_id);
   return Status::Ok();
 }

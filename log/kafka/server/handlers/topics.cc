@@ -60,13 +60,10 @@ void HandleDeleteTopics(RequestContext& ctx, Respond respond) {
   for (const auto& name : req->names) {
     TopicErrorsResponse::Topic rt;
     rt.name = name;
-    Status st = Authorized(ctx, AclOperation::kDelete, ResourceType::kTopic, name)
-                    ? ctx.log->DeleteTopic(name)
-                    : Status(Errc::kInvalidArgument, "not authorized to delete topic " + name);
-    if (!st.ok() && st.message().starts_with("not authorized")) {
+    if (!Authorized(ctx, AclOperation::kDelete, ResourceType::kTopic, name)) {
       rt.error = ErrorCode::kTopicAuthorizationFailed;
-      rt.message = st.message();
-    } else if (!st.ok()) {
+      rt.message = "not authorized to delete topic " + name;
+    } else if (Status st = ctx.log->DeleteTopic(name); !st.ok()) {
       rt.error = ToKafkaError(st.code());
       rt.message = st.message();  // v5+
     }
