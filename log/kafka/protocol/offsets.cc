@@ -50,10 +50,10 @@ Result<OffsetCommitRequest> OffsetCommitRequest::Decode(std::string_view body, i
   return req;
 }
 
-std::string OffsetCommitResponse::Encode(int16_t version) const {
-  Writer w;
-  FieldWriter f(w, Flexible(ApiKey::kOffsetCommit, version));
-  if (version >= 3) w.Int32(0);  // throttle_time_ms
+namespace {
+
+// OffsetCommit's and OffsetDelete's answer: per topic, each partition's error.
+void WritePartitionErrors(Writer& w, FieldWriter& f, const std::vector<OffsetCommitResponse::Topic>& topics) {
   f.ArrayCount(topics.size());
   for (const auto& t : topics) {
     f.String(t.name);
@@ -65,6 +65,15 @@ std::string OffsetCommitResponse::Encode(int16_t version) const {
     }
     f.EndStruct();
   }
+}
+
+}  // namespace
+
+std::string OffsetCommitResponse::Encode(int16_t version) const {
+  Writer w;
+  FieldWriter f(w, Flexible(ApiKey::kOffsetCommit, version));
+  if (version >= 3) w.Int32(0);  // throttle_time_ms
+  WritePartitionErrors(w, f, topics);
   f.EndStruct();
   return w.Take();
 }
@@ -145,17 +154,7 @@ std::string OffsetDeleteResponse::Encode(int16_t version) const {
   FieldWriter f(w, Flexible(ApiKey::kOffsetDelete, version));
   w.Int16(Code(error));  // before the throttle time, unlike most responses
   w.Int32(0);            // throttle_time_ms
-  f.ArrayCount(topics.size());
-  for (const auto& t : topics) {
-    f.String(t.name);
-    f.ArrayCount(t.partitions.size());
-    for (const auto& [p, e] : t.partitions) {
-      w.Int32(p);
-      w.Int16(Code(e));
-      f.EndStruct();
-    }
-    f.EndStruct();
-  }
+  WritePartitionErrors(w, f, topics);
   f.EndStruct();
   return w.Take();
 }
