@@ -210,7 +210,7 @@ RIVULET_REGISTER_JOB(clickstream,
                        {"start_ms", Type::kInt, "-1",
                         "event time of the first view (-1: now, or the interrupted run's when it resumes)"},
                        {"db", Type::kString, "", "SQLite file (default DATA_DIR/clickstream.db)"}},
-                      RunClickstream});
+                      RunClickstream, JobNeeds::kDataDir});
 
 }  // namespace
 }  // namespace rivulet::jobs

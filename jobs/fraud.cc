@@ -144,7 +144,7 @@ RIVULET_REGISTER_JOB(fraud, {"fraud",
                               {"threshold", Type::kDouble, "2000", "alert when a card spends more in a window"},
                               {"topic", Type::kString, "transactions", "input topic"},
                               {"alerts", Type::kString, "alerts", "output topic"}},
-                             RunFraud});
+                             RunFraud, JobNeeds::kDataDir});
 
 }  // namespace
 }  // namespace rivulet::jobs

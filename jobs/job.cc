@@ -295,6 +295,19 @@ Status RegisterModuleJobs(const std::string& module, const std::vector<JobInfo>&
   return Status::Ok();
 }
 
+std::string DescribeNeeds(const JobInfo& job) {
+  std::string line;
+  switch (job.needs) {
+    case JobNeeds::kUndeclared: return "";
+    case JobNeeds::kSelfContained: line = "self-contained (no --data-dir or --bootstrap-server needed)"; break;
+    case JobNeeds::kDataDir:
+      line = "needs --data-dir (the embedded log; or RIVULET_DATA_DIR, or the default data directory)";
+      break;
+    case JobNeeds::kBootstrapServer: line = "needs --bootstrap-server (a Kafka-protocol cluster)"; break;
+  }
+  return job.needs_note.empty() ? line : line + "; " + job.needs_note;
+}
+
 std::vector<const JobInfo*> AllJobs() {
   std::vector<const JobInfo*> out;
   for (const auto& j : Registry()) out.push_back(&j);

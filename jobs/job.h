@@ -102,12 +102,31 @@ struct JobContext {
   bool Resumes(const engine::CheckpointInfo& newest) const;
 };
 
+// What a job needs to run besides its parameters, as `rivulet jobs` says.
+// Any job checkpoints into a data directory when it has one; this is what
+// it cannot run without.
+enum class JobNeeds {
+  kUndeclared,       // the job does not say (a module's job that sets nothing)
+  kSelfContained,    // generated or built-in input: no data directory, no broker
+  kDataDir,          // the embedded log of a data directory (JobContext::OpenLog)
+  kBootstrapServer,  // a Kafka-protocol cluster (--bootstrap-server)
+};
+
 struct JobInfo {
   std::string name;
   std::string description;
   std::vector<JobParam> params;
   std::function<Status(JobContext&)> run;
+  JobNeeds needs = JobNeeds::kUndeclared;
+  // When a parameter changes what the job needs, e.g. "with --set
+  // source=log: needs --data-dir" ("" when none does).
+  std::string needs_note = "";
 };
+
+// One line on what `job` needs: "self-contained (...)", "needs --data-dir
+// (...)" or "needs --bootstrap-server (...)", with its note; "" when the
+// job does not say.
+std::string DescribeNeeds(const JobInfo& job);
 
 // Every registered job, in name order.
 std::vector<const JobInfo*> AllJobs();

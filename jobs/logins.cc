@@ -58,7 +58,7 @@ RIVULET_REGISTER_JOB(logins, {"logins",
                                {"users", Type::kInt, "100", "users (at least 43)"},
                                {"interval_ms", Type::kInt, "5", "event time between attempts"},
                                {"rate", Type::kDouble, "0", "attempts per second (0: as fast as possible)"}},
-                              RunLogins});
+                              RunLogins, JobNeeds::kSelfContained});
 
 }  // namespace
 }  // namespace rivulet::jobs

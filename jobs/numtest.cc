@@ -92,7 +92,7 @@ RIVULET_REGISTER_JOB(numtest, {"numtest",
                                 {"follow", Type::kBool, "false", "keep reading new records until Ctrl-C"},
                                 {"bad_records", Type::kString, "fail",
                                  "records that are not numbers: fail, skip, or dead-letter (to TOPIC-dead-letters)"}},
-                               RunNumtest});
+                               RunNumtest, JobNeeds::kDataDir});
 
 }  // namespace
 }  // namespace rivulet::jobs

@@ -44,7 +44,7 @@ Status RunPageviews(JobContext& ctx) {
 RIVULET_REGISTER_JOB(pageviews,
                      {"pageviews", "page views per page and 10 s window, with titles",
                       {{"views", JobParam::Type::kInt, "100000", "views to generate"}},
-                      RunPageviews});
+                      RunPageviews, JobNeeds::kSelfContained});
 
 }  // namespace
 }  // namespace rivulet::jobs

@@ -56,7 +56,7 @@ RIVULET_REGISTER_JOB(relay, {"relay",
                               {"group", Type::kString, "relay", "consumer group"},
                               {"transform", Type::kString, "upper", "upper or none"},
                               {"idle_end_ms", Type::kInt, "-1", "end after this long without records (-1: run until Ctrl-C)"}},
-                             RunRelay});
+                             RunRelay, JobNeeds::kBootstrapServer});
 
 }  // namespace
 }  // namespace rivulet::jobs

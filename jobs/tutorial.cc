@@ -128,6 +128,6 @@ RIVULET_REGISTER_JOB(tutorial,
                        {"batch_delay_ms", Type::kInt, "0", "pause after each polled batch"},
                        {"max_poll_records", Type::kInt, "100", "records per poll"},
                        {"auto_commit_ms", Type::kInt, "1000", "auto-commit interval"}},
-                      RunTutorial});
+                      RunTutorial, JobNeeds::kDataDir});
 
 }  // namespace rivulet::jobs

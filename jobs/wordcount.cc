@@ -100,7 +100,7 @@ RIVULET_REGISTER_JOB(wordcount,
                        {"line_interval_ms", Type::kInt, "100", "event time between lines"},
                        {"window_ms", Type::kInt, "10000", "tumbling window size"},
                        {"rate", Type::kDouble, "0", "generator lines per second (0: as fast as possible)"}},
-                      RunWordcount});
+                      RunWordcount, JobNeeds::kSelfContained});
 
 }  // namespace
 }  // namespace rivulet::jobs

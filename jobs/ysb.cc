@@ -235,7 +235,7 @@ RIVULET_REGISTER_JOB(ysb, {"ysb",
                             {"campaigns", Type::kInt, "100", "campaigns (10 ads each)"},
                             {"window_ms", Type::kInt, "10000", "tumbling window size"},
                             {"rate", Type::kDouble, "0", "events per second (0: as fast as possible)"}},
-                           RunYsb});
+                           RunYsb, JobNeeds::kSelfContained, "with --set source=log: needs --data-dir"});
 
 }  // namespace
 }  // namespace rivulet::jobs::ysb

@@ -107,7 +107,7 @@ Status RunJob(RunFlags& f) {
 
 void AddJobsCommands(CLI::App& app, Action* action) {
   auto libs = std::make_shared<std::vector<std::string>>();
-  CLI::App* list = app.add_subcommand("jobs", "list the registered jobs and their parameters");
+  CLI::App* list = app.add_subcommand("jobs", "list the registered jobs, what each needs (--data-dir, --bootstrap-server) and their parameters");
   list->add_option("--job-lib", *libs, "load the jobs of this job module (repeatable; also: RIVULET_JOB_PATH)")
       ->allow_extra_args(false);
   list->callback([action, libs] {
@@ -116,6 +116,7 @@ void AddJobsCommands(CLI::App& app, Action* action) {
       for (const jobs::JobInfo* j : jobs::AllJobs()) {
         std::printf("%-12s %s\n", j->name.c_str(), j->description.c_str());
         if (const std::string m = jobs::JobModule(j); !m.empty()) std::printf("    (from %s)\n", m.c_str());
+        if (const std::string needs = jobs::DescribeNeeds(*j); !needs.empty()) std::printf("    %s\n", needs.c_str());
         for (const auto& p : j->params) {
           std::printf("    --set %s=%s  (%s) %s\n", p.name.c_str(), p.default_value.c_str(), TypeName(p.type),
                       p.help.c_str());

@@ -42,7 +42,7 @@ RIVULET_REGISTER_JOB(kafka_errors, {"kafka_errors",
                                      {"window_ms", Type::kInt, "10000", "window size (event time)"},
                                      {"idle_end_ms", Type::kInt, "-1",
                                       "end after this long without records (-1: run until Ctrl-C)"}},
-                                    Run});
+                                    Run, rivulet::jobs::JobNeeds::kBootstrapServer});
 
 }  // namespace
 }  // namespace kafka_errors

@@ -39,7 +39,7 @@ RIVULET_REGISTER_JOB(payments, {"payments",
                                 {{"in", Type::kString, "payments", "input topic"},
                                  {"out", Type::kString, "spend", "output topic"},
                                  {"window_ms", Type::kInt, "60000", "window size (event time)"}},
-                                Run});
+                                Run, rivulet::jobs::JobNeeds::kDataDir});
 
 }  // namespace
 }  // namespace payments

@@ -67,7 +67,8 @@ bool RegisterAll() {
           "memory (generated in memory) or log (the topic, written first if missing)"},
          {"topic", Type::kString, "nexmark-events", "source=log: the events' topic"},
          {"partitions", Type::kInt, "4", "source=log: partitions of a new topic"}},
-        [query](JobContext& ctx) { return RunNexmark(*query, ctx); }});
+        [query](JobContext& ctx) { return RunNexmark(*query, ctx); }, JobNeeds::kSelfContained,
+        "with --set source=log: needs --data-dir"});
   }
   return true;
 }
