@@ -76,6 +76,9 @@ class [[nodiscard]] Result {
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
+  // ok(), named as std::optional and std::expected name it: code written
+  // against an optional (a decoder that gave no reason) reads a Result too.
+  bool has_value() const { return ok(); }
   // Requires ok().
   T& value() & { return std::get<0>(v_); }
   const T& value() const& { return std::get<0>(v_); }

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "connectors/log/log_connector.h"
+#include "connectors/serde/serde.h"
 #include "connectors/postgres/postgres_job_sink.h"
 #include "connectors/sqlite/sqlite_job_sink.h"
 #include "jobs/job.h"
@@ -22,11 +23,17 @@ struct Number {
   int64_t offset;
 };
 
-std::optional<Number> DecodeNumber(const log::ConsumerRecord& r) {
-  if (!r.value) return std::nullopt;
+// A record as a Number, or why it is not one (the bad-record policy
+// names the reason).
+Result<Number> DecodeNumber(const log::ConsumerRecord& r) {
+  if (!r.value) return connectors::DecodeFailure("null value");
   auto j = nlohmann::json::parse(*r.value, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object() || !j.contains("number") || !j["number"].is_number_integer()) return std::nullopt;
-  return Number{j["number"].get<int64_t>(), r.partition, r.offset};
+  if (j.is_discarded()) return connectors::DecodeFailure("not valid JSON");
+  if (!j.is_object()) return connectors::DecodeFailure("not a JSON object");
+  auto n = j.find("number");
+  if (n == j.end()) return connectors::DecodeFailure("no field \"number\"");
+  if (!n->is_number_integer()) return connectors::DecodeFailure("field \"number\" is not an integer");
+  return Number{n->get<int64_t>(), r.partition, r.offset};
 }
 
 Status RunNumtest(JobContext& ctx) {

@@ -223,14 +223,21 @@ enum class OnBadRecord {
 // the record to its dead-letter topic.
 bool HandleBadRecord(OnBadRecord policy, const std::string& where, const std::string& why);
 
+// A decoder's refusal, saying why: `return DecodeFailure("no key");` in a
+// decoder returning Result<T>. The reason reaches the bad-record policy:
+// the job's error, the skip warning, the dead letter's rivulet.error.
+inline Status DecodeFailure(std::string why) { return Status(Errc::kInvalidArgument, std::move(why)); }
+
 // What the sources do with a decoder's result, which is either a
-// std::optional<T> (no reason given) or a Result<T>.
+// std::optional<T> (no reason given) or a Result<T> (its status says why).
 template <typename T>
 bool DecodedOk(const std::optional<T>& v) { return v.has_value(); }
 template <typename T>
 bool DecodedOk(const Result<T>& v) { return v.ok(); }
 template <typename T>
-std::string DecodeError(const std::optional<T>&) { return "could not be decoded"; }
+std::string DecodeError(const std::optional<T>&) {
+  return "could not be decoded (the job's decoder gives no reason: one returning Result<T> can)";
+}
 template <typename T>
 std::string DecodeError(const Result<T>& v) { return "could not be decoded: " + v.status().message(); }
 template <typename T>

@@ -19,9 +19,11 @@ struct LogLine {
 
 using ErrorCount = rivulet::operators::WindowResult<std::string, int64_t>;
 
-// A Kafka message as a LogLine; nullopt (a bad record) without a key or value.
-inline std::optional<LogLine> Decode(rivulet::connectors::kafka::Message& m) {
-  if (!m.key || !m.value) return std::nullopt;
+// A Kafka message as a LogLine, or why it is not one (a bad record):
+// without a key or value.
+inline rivulet::Result<LogLine> Decode(rivulet::connectors::kafka::Message& m) {
+  if (!m.key) return rivulet::connectors::DecodeFailure("no key (the service)");
+  if (!m.value) return rivulet::connectors::DecodeFailure("no value (the log line)");
   const std::string& v = *m.value;
   return LogLine{*m.key, v.substr(0, v.find(' ')), m.timestamp};
 }

@@ -52,6 +52,7 @@ TEST(KafkaErrorsTest, DecodeTakesTheServiceFromTheKeyAndTheLevelFromTheFirstWord
   EXPECT_EQ(l->ts, 7);
   m.value.reset();
   EXPECT_FALSE(Decode(m).has_value());
+  EXPECT_EQ(Decode(m).status().message(), "no value (the log line)");
 }
 
 }  // namespace

@@ -20,13 +20,18 @@ struct Payment {
 
 using Spend = rivulet::operators::WindowResult<std::string, int64_t>;
 
-// A record of the topic as a Payment; nullopt (a bad record) without a key
-// or with a value that is not a whole number of cents.
-inline std::optional<Payment> Decode(const rivulet::log::ConsumerRecord& r) {
-  if (!r.key || !r.value || r.value->empty()) return std::nullopt;
+// A record of the topic as a Payment, or why it is not one (a bad record:
+// the reason is in the job's error, or the dead letter's rivulet.error):
+// no key, or a value that is not a whole number of cents.
+inline rivulet::Result<Payment> Decode(const rivulet::log::ConsumerRecord& r) {
+  using rivulet::connectors::DecodeFailure;
+  if (!r.key) return DecodeFailure("no key (the user)");
+  if (!r.value || r.value->empty()) return DecodeFailure("no value (the amount in cents)");
   Payment p{std::string(*r.key), 0, r.timestamp};
   auto [end, ec] = std::from_chars(r.value->data(), r.value->data() + r.value->size(), p.cents);
-  if (ec != std::errc() || end != r.value->data() + r.value->size()) return std::nullopt;
+  if (ec != std::errc() || end != r.value->data() + r.value->size()) {
+    return DecodeFailure("value '" + std::string(*r.value) + "' is not a whole number of cents");
+  }
   return p;
 }
 

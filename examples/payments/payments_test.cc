@@ -68,10 +68,14 @@ TEST(PaymentsTest, DecodeRefusesRecordsThatAreNotAPayment) {
     r.value = value;
     EXPECT_FALSE(Decode(r).has_value()) << bad;
   }
+  value = "1.5";
+  r.value = value;
+  EXPECT_EQ(Decode(r).status().message(), "value '1.5' is not a whole number of cents");
   value = "5";
   r.value = value;
   r.key.reset();
   EXPECT_FALSE(Decode(r).has_value()) << "no key";
+  EXPECT_EQ(Decode(r).status().message(), "no key (the user)");
 }
 
 }  // namespace

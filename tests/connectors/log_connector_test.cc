@@ -134,11 +134,63 @@ TEST(LogConnectorTest, BadRecordsFailTheJobOrAreSkippedAsConfigured) {
   Status st;
   ReadJob(lm->get(), o, 1, &st);
   EXPECT_EQ(st.code(), Errc::kJobFailed);
-  EXPECT_NE(st.message().find("mixed/0@2 could not be decoded"), std::string::npos) << st.message();
+  // A decoder returning std::optional gives no reason: the error says so,
+  // and how to give one.
+  EXPECT_NE(st.message().find("mixed/0@2 could not be decoded (the job's decoder gives no reason: one returning "
+                              "Result<T> can)"),
+            std::string::npos)
+      << st.message();
   o.on_bad_record = LogSourceOptions::OnBadRecord::kSkip;
   auto v = ReadJob(lm->get(), o, 1);
   ASSERT_EQ(v.size(), 3u);
   EXPECT_EQ(v[2].n, 4);
+}
+
+// A decoder returning Result<T> names why a record is bad: the reason is in
+// the job's error and in the dead letter's rivulet.error header (issue 16).
+TEST(LogConnectorTest, ADecodersReasonReachesTheErrorAndTheDeadLetter) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("mixed", 1).ok());
+  {
+    log::Producer p(lm->get());
+    for (const char* v : {"1", "two", "3"}) ASSERT_TRUE(p.Send("mixed", std::nullopt, std::string_view(v)).ok());
+    ASSERT_TRUE(p.Flush().ok());
+  }
+  auto decode = [](const log::ConsumerRecord& r) -> Result<Num> {
+    auto n = DecodeNum(r);
+    if (!n) return DecodeFailure("'" + std::string(r.value.value_or("")) + "' is not a number");
+    return *n;
+  };
+  auto run = [&](LogSourceOptions o) {
+    JobBuilder job;
+    auto out = std::make_shared<Collected<Num>>();
+    FromLog<Num>(job, "numbers", lm->get(), o, decode).CollectInto("out", out);
+    return job.Run(JobRunOptions{});
+  };
+  LogSourceOptions o;
+  o.topic = "mixed";
+  Status st = run(o);
+  EXPECT_EQ(st.code(), Errc::kJobFailed);
+  EXPECT_NE(st.message().find("record mixed/0@1 could not be decoded: 'two' is not a number"), std::string::npos)
+      << st.message();
+  o.on_bad_record = LogSourceOptions::OnBadRecord::kDeadLetter;
+  o.dead_letter_topic = "mixed-dlq";
+  ASSERT_TRUE(run(o).ok());
+  log::ConsumerConfig cc;
+  cc.group_id = "check";
+  cc.auto_offset_reset = log::OffsetReset::kEarliest;
+  log::Consumer c(lm->get(), cc);
+  ASSERT_TRUE(c.Assign({{"mixed-dlq", 0}}).ok());
+  auto polled = c.Poll(std::chrono::milliseconds(1000));
+  ASSERT_TRUE(polled.ok());
+  ASSERT_EQ(polled->size(), 1u);
+  auto headers = (*polled)[0].headers();
+  ASSERT_TRUE(headers.ok());
+  ASSERT_EQ(headers->size(), 2u);
+  EXPECT_EQ((*headers)[0].key, "rivulet.error");
+  EXPECT_EQ((*headers)[0].value, std::optional<std::string>("could not be decoded: 'two' is not a number"));
 }
 
 TEST(LogConnectorTest, BadRecordsGoToADeadLetterTopicWithTheirSource) {

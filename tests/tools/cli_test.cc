@@ -743,7 +743,8 @@ TEST(CliTest, NumtestResumesWhereTheGroupLeftOff) {
   ASSERT_EQ(Rivulet({"produce", "--topic", "numtest", "--data-dir", d}, "not json\n").exit_code, 0);
   r = Rivulet({"run", "numtest", "--data-dir", d, "--no-progress", "--restarts", "2"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("could not be decoded"), std::string::npos) << r.err;
+  // The record, and why it is bad (issue 16: the reason was missing).
+  EXPECT_NE(r.err.find("could not be decoded: not valid JSON"), std::string::npos) << r.err;
   // Restarted from its last checkpoint twice, failing the same way.
   EXPECT_NE(r.err.find("(restart 2 of 2)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("(after 2 restarts)"), std::string::npos) << r.err;
