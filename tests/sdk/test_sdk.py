@@ -174,9 +174,10 @@ class StagedInstall(unittest.TestCase):
         run([self.rivulet, "produce", "--topic", "payments", "--key-separator", ":"], env=env, input=lines)
         r = subprocess.run([self.rivulet, "run", "--job-lib", module, "payments", "--no-progress",
                             "--set", "window_ms=3600000"], env=env, capture_output=True, text=True, timeout=300)
-        # "alice:x1" is a bad record: the job fails on it (the default policy), naming it.
+        # "alice:x1" is a bad record: the job fails on it (the default policy), naming it and why.
         self.assertNotEqual(r.returncode, 0, r.stdout)
-        self.assertRegex(r.stderr, r"record payments/\d+@\d+ could not be decoded")
+        self.assertRegex(r.stderr, r"record payments/\d+@\d+ could not be decoded: "
+                                   r"value 'x1' is not a whole number of cents")
         run([self.rivulet, "topics", "--delete", "--topic", "payments"], env=env)
         run([self.rivulet, "topics", "--create", "--topic", "payments", "--partitions", "3"], env=env)
         run([self.rivulet, "produce", "--topic", "payments", "--key-separator", ":"], env=env,
