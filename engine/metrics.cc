@@ -44,26 +44,28 @@ std::string Label(const std::string& v) {
 std::string JobMetrics::PrometheusText() const {
   std::ostringstream o;
   if (!ready.load(std::memory_order_acquire)) return "# job starting\n";
+  // Every series starts with the job's label: {job="NAME",...}.
+  const std::string j = "{job=\"" + Label(job) + "\"";
   o << "# HELP rivulet_operator_records_in_total Records received by an operator (all instances).\n"
        "# TYPE rivulet_operator_records_in_total counter\n";
   for (const auto& m : operators) {
     if (m->is_source) continue;
-    o << "rivulet_operator_records_in_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
-      << "\"} " << m->records_in.load(std::memory_order_relaxed) << "\n";
+    o << "rivulet_operator_records_in_total" << j << ",operator=\"" << Label(m->name) << "\",kind=\""
+      << Label(m->kind) << "\"} " << m->records_in.load(std::memory_order_relaxed) << "\n";
   }
   o << "# HELP rivulet_operator_records_out_total Records emitted by an operator (all instances).\n"
        "# TYPE rivulet_operator_records_out_total counter\n";
   for (const auto& m : operators) {
     if (m->is_sink) continue;
-    o << "rivulet_operator_records_out_total{operator=\"" << Label(m->name) << "\",kind=\"" << Label(m->kind)
-      << "\"} " << m->records_out.load(std::memory_order_relaxed) << "\n";
+    o << "rivulet_operator_records_out_total" << j << ",operator=\"" << Label(m->name) << "\",kind=\""
+      << Label(m->kind) << "\"} " << m->records_out.load(std::memory_order_relaxed) << "\n";
   }
   o << "# HELP rivulet_operator_late_records_total Records later than a window's allowed lateness (counted, "
        "given to the late-record handler).\n"
        "# TYPE rivulet_operator_late_records_total counter\n";
   for (const auto& m : operators) {
     if (m->kind.find("window") == std::string::npos) continue;
-    o << "rivulet_operator_late_records_total{operator=\"" << Label(m->name) << "\"} "
+    o << "rivulet_operator_late_records_total" << j << ",operator=\"" << Label(m->name) << "\"} "
       << m->late_records.load(std::memory_order_relaxed) << "\n";
   }
   o << "# HELP rivulet_operator_bad_records_total Records a source could not decode (failed the job, skipped or "
@@ -71,25 +73,36 @@ std::string JobMetrics::PrometheusText() const {
        "# TYPE rivulet_operator_bad_records_total counter\n";
   for (const auto& m : operators) {
     if (!m->is_source) continue;
-    o << "rivulet_operator_bad_records_total{operator=\"" << Label(m->name) << "\"} "
+    o << "rivulet_operator_bad_records_total" << j << ",operator=\"" << Label(m->name) << "\"} "
       << m->bad_records.load(std::memory_order_relaxed) << "\n";
+  }
+  o << "# HELP rivulet_source_lag_records Records between a source's position and the end of a partition it "
+       "reads (log and Kafka sources; reported by the source about twice a second).\n"
+       "# TYPE rivulet_source_lag_records gauge\n";
+  for (const auto& m : operators) {
+    if (!m->is_source) continue;
+    for (const PartitionLag& l : m->lag.Snapshot()) {
+      o << "rivulet_source_lag_records" << j << ",operator=\"" << Label(m->name) << "\",topic=\""
+        << Label(l.topic) << "\",partition=\"" << l.partition << "\"} " << l.records << "\n";
+    }
   }
   o << "# HELP rivulet_operator_watermark_ms Event-time watermark of an operator's output (slowest instance).\n"
        "# TYPE rivulet_operator_watermark_ms gauge\n";
   for (const auto& m : operators) {
     const Timestamp w = m->watermark();
     if (w == kMinTimestamp || w == kMaxTimestamp) continue;
-    o << "rivulet_operator_watermark_ms{operator=\"" << Label(m->name) << "\"} " << w << "\n";
+    o << "rivulet_operator_watermark_ms" << j << ",operator=\"" << Label(m->name) << "\"} " << w << "\n";
   }
   o << "# HELP rivulet_exchange_fill_ratio Queued batches over capacity of an exchange's channels.\n"
        "# TYPE rivulet_exchange_fill_ratio gauge\n";
   for (const auto& x : exchanges) {
-    o << "rivulet_exchange_fill_ratio{from=\"" << Label(x.from) << "\",to=\"" << Label(x.to) << "\"} " << x.fill()
-      << "\n";
+    o << "rivulet_exchange_fill_ratio" << j << ",from=\"" << Label(x.from) << "\",to=\"" << Label(x.to) << "\"} "
+      << x.fill() << "\n";
   }
   const CheckpointMetrics& c = checkpoints;
   auto gauge = [&](const char* name, const char* help, const char* type, auto value) {
-    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << value << "\n";
+    o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
+      << name << j << "} " << value << "\n";
   };
   gauge("rivulet_checkpoint_last_id", "Id of the last completed checkpoint (0: none yet).", "gauge", c.last_id.load());
   gauge("rivulet_checkpoint_last_duration_ms", "Trigger to completion of the last completed checkpoint.", "gauge",
@@ -103,10 +116,8 @@ std::string JobMetrics::PrometheusText() const {
         "counter", c.failed.load());
   gauge("rivulet_checkpoint_restored_id", "The checkpoint the job started from (0: none).", "gauge",
         c.restored_id.load());
-  o << "# HELP rivulet_job_uptime_seconds Seconds since the job started.\n"
-       "# TYPE rivulet_job_uptime_seconds gauge\n"
-    << "rivulet_job_uptime_seconds "
-    << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << "\n";
+  gauge("rivulet_job_uptime_seconds", "Seconds since the job started.", "gauge",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return o.str();
 }
 
@@ -144,20 +155,46 @@ struct MetricsServer::Impl {
   }
 };
 
-Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(uint16_t port, const JobMetrics* metrics) {
+namespace {
+
+// "HOST:PORT", an IPv6 host in brackets.
+std::string HostPort(const std::string& host, uint16_t port) {
+  return (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& host, uint16_t port,
+                                                            const JobMetrics* metrics) {
   auto impl = std::make_unique<Impl>();
   impl->metrics = metrics;
   boost::system::error_code ec;
-  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), port);
+  boost::asio::ip::tcp::resolver resolver(impl->io);
+  const auto found = resolver.resolve(host, std::to_string(port), boost::asio::ip::resolver_base::numeric_service, ec);
+  if (ec || found.empty()) {
+    return Status(Errc::kInvalidArgument,
+                  "cannot serve metrics on " + HostPort(host, port) + ": host '" + host + "' does not resolve" +
+                      (ec ? " (" + ec.message() + ")" : std::string()));
+  }
+  const boost::asio::ip::tcp::endpoint ep = found.begin()->endpoint();
   impl->acceptor.open(ep.protocol(), ec);
   if (!ec) impl->acceptor.set_option(boost::asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(ep, ec);
   if (!ec) impl->acceptor.listen(64, ec);
-  if (ec) return Status(Errc::kIoError, "metrics port 127.0.0.1:" + std::to_string(port) + ": " + ec.message());
+  if (ec == boost::asio::error::address_in_use) {
+    return Status(Errc::kIoError, "metrics port " + HostPort(host, port) +
+                                      " is in use (another process listens there: choose another port)");
+  }
+  if (ec) return Status(Errc::kIoError, "cannot serve metrics on " + HostPort(host, port) + ": " + ec.message());
   impl->Accept();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
+}
+
+std::string MetricsServer::url() const {
+  const auto ep = impl_->acceptor.local_endpoint();
+  return "http://" + HostPort(ep.address().to_string(), ep.port()) + "/metrics";
 }
 
 MetricsServer::MetricsServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,9 +1,11 @@
 // Live metrics of a running job: per operator, records in and out and the
-// watermark of each instance; per exchange, how full its channels are.
+// watermark of each instance; per source, its lag behind each partition it
+// reads; per exchange, how full its channels are.
 // Counters are updated once per batch (relaxed atomics) by counting shims
-// the runtime puts between operators; readers take snapshots from any
-// thread. PrometheusText renders them in Prometheus' text format, served by
-// MetricsServer on a loopback port.
+// the runtime puts between operators, lags by the sources about twice a
+// second; readers take snapshots from any thread. PrometheusText renders
+// them in Prometheus' text format, each labelled with the job's name,
+// served by MetricsServer (on loopback unless told otherwise).
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 
 #include "base/status.h"
 #include "engine/channel.h"
+#include "engine/source_lag.h"
 #include "engine/time.h"
 
 namespace rivulet::engine {
@@ -22,7 +25,7 @@ namespace rivulet::engine {
 struct OperatorMetrics {
   OperatorMetrics(std::string n, std::string k, int p, bool sink, bool source = false)
       : name(std::move(n)), kind(std::move(k)), parallelism(p), is_sink(sink), is_source(source),
-        watermarks(std::make_unique<std::atomic<Timestamp>[]>(static_cast<size_t>(p))) {
+        watermarks(std::make_unique<std::atomic<Timestamp>[]>(static_cast<size_t>(p))), lag(p) {
     for (int i = 0; i < p; ++i) watermarks[static_cast<size_t>(i)].store(kMinTimestamp);
   }
   const std::string name;
@@ -35,6 +38,7 @@ struct OperatorMetrics {
   std::atomic<uint64_t> late_records{0};  // windows: later than the allowed lateness
   std::atomic<uint64_t> bad_records{0};   // sources: records that could not be decoded
   std::unique_ptr<std::atomic<Timestamp>[]> watermarks;  // per instance
+  SourceLag lag;  // sources that read partitions (log, Kafka): per partition
 
   // The smallest instance watermark (kMinTimestamp until every instance has one).
   Timestamp watermark() const;
@@ -61,6 +65,9 @@ struct CheckpointMetrics {
 
 class JobMetrics {
  public:
+  // The job's name: the `job` label of every metric (set before the job
+  // starts; "" renders as an empty label, which Prometheus drops).
+  std::string job;
   CheckpointMetrics checkpoints;
   std::vector<std::unique_ptr<OperatorMetrics>> operators;  // by node id
   std::vector<ExchangeMetrics> exchanges;
@@ -71,15 +78,26 @@ class JobMetrics {
   std::string PrometheusText() const;
 };
 
-// Serves GET /metrics (any path) on 127.0.0.1:port from its own thread.
+// Serves GET /metrics (any path) on HOST:PORT from its own thread.
 class MetricsServer {
  public:
-  // Binds the port (kIoError when taken) and starts serving `metrics`.
-  static Result<std::unique_ptr<MetricsServer>> Start(uint16_t port, const JobMetrics* metrics);
+  // Binds `host` (an IPv4 or IPv6 address, or a name that resolves to one:
+  // the first address it resolves to) and `port` (0: any free one), and
+  // starts serving `metrics`. kIoError naming the address when the port is
+  // in use or the address is not this host's; kInvalidArgument when the
+  // host does not resolve.
+  static Result<std::unique_ptr<MetricsServer>> Start(const std::string& host, uint16_t port,
+                                                      const JobMetrics* metrics);
+  // On 127.0.0.1.
+  static Result<std::unique_ptr<MetricsServer>> Start(uint16_t port, const JobMetrics* metrics) {
+    return Start("127.0.0.1", port, metrics);
+  }
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   uint16_t port() const;
+  // "http://HOST:PORT/metrics" (an IPv6 host in brackets), the port bound.
+  std::string url() const;
   // Serves `metrics` from now on (a restarted job's); the old ones must
   // stay alive as long as the server (a request may still read them).
   void Serve(const JobMetrics* metrics);

@@ -10,7 +10,11 @@
 #include <cstdint>
 #include <string>
 
+#include <utility>
+#include <vector>
+
 #include "engine/batch.h"
+#include "engine/source_lag.h"
 #include "engine/state.h"
 #include "engine/time.h"
 
@@ -46,6 +50,12 @@ class OperatorInstance {
   virtual void BindLateCounter(std::atomic<uint64_t>* late) { (void)late; }
   // Where a source counts records it could not decode; as above.
   virtual void BindBadRecordCounter(std::atomic<uint64_t>* bad) { (void)bad; }
+  // Where a source that reads partitions reports its lag, as instance
+  // `index` of the operator; as above.
+  virtual void BindSourceLag(SourceLag* lag, int index) {
+    (void)lag;
+    (void)index;
+  }
 
   // Checkpoints (all called on the task's thread, between records).
   // The job takes checkpoints: sources commit their positions when one
@@ -91,6 +101,10 @@ class SourceInstance : public OperatorInstance {
   virtual bool idle() const { return false; }
 
   void BindBadRecordCounter(std::atomic<uint64_t>* bad) override { bad_records_ = bad; }
+  void BindSourceLag(SourceLag* lag, int index) override {
+    lag_ = lag;
+    lag_index_ = index;
+  }
 
  protected:
   // A record that could not be decoded, whatever the source then does with
@@ -98,9 +112,26 @@ class SourceInstance : public OperatorInstance {
   void CountBadRecord() {
     if (bad_records_) bad_records_->fetch_add(1, std::memory_order_relaxed);
   }
+  // Whether to report the lag now (then ReportLag): a lag is bound and its
+  // interval has passed since the last report, or (`force`: the source
+  // just ended, say) whenever one is bound. One clock read: call it once
+  // per poll, not per record.
+  bool LagDue(bool force = false) {
+    if (lag_ == nullptr) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now < next_lag_report_) return false;
+    next_lag_report_ = now + lag_->interval();
+    return true;
+  }
+  // The partitions this instance reads now, each with its lag (replacing
+  // the last report). Requires a bound lag (LagDue was true).
+  void ReportLag(std::vector<PartitionLag> lags) { lag_->Report(lag_index_, std::move(lags)); }
 
  private:
   std::atomic<uint64_t>* bad_records_ = nullptr;
+  SourceLag* lag_ = nullptr;  // in the job's metrics, which outlive the instance
+  int lag_index_ = 0;
+  std::chrono::steady_clock::time_point next_lag_report_{};
 };
 
 }  // namespace rivulet::engine

@@ -754,6 +754,7 @@ Result<std::unique_ptr<Job>> Job::Start(const Graph& graph, const PhysicalPlan& 
           ops.push_back((global ? node.two_phase->global : node.factory)->Make(i, chain.parallelism, out));
           ops.back()->BindLateCounter(&m(node.id)->late_records);
           ops.back()->BindBadRecordCounter(&m(node.id)->bad_records);
+          ops.back()->BindSourceLag(&m(node.id)->lag, i);
           if (k > 0) {
             const Node& prev = graph.node(chain.nodes[k - 1]);
             out = prev.output->MakeCounter(ops.back()->input(0),

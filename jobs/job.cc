@@ -503,18 +503,21 @@ Status JobContext::Execute(operators::JobBuilder& builder, const std::string& ph
     }
   }
   // One set of metrics per attempt, all kept until the server is gone.
+  // Labelled with the job's name, the same for every pipeline of the job.
   std::vector<std::unique_ptr<engine::JobMetrics>> metrics;
   metrics.push_back(std::make_unique<engine::JobMetrics>());
+  metrics.back()->job = job ? job->name : std::string();
   std::unique_ptr<engine::MetricsServer> server;
   if (metrics_port > 0) {
-    RIVULET_ASSIGN_OR_RETURN(server,
-                             engine::MetricsServer::Start(static_cast<uint16_t>(metrics_port), metrics.back().get()));
-    std::fprintf(stderr, "rivulet: metrics on http://127.0.0.1:%d/metrics\n", metrics_port);
+    RIVULET_ASSIGN_OR_RETURN(server, engine::MetricsServer::Start(metrics_host, static_cast<uint16_t>(metrics_port),
+                                                                  metrics.back().get()));
+    std::fprintf(stderr, "rivulet: metrics on %s\n", server->url().c_str());
   }
   Status st;
   for (int attempt = 0;; ++attempt) {
     if (attempt > 0) {
       metrics.push_back(std::make_unique<engine::JobMetrics>());
+      metrics.back()->job = metrics.front()->job;
       if (server) server->Serve(metrics.back().get());
     }
     operators::JobRunOptions o;

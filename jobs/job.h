@@ -50,7 +50,8 @@ struct JobContext {
   std::map<std::string, std::string> settings;  // --set key=value (validated)
   int parallelism = 0;                          // 0: one per core
   bool explain = false;
-  int metrics_port = 0;                 // > 0: Prometheus text on 127.0.0.1:PORT
+  int metrics_port = 0;                 // > 0: Prometheus text on metrics_host:PORT
+  std::string metrics_host = "127.0.0.1";  // an address of this host, or a name of one
   bool progress = true;                 // a progress line on stderr
   const std::atomic<bool>* stop = nullptr;  // set on SIGINT
   std::ostream* out = nullptr;          // results and summary (stdout)

@@ -1,5 +1,6 @@
 // `rivulet jobs` (list) and `rivulet run JOB`.
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -32,6 +33,7 @@ struct RunFlags {
   int parallelism = 0;
   bool explain = false;
   int metrics_port = 0;
+  std::string metrics_bind;
   bool no_progress = false;
   int64_t checkpoint_interval_ms = 1000;
   bool fresh = false;
@@ -49,12 +51,45 @@ const char* TypeName(jobs::JobParam::Type t) {
   return "?";
 }
 
+// --metrics-bind HOST:PORT: an IPv6 host in brackets ([::1]:9249); the
+// port 1 to 65535.
+Result<std::pair<std::string, int>> ParseMetricsBind(const std::string& v) {
+  const Status bad(Errc::kInvalidArgument, "--metrics-bind '" + v +
+                                               "' is not HOST:PORT (e.g. 127.0.0.1:9249, 0.0.0.0:9249 or "
+                                               "[::1]:9249; port 1 to 65535)");
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad;
+  std::string host = v.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find_first_of(":[]") != std::string::npos) {
+    return bad;  // an IPv6 address needs its brackets
+  }
+  const std::string port = v.substr(colon + 1);
+  int p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || p < 1 || p > 65535) return bad;
+  return std::make_pair(host, p);
+}
+
 Status RunJob(RunFlags& f) {
   RIVULET_RETURN_IF_ERROR(LoadJobModules(f.job_libs));
   RIVULET_ASSIGN_OR_RETURN(const jobs::JobInfo* job, jobs::FindJob(f.job));
   if (f.parallelism < 0) return Status(Errc::kInvalidArgument, "--parallelism must be at least 1");
   if (f.metrics_port < 0 || f.metrics_port > 65535) {
     return Status(Errc::kInvalidArgument, "--metrics-port must be a TCP port");
+  }
+  std::string metrics_host = "127.0.0.1";
+  if (!f.metrics_bind.empty()) {
+    if (f.metrics_port != 0) {
+      return Status(Errc::kInvalidArgument,
+                    "give --metrics-port or --metrics-bind, not both (--metrics-port P is --metrics-bind "
+                    "127.0.0.1:P)");
+    }
+    RIVULET_ASSIGN_OR_RETURN(auto bind, ParseMetricsBind(f.metrics_bind));
+    metrics_host = bind.first;
+    f.metrics_port = bind.second;
   }
   jobs::JobContext ctx;
   ctx.job = job;
@@ -66,6 +101,7 @@ Status RunJob(RunFlags& f) {
   ctx.parallelism = f.parallelism;
   ctx.explain = f.explain;
   ctx.metrics_port = f.metrics_port;
+  ctx.metrics_host = metrics_host;
   ctx.progress = !f.no_progress;
   if (f.restarts < 0) return Status(Errc::kInvalidArgument, "--restarts must not be negative");
   if (f.fresh && !f.from_checkpoint.empty()) {
@@ -146,6 +182,9 @@ void AddJobsCommands(CLI::App& app, Action* action) {
           "INT >= 1"));
   run->add_flag("--explain", f->explain, "print the physical plan and exit");
   run->add_option("--metrics-port", f->metrics_port, "serve Prometheus metrics on 127.0.0.1:PORT");
+  run->add_option("--metrics-bind", f->metrics_bind,
+                  "serve Prometheus metrics on HOST:PORT (e.g. 0.0.0.0:9249 for every interface; not with "
+                  "--metrics-port)");
   run->add_flag("--no-progress", f->no_progress, "no progress line on stderr");
   run->add_option("--checkpoint-interval-ms", f->checkpoint_interval_ms,
                   "checkpoint every N ms into DATA_DIR/checkpoints/JOB (0: off; none with --bootstrap-server "

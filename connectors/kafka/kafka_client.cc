@@ -314,6 +314,31 @@ std::vector<int32_t> Consumer::AssignedPartitions() {
   return out;
 }
 
+std::vector<Consumer::PartitionProgress> Consumer::Progress(const std::string& topic) {
+  std::vector<PartitionProgress> out;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(impl_->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR || !list) return out;
+  // rd_kafka_position: per partition, the offset after the last message
+  // the application consumed (RD_KAFKA_OFFSET_INVALID before one).
+  if (rd_kafka_position(impl_->rk, list) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = list->elems[i];
+      if (topic != tp.topic) continue;
+      PartitionProgress p;
+      p.partition = tp.partition;
+      p.position = tp.offset >= 0 ? tp.offset : -1;
+      int64_t low = RD_KAFKA_OFFSET_INVALID, high = RD_KAFKA_OFFSET_INVALID;
+      if (rd_kafka_get_watermark_offsets(impl_->rk, tp.topic, tp.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        p.end = high;
+      }
+      out.push_back(p);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return out;
+}
+
 Status Consumer::Assign(const std::string& topic, const std::vector<int32_t>& partitions, int64_t offset) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
   for (int32_t p : partitions) {

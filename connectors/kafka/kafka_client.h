@@ -120,6 +120,15 @@ class Consumer {
                                                  std::chrono::milliseconds timeout);
   // The partitions the consumer has now (its group's assignment, or Assign).
   std::vector<int32_t> AssignedPartitions();
+  struct PartitionProgress {
+    int32_t partition = 0;
+    int64_t position = -1;  // the offset after the last message Poll returned; -1 before the first
+    int64_t end = -1;       // the end offset as last fetched (high watermark); -1 before the first fetch
+  };
+  // Each partition of `topic` assigned now, with the consumer's position
+  // and the partition's end. Asks the cluster nothing (librdkafka's cached
+  // values), but copies the assignment: meant for a few times a second.
+  std::vector<PartitionProgress> Progress(const std::string& topic);
   // The next message, nullopt after `timeout` with none; errors other than
   // end-of-partition come back as non-ok.
   Result<std::optional<Message>> Poll(std::chrono::milliseconds timeout);

@@ -10,6 +10,9 @@
 // instance stores a record's offset once it has emitted it; librdkafka
 // commits stored offsets every auto-commit interval and when the source
 // ends (at-least-once: a crash replays what was not yet committed).
+// Its lag (rivulet_source_lag_records, per partition) is the partition's
+// end as the client last fetched it minus the source's position, reported
+// about twice a second from the poll, never per record.
 // Event time is the record timestamp (or a field); watermarks by the
 // options' strategy (operators/watermarks.h), per partition assigned to the
 // instance: the smallest over them of (largest timestamp - bound - 1); a
@@ -192,6 +195,7 @@ class KafkaSource final : public engine::SourceInstance {
       if (!st.ok()) GetLogger("connectors")->warn("{}", st.ToString());  // e.g. a partition just revoked
       next_offsets_.clear();
     }
+    if (this->LagDue()) this->ReportLag(Lag());
     const auto now = std::chrono::steady_clock::now();
     if (!batch_.empty()) {
       last_record_ = now;
@@ -279,6 +283,21 @@ class KafkaSource final : public engine::SourceInstance {
     for (const auto& [q, next] : next_) watermarks_.Add(q);  // each holds the watermark back from now
     assigned_ = true;  // idleness counts from now
     return true;
+  }
+  // Per partition read now, the records between the position and the
+  // partition's end as last fetched (librdkafka's cached high watermark:
+  // no request). A partition is left out until both are known: its first
+  // record read (or, with checkpoints, its start offset) and its first
+  // fetch.
+  std::vector<engine::PartitionLag> Lag() {
+    std::vector<engine::PartitionLag> out;
+    for (const auto& p : consumer_->Progress(options_.topic)) {
+      int64_t position = p.position;
+      if (auto it = next_.find(p.partition); position < 0 && it != next_.end()) position = it->second;
+      if (position < 0 || p.end < 0) continue;
+      out.push_back({options_.topic, p.partition, std::max<int64_t>(0, p.end - position)});
+    }
+    return out;
   }
   void Check(const Status& st) {
     if (st.ok()) return;

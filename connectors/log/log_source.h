@@ -15,6 +15,10 @@
 // idleness: records may be waiting on any of them. A record the decoder rejects is
 // counted and fails the job, is skipped with a log line, or is copied to a
 // dead-letter topic, as configured.
+// Its lag (rivulet_source_lag_records, per partition) is reported about
+// twice a second from the poll, never per record: the records between the
+// instance's position and the partition's end (bounded: the end it stops
+// at; following: the log's end then).
 // With a group, the instance commits the positions it has emitted every
 // commit interval and at the end (at-least-once). In a job that takes
 // checkpoints the positions are part of each checkpoint (one entry per
@@ -174,7 +178,9 @@ class LogSource final : public engine::SourceInstance {
     if (!batch_.empty()) out_->OnBatch(batch_);
     EmitWatermark(caught_up);
     MaybeCommit();
-    if (options_.bounded && AllDone()) return Poll::kEnd;
+    const bool ended = options_.bounded && AllDone();
+    if (this->LagDue(/*force=*/ended)) PublishLag();
+    if (ended) return Poll::kEnd;
     return batch_.empty() ? Poll::kIdle : Poll::kMore;
   }
 
@@ -247,6 +253,28 @@ class LogSource final : public engine::SourceInstance {
       partitions_[tp.partition] = st;
     }
     last_commit_ = std::chrono::steady_clock::now();
+  }
+
+  // Per partition of this instance, the records between its position and
+  // the end: bounded, the end it stops at; following, the log's end now
+  // (the last stable offset when read_committed). Called about twice a
+  // second, not per poll: EndOffsets looks every partition up.
+  [[gnu::noinline, gnu::cold]] void PublishLag() {
+    std::map<log::TopicPartition, int64_t> ends;
+    if (!options_.bounded) {
+      std::vector<log::TopicPartition> mine;
+      for (const auto& [p, st] : partitions_) mine.push_back({options_.topic, p});
+      auto e = consumer_->EndOffsets(mine);
+      if (!e.ok()) return;  // the last report stands
+      ends = std::move(*e);
+    }
+    std::vector<engine::PartitionLag> lags;
+    lags.reserve(partitions_.size());
+    for (const auto& [p, st] : partitions_) {
+      const int64_t end = options_.bounded ? st.end : ends[{options_.topic, p}];
+      lags.push_back({options_.topic, p, std::max<int64_t>(0, end - st.next)});
+    }
+    this->ReportLag(std::move(lags));
   }
 
   bool AllDone() const {

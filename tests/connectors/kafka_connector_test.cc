@@ -365,6 +365,54 @@ TEST(KafkaConnectorTest, AnEmptyPartitionHoldsTheWatermarkBackUnlessIdle) {
   }
 }
 
+// The source's lag per partition: the partition's end as the client last
+// fetched it minus the source's position, reported here at every poll
+// (interval 0). A partition with nothing read yet counts from its start
+// offset (partitions assigned by hand, as with checkpoints).
+TEST(KafkaConnectorTest, TheSourceReportsItsLagPerPartition) {
+  BrokerProcess broker("");
+  auto admin = kafka::Admin::Open(broker.bootstrap());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE((*admin)->CreateTopic("lagging", 2, {}).ok());
+  auto producer = kafka::Producer::Open(broker.bootstrap());
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE((*producer)->Send("lagging", std::nullopt, std::to_string(i), 0).ok());
+  ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  using Ts = engine::Timestamp (*)(const int64_t&);
+  using Source = KafkaSource<int64_t, decltype(&DecodeNumber), Ts>;
+  Probe probe;
+  KafkaSourceOptions o;
+  o.bootstrap = broker.bootstrap();
+  o.topic = "lagging";
+  o.group = "lagging";
+  Source source(probe.input(0), o, &DecodeNumber, +[](const int64_t& v) { return engine::Timestamp{v}; });
+  source.EnableCheckpoints(engine::CheckpointScope{"lagging", "in", 0, 1});
+  engine::SourceLag lag(1, std::chrono::milliseconds(0));
+  source.BindSourceLag(&lag, 0);
+  // Exactly 300 records read (a poll takes at most the count it is given),
+  // then polls that read none until both partitions' ends were fetched.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (probe.records < 300 && std::chrono::steady_clock::now() < deadline) {
+    if (source.PollRecords(300 - probe.records) != engine::SourceInstance::Poll::kMore) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ASSERT_EQ(probe.records, 300u);
+  const std::vector<engine::PartitionLag> behind = {{"lagging", 0, 700}, {"lagging", 1, 0}};
+  while (lag.Snapshot() != behind && std::chrono::steady_clock::now() < deadline) {
+    source.PollRecords(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(lag.Snapshot(), behind);
+  while (probe.records < 1000 && std::chrono::steady_clock::now() < deadline) {
+    if (source.PollRecords(100) != engine::SourceInstance::Poll::kMore) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ASSERT_EQ(probe.records, 1000u);
+  EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{{"lagging", 0, 0}, {"lagging", 1, 0}}));
+}
+
 // Completed checkpoints commit their offsets to the group while the job
 // runs, and the final one the end of every partition.
 TEST(KafkaConnectorTest, CheckpointCompletionCommitsOffsetsToTheGroup) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "connectors/log/log_connector.h"
+#include "engine/metrics.h"
 #include "log/consumer.h"
 #include "log/log_manager.h"
 #include "log/producer.h"
@@ -582,6 +583,78 @@ TEST_P(ExactlyOnceSinkTest, LogSinkWritesEveryRecordOnceAcrossACrashAndRestore) 
     EXPECT_TRUE(d.state == log::TxnState::kEmpty || d.state == log::TxnState::kCompleteCommit ||
                 d.state == log::TxnState::kCompleteAbort)
         << d.transactional_id << " " << log::TxnStateName(d.state);
+  }
+}
+
+// The source's lag per partition (rivulet_source_lag_records): the records
+// between its position and the partition's end, reported here at every
+// poll (interval 0). Following the log, the end is the log's; bounded, the
+// end it stops at, so a bounded source ends with no lag even when records
+// came after its start.
+TEST(LogConnectorTest, TheSourceReportsItsLagPerPartition) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  using Source = LogSource<Num, decltype(&DecodeNum), std::nullptr_t>;
+  for (const bool bounded : {false, true}) {
+    const std::string topic = bounded ? "bounded" : "following";
+    SCOPED_TRACE(topic);
+    ASSERT_TRUE((*lm)->CreateTopic(topic, 2).ok());
+    Produce(**lm, topic, 0, 10000, 1);  // all to partition 0; partition 1 empty
+    engine::SourceLag lag(1, std::chrono::milliseconds(0));
+    Probe<Num> probe;
+    LogSourceOptions o;
+    o.topic = topic;
+    o.bounded = bounded;
+    Source source(probe.input(0), lm->get(), o, &DecodeNum, nullptr, 0, 1);
+    source.BindSourceLag(&lag, 0);
+    EXPECT_TRUE(lag.Snapshot().empty());
+    source.PollRecords(1024);  // one poll reads at most 4096 records
+    ASSERT_GT(probe.records, 0u);
+    ASSERT_LT(probe.records, 10000u);
+    EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{
+                                  {topic, 0, 10000 - static_cast<int64_t>(probe.records)}, {topic, 1, 0}}));
+    // After the start: past a bounded source's end (its last poll may
+    // still emit some of them; it ends at its end all the same).
+    Produce(**lm, topic, 10000, 10010, 1);
+    auto done = [&](engine::SourceInstance::Poll polled) {
+      return bounded ? polled == engine::SourceInstance::Poll::kEnd : probe.records == 10010;
+    };
+    bool ended = false;
+    for (int i = 0; i < 10 && !ended; ++i) ended = done(source.PollRecords(1024));
+    ASSERT_TRUE(ended);
+    ASSERT_GE(probe.records, 10000u);
+    EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{{topic, 0, 0}, {topic, 1, 0}}));
+  }
+}
+
+// In a job, the runtime binds each source instance to its operator's lag
+// in the job's metrics: the endpoint shows every partition, labelled.
+TEST(LogConnectorTest, AJobsMetricsShowItsSourcesLag) {
+  TempDir dir;
+  auto lm = log::LogManager::Open(dir / "data", {});
+  ASSERT_TRUE(lm.ok());
+  ASSERT_TRUE((*lm)->CreateTopic("numbers", 3).ok());
+  Produce(**lm, "numbers", 0, 300, 3);
+  LogSourceOptions o;
+  o.topic = "numbers";
+  JobBuilder job;
+  auto out = std::make_shared<Collected<Num>>();
+  FromLog<Num>(job, "read numbers", lm->get(), o, DecodeNum).CollectInto("out", out);
+  engine::JobMetrics metrics;
+  metrics.job = "lagging";
+  JobRunOptions r;
+  r.parallelism = 2;
+  r.runtime.metrics = &metrics;
+  ASSERT_TRUE(job.Run(r).ok());
+  EXPECT_EQ(out->values().size(), 300u);
+  const std::string text = metrics.PrometheusText();
+  for (int p = 0; p < 3; ++p) {
+    EXPECT_NE(text.find("rivulet_source_lag_records{job=\"lagging\",operator=\"read numbers\",topic=\"numbers\","
+                        "partition=\"" +
+                        std::to_string(p) + "\"} 0\n"),
+              std::string::npos)
+        << text;
   }
 }
 

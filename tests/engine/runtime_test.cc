@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -379,6 +380,7 @@ TEST(RuntimeTest, MetricsCountRecordsPerOperatorAndWatermarks) {
       .Aggregate("count", Count{})
       .CollectInto("out", out);
   engine::JobMetrics metrics;
+  metrics.job = "numbers \"x\"";
   JobRunOptions o;
   o.parallelism = 2;
   o.runtime.metrics = &metrics;
@@ -402,12 +404,48 @@ TEST(RuntimeTest, MetricsCountRecordsPerOperatorAndWatermarks) {
   EXPECT_EQ(metrics.exchanges[0].channels.size(), 4u);
   EXPECT_EQ(metrics.exchanges[0].fill(), 0.0);  // drained
   const std::string text = metrics.PrometheusText();
-  EXPECT_NE(text.find("rivulet_operator_records_out_total{operator=\"even\",kind=\"filter\"} 5000\n"),
+  const std::string job_label = "{job=\"numbers \\\"x\\\"\"";  // escaped as Prometheus wants
+  EXPECT_NE(text.find("rivulet_operator_records_out_total" + job_label + ",operator=\"even\",kind=\"filter\"} 5000\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("rivulet_operator_records_in_total{operator=\"out\",kind=\"sink\"} 50\n"), std::string::npos)
+  EXPECT_NE(text.find("rivulet_operator_records_in_total" + job_label + ",operator=\"out\",kind=\"sink\"} 50\n"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find("rivulet_exchange_fill_ratio{from=\"even\",to=\"count\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rivulet_exchange_fill_ratio" + job_label + ",from=\"even\",to=\"count\"} 0\n"),
+            std::string::npos)
+      << text;
+  // Every series carries the job's label (issue 16), those without other
+  // labels too.
+  EXPECT_NE(text.find("rivulet_job_uptime_seconds" + job_label + "} "), std::string::npos) << text;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_NE(line.find(job_label), std::string::npos) << line;
+  }
+}
+
+// A source's lag per partition, as its instances report it: a report
+// replaces the instance's last one; a partition two instances report
+// comes once, with the smaller lag.
+TEST(RuntimeTest, SourceLagKeepsEachInstancesLastReport) {
+  engine::SourceLag lag(2, std::chrono::milliseconds(0));
+  lag.Report(0, {{"t", 0, 5}, {"t", 2, 7}});
+  lag.Report(1, {{"t", 1, 3}});
+  EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{{"t", 0, 5}, {"t", 1, 3}, {"t", 2, 7}}));
+  lag.Report(0, {{"t", 0, 1}});  // partition 2 moved away
+  lag.Report(1, {{"t", 1, 0}, {"t", 2, 4}});
+  EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{{"t", 0, 1}, {"t", 1, 0}, {"t", 2, 4}}));
+  lag.Report(0, {{"t", 0, 1}, {"t", 1, 9}});  // instance 0's stale view of partition 1
+  EXPECT_EQ(lag.Snapshot(), (std::vector<engine::PartitionLag>{{"t", 0, 1}, {"t", 1, 0}, {"t", 2, 4}}));
+  engine::JobMetrics metrics;
+  metrics.job = "j";
+  metrics.operators.push_back(std::make_unique<engine::OperatorMetrics>("in", "log source", 1, false, true));
+  metrics.operators[0]->lag.Report(0, {{"events", 3, 42}});
+  metrics.ready = true;
+  EXPECT_NE(metrics.PrometheusText().find(
+                "rivulet_source_lag_records{job=\"j\",operator=\"in\",topic=\"events\",partition=\"3\"} 42\n"),
+            std::string::npos)
+      << metrics.PrometheusText();
 }
 
 std::string HttpGet(uint16_t port) {
@@ -439,11 +477,30 @@ TEST(RuntimeTest, MetricsServerServesPrometheusTextOnLoopback) {
   const std::string resp = HttpGet((*server)->port());
   EXPECT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
   EXPECT_NE(resp.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << resp;
-  EXPECT_NE(resp.find("rivulet_operator_records_in_total{operator=\"m\",kind=\"map\"} 7\n"), std::string::npos) << resp;
+  EXPECT_NE(resp.find("rivulet_operator_records_in_total{job=\"\",operator=\"m\",kind=\"map\"} 7\n"),
+            std::string::npos)
+      << resp;
+  EXPECT_EQ((*server)->url(), "http://127.0.0.1:" + std::to_string((*server)->port()) + "/metrics");
   // A port in use is a clear error.
   auto second = engine::MetricsServer::Start((*server)->port(), &metrics);
   ASSERT_FALSE(second.ok());
-  EXPECT_NE(second.status().message().find("metrics port"), std::string::npos);
+  EXPECT_EQ(second.status().message(), "metrics port 127.0.0.1:" + std::to_string((*server)->port()) +
+                                           " is in use (another process listens there: choose another port)");
+  // An address that is not this host's.
+  auto elsewhere = engine::MetricsServer::Start("192.0.2.1", 0, &metrics);
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.status().message().rfind("cannot serve metrics on 192.0.2.1:0: ", 0), 0u)
+      << elsewhere.status().message();
+}
+
+// --metrics-bind: any address of the host, here every interface.
+TEST(RuntimeTest, MetricsServerBindsTheAddressItIsGiven) {
+  engine::JobMetrics metrics;
+  metrics.ready = true;
+  auto server = engine::MetricsServer::Start("0.0.0.0", 0, &metrics);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_EQ((*server)->url(), "http://0.0.0.0:" + std::to_string((*server)->port()) + "/metrics");
+  EXPECT_NE(HttpGet((*server)->port()).find("rivulet_job_uptime_seconds{job=\"\"}"), std::string::npos);
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ TEST(WindowTest, LateRecordsShowInTheMetrics) {
   o.runtime.metrics = &metrics;
   ASSERT_TRUE(job.Run(o).ok());
   EXPECT_EQ(metrics.operators[1]->late_records.load(), 2u);
-  EXPECT_NE(metrics.PrometheusText().find("rivulet_operator_late_records_total{operator=\"count\"} 2\n"),
+  EXPECT_NE(metrics.PrometheusText().find("rivulet_operator_late_records_total{job=\"\",operator=\"count\"} 2\n"),
             std::string::npos)
       << metrics.PrometheusText();
 }
