@@ -2,8 +2,10 @@
 
 Starts the broker on a free port in a fresh data directory, waits until it
 accepts connections, and stops it (SIGTERM, then SIGKILL) at the end. Also:
-raw request frames, record batches, and a throwaway PKI (make_pki) for the
-TLS and SASL_SSL listeners.
+raw request frames, their bodies' encoders (i8..i64, uvarint, string, array,
+TAGS) and a reader of response bodies (WireReader), record batches, users
+made before a broker starts (add_user), and a throwaway PKI (make_pki) for
+the TLS and SASL_SSL listeners.
 """
 import os
 import shutil
@@ -13,8 +15,23 @@ import struct
 import subprocess
 import tempfile
 import time
+import uuid
 
 RIVULET = os.environ.get("RIVULET_BINARY", "rivulet")
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def add_user(data_dir, name, password, mechanisms=()):
+    """`rivulet users --data-dir` (before the broker holds the directory)."""
+    args = [RIVULET, "users", "--data-dir", data_dir, "--add", name, "--password-stdin"]
+    for m in mechanisms:
+        args += ["--mechanism", m]
+    r = subprocess.run(args, input=(password + "\n").encode(), capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError(f"rivulet users --add {name}: {r.stderr.decode()}")
 
 
 def rss_bytes(pid):
@@ -152,6 +169,162 @@ def recv_exact(s, n):
             return None
         data += chunk
     return data
+
+
+# ---- request bodies ----
+# Classic encodings (int16 string lengths, int32 array counts) and, for the
+# flexible versions (KIP-482), compact ones with empty tag sections.
+
+def i8(v): return struct.pack(">b", v)
+def i16(v): return struct.pack(">h", v)
+def i32(v): return struct.pack(">i", v)
+def i64(v): return struct.pack(">q", v)
+
+
+def uvarint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def string(s, flexible=False):
+    """A (nullable) string or bytes; None is null."""
+    if s is None:
+        return b"\x00" if flexible else i16(-1)
+    b = s.encode() if isinstance(s, str) else s
+    return (uvarint(len(b) + 1) if flexible else i16(len(b))) + b
+
+
+def array(items, flexible=False):
+    """An array of encoded elements; None is null."""
+    if items is None:
+        return b"\x00" if flexible else i32(-1)
+    return (uvarint(len(items) + 1) if flexible else i32(len(items))) + b"".join(items)
+
+
+TAGS = b"\x00"  # an empty tagged-field section
+
+
+# ---- response bodies ----
+
+class WireError(AssertionError, ValueError):
+    """A response that does not parse: a failed assertion to unittest, and a
+    ValueError to whoever catches those."""
+
+
+class WireReader:
+    """Reads a response body, by hand (i16(), string(), array(), ...) or by
+    schema (struct()); done() checks that it was consumed exactly.
+
+    `flexible` picks the compact encodings for string(), bytes() and
+    array() and makes tags() read a tag section (else it reads nothing)."""
+
+    def __init__(self, data, flexible=False):
+        self.d, self.p, self.flexible = data, 0, flexible
+
+    def take(self, n):
+        if self.p + n > len(self.d):
+            raise WireError(f"response ends at {len(self.d)}, read {n} at {self.p}")
+        b = self.d[self.p:self.p + n]
+        self.p += n
+        return b
+
+    def i8(self): return struct.unpack(">b", self.take(1))[0]
+    def i16(self): return struct.unpack(">h", self.take(2))[0]
+    def i32(self): return struct.unpack(">i", self.take(4))[0]
+    def i64(self): return struct.unpack(">q", self.take(8))[0]
+    def bool(self): return self.i8() != 0
+
+    def uvarint(self):
+        v, shift = 0, 0
+        while True:
+            b = self.take(1)[0]
+            v |= (b & 0x7F) << shift
+            if b < 0x80:
+                return v
+            shift += 7
+
+    def string(self):
+        """A nullable string (None for null)."""
+        n = self.uvarint() - 1 if self.flexible else self.i16()
+        return None if n < 0 else self.take(n).decode()
+
+    def bytes(self):
+        """Nullable bytes (None for null)."""
+        n = self.uvarint() - 1 if self.flexible else self.i32()
+        return None if n < 0 else self.take(n)
+
+    def compact(self):
+        """A compact nullable string or bytes, as bytes (None for null),
+        whatever `flexible` says."""
+        n = self.uvarint()
+        return None if n == 0 else self.take(n - 1)
+
+    def array(self, element):
+        """[element(self)...], or None for null; each struct's tag section
+        is read after it."""
+        n = self.uvarint() - 1 if self.flexible else self.i32()
+        if n < 0:
+            return None
+        out = []
+        for _ in range(n):
+            out.append(element(self))
+            self.tags()
+        return out
+
+    def tags(self):
+        if self.flexible:
+            for _ in range(self.uvarint()):
+                self.uvarint()
+                self.take(self.uvarint())
+
+    def done(self):
+        """Reads the closing tag section (flexible); raises WireError if
+        anything is left over, else returns True."""
+        self.tags()
+        if self.p != len(self.d):
+            raise WireError(f"{len(self.d) - self.p} bytes left over")
+        return True
+
+    # By schema, for flexible bodies (compact strings and arrays). A schema
+    # is a list of (name, type); types: "i8" "i16" "i32" "i64" "uuid" "str"
+    # "nstr" "bytes" "nbytes", ("arr", schema) for an array of structs (each
+    # closed by a tag section), ("narr", schema) nullable, ("ints",) for
+    # []int32, ("strs",) for []string. A struct's tag section is read after
+    # its fields.
+
+    def field(self, t):
+        fixed = {"i8": ">b", "i16": ">h", "i32": ">i", "i64": ">q"}
+        if isinstance(t, str) and t in fixed:
+            return struct.unpack(fixed[t], self.take(struct.calcsize(fixed[t])))[0]
+        if t == "uuid":
+            return self.take(16)
+        if t in ("str", "nstr", "bytes", "nbytes"):
+            n = self.uvarint()
+            if n == 0:
+                if t in ("str", "bytes"):
+                    raise WireError("null where not nullable")
+                return None
+            b = self.take(n - 1)
+            return b.decode() if "str" in t else b
+        kind = t[0]
+        n = self.uvarint()
+        if n == 0:
+            if kind != "narr":
+                raise WireError("null array where not nullable")
+            return None
+        if kind == "ints":
+            return [self.field("i32") for _ in range(n - 1)]
+        if kind == "strs":
+            return [self.field("str") for _ in range(n - 1)]
+        return [self.struct(t[1]) for _ in range(n - 1)]
+
+    def struct(self, schema):
+        out = {name: self.field(t) for name, t in schema}
+        self.tags()
+        return out
 
 
 def crc32c(data):

@@ -25,13 +25,12 @@ import subprocess
 import tempfile
 import time
 import unittest
-import uuid
 
-from broker_fixture import RIVULET, Broker, free_port, raw_request, read_response
+from broker_fixture import RIVULET, Broker, add_user, free_port, i32, raw_request, read_response, string, unique
 # test_admin.py's hand-built requests (the APIs Debian's clients lack); here
 # over connections authenticated as a user (sasl_plain below).
 from test_admin import (BROKER, DELETE, SET, TOPIC, delete_groups_v2, delete_records, describe_cluster,
-                        describe_log_dirs, i32, incremental_alter_configs, offset_delete, string)
+                        describe_log_dirs, incremental_alter_configs, offset_delete)
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewPartitions, NewTopic
@@ -48,17 +47,6 @@ SECURITY_DISABLED = 54
 # Kafka's AclOperation codes: the bits of DescribeCluster's
 # cluster_authorized_operations.
 CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE = 5, 7, 8, 9, 10, 11, 12
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def add_user(data_dir, name, password):
-    r = subprocess.run([RIVULET, "users", "--data-dir", data_dir, "--add", name, "--password-stdin"],
-                       input=(password + "\n").encode(), capture_output=True, timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError(f"rivulet users --add {name}: {r.stderr.decode()}")
 
 
 def sasl_plain(port, user):

@@ -38,9 +38,8 @@ import tempfile
 import threading
 import time
 import unittest
-import uuid
 
-from broker_fixture import Broker, read_response
+from broker_fixture import TAGS, Broker, WireReader, array, i8, i32, i64, read_response, string, unique
 
 import kafka
 import kafka.admin
@@ -92,103 +91,12 @@ TOPIC_DEFAULTS = {
 }
 
 
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 # ---- hand-built requests ----
-# Classic encodings (int16 string lengths, int32 array counts) and, for the
-# flexible versions, compact ones (KIP-482) with empty tag sections.
-
-def i8(v): return struct.pack(">b", v)
-def i16(v): return struct.pack(">h", v)
-def i32(v): return struct.pack(">i", v)
-def i64(v): return struct.pack(">q", v)
-
-
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def string(s, flexible=False):
-    """A (nullable) string; None is null."""
-    if s is None:
-        return b"\x00" if flexible else i16(-1)
-    b = s.encode()
-    return (uvarint(len(b) + 1) if flexible else i16(len(b))) + b
-
-
-def array(items, flexible=False):
-    """An array of encoded elements; None is null."""
-    if items is None:
-        return b"\x00" if flexible else i32(-1)
-    return (uvarint(len(items) + 1) if flexible else i32(len(items))) + b"".join(items)
-
-
-TAGS = b"\x00"
-
-
-class Reader:
-    """Reads a response body; must be consumed exactly (done())."""
-
-    def __init__(self, data, flexible=False):
-        self.d, self.p, self.flexible = data, 0, flexible
-
-    def take(self, n):
-        if self.p + n > len(self.d):
-            raise AssertionError(f"response ends at {len(self.d)}, read {n} at {self.p}")
-        b = self.d[self.p:self.p + n]
-        self.p += n
-        return b
-
-    def i8(self): return struct.unpack(">b", self.take(1))[0]
-    def i16(self): return struct.unpack(">h", self.take(2))[0]
-    def i32(self): return struct.unpack(">i", self.take(4))[0]
-    def i64(self): return struct.unpack(">q", self.take(8))[0]
-    def bool(self): return self.i8() != 0
-
-    def uvarint(self):
-        v, shift = 0, 0
-        while True:
-            b = self.take(1)[0]
-            v |= (b & 0x7F) << shift
-            if b < 0x80:
-                return v
-            shift += 7
-
-    def string(self):
-        n = self.uvarint() - 1 if self.flexible else self.i16()
-        return None if n < 0 else self.take(n).decode()
-
-    def array(self, element):
-        """[element(self)...]; each struct's tag section is read after it."""
-        n = self.uvarint() - 1 if self.flexible else self.i32()
-        if n < 0:
-            return None
-        out = []
-        for _ in range(n):
-            out.append(element(self))
-            self.tags()
-        return out
-
-    def tags(self):
-        if self.flexible:
-            for _ in range(self.uvarint()):
-                self.uvarint()
-                self.take(self.uvarint())
-
-    def done(self):
-        self.tags()
-        assert self.p == len(self.d), f"{len(self.d) - self.p} bytes left over"
-
+# Encoders and WireReader: broker_fixture.py.
 
 def call(port, key, version, body, flexible=False):
     """One request (header v1, or v2 when flexible); the response body's
-    Reader (past response header v1's tag section when flexible). `port`
+    WireReader (past response header v1's tag section when flexible). `port`
     is the broker's port, or a function that returns a connected socket
     (test_acls.py's sasl_plain: one authenticated as a user); the helpers
     below pass theirs on, so take either."""
@@ -199,7 +107,7 @@ def call(port, key, version, body, flexible=False):
         resp = read_response(s)
     assert resp is not None, f"API {key} v{version}: connection closed"
     assert resp[0] == 11
-    r = Reader(resp[1], flexible=flexible)
+    r = WireReader(resp[1], flexible=flexible)
     r.tags()
     return r
 

@@ -12,25 +12,15 @@ import socket
 import struct
 import unittest
 
-from broker_fixture import Broker, raw_request, read_response, record_batch
+from broker_fixture import (TAGS, Broker, WireError, WireReader, array, i8, i16, i32, i64, raw_request, read_response,
+                            record_batch, string)
 
 
 # ---- building flexible bodies ----
 
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
 def cstr(s):
     """A compact (nullable) string; None is null."""
-    if s is None:
-        return b"\x00"
-    b = s.encode() if isinstance(s, str) else s
-    return uvarint(len(b) + 1) + b
+    return string(s, flexible=True)
 
 
 cbytes = cstr
@@ -38,93 +28,19 @@ cbytes = cstr
 
 def carr(items):
     """A compact array of already-encoded elements; None is null."""
-    if items is None:
-        return b"\x00"
-    return uvarint(len(items) + 1) + b"".join(items)
-
-
-TAGS = b"\x00"  # an empty tagged-field section
-
-
-def i8(v): return struct.pack(">b", v)
-def i16(v): return struct.pack(">h", v)
-def i32(v): return struct.pack(">i", v)
-def i64(v): return struct.pack(">q", v)
+    return array(items, flexible=True)
 
 
 UUID0 = b"\x00" * 16
 
 
-# ---- parsing flexible bodies by schema ----
-# A schema is a list of (name, type); types: "i8" "i16" "i32" "i64" "uuid"
-# "str" "nstr" "bytes" "nbytes", ("arr", schema) for an array of structs
-# (each closed by a tag section), ("narr", schema) nullable, ("ints",) for
-# []int32, ("strs",) for []string. A struct's tag section is parsed after
-# its fields.
-
-class Parser:
-    def __init__(self, data):
-        self.d = data
-        self.p = 0
-
-    def take(self, n):
-        if self.p + n > len(self.d):
-            raise ValueError(f"past end at {self.p} (+{n}) of {len(self.d)}")
-        b = self.d[self.p:self.p + n]
-        self.p += n
-        return b
-
-    def uvarint(self):
-        v, shift = 0, 0
-        while True:
-            b = self.take(1)[0]
-            v |= (b & 0x7F) << shift
-            if b < 0x80:
-                return v
-            shift += 7
-
-    def tags(self):
-        for _ in range(self.uvarint()):
-            self.uvarint()
-            self.take(self.uvarint())
-
-    def field(self, t):
-        fixed = {"i8": ">b", "i16": ">h", "i32": ">i", "i64": ">q"}
-        if isinstance(t, str) and t in fixed:
-            return struct.unpack(fixed[t], self.take(struct.calcsize(fixed[t])))[0]
-        if t == "uuid":
-            return self.take(16)
-        if t in ("str", "nstr", "bytes", "nbytes"):
-            n = self.uvarint()
-            if n == 0:
-                if t in ("str", "bytes"):
-                    raise ValueError("null where not nullable")
-                return None
-            b = self.take(n - 1)
-            return b.decode() if "str" in t else b
-        kind = t[0]
-        n = self.uvarint()
-        if n == 0:
-            if kind != "narr":
-                raise ValueError("null array where not nullable")
-            return None
-        if kind == "ints":
-            return [self.field("i32") for _ in range(n - 1)]
-        if kind == "strs":
-            return [self.field("str") for _ in range(n - 1)]
-        return [self.struct(t[1]) for _ in range(n - 1)]
-
-    def struct(self, schema):
-        out = {name: self.field(t) for name, t in schema}
-        self.tags()
-        return out
-
+# ---- parsing flexible bodies by schema (WireReader.struct) ----
 
 def parse(body, schema):
-    p = Parser(body)
-    out = p.struct(schema)
-    if p.p != len(body):
-        raise ValueError(f"{len(body) - p.p} bytes left over")
+    r = WireReader(body, flexible=True)
+    out = r.struct(schema)
+    if r.p != len(body):
+        raise WireError(f"{len(body) - r.p} bytes left over")
     return out
 
 

@@ -32,7 +32,8 @@ import time
 import unittest
 import uuid
 
-from broker_fixture import rss_bytes, RIVULET, Broker, free_port, make_pki, read_response, recv_exact
+from broker_fixture import (rss_bytes, RIVULET, Broker, WireReader, add_user, free_port, make_pki, read_response,
+                            recv_exact, string, uvarint)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -60,16 +61,6 @@ def free_ports(n):
     return ports
 
 
-def add_user(data_dir, name, password, mechanisms=()):
-    """`rivulet users --data-dir` (before the broker holds the directory)."""
-    args = [RIVULET, "users", "--data-dir", data_dir, "--add", name, "--password-stdin"]
-    for m in mechanisms:
-        args += ["--mechanism", m]
-    r = subprocess.run(args, input=(password + "\n").encode(), capture_output=True, timeout=60)
-    if r.returncode != 0:
-        raise RuntimeError(f"rivulet users --add {name}: {r.stderr.decode()}")
-
-
 def kcat(*args, input=None, timeout=60):
     return subprocess.run(["kcat", *args], input=input, capture_output=True, timeout=timeout)
 
@@ -79,61 +70,6 @@ def rng_bytes(n, seed=7):
 
 
 # ---- raw frames ----
-
-def uvarint(n):
-    out = b""
-    while n >= 0x80:
-        out += bytes([(n & 0x7F) | 0x80])
-        n >>= 7
-    return out + bytes([n])
-
-
-def string(s):
-    b = s.encode() if isinstance(s, str) else s
-    return struct.pack(">h", len(b)) + b
-
-
-class Reader:
-    def __init__(self, data):
-        self.d = data
-        self.p = 0
-
-    def take(self, n):
-        if self.p + n > len(self.d):
-            raise ValueError(f"past the end at {self.p} (+{n}) of {len(self.d)}")
-        b = self.d[self.p:self.p + n]
-        self.p += n
-        return b
-
-    def i16(self): return struct.unpack(">h", self.take(2))[0]
-    def i32(self): return struct.unpack(">i", self.take(4))[0]
-    def i64(self): return struct.unpack(">q", self.take(8))[0]
-
-    def uvarint(self):
-        v, shift = 0, 0
-        while True:
-            b = self.take(1)[0]
-            v |= (b & 0x7F) << shift
-            if not b & 0x80:
-                return v
-            shift += 7
-
-    def string(self):
-        n = self.i16()
-        return None if n < 0 else self.take(n).decode()
-
-    def bytes(self):
-        n = self.i32()
-        return None if n < 0 else self.take(n)
-
-    def compact(self):
-        """A compact nullable string or bytes, as bytes (None for null)."""
-        n = self.uvarint()
-        return None if n == 0 else self.take(n - 1)
-
-    def done(self):
-        return self.p == len(self.d)
-
 
 class RawConn:
     """One connection to a listener (under TLS when `ca` is given) that
@@ -172,7 +108,7 @@ class RawConn:
             return None
 
     def request(self, key, version, body=b"", flexible=False):
-        """A Reader on the response body (after the header), or None when
+        """A WireReader on the response body (after the header), or None when
         the connection closed instead."""
         self.correlation += 1
         header = struct.pack(">hhih", key, version, self.correlation, 3) + b"raw"
@@ -185,7 +121,7 @@ class RawConn:
             return None
         correlation, rest = got
         assert correlation == self.correlation, (correlation, self.correlation)
-        r = Reader(rest)
+        r = WireReader(rest)
         if flexible:
             assert r.uvarint() == 0  # response header v1: no tagged fields
         return r
