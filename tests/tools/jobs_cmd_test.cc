@@ -25,6 +25,7 @@ namespace rivulet::tools {
 namespace {
 
 using testing::Rivulet;
+using testing::Spawn;
 using testing::TempDir;
 
 struct ListedJob {
@@ -139,21 +140,6 @@ std::string Scrape(int port) {
   return body == std::string::npos ? "" : resp.substr(body + 4);
 }
 
-// `rivulet args...` in the background, its output thrown away.
-pid_t Spawn(std::vector<std::string> args) {
-  args.insert(args.begin(), RIVULET_BINARY);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
 
 // A job following a topic, scraped while it runs: every series carries
 // job="numtest", and the log source's lag is there per partition (0 once

@@ -31,24 +31,10 @@ namespace rivulet {
 namespace {
 
 using testing::Rivulet;
+using testing::Spawn;
 using testing::TempDir;
 
 
-// Starts `rivulet args...` with its output thrown away; returns its pid.
-pid_t Spawn(std::vector<std::string> args) {
-  args.insert(args.begin(), RIVULET_BINARY);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
 
 std::vector<std::string> SortedLines(const std::string& s) {
   std::vector<std::string> out;

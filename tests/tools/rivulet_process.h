@@ -2,6 +2,10 @@
 // of the command line (RIVULET_BINARY is its path, set by tests/CMakeLists.txt).
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -27,6 +31,23 @@ inline ProcessResult Rivulet(std::vector<std::string> args, const std::string& i
   std::vector<std::string> all = NoDefaultDataDir();
   all.insert(all.end(), env.begin(), env.end());
   return RunProcess(args, input, all);
+}
+
+// Starts `rivulet args...` in the background with its output thrown away
+// (the environment as this process's); returns its pid, -1 on failure.
+inline pid_t Spawn(std::vector<std::string> args) {
+  args.insert(args.begin(), RIVULET_BINARY);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
 }
 
 }  // namespace rivulet::testing
